@@ -1,0 +1,131 @@
+#pragma once
+// Kafka RecordBatch v2 ("magic 2"): parse and validate batches as received, rewrite the base
+// offset in place (the CRC does not cover it), decode records, and build batches.
+//
+// Layout (all big-endian): baseOffset i64 | batchLength i32 | partitionLeaderEpoch i32 | magic i8 |
+// crc u32 (CRC32C of everything after it) | attributes i16 | lastOffsetDelta i32 |
+// baseTimestamp i64 | maxTimestamp i64 | producerId i64 | producerEpoch i16 | baseSequence i32 |
+// recordCount i32 | records...
+//
+// Errors are std::error_code values of record_batch_errc. Views returned here point into the
+// caller's buffer and live as long as it does.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace tern::record_batch {
+
+using bytes_view = std::span<const std::uint8_t>;
+
+enum class record_batch_errc {
+  truncated = 1,        // fewer bytes than the header or batchLength says
+  unsupported_magic,    // not a v2 batch
+  crc_mismatch,         // CRC32C over attributes..end differs from the stored one
+  bad_length,           // batchLength too small or a record's length runs past the batch
+  bad_record,           // a record's fields do not parse or do not fill its length
+  count_mismatch,       // recordCount / lastOffsetDelta disagree with the records
+  compressed,           // records are compressed; this decoder does not inflate them
+};
+const std::error_category& record_batch_category();
+inline std::error_code make_error_code(record_batch_errc e) {
+  return {static_cast<int>(e), record_batch_category()};
+}
+
+enum class compression : std::uint8_t { none = 0, gzip = 1, snappy = 2, lz4 = 3, zstd = 4 };
+
+constexpr std::size_t header_size = 61;
+constexpr std::size_t length_prefix_size = 12;  // baseOffset + batchLength
+constexpr std::size_t crc_offset = 17;
+constexpr std::size_t attributes_offset = 21;
+
+struct batch_header {
+  std::int64_t base_offset = 0;
+  std::int32_t batch_length = 0;
+  std::int32_t partition_leader_epoch = -1;
+  std::int8_t magic = 2;
+  std::uint32_t crc = 0;
+  std::int16_t attributes = 0;
+  std::int32_t last_offset_delta = 0;
+  std::int64_t base_timestamp = 0;
+  std::int64_t max_timestamp = 0;
+  std::int64_t producer_id = -1;
+  std::int16_t producer_epoch = -1;
+  std::int32_t base_sequence = -1;
+  std::int32_t record_count = 0;
+
+  compression codec() const { return static_cast<compression>(attributes & 0x07); }
+  bool log_append_time() const { return attributes & 0x08; }
+  bool transactional() const { return attributes & 0x10; }
+  bool control() const { return attributes & 0x20; }
+  std::size_t total_size() const { return length_prefix_size + static_cast<std::size_t>(batch_length); }
+  std::int64_t last_offset() const { return base_offset + last_offset_delta; }
+};
+
+// Reads the fixed header. Fails with truncated/unsupported_magic/bad_length; does not check CRC.
+std::error_code parse_header(bytes_view data, batch_header& out);
+
+// Full validation of one batch occupying exactly `batch` (header, CRC, and for uncompressed
+// batches every record's framing, count and offset deltas).
+std::error_code validate(bytes_view batch, batch_header& out);
+
+// Splits a Produce `records` blob into whole batches, validating each. A trailing partial batch
+// is an error (truncated); an empty blob yields no batches.
+std::error_code split(bytes_view records, std::vector<bytes_view>& batches);
+
+// Rewrites baseOffset in place. The CRC does not cover it, so no recomputation is needed.
+void set_base_offset(std::span<std::uint8_t> batch, std::int64_t base_offset);
+// Rewrites partitionLeaderEpoch in place (also outside the CRC).
+void set_partition_leader_epoch(std::span<std::uint8_t> batch, std::int32_t epoch);
+
+struct header {
+  std::string key;
+  std::optional<bytes_view> value;
+};
+
+struct record {
+  std::int64_t offset = 0;
+  std::int64_t timestamp = 0;
+  std::optional<bytes_view> key;
+  std::optional<bytes_view> value;
+  std::vector<header> headers;
+};
+
+// Decodes the records of an uncompressed batch (compressed → errc::compressed).
+std::error_code decode_records(bytes_view batch, std::vector<record>& out);
+
+// Builds uncompressed v2 batches. Timestamps are CreateTime in milliseconds.
+class batch_builder {
+ public:
+  struct options {
+    std::int64_t base_offset = 0;
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = -1;
+    std::int32_t base_sequence = -1;
+    std::int32_t partition_leader_epoch = -1;
+  };
+  explicit batch_builder(options opts) : _opts(opts) {}
+  batch_builder() : batch_builder(options{}) {}
+
+  void add(std::int64_t timestamp_ms, std::optional<bytes_view> key, std::optional<bytes_view> value,
+           const std::vector<header>& headers = {});
+  std::size_t record_count() const { return _count; }
+  // Encoded size of the batch if built now.
+  std::size_t size_bytes() const { return header_size + _records.size(); }
+  // Appends the finished batch to out and resets the builder for the next batch.
+  void build(std::vector<std::uint8_t>& out);
+
+ private:
+  options _opts;
+  std::vector<std::uint8_t> _records;
+  std::int32_t _count = 0;
+  std::int64_t _base_timestamp = 0;
+  std::int64_t _max_timestamp = 0;
+};
+
+}  // namespace tern::record_batch
+
+template <>
+struct std::is_error_code_enum<tern::record_batch::record_batch_errc> : std::true_type {};

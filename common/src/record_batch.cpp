@@ -1,0 +1,209 @@
+#include "tern/common/record_batch.h"
+
+#include <cassert>
+
+#include "tern/common/crc32c.h"
+#include "tern/common/wire.h"
+
+namespace tern::record_batch {
+namespace {
+class category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "record_batch"; }
+  std::string message(int c) const override {
+    switch (static_cast<record_batch_errc>(c)) {
+      case record_batch_errc::truncated: return "record batch truncated";
+      case record_batch_errc::unsupported_magic: return "record batch magic is not 2";
+      case record_batch_errc::crc_mismatch: return "record batch CRC32C mismatch";
+      case record_batch_errc::bad_length: return "record batch length invalid";
+      case record_batch_errc::bad_record: return "record inside batch malformed";
+      case record_batch_errc::count_mismatch: return "record count or offset deltas inconsistent";
+      case record_batch_errc::compressed: return "record batch is compressed";
+    }
+    return "unknown record batch error";
+  }
+};
+
+// Walks the records of an uncompressed batch; calls fn(record&) for each when fn is non-null.
+template <typename Fn>
+std::error_code walk_records(bytes_view batch, const batch_header& h, Fn&& fn) {
+  wire::wire_reader r(batch.subspan(header_size));
+  std::int32_t expected_delta = 0;
+  for (std::int32_t i = 0; i < h.record_count; ++i) {
+    std::int32_t length = r.varint();
+    if (!r.ok() || length < 0 || static_cast<std::size_t>(length) > r.remaining())
+      return record_batch_errc::bad_length;
+    wire::wire_reader rec(r.raw(static_cast<std::size_t>(length)));
+    record out;
+    rec.i8();  // attributes, unused in v2
+    out.timestamp = h.base_timestamp + rec.varlong();
+    std::int32_t offset_delta = rec.varint();
+    out.offset = h.base_offset + offset_delta;
+    auto read_nullable = [&rec]() -> std::optional<bytes_view> {
+      std::int32_t n = rec.varint();
+      if (n < 0) {
+        if (n != -1) rec.fail();
+        return std::nullopt;
+      }
+      return rec.raw(static_cast<std::size_t>(n));
+    };
+    out.key = read_nullable();
+    out.value = read_nullable();
+    std::int32_t header_count = rec.varint();
+    if (header_count < 0 || static_cast<std::size_t>(header_count) > rec.remaining())
+      return record_batch_errc::bad_record;
+    for (std::int32_t k = 0; k < header_count && rec.ok(); ++k) {
+      std::int32_t key_len = rec.varint();
+      if (key_len < 0) return record_batch_errc::bad_record;
+      auto key = rec.raw(static_cast<std::size_t>(key_len));
+      auto value = read_nullable();
+      out.headers.push_back({std::string(key.begin(), key.end()), value});
+    }
+    if (!rec.ok() || rec.remaining() != 0) return record_batch_errc::bad_record;
+    // Offset deltas must increase; producers send 0..n-1 but compaction leaves gaps.
+    if (offset_delta < expected_delta || offset_delta > h.last_offset_delta)
+      return record_batch_errc::count_mismatch;
+    expected_delta = offset_delta + 1;
+    fn(out);
+  }
+  // lastOffsetDelta may exceed the last record's delta (compaction keeps it), never fall short.
+  if (r.remaining() != 0) return record_batch_errc::bad_length;
+  return {};
+}
+}  // namespace
+
+const std::error_category& record_batch_category() {
+  static const category c;
+  return c;
+}
+
+std::error_code parse_header(bytes_view data, batch_header& h) {
+  if (data.size() < header_size) return record_batch_errc::truncated;
+  wire::wire_reader r(data.first(header_size));
+  h.base_offset = r.i64();
+  h.batch_length = r.i32();
+  h.partition_leader_epoch = r.i32();
+  h.magic = r.i8();
+  h.crc = r.u32();
+  h.attributes = r.i16();
+  h.last_offset_delta = r.i32();
+  h.base_timestamp = r.i64();
+  h.max_timestamp = r.i64();
+  h.producer_id = r.i64();
+  h.producer_epoch = r.i16();
+  h.base_sequence = r.i32();
+  h.record_count = r.i32();
+  assert(r.ok());
+  if (h.magic != 2) return record_batch_errc::unsupported_magic;
+  if (h.batch_length < static_cast<std::int32_t>(header_size - length_prefix_size))
+    return record_batch_errc::bad_length;
+  if (h.record_count < 0 || h.last_offset_delta < 0 ||
+      (h.record_count > 0 && h.last_offset_delta < h.record_count - 1))
+    return record_batch_errc::count_mismatch;
+  return {};
+}
+
+std::error_code validate(bytes_view batch, batch_header& h) {
+  if (auto ec = parse_header(batch, h)) return ec;
+  if (h.total_size() != batch.size()) return record_batch_errc::truncated;
+  if (crc32c(batch.subspan(attributes_offset)) != h.crc) return record_batch_errc::crc_mismatch;
+  if (h.codec() != compression::none) {
+    // Compressed payloads are stored untouched; the CRC vouches for them.
+    return {};
+  }
+  // Each record takes at least 7 bytes, so a huge count cannot pass.
+  return walk_records(batch, h, [](const record&) {});
+}
+
+std::error_code split(bytes_view records, std::vector<bytes_view>& batches) {
+  while (!records.empty()) {
+    batch_header h;
+    if (auto ec = parse_header(records, h)) return ec;
+    if (h.total_size() > records.size()) return record_batch_errc::truncated;
+    auto one = records.first(h.total_size());
+    if (auto ec = validate(one, h)) return ec;
+    batches.push_back(one);
+    records = records.subspan(one.size());
+  }
+  return {};
+}
+
+static void store_be(std::uint8_t* p, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
+}
+
+void set_base_offset(std::span<std::uint8_t> batch, std::int64_t base_offset) {
+  assert(batch.size() >= header_size);
+  store_be(batch.data(), static_cast<std::uint64_t>(base_offset), 8);
+}
+
+void set_partition_leader_epoch(std::span<std::uint8_t> batch, std::int32_t epoch) {
+  assert(batch.size() >= header_size);
+  store_be(batch.data() + 12, static_cast<std::uint32_t>(epoch), 4);
+}
+
+std::error_code decode_records(bytes_view batch, std::vector<record>& out) {
+  batch_header h;
+  if (auto ec = parse_header(batch, h)) return ec;
+  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
+  batch = batch.first(h.total_size());
+  if (h.codec() != compression::none) return record_batch_errc::compressed;
+  return walk_records(batch, h, [&out](record& r) { out.push_back(std::move(r)); });
+}
+
+void batch_builder::add(std::int64_t timestamp_ms, std::optional<bytes_view> key,
+                        std::optional<bytes_view> value, const std::vector<header>& headers) {
+  if (_count == 0) {
+    _base_timestamp = timestamp_ms;
+    _max_timestamp = timestamp_ms;
+  }
+  if (timestamp_ms > _max_timestamp) _max_timestamp = timestamp_ms;
+  wire::wire_writer body;
+  body.i8(0);
+  body.varlong(timestamp_ms - _base_timestamp);
+  body.varint(_count);
+  auto put_nullable = [&body](const std::optional<bytes_view>& b) {
+    if (!b) return body.varint(-1);
+    body.varint(static_cast<std::int32_t>(b->size()));
+    body.raw(*b);
+  };
+  put_nullable(key);
+  put_nullable(value);
+  body.varint(static_cast<std::int32_t>(headers.size()));
+  for (const auto& hd : headers) {
+    body.varint(static_cast<std::int32_t>(hd.key.size()));
+    body.raw({reinterpret_cast<const std::uint8_t*>(hd.key.data()), hd.key.size()});
+    put_nullable(hd.value);
+  }
+  wire::wire_writer len;
+  len.varint(static_cast<std::int32_t>(body.owned_size()));
+  _records.insert(_records.end(), len.owned().begin(), len.owned().end());
+  _records.insert(_records.end(), body.owned().begin(), body.owned().end());
+  ++_count;
+}
+
+void batch_builder::build(std::vector<std::uint8_t>& out) {
+  wire::wire_writer w;
+  w.i64(_opts.base_offset);
+  w.i32(static_cast<std::int32_t>(header_size - length_prefix_size + _records.size()));
+  w.i32(_opts.partition_leader_epoch);
+  w.i8(2);
+  std::size_t crc_at = w.reserve_i32();
+  w.i16(0);  // attributes: no compression, CreateTime
+  w.i32(_count > 0 ? _count - 1 : 0);
+  w.i64(_base_timestamp);
+  w.i64(_max_timestamp);
+  w.i64(_opts.producer_id);
+  w.i16(_opts.producer_epoch);
+  w.i32(_opts.base_sequence);
+  w.i32(_count);
+  w.raw(_records);
+  auto& bytes = w.owned_mutable();
+  w.patch_u32(crc_at, crc32c(bytes_view(bytes).subspan(attributes_offset)));
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  if (_opts.base_sequence >= 0) _opts.base_sequence += _count;
+  _records.clear();
+  _count = 0;
+}
+
+}  // namespace tern::record_batch
