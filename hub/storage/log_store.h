@@ -4,30 +4,43 @@
 //
 // Design
 // - One LMDB environment per data directory, named databases:
-//     meta        schema version, next partition log id, cluster id
+//     meta        schema version, next partition log id, cluster id, pending purges
 //     topics      topic name → topic record (uuid, partition count, first log id, configs)
 //     partitions  log id u32 BE → partition state (log start, log end, size, max timestamp)
 //     log         log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset rewritten)
 //     index_ts    log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE → base offset u64 BE
-//   Big-endian keys keep a partition's batches contiguous and ordered, so appends use MDB_APPEND.
+//   Big-endian keys keep a partition's batches contiguous and ordered. MDB_APPEND (full pages
+//   instead of half-split ones) only works for keys beyond the database's last key, so it helps
+//   the highest log id only; other partitions' appends are ordinary inserts at the end of their
+//   key range. storage_format.h has the exact layouts.
+// - The partition state (log start/end, size, max timestamp) is written in the same transaction
+//   as the batches, so open() is O(partitions): it never scans a log.
 // - Every partition of every topic gets a log id that is never reused, so a deleted and
 //   re-created topic can never see old batches.
 // - One writer thread owns every write transaction and does group commit: it drains all queued
 //   appends (any partition, any connection) into one transaction, commits, then runs their
-//   callbacks. Admin operations (create/delete topic) go through the same queue.
+//   callbacks. Admin operations (create/delete topic) go through the same queue. One group is
+//   capped (4096 requests, 64 MiB); deleting a topic removes it at once and purges its batches
+//   afterwards in slices of 10,000 keys; retention deletes at most 1000 batches per transaction.
 // - Readers use short read-only transactions (MDB_NOTLS) from any thread; the spans they return
 //   point into LMDB's memory map (zero-copy) and stay valid while the read_txn object lives. Do
 //   not keep a read_txn for long: it pins old pages and blocks their reuse.
 //
 // Durability: with sync_every_commit the writer fsyncs in every commit (a group commit amortises
 // it); otherwise the environment runs MDB_NOSYNC and the writer calls mdb_env_sync every
-// sync_interval_ms (and after sync_every_records appended records). Without MDB_WRITEMAP, LMDB
-// with NOSYNC keeps atomicity and consistency across a power cut and loses only the commits made
-// since the last sync; a process crash (kill -9) loses nothing committed.
+// sync_interval_ms (and after sync_every_records appended offsets). A process crash (kill -9)
+// loses nothing committed: commits are in the OS page cache. A power cut or kernel crash loses
+// the commits since the last sync, and more: lmdb.h promises atomicity and consistency under
+// MDB_NOSYNC only "if the filesystem preserves write order" (we never use MDB_WRITEMAP), which
+// ext4 and xfs do not promise for plain writes, so an unsynced meta page may reach the disk
+// before the pages it points to. Where a power cut must not cost the data dir, use
+// sync_every_commit. If a periodic sync fails, data believed durable may not be: every later
+// write fails with io_error (reads go on).
 //
-// Errors: every fallible call returns std::error_code of storage_errc (or a raw LMDB/errno code
-// in the generic/system category for unexpected I/O failures). A failed write leaves the store
-// unchanged (the transaction aborts).
+// Errors: every fallible call returns std::error_code of storage_errc; unexpected LMDB or file
+// system failures all become io_error. A failed write leaves the store unchanged (the
+// transaction aborts). Nothing here throws across the API (except std::bad_alloc) or aborts on
+// bad input; assertions guard only our own invariants.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -46,8 +59,8 @@ namespace tern::storage {
 using bytes_view = std::span<const std::uint8_t>;
 
 enum class storage_errc {
-  unknown_topic = 1,     // no topic of that name
-  unknown_partition,     // topic exists, partition index out of range
+  unknown_topic = 1,     // no topic of that name (for a log id: its topic was deleted)
+  unknown_partition,     // partition index out of range (for a log id: never allocated)
   topic_exists,          // create_topic on an existing name
   invalid_argument,      // e.g. zero partitions, empty name
   offset_out_of_range,   // read below log start or above log end
@@ -98,78 +111,131 @@ struct append_result {
   std::int64_t append_time_ms = 0;
 };
 
-// One append: whole, validated v2 batches for one partition. The bytes must stay valid until the
-// callback has run (keep them alive through `keepalive`).
+// One append: whole, validated v2 batches for one partition (the caller checks CRCs; the store
+// checks only the header and the size). The bytes must stay valid until the callback has run
+// (keep them alive through `keepalive`). All batches of a request land together or not at all.
+//
+// Errors delivered to `done`:
+//   unknown_topic      the log belonged to a topic that has been deleted
+//   unknown_partition  the log id was never allocated
+//   invalid_argument   no batches, a batch whose header does not parse or whose batchLength
+//                      disagrees with its span, a batch over 1 GiB, or offsets past INT64_MAX
+//   map_full           the LMDB map is full; nothing of the whole group was written
+//   disk_full          ENOSPC/EDQUOT; nothing of the whole group was written
+//   io_error           any other failure; nothing of the whole group was written
+//   closed             the store is shutting down
+// Errors of the first three kinds concern that request only; the others fail its whole group.
 struct append_request {
   log_id log = 0;
   std::vector<bytes_view> batches;
   std::shared_ptr<const void> keepalive;
-  // Runs on the writer thread after the commit (or failure). Must not block; post elsewhere.
+  // Runs once on the writer thread after the commit (or failure), or on the calling thread of
+  // append() with `closed` when the store is shutting down. Must not block or throw, and must not
+  // call create_topic/delete_topic/enforce_retention (they wait for the writer); post elsewhere.
   std::function<void(const append_result&)> done;
 };
 
 class log_store;
 
-// A read-only snapshot. Spans it hands out live as long as this object.
+// A read-only snapshot (an LMDB read transaction). Spans it hands out point into the memory map
+// and live as long as this object. It must be destroyed before its log_store, and used by one
+// thread at a time (any thread: the environment runs MDB_NOTLS). Keep it short: while it lives,
+// pages it can see cannot be reused, so a forgotten read_txn makes the file grow to map_full.
 class read_txn {
  public:
   ~read_txn();
   read_txn(const read_txn&) = delete;
   read_txn& operator=(const read_txn&) = delete;
 
-  // Offsets as of this snapshot.
+  // Offsets as of this snapshot, consistent with the batches read() sees.
+  // Errors: unknown_topic / unknown_partition (as for append_request), io_error.
   std::error_code offsets(log_id log, partition_offsets& out) const;
   // Appends to `out` the batches holding offsets >= `offset`, starting with the batch that
   // contains `offset`, until adding the next batch would pass max_bytes (the first batch is
   // always included whatever its size, so a consumer can always progress) or the next batch's
   // base offset reaches end_offset (exclusive; pass log_end unless replication caps it).
-  // offset_out_of_range when offset < log start or offset > log end.
+  // `bytes_out` is set to the total size appended. offset == log end (or >= end_offset) is not
+  // an error: nothing is appended. The batches are stored bytes: baseOffset rewritten, CRC
+  // intact, compressed batches untouched.
+  // Errors: offset_out_of_range when offset < log start or offset > log end; unknown_topic /
+  // unknown_partition; io_error (a damaged file).
   std::error_code read(log_id log, std::int64_t offset, std::size_t max_bytes,
                        std::int64_t end_offset, std::vector<bytes_view>& out,
                        std::size_t& bytes_out) const;
   // Earliest offset whose record timestamp >= timestamp_ms, with that record's timestamp;
-  // nullopt when no record is that late. (For compressed batches: the batch's base offset.)
+  // nullopt when no record is that late. (For compressed and LogAppendTime batches: the batch's
+  // base offset and maxTimestamp.) Never below log start. Timestamps need not be monotonic: the
+  // answer is the first offset in log order whose timestamp qualifies.
+  // Errors: unknown_topic / unknown_partition, io_error.
   std::error_code offset_for_timestamp(log_id log, std::int64_t timestamp_ms,
                                        std::optional<std::pair<std::int64_t, std::int64_t>>& out) const;
 
  private:
   friend class log_store;
-  explicit read_txn(void* txn) : _txn(txn) {}
-  void* _txn;  // MDB_txn*
-  const log_store* _store = nullptr;
+  read_txn(void* txn, const log_store* store) : _txn(txn), _store(store) {}
+  void* _txn;  // MDB_txn*, read-only
+  const log_store* _store;
 };
 
 class log_store {
  public:
-  // Opens (creating if needed) the store; starts the writer thread.
+  // Opens (creating if needed) the store: creates the directory, the environment and its named
+  // databases, writes the schema version and a random cluster id on first open, clears reader
+  // slots of dead processes, loads topics and partition states, starts the writer thread.
+  // Errors: invalid_argument (empty dir, map smaller than 64 KiB, no readers, sync_interval_ms
+  // <= 0 without sync_every_commit, retention values below -1); schema_too_new; map_full /
+  // disk_full (first open on a full disk or a tiny map); io_error (cannot create the files, the
+  // directory is already open in a store of this or another process, not an LMDB file, damaged
+  // records).
   static std::error_code open(const store_options& options, std::unique_ptr<log_store>& out);
-  ~log_store();  // drains queued appends, syncs, stops the writer thread
+  // Runs everything queued (appends, admin tasks), syncs, stops the writer thread, closes the
+  // environment. Every read_txn must be gone before. Unfinished retention passes and purges stop
+  // where they are; purges resume at the next open.
+  ~log_store();
   log_store(const log_store&) = delete;
   log_store& operator=(const log_store&) = delete;
 
-  // Topic administration. Synchronous (runs through the writer queue and waits).
+  // Topic administration. Synchronous (runs through the writer queue and waits), so never call
+  // these from an append callback or the commit listener.
+  //
+  // Creates a topic with `partitions` new log ids (never used before) and a random uuid.
+  // Errors: invalid_argument (name empty, over 249 characters, not [a-zA-Z0-9._-], "." or "..";
+  // partitions outside 1..10000; over 256 configs, a config key empty or over 255 bytes, a value
+  // over 32 KiB; retention.ms / retention.bytes not an integer >= -1); topic_exists; map_full;
+  // disk_full; io_error; closed.
   std::error_code create_topic(std::string_view name, std::int32_t partitions,
                                const std::map<std::string, std::string>& configs, topic_info& out);
-  // Deletes the topic and all its batches.
+  // Deletes the topic and all its batches. The topic is gone for appends and new snapshots when
+  // this returns; its batches are purged in the background (across restarts if need be).
+  // Errors: unknown_topic; map_full; disk_full; io_error; closed.
   std::error_code delete_topic(std::string_view name);
   std::vector<topic_info> list_topics() const;
   std::optional<topic_info> find_topic(std::string_view name) const;
+  // Kafka-style cluster id (22 characters of base64url), generated once per data directory.
   std::string cluster_id() const;
 
-  // Queues an append; never blocks on disk. The callback runs once.
+  // Queues an append; never blocks on disk. The callback runs once. The caller bounds the number
+  // of requests in flight (the queue itself has no limit).
   void append(append_request request);
 
-  // Called on the writer thread after every commit that appended to some logs (the ids).
+  // Called on the writer thread after every commit that appended to some logs (the ids, sorted),
+  // after that commit's callbacks. Same rules as append_request::done.
   void set_commit_listener(std::function<void(const std::vector<log_id>&)> listener);
 
-  // Begins a read-only snapshot. Errors: io_error (e.g. reader table full).
+  // Begins a read-only snapshot. Callable from any thread.
+  // Errors: io_error (e.g. reader table full: more than max_readers snapshots alive).
   std::error_code begin_read(std::unique_ptr<read_txn>& out) const;
 
-  // Current offsets (latest commit), without a transaction.
+  // Current offsets (latest commit), without a transaction; nullopt for an unknown log.
   std::optional<partition_offsets> offsets(log_id log) const;
 
-  // Runs retention now (normally the writer thread does it every retention_check_interval_ms).
-  // Deletes whole batches from the front only, in bounded slices. Returns batches deleted.
+  // Runs a retention pass now, as of wall-clock `now_ms`, and waits for it (normally the writer
+  // thread does it every retention_check_interval_ms; <= 0 turns that off). Deletes whole batches
+  // from the front only, in bounded slices between group commits. A batch expires when its
+  // maxTimestamp < now_ms - retention.ms; one with no timestamp (-1) never expires by time. By
+  // size, the front batch goes while the partition would still hold >= retention.bytes without
+  // it. Returns the number of batches deleted (0 when the store is closing). Must not be called
+  // from the writer thread.
   std::size_t enforce_retention(std::int64_t now_ms);
 
  private:

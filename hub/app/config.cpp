@@ -1,0 +1,223 @@
+#include "app/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+
+namespace tern::app {
+namespace {
+
+template <typename Int>
+bool parse_int(std::string_view text, Int min, Int max, Int& out) {
+  Int v{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+bool parse_bool(std::string_view text, bool& out) {
+  if (text == "true") out = true;
+  else if (text == "false") out = false;
+  else return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+using setter = std::function<bool(server_config&, std::string_view)>;
+
+template <typename Int>
+setter int_setter(Int server_config::*field, Int min, Int max, Int scale = 1) {
+  return [=](server_config& c, std::string_view v) {
+    Int parsed{};
+    if (!parse_int<Int>(v, min, max, parsed)) return false;
+    if (scale != 1 && parsed > std::numeric_limits<Int>::max() / scale) return false;
+    c.*field = parsed * scale;
+    return true;
+  };
+}
+
+struct key_spec {
+  setter set;
+  const char* expected;  // what a valid value looks like, for the error message
+};
+
+const std::map<std::string, key_spec, std::less<>>& specs() {
+  static const std::map<std::string, key_spec, std::less<>> table = {
+      {"node.id", {int_setter(&server_config::node_id, 0, INT32_MAX), "an integer >= 0"}},
+      {"broker.id", {int_setter(&server_config::node_id, 0, INT32_MAX), "an integer >= 0"}},
+      {"listeners",
+       {[](server_config& c, std::string_view v) {
+          std::string ignored;
+          return parse_listeners(v, c.listeners, ignored) && !c.listeners.empty();
+        },
+        "NAME://host:port[,...]"}},
+      {"advertised.listeners",
+       {[](server_config& c, std::string_view v) {
+          std::string ignored;
+          return parse_listeners(v, c.advertised_listeners, ignored);
+        },
+        "NAME://host:port[,...]"}},
+      {"log.dirs",
+       {[](server_config& c, std::string_view v) {
+          if (v.empty() || v.find(',') != std::string_view::npos) return false;
+          c.log_dirs = std::string(v);
+          return true;
+        },
+        "one directory path"}},
+      {"log.dir", {[](server_config& c, std::string_view v) {
+          if (v.empty()) return false;
+          c.log_dirs = std::string(v);
+          return true;
+        }, "a directory path"}},
+      {"num.partitions", {int_setter(&server_config::num_partitions, 1, 10000), "1..10000"}},
+      {"default.replication.factor",
+       {int_setter(&server_config::default_replication_factor, 1, 5), "1..5"}},
+      {"auto.create.topics.enable",
+       {[](server_config& c, std::string_view v) { return parse_bool(v, c.auto_create_topics_enable); },
+        "true or false"}},
+      {"message.max.bytes",
+       {int_setter(&server_config::message_max_bytes, 1024, 1 << 30), "1024..1073741824"}},
+      {"socket.request.max.bytes",
+       {int_setter(&server_config::socket_request_max_bytes, 1024, 1 << 30), "1024..1073741824"}},
+      {"log.retention.ms",
+       {int_setter(&server_config::log_retention_ms, std::int64_t{-1}, INT64_MAX), "-1 or milliseconds"}},
+      {"log.retention.minutes",
+       {int_setter(&server_config::log_retention_ms, std::int64_t{1}, INT64_MAX, std::int64_t{60000}),
+        "minutes >= 1"}},
+      {"log.retention.hours",
+       {int_setter(&server_config::log_retention_ms, std::int64_t{1}, INT64_MAX, std::int64_t{3600000}),
+        "hours >= 1"}},
+      {"log.retention.bytes",
+       {int_setter(&server_config::log_retention_bytes, std::int64_t{-1}, INT64_MAX), "-1 or bytes"}},
+      {"log.retention.check.interval.ms",
+       {int_setter(&server_config::log_retention_check_interval_ms, std::int64_t{100}, INT64_MAX),
+        "milliseconds >= 100"}},
+      {"flush.messages",
+       {int_setter(&server_config::flush_messages, std::int64_t{1}, INT64_MAX), "an integer >= 1"}},
+      {"log.flush.interval.messages",
+       {int_setter(&server_config::flush_messages, std::int64_t{1}, INT64_MAX), "an integer >= 1"}},
+      {"flush.ms", {int_setter(&server_config::flush_ms, std::int64_t{1}, INT64_MAX), "milliseconds >= 1"}},
+      {"log.flush.interval.ms",
+       {int_setter(&server_config::flush_ms, std::int64_t{1}, INT64_MAX), "milliseconds >= 1"}},
+      {"lmdb.map.size",
+       {int_setter(&server_config::lmdb_map_size, std::uint64_t{1} << 20,
+                   sizeof(void*) >= 8 ? (std::uint64_t{1} << 44) : (std::uint64_t{3} << 30)),
+        sizeof(void*) >= 8 ? "bytes, 1 MiB..16 TiB" : "bytes, 1 MiB..3 GiB on a 32-bit build"}},
+      {"max.connections",
+       {int_setter(&server_config::max_connections, 1, 1000000), "1..1000000"}},
+      {"max.inflight.requests.per.connection",
+       {int_setter(&server_config::max_inflight_requests_per_connection, 1, 10000), "1..10000"}},
+      {"connections.max.idle.ms",
+       {int_setter(&server_config::connections_max_idle_ms, std::int64_t{1000}, INT64_MAX),
+        "milliseconds >= 1000"}},
+      {"fetch.max.wait.ms.cap",
+       {int_setter(&server_config::fetch_max_wait_ms_cap, 0, 300000), "0..300000"}},
+      {"log.level",
+       {[](server_config& c, std::string_view v) {
+          if (v != "debug" && v != "info" && v != "warn" && v != "error") return false;
+          c.log_level = std::string(v);
+          return true;
+        },
+        "debug, info, warn or error"}},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string_view> known_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& [k, _] : specs()) keys.push_back(k);
+  return keys;
+}
+
+bool parse_listeners(std::string_view text, std::vector<listener>& out, std::string& error) {
+  std::vector<listener> parsed;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    auto scheme = item.find("://");
+    auto colon = item.rfind(':');
+    if (scheme == std::string_view::npos || colon == std::string_view::npos || colon < scheme + 3) {
+      error = "listener '" + std::string(item) + "' is not NAME://host:port";
+      return false;
+    }
+    listener l;
+    l.name = std::string(item.substr(0, scheme));
+    l.host = std::string(item.substr(scheme + 3, colon - scheme - 3));
+    if (!l.host.empty() && l.host.front() == '[' && l.host.back() == ']')
+      l.host = l.host.substr(1, l.host.size() - 2);
+    if (l.name.empty() || !parse_int<std::uint16_t>(item.substr(colon + 1), 0, 65535, l.port)) {
+      error = "listener '" + std::string(item) + "' has a bad name or port";
+      return false;
+    }
+    if (l.host.empty()) l.host = "0.0.0.0";
+    parsed.push_back(std::move(l));
+  }
+  out = std::move(parsed);
+  return true;
+}
+
+bool apply_setting(server_config& config, std::string_view key, std::string_view value,
+                   std::string_view where, std::string& error) {
+  auto prefix = where.empty() ? std::string{} : std::string(where) + ": ";
+  auto it = specs().find(key);
+  if (it == specs().end()) {
+    error = prefix + "unknown configuration key '" + std::string(key) + "'";
+    return false;
+  }
+  value = trim(value);
+  if (!it->second.set(config, value)) {
+    error = prefix + "invalid value '" + std::string(value) + "' for '" + std::string(key) +
+            "' (expected " + it->second.expected + ")";
+    return false;
+  }
+  return true;
+}
+
+bool load_properties_file(server_config& config, const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read config file '" + path + "'";
+    return false;
+  }
+  std::string line, logical;
+  int line_no = 0, start_line = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string_view t = trim(line);
+    if (logical.empty()) {
+      start_line = line_no;
+      if (t.empty() || t.front() == '#' || t.front() == '!') continue;
+    }
+    if (!t.empty() && t.back() == '\\') {
+      t.remove_suffix(1);
+      logical += t;
+      continue;
+    }
+    logical += t;
+    std::string_view entry = logical;
+    auto sep = entry.find_first_of("=: \t");
+    std::string_view key = trim(entry.substr(0, sep));
+    std::string_view value;
+    if (sep != std::string_view::npos) {
+      value = trim(entry.substr(sep + 1));
+      if (!value.empty() && (value.front() == '=' || value.front() == ':') &&
+          (entry[sep] == ' ' || entry[sep] == '\t'))
+        value = trim(value.substr(1));
+    }
+    if (!apply_setting(config, key, value, path + ":" + std::to_string(start_line), error)) return false;
+    logical.clear();
+  }
+  return true;
+}
+
+}  // namespace tern::app

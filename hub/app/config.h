@@ -1,0 +1,61 @@
+#pragma once
+// Server configuration: Kafka-style keys, read from a .properties file and/or `--key value`
+// flags (flags win). Every key has a default that gives the embedded single-node hub on
+// 127.0.0.1:9092 with data in ./tern-data.
+//
+// Errors: parse functions return false and fill `error` with a message naming the key (and the
+// file line) — an unknown key, a malformed value or a value out of range is a start-up error.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::app {
+
+struct listener {
+  std::string name;  // security protocol / listener name, e.g. PLAINTEXT
+  std::string host;
+  std::uint16_t port = 0;  // 0 = any free port (the actual one is advertised)
+};
+
+struct server_config {
+  std::int32_t node_id = 1;
+  std::vector<listener> listeners{{"PLAINTEXT", "127.0.0.1", 9092}};
+  std::vector<listener> advertised_listeners;  // empty = same as listeners
+  std::string log_dirs = "./tern-data";
+  std::int32_t num_partitions = 1;
+  std::int32_t default_replication_factor = 1;
+  bool auto_create_topics_enable = true;
+  std::int32_t message_max_bytes = 1048588;            // largest record batch accepted
+  std::int32_t socket_request_max_bytes = 104857600;   // largest request frame
+  std::int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
+  std::int64_t log_retention_bytes = -1;               // per partition; -1 = unlimited
+  std::int64_t log_retention_check_interval_ms = 300000;
+  std::int64_t flush_messages = INT64_MAX;  // fsync after this many records (1 = every commit)
+  std::int64_t flush_ms = 1000;             // fsync at least this often
+  std::uint64_t lmdb_map_size = sizeof(void*) >= 8 ? (32ull << 30) : (1ull << 30);
+  std::int32_t max_connections = 1000;
+  std::int32_t max_inflight_requests_per_connection = 100;
+  std::int64_t connections_max_idle_ms = 600000;
+  std::int32_t fetch_max_wait_ms_cap = 30000;  // upper bound on a client's max_wait_ms
+  std::string log_level = "info";
+
+  // The listeners clients are told about (advertised ones, or the bound ones).
+  const std::vector<listener>& effective_advertised() const {
+    return advertised_listeners.empty() ? listeners : advertised_listeners;
+  }
+};
+
+// Sets one key. `where` prefixes error messages (e.g. "server.properties:12").
+bool apply_setting(server_config& config, std::string_view key, std::string_view value,
+                   std::string_view where, std::string& error);
+// Reads a .properties file (key=value, key: value or key value; # and ! comments; trailing
+// backslash continues a line).
+bool load_properties_file(server_config& config, const std::string& path, std::string& error);
+// Parses "NAME://host:port[,NAME://host:port...]".
+bool parse_listeners(std::string_view text, std::vector<listener>& out, std::string& error);
+// Every key this build understands, for --help and error messages.
+std::vector<std::string_view> known_keys();
+
+}  // namespace tern::app

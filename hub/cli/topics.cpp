@@ -1,0 +1,140 @@
+// `tern topics`: create, list, describe and delete topics, with kafka-topics' flags and output.
+#include <algorithm>
+#include <iostream>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "tern/kafka/error_code.h"
+#include "tern/kafka/messages/create_topics.h"
+#include "tern/kafka/messages/delete_topics.h"
+
+namespace tern::cli {
+namespace {
+constexpr const char* cmd = "topics";
+
+std::string error_name(std::int16_t code) {
+  return std::string(kafka::to_string(static_cast<kafka::error_code>(code)));
+}
+
+std::string join(const std::vector<std::int32_t>& ids) {
+  std::string s;
+  for (auto id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+  return s;
+}
+
+int create(client::cluster_client& client, const cxxopts::ParseResult& opts) {
+  kafka::create_topics_request request;
+  kafka::create_topics_request::topic topic;
+  topic.name = opts["topic"].as<std::string>();
+  topic.num_partitions = opts.count("partitions") ? opts["partitions"].as<std::int32_t>() : -1;
+  topic.replication_factor =
+      opts.count("replication-factor") ? static_cast<std::int16_t>(opts["replication-factor"].as<int>()) : -1;
+  std::map<std::string, std::string> configs;
+  std::string error;
+  if (opts.count("config") && !parse_properties(opts["config"].as<std::vector<std::string>>(), configs, error))
+    return fail(cmd, "--config " + error);
+  for (auto& [k, v] : configs) topic.configs.push_back({k, v});
+  request.topics.push_back(topic);
+  request.timeout_ms = 30000;
+  kafka::metadata_response md;
+  if (auto ec = client.metadata(std::vector<std::string>{}, false, md)) return fail(cmd, client.describe(-1, ec));
+  client::kafka_connection* conn = nullptr;
+  if (auto ec = client.connection_to(client.controller_id(), conn))
+    return fail(cmd, client.describe(client.controller_id(), ec));
+  auto version = conn->version_for(kafka::api_key::create_topics);
+  kafka::create_topics_response response;
+  if (auto ec = conn->call(request, version, response)) return fail(cmd, client.describe(client.controller_id(), ec));
+  for (const auto& t : response.topics) {
+    if (t.error_code == kafka::wire(kafka::error_code::topic_already_exists) && opts.count("if-not-exists")) continue;
+    if (t.error_code != 0)
+      return fail(cmd, "cannot create topic '" + t.name + "': " + error_name(t.error_code) +
+                           (t.error_message ? " (" + *t.error_message + ")" : ""));
+  }
+  std::cout << "Created topic " << topic.name << ".\n";
+  return 0;
+}
+
+int list(client::cluster_client& client) {
+  kafka::metadata_response md;
+  if (auto ec = client.metadata(std::nullopt, false, md)) return fail(cmd, client.describe(-1, ec));
+  std::vector<std::string> names;
+  for (const auto& t : md.topics) names.push_back(t.name);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) std::cout << n << "\n";
+  return 0;
+}
+
+int describe(client::cluster_client& client, const cxxopts::ParseResult& opts) {
+  std::optional<std::vector<std::string>> wanted;
+  if (opts.count("topic")) wanted = std::vector<std::string>{opts["topic"].as<std::string>()};
+  kafka::metadata_response md;
+  if (auto ec = client.metadata(wanted, false, md)) return fail(cmd, client.describe(-1, ec));
+  auto topics = md.topics;
+  std::sort(topics.begin(), topics.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  for (const auto& t : topics) {
+    if (t.error_code == kafka::wire(kafka::error_code::unknown_topic_or_partition))
+      return fail(cmd, "topic '" + t.name + "' does not exist");
+    if (t.error_code != 0) return fail(cmd, "cannot describe topic '" + t.name + "': " + error_name(t.error_code));
+    std::size_t replication = t.partitions.empty() ? 0 : t.partitions.front().replica_nodes.size();
+    std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
+              << "\tReplicationFactor: " << replication << "\n";
+    auto parts = t.partitions;
+    std::sort(parts.begin(), parts.end(), [](auto& a, auto& b) { return a.partition_index < b.partition_index; });
+    for (const auto& p : parts) {
+      std::cout << "\tTopic: " << t.name << "\tPartition: " << p.partition_index << "\tLeader: " << p.leader_id
+                << "\tReplicas: " << join(p.replica_nodes) << "\tIsr: " << join(p.isr_nodes) << "\n";
+    }
+  }
+  return 0;
+}
+
+int remove(client::cluster_client& client, const cxxopts::ParseResult& opts) {
+  kafka::delete_topics_request request;
+  request.topic_names = {opts["topic"].as<std::string>()};
+  request.timeout_ms = 30000;
+  kafka::metadata_response md;
+  if (auto ec = client.metadata(std::vector<std::string>{}, false, md)) return fail(cmd, client.describe(-1, ec));
+  client::kafka_connection* conn = nullptr;
+  if (auto ec = client.connection_to(client.controller_id(), conn))
+    return fail(cmd, client.describe(client.controller_id(), ec));
+  kafka::delete_topics_response response;
+  if (auto ec = conn->call(request, conn->version_for(kafka::api_key::delete_topics), response))
+    return fail(cmd, client.describe(client.controller_id(), ec));
+  for (const auto& r : response.responses) {
+    if (r.error_code == kafka::wire(kafka::error_code::unknown_topic_or_partition))
+      return fail(cmd, "topic '" + r.name + "' does not exist");
+    if (r.error_code != 0) return fail(cmd, "cannot delete topic '" + r.name + "': " + error_name(r.error_code));
+  }
+  return 0;
+}
+}  // namespace
+
+int run_topics(int argc, char** argv) {
+  cxxopts::Options options("tern topics", "Create, list, describe and delete topics (like kafka-topics)");
+  options.add_options()
+      ("bootstrap-server", "broker to connect to, host:port[,host:port]",
+       cxxopts::value<std::string>()->default_value("127.0.0.1:9092"))
+      ("create", "create a topic")("list", "list topics")("describe", "describe topics")
+      ("delete", "delete a topic")
+      ("topic", "topic name", cxxopts::value<std::string>())
+      ("partitions", "partition count (create)", cxxopts::value<std::int32_t>())
+      ("replication-factor", "replicas per partition (create)", cxxopts::value<int>())
+      ("config", "topic config key=value (create; repeatable)", cxxopts::value<std::vector<std::string>>())
+      ("if-not-exists", "with --create: succeed if the topic exists")
+      ("h,help", "show this help");
+  auto parsed = parse_options(options, argc, argv);
+  if (!parsed) return argc > 1 && std::string(argv[1]) == "--help" ? 0 : 2;
+  const auto& opts = *parsed;
+  int actions = static_cast<int>(opts.count("create") + opts.count("list") + opts.count("describe") + opts.count("delete"));
+  if (actions != 1) return fail(cmd, "give exactly one of --create, --list, --describe, --delete"), 2;
+  if ((opts.count("create") || opts.count("delete")) && !opts.count("topic"))
+    return fail(cmd, "--topic is required"), 2;
+  client::cluster_client client;
+  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (opts.count("create")) return create(client, opts);
+  if (opts.count("list")) return list(client);
+  if (opts.count("describe")) return describe(client, opts);
+  return remove(client, opts);
+}
+
+}  // namespace tern::cli

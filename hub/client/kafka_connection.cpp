@@ -1,0 +1,143 @@
+#include "client/kafka_connection.h"
+
+#include <charconv>
+
+#include "tern/kafka/messages/api_versions.h"
+
+namespace tern::client {
+namespace {
+constexpr std::size_t max_response_bytes = 256u << 20;
+
+class category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "kafka_client"; }
+  std::string message(int c) const override {
+    switch (static_cast<client_errc>(c)) {
+      case client_errc::malformed_response: return "malformed response from the broker";
+      case client_errc::correlation_mismatch: return "response out of order (correlation id mismatch)";
+      case client_errc::frame_too_large: return "response frame larger than 256 MiB";
+      case client_errc::timeout: return "timed out waiting for the broker";
+      case client_errc::unsupported_version: return "the broker does not support a required API version";
+    }
+    return "unknown client error";
+  }
+};
+}  // namespace
+
+const std::error_category& client_category() {
+  static const category c;
+  return c;
+}
+
+kafka_connection::kafka_connection() : _socket(_io) {}
+kafka_connection::~kafka_connection() { close(); }
+
+void kafka_connection::close() {
+  std::error_code ignored;
+  _socket.close(ignored);
+}
+
+bool kafka_connection::is_open() const { return _socket.is_open(); }
+
+// Runs one async operation to completion or until the deadline; on timeout the socket closes.
+template <typename Start>
+static std::error_code run_with_deadline(asio::io_context& io, asio::ip::tcp::socket& socket,
+                                         std::chrono::milliseconds timeout, Start start) {
+  std::error_code result = client_errc::timeout;
+  bool done = false;
+  start([&](std::error_code ec) {
+    result = ec;
+    done = true;
+  });
+  io.restart();
+  io.run_for(timeout);
+  if (!done) {
+    std::error_code ignored;
+    socket.close(ignored);
+    io.restart();
+    io.run();  // let the cancelled operation finish
+    return client_errc::timeout;
+  }
+  return result;
+}
+
+std::error_code kafka_connection::connect(const std::string& host, std::uint16_t port,
+                                          std::chrono::milliseconds timeout) {
+  close();
+  std::error_code ec;
+  asio::ip::tcp::resolver resolver(_io);
+  auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+  if (ec) return ec;
+  ec = run_with_deadline(_io, _socket, timeout, [&](auto done) {
+    asio::async_connect(_socket, endpoints,
+                        [done](std::error_code e, const asio::ip::tcp::endpoint&) { done(e); });
+  });
+  if (ec) return ec;
+  _socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  return negotiate_versions();
+}
+
+std::error_code kafka_connection::negotiate_versions() {
+  kafka::api_versions_request request;
+  request.client_software_name = "tern";
+  request.client_software_version = "0";
+  kafka::api_versions_response response;
+  if (auto ec = call(request, 3, response)) return ec;
+  if (response.error_code != 0) return client_errc::unsupported_version;
+  _broker_versions.clear();
+  for (const auto& k : response.api_keys) {
+    if (k.api_key < 0 || k.api_key > 1000) continue;
+    if (_broker_versions.size() <= static_cast<std::size_t>(k.api_key))
+      _broker_versions.resize(static_cast<std::size_t>(k.api_key) + 1, {-1, -1});
+    _broker_versions[static_cast<std::size_t>(k.api_key)] = {k.min_version, k.max_version};
+  }
+  return {};
+}
+
+std::int16_t kafka_connection::version_for(kafka::api_key key) const {
+  auto ours = kafka::find_api(static_cast<std::int16_t>(key));
+  auto index = static_cast<std::size_t>(key);
+  if (!ours || index >= _broker_versions.size() || _broker_versions[index].second < 0) return -1;
+  auto [min, max] = _broker_versions[index];
+  std::int16_t v = std::min(max, ours->max_version);
+  return v >= std::max(min, ours->min_version) ? v : -1;
+}
+
+std::error_code kafka_connection::write_frame(const wire::wire_writer& w) {
+  std::uint32_t size = static_cast<std::uint32_t>(w.size());
+  std::uint8_t prefix[4] = {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+                            static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
+  std::vector<asio::const_buffer> buffers{asio::buffer(prefix)};
+  for (auto s : w.segments()) buffers.emplace_back(s.data(), s.size());
+  return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
+    asio::async_write(_socket, buffers, [done](std::error_code e, std::size_t) { done(e); });
+  });
+}
+
+std::error_code kafka_connection::read_frame(std::vector<std::uint8_t>& frame) {
+  std::uint8_t prefix[4];
+  auto ec = run_with_deadline(_io, _socket, _timeout, [&](auto done) {
+    asio::async_read(_socket, asio::buffer(prefix), [done](std::error_code e, std::size_t) { done(e); });
+  });
+  if (ec) return ec;
+  std::uint32_t size = std::uint32_t(prefix[0]) << 24 | std::uint32_t(prefix[1]) << 16 |
+                       std::uint32_t(prefix[2]) << 8 | prefix[3];
+  if (size > max_response_bytes) return client_errc::frame_too_large;
+  frame.resize(size);
+  return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
+    asio::async_read(_socket, asio::buffer(frame), [done](std::error_code e, std::size_t) { done(e); });
+  });
+}
+
+bool parse_bootstrap(const std::string& text, std::string& host, std::uint16_t& port) {
+  std::string first = text.substr(0, text.find(','));
+  auto colon = first.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = first.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto digits = first.substr(colon + 1);
+  auto [p, e] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return e == std::errc{} && p == digits.data() + digits.size() && port != 0;
+}
+
+}  // namespace tern::client

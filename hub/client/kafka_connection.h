@@ -1,0 +1,136 @@
+#pragma once
+// A blocking Kafka client connection for the CLI and the benchmark: one TCP connection,
+// requests encoded with common/'s codecs, responses read in order. Requests can be pipelined:
+// send() several, then receive() their responses in the same order.
+//
+// Errors: std::error_code values — connection errors from Asio (the message names the cause,
+// e.g. "Connection refused"), client_errc for protocol trouble. After any error the connection
+// is unusable; open a new one.
+// Threads: not thread-safe; one thread at a time.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "tern/common/wire.h"
+#include "tern/kafka/api_key.h"
+#include "tern/kafka/messages/header.h"
+
+namespace tern::client {
+
+enum class client_errc {
+  malformed_response = 1,  // the broker's answer did not decode
+  correlation_mismatch,    // an answer for another request arrived
+  frame_too_large,         // the broker announced a frame beyond our limit
+  timeout,                 // no answer within the deadline
+  unsupported_version,     // the broker does not support a version we need
+};
+const std::error_category& client_category();
+inline std::error_code make_error_code(client_errc e) { return {static_cast<int>(e), client_category()}; }
+}  // namespace tern::client
+
+template <>
+struct std::is_error_code_enum<tern::client::client_errc> : std::true_type {};
+
+namespace tern::client {
+}  // namespace tern::client
+
+namespace tern::client {
+
+class kafka_connection {
+ public:
+  kafka_connection();
+  ~kafka_connection();
+  kafka_connection(const kafka_connection&) = delete;
+  kafka_connection& operator=(const kafka_connection&) = delete;
+
+  std::error_code connect(const std::string& host, std::uint16_t port,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  void close();
+  bool is_open() const;
+  const std::string& client_id() const { return _client_id; }
+  void set_client_id(std::string id) { _client_id = std::move(id); }
+  void set_timeout(std::chrono::milliseconds t) { _timeout = t; }
+
+  // Encodes and writes one request; returns its correlation id through `correlation_id`.
+  template <typename Request>
+  std::error_code send(const Request& request, std::int16_t version, std::int32_t* correlation_id = nullptr) {
+    wire::wire_writer w;
+    kafka::request_header h;
+    h.api_key = static_cast<std::int16_t>(Request::key);
+    h.api_version = version;
+    h.correlation_id = _next_correlation++;
+    h.client_id = _client_id;
+    h.encode(w, kafka::request_header_version(Request::key, version));
+    request.encode(w, version);
+    if (correlation_id) *correlation_id = h.correlation_id;
+    _pending.push_back({h.correlation_id, Request::key, version});
+    return write_frame(w);
+  }
+
+  // Reads the next response (the oldest request still waiting) and decodes it into `out`.
+  template <typename Response>
+  std::error_code receive(Response& out) {
+    if (_pending.empty()) return client_errc::correlation_mismatch;
+    auto expected = _pending.front();
+    _pending.erase(_pending.begin());
+    std::vector<std::uint8_t> frame;
+    if (auto ec = read_frame(frame)) return ec;
+    wire::wire_reader r(frame);
+    kafka::response_header h;
+    if (!h.decode(r, kafka::response_header_version(expected.key, expected.version)))
+      return client_errc::malformed_response;
+    if (h.correlation_id != expected.correlation_id) return client_errc::correlation_mismatch;
+    if (!out.decode(r, expected.version)) return client_errc::malformed_response;
+    _last_frame = std::move(frame);  // decoded views point into it
+    return {};
+  }
+
+  // Sends a request that gets no response (Produce with acks=0).
+  template <typename Request>
+  std::error_code send_no_response(const Request& request, std::int16_t version) {
+    auto ec = send(request, version);
+    _pending.pop_back();
+    return ec;
+  }
+
+  template <typename Request, typename Response>
+  std::error_code call(const Request& request, std::int16_t version, Response& out) {
+    if (auto ec = send(request, version)) return ec;
+    return receive(out);
+  }
+
+  // Negotiated version of an API: the highest both sides support, or -1. Filled by connect().
+  std::int16_t version_for(kafka::api_key key) const;
+
+  // The frame the last receive() decoded; views in that response point into it and stay valid
+  // until the next receive().
+  const std::vector<std::uint8_t>& last_frame() const { return _last_frame; }
+
+ private:
+  struct pending {
+    std::int32_t correlation_id;
+    kafka::api_key key;
+    std::int16_t version;
+  };
+  std::error_code write_frame(const wire::wire_writer& w);
+  std::error_code read_frame(std::vector<std::uint8_t>& frame);
+  std::error_code negotiate_versions();
+
+  asio::io_context _io;
+  asio::ip::tcp::socket _socket;
+  std::string _client_id = "tern-cli";
+  std::chrono::milliseconds _timeout{std::chrono::seconds(30)};
+  std::int32_t _next_correlation = 1;
+  std::vector<pending> _pending;
+  std::vector<std::uint8_t> _last_frame;
+  std::vector<std::pair<std::int16_t, std::int16_t>> _broker_versions;  // by api key: min,max
+};
+
+// Splits "host:port[,host:port]" and returns the first; false if malformed.
+bool parse_bootstrap(const std::string& text, std::string& host, std::uint16_t& port);
+
+}  // namespace tern::client

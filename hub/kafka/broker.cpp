@@ -1,0 +1,117 @@
+#include "kafka/broker.h"
+
+#include "app/log.h"
+#include "kafka/request_context.h"
+
+namespace tern::kafka {
+
+std::uint64_t fetch_waiters::add(retry_fn retry) {
+  auto id = _next_id++;
+  _waiters.emplace(id, std::move(retry));
+  return id;
+}
+
+void fetch_waiters::remove(std::uint64_t id) { _waiters.erase(id); }
+
+void fetch_waiters::retry_all() {
+  // A retry may answer and remove itself (or others); walk a snapshot of the ids.
+  std::vector<std::uint64_t> ids;
+  ids.reserve(_waiters.size());
+  for (auto& [id, _] : _waiters) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = _waiters.find(id);
+    if (it == _waiters.end()) continue;
+    auto retry = it->second;  // copy: the call may erase the entry
+    if (retry()) _waiters.erase(id);
+  }
+}
+
+broker::broker(asio::io_context& io, const app::server_config& config, storage::log_store& store)
+    : _io(io), _config(config), _store(store) {
+  _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>&) {
+    if (pending->exchange(true)) return;
+    asio::post(_io, [this, pending] {
+      pending->store(false);
+      _waiters.retry_all();
+    });
+  });
+}
+
+broker::~broker() { _store.set_commit_listener({}); }
+
+void request_context::send(std::shared_ptr<wire::wire_writer> w,
+                           std::shared_ptr<const void> keepalive) const {
+  net::outgoing_frame out;
+  out.segments = w->segments();
+  out.keepalive = std::make_shared<std::pair<std::shared_ptr<wire::wire_writer>, std::shared_ptr<const void>>>(
+      std::move(w), std::move(keepalive));
+  respond_raw(std::move(out));
+}
+
+void request_context::no_response() const {
+  net::outgoing_frame out;
+  out.send = false;
+  respond_raw(std::move(out));
+}
+
+namespace {
+using handler_fn = bool (*)(request_context&, wire::wire_reader&);
+
+handler_fn handler_for(api_key key) {
+  switch (key) {
+    case api_key::api_versions: return handle_api_versions;
+    case api_key::metadata: return handle_metadata;
+    case api_key::produce: return handle_produce;
+    case api_key::fetch: return handle_fetch;
+    case api_key::list_offsets: return handle_list_offsets;
+    case api_key::create_topics: return handle_create_topics;
+    case api_key::delete_topics: return handle_delete_topics;
+    default: return nullptr;
+  }
+}
+
+void close_connection(const net::respond_fn& respond) {
+  net::outgoing_frame out;
+  out.send = false;
+  out.close_after = true;
+  respond(std::move(out));
+}
+}  // namespace
+
+void broker::on_frame(const net::connection_info& conn, net::request_frame frame,
+                      net::respond_fn respond) {
+  std::int16_t key = 0, version = 0;
+  std::int32_t correlation_id = 0;
+  if (!peek_request_api(*frame, key, version, correlation_id)) {
+    log::warn("connection ", conn.id, " from ", conn.peer, ": frame too short for a request header; closing");
+    return close_connection(respond);
+  }
+  auto api = find_api(key);
+  handler_fn handler = api ? handler_for(api->key) : nullptr;
+  if (!handler) {
+    log::warn("connection ", conn.id, " from ", conn.peer, ": unknown API key ", key, "; closing");
+    return close_connection(respond);
+  }
+  request_context ctx{*this, conn, {}, frame, std::move(respond)};
+  bool supported = version >= api->min_version && version <= api->max_version;
+  if (!supported && api->key != api_key::api_versions) {
+    log::warn("connection ", conn.id, " from ", conn.peer, ": API ", key, " version ", version,
+              " is not supported; closing");
+    return close_connection(ctx.respond_raw);
+  }
+  wire::wire_reader reader(*frame);
+  // An unsupported ApiVersions request may use a header we cannot know: read the fixed part only.
+  std::int16_t header_version = supported ? request_header_version(api->key, version) : 1;
+  if (!ctx.header.decode(reader, header_version)) {
+    log::warn("connection ", conn.id, " from ", conn.peer, ": malformed request header; closing");
+    return close_connection(ctx.respond_raw);
+  }
+  if (!supported) return respond_unsupported_api_versions(ctx);
+  if (!handler(ctx, reader)) {
+    log::warn("connection ", conn.id, " from ", conn.peer, ": malformed API ", key, " v", version,
+              " request; closing");
+    return close_connection(ctx.respond_raw);
+  }
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,78 @@
+#pragma once
+// The Kafka front of the hub: turns request frames from net/ into calls on storage/ and encodes
+// the answers. This is the only layer where errors become Kafka error codes.
+//
+// Threads: every method runs on the io_context thread. Storage completions arrive on the
+// storage writer thread and are posted back here.
+//
+// Lifetimes: the broker must outlive the net::server that calls on_frame and the log_store's
+// commit listener (the owner stops the server, then destroys the broker, then the store).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "app/config.h"
+#include "net/server.h"
+#include "storage/log_store.h"
+
+namespace tern::kafka {
+
+struct advertised_endpoint {
+  std::string listener;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Fetch requests waiting for data (min_bytes not reached yet). Each waiter is retried when any
+// log gets new data, and answered at the latest when its timer fires.
+class fetch_waiters {
+ public:
+  using retry_fn = std::function<bool()>;  // returns true when it has answered
+  std::uint64_t add(retry_fn retry);
+  void remove(std::uint64_t id);
+  void retry_all();
+  std::size_t size() const { return _waiters.size(); }
+
+ private:
+  std::map<std::uint64_t, retry_fn> _waiters;
+  std::uint64_t _next_id = 1;
+};
+
+class broker {
+ public:
+  broker(asio::io_context& io, const app::server_config& config, storage::log_store& store);
+  ~broker();
+  broker(const broker&) = delete;
+  broker& operator=(const broker&) = delete;
+
+  // The endpoints clients are told to use, one per listener (set once the ports are bound).
+  void set_advertised(std::vector<advertised_endpoint> endpoints) { _advertised = std::move(endpoints); }
+
+  // net::frame_handler entry point.
+  void on_frame(const net::connection_info& conn, net::request_frame frame, net::respond_fn respond);
+
+  asio::io_context& io() { return _io; }
+  const app::server_config& config() const { return _config; }
+  storage::log_store& store() { return _store; }
+  fetch_waiters& waiters() { return _waiters; }
+  const std::vector<advertised_endpoint>& advertised() const { return _advertised; }
+  std::int32_t node_id() const { return _config.node_id; }
+
+ private:
+  asio::io_context& _io;
+  const app::server_config& _config;
+  storage::log_store& _store;
+  std::vector<advertised_endpoint> _advertised;
+  fetch_waiters _waiters;
+  // Set while a "new data" notification is queued on the io thread, so a burst of commits
+  // costs one wake-up pass, not one per commit.
+  std::shared_ptr<std::atomic<bool>> _notify_pending = std::make_shared<std::atomic<bool>>(false);
+};
+
+}  // namespace tern::kafka

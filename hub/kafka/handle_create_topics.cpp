@@ -1,0 +1,86 @@
+// CreateTopics (19) v0–4. Replication factor is checked against the cluster size (one node for
+// now); configs are validated; validate_only checks without creating.
+#include "app/log.h"
+#include "kafka/request_context.h"
+#include "kafka/topic_names.h"
+#include "tern/kafka/messages/create_topics.h"
+
+namespace tern::kafka {
+namespace {
+constexpr std::int32_t cluster_size = 1;  // replication arrives with the cluster issue
+constexpr std::int32_t max_partitions = 10000;
+
+create_topics_response::topic_result create_one(request_context& ctx, const create_topics_request::topic& t,
+                                                bool validate_only) {
+  create_topics_response::topic_result result;
+  result.name = t.name;
+  auto fail = [&](error_code code, std::string message) {
+    result.error_code = wire(code);
+    result.error_message = std::move(message);
+    return result;
+  };
+  if (!valid_topic_name(t.name))
+    return fail(error_code::invalid_topic_exception,
+                "topic name '" + t.name + "' is invalid: use 1-249 of [a-zA-Z0-9._-]");
+  std::int32_t partitions = t.num_partitions;
+  std::int32_t replication = t.replication_factor;
+  if (!t.assignments.empty()) {
+    if (partitions != -1 || replication != -1)
+      return fail(error_code::invalid_request, "give either partitions/replication factor or assignments");
+    partitions = static_cast<std::int32_t>(t.assignments.size());
+    replication = static_cast<std::int32_t>(t.assignments.front().broker_ids.size());
+    for (std::size_t i = 0; i < t.assignments.size(); ++i) {
+      const auto& a = t.assignments[i];
+      if (a.partition_index != static_cast<std::int32_t>(i) ||
+          static_cast<std::int32_t>(a.broker_ids.size()) != replication)
+        return fail(error_code::invalid_replica_assignment, "replica assignment must list partitions 0..n-1 with equal replica counts");
+      for (auto b : a.broker_ids)
+        if (b != ctx.hub.node_id())
+          return fail(error_code::invalid_replica_assignment, "broker " + std::to_string(b) + " is not in the cluster");
+    }
+  }
+  if (partitions == -1) partitions = ctx.hub.config().num_partitions;
+  if (replication == -1) replication = ctx.hub.config().default_replication_factor;
+  if (partitions < 1 || partitions > max_partitions)
+    return fail(error_code::invalid_partitions,
+                "number of partitions must be 1.." + std::to_string(max_partitions) + ", got " + std::to_string(partitions));
+  if (replication < 1 || replication > cluster_size)
+    return fail(error_code::invalid_replication_factor,
+                "replication factor " + std::to_string(replication) + " is larger than the " +
+                    std::to_string(cluster_size) + " available broker(s)");
+  std::map<std::string, std::string> configs;
+  for (const auto& c : t.configs) {
+    std::string message;
+    if (!valid_topic_config(c.name, c.value, message)) return fail(error_code::invalid_config, message);
+    configs[c.name] = *c.value;
+  }
+  if (ctx.hub.store().find_topic(t.name))
+    return fail(error_code::topic_already_exists, "topic '" + t.name + "' already exists");
+  if (validate_only) return result;
+  storage::topic_info info;
+  if (auto ec = ctx.hub.store().create_topic(t.name, partitions, configs, info)) {
+    return fail(to_kafka_error(ec), "cannot create topic '" + t.name + "': " + ec.message());
+  }
+  log::info("created topic '", t.name, "' with ", partitions, " partitions for ", ctx.conn.peer);
+  return result;
+}
+}  // namespace
+
+bool handle_create_topics(request_context& ctx, wire::wire_reader& body) {
+  create_topics_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  create_topics_response response;
+  std::vector<std::string> seen;
+  for (const auto& t : request.topics) {
+    if (std::find(seen.begin(), seen.end(), t.name) != seen.end()) {
+      response.topics.push_back({t.name, wire(error_code::invalid_request), "topic listed twice"});
+      continue;
+    }
+    seen.push_back(t.name);
+    response.topics.push_back(create_one(ctx, t, request.validate_only));
+  }
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,22 @@
+// DeleteTopics (20) v0–1.
+#include "app/log.h"
+#include "kafka/request_context.h"
+#include "kafka/topic_names.h"
+#include "tern/kafka/messages/delete_topics.h"
+
+namespace tern::kafka {
+
+bool handle_delete_topics(request_context& ctx, wire::wire_reader& body) {
+  delete_topics_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  delete_topics_response response;
+  for (const auto& name : request.topic_names) {
+    auto ec = ctx.hub.store().delete_topic(name);
+    if (!ec) log::info("deleted topic '", name, "' for ", ctx.conn.peer);
+    response.responses.push_back({name, wire(to_kafka_error(ec))});
+  }
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,112 @@
+// Fetch (1) v4–11: serves record batches straight from LMDB's memory map (the response
+// references them; the read transaction lives until the frame is written). Waits up to
+// max_wait_ms for min_bytes, waking on every commit. One node: high watermark = last stable
+// offset = log end; no fetch sessions (session_id 0 declines them, as Kafka allows).
+#include <algorithm>
+
+#include "kafka/request_context.h"
+#include "kafka/topic_names.h"
+#include "tern/kafka/messages/fetch.h"
+
+namespace tern::kafka {
+namespace {
+
+class fetch_op : public std::enable_shared_from_this<fetch_op> {
+ public:
+  fetch_op(request_context ctx, fetch_request request)
+      : _ctx(std::move(ctx)), _request(std::move(request)), _timer(_ctx.hub.io()) {}
+
+  void start() {
+    if (try_answer(false)) return;
+    auto wait_ms = std::min(_request.max_wait_ms, _ctx.hub.config().fetch_max_wait_ms_cap);
+    auto self = shared_from_this();
+    _waiter = _ctx.hub.waiters().add([self] { return self->try_answer(false); });
+    _timer.expires_after(std::chrono::milliseconds(std::max(wait_ms, 0)));
+    _timer.async_wait([self](std::error_code) {
+      if (self->_answered) return;
+      self->_ctx.hub.waiters().remove(self->_waiter);
+      self->try_answer(true);
+    });
+  }
+
+ private:
+  // Reads every requested partition in one snapshot; answers if there is enough data (or
+  // `final`, or an error to report). Returns whether it answered.
+  bool try_answer(bool final) {
+    if (_answered) return true;
+    std::unique_ptr<storage::read_txn> txn;
+    std::error_code txn_error = _ctx.hub.store().begin_read(txn);
+    fetch_response response;
+    std::size_t total = 0;
+    bool has_error = false;
+    std::int64_t response_budget = _request.max_bytes > 0 ? _request.max_bytes : INT32_MAX;
+    for (const auto& t : _request.topics) {
+      fetch_response::topic out_topic;
+      out_topic.topic = t.topic;
+      auto info = _ctx.hub.store().find_topic(t.topic);
+      for (const auto& p : t.partitions) {
+        fetch_response::partition out;
+        out.partition_index = p.partition;
+        std::error_code ec = txn_error;
+        storage::partition_offsets offsets;
+        if (!info || p.partition < 0 || p.partition >= info->partition_count)
+          ec = storage::storage_errc::unknown_partition;
+        else if (!ec)
+          ec = txn->offsets(info->partition_log(p.partition), offsets);
+        if (!ec) {
+          out.high_watermark = offsets.log_end;
+          out.last_stable_offset = offsets.log_end;
+          out.log_start_offset = offsets.log_start;
+          std::int64_t budget = std::min<std::int64_t>(p.partition_max_bytes, response_budget - static_cast<std::int64_t>(total));
+          // KIP-74: the first batch of the response goes out whatever its size, so a consumer
+          // never stalls on a batch larger than its limits; later ones must fit.
+          if (budget > 0 || total == 0) {
+            std::size_t bytes = 0;
+            ec = txn->read(info->partition_log(p.partition), p.fetch_offset,
+                           static_cast<std::size_t>(std::max<std::int64_t>(budget, 1)), offsets.log_end,
+                           out.record_batches, bytes);
+            if (!ec && total > 0 && static_cast<std::int64_t>(bytes) > budget) {
+              out.record_batches.clear();
+              bytes = 0;
+            }
+            total += bytes;
+          }
+        }
+        if (ec) {
+          out.error_code = wire(to_kafka_error(ec));
+          out.record_batches.clear();
+          has_error = true;
+        }
+        out_topic.partitions.push_back(std::move(out));
+      }
+      response.responses.push_back(std::move(out_topic));
+    }
+    bool enough = total >= static_cast<std::size_t>(std::max(_request.min_bytes, 1));
+    if (!final && !enough && !has_error && _request.max_wait_ms > 0) return false;
+    _answered = true;
+    _timer.cancel();
+    // The response points into the snapshot: keep the transaction until the frame is written.
+    std::shared_ptr<const void> keepalive(txn.release(), [](const void* p) {
+      delete static_cast<const storage::read_txn*>(p);
+    });
+    _ctx.respond(response, std::move(keepalive));
+    return true;
+  }
+
+  request_context _ctx;
+  fetch_request _request;
+  asio::steady_timer _timer;
+  std::uint64_t _waiter = 0;
+  bool _answered = false;
+};
+
+}  // namespace
+
+bool handle_fetch(request_context& ctx, wire::wire_reader& body) {
+  fetch_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  std::make_shared<fetch_op>(ctx, std::move(request))->start();
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,57 @@
+// ListOffsets (2) v0–3: earliest (-2), latest (-1) or the first offset at/after a timestamp.
+#include "kafka/request_context.h"
+#include "kafka/topic_names.h"
+#include "tern/kafka/messages/list_offsets.h"
+
+namespace tern::kafka {
+
+bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
+  list_offsets_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  list_offsets_response response;
+  std::unique_ptr<storage::read_txn> txn;
+  auto txn_error = ctx.hub.store().begin_read(txn);
+  for (const auto& t : request.topics) {
+    list_offsets_response::topic out_topic;
+    out_topic.name = t.name;
+    auto info = ctx.hub.store().find_topic(t.name);
+    for (const auto& p : t.partitions) {
+      list_offsets_response::partition out;
+      out.partition_index = p.partition_index;
+      auto set = [&](std::int64_t offset, std::int64_t timestamp) {
+        out.offset = offset;
+        out.timestamp = timestamp;
+        if (ctx.version() == 0) out.old_style_offsets = {offset};
+      };
+      storage::partition_offsets offsets;
+      std::error_code ec = txn_error;
+      if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count) {
+        ec = storage::storage_errc::unknown_partition;
+      } else if (!ec) {
+        ec = txn->offsets(info->partition_log(p.partition_index), offsets);
+      }
+      if (ec) {
+        out.error_code = wire(to_kafka_error(ec));
+      } else if (p.timestamp == list_offsets_request::earliest_timestamp) {
+        set(offsets.log_start, -1);
+      } else if (p.timestamp == list_offsets_request::latest_timestamp) {
+        set(offsets.log_end, -1);
+      } else if (p.timestamp < 0) {
+        out.error_code = wire(error_code::invalid_request);  // e.g. -3 (max timestamp) is v7+
+      } else {
+        std::optional<std::pair<std::int64_t, std::int64_t>> found;
+        ec = txn->offset_for_timestamp(info->partition_log(p.partition_index), p.timestamp, found);
+        if (ec) out.error_code = wire(to_kafka_error(ec));
+        else if (found) set(found->first, found->second);
+        else set(ctx.version() == 0 ? offsets.log_end : -1, -1);  // no record that late
+      }
+      out_topic.partitions.push_back(std::move(out));
+    }
+    response.topics.push_back(std::move(out_topic));
+  }
+  txn.reset();
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,51 @@
+#pragma once
+// What a handler gets for one request, and how it answers. Handlers decode their own request
+// body (a malformed body makes the dispatcher close the connection, as Kafka does) and answer
+// exactly once through respond()/no_response().
+#include <memory>
+
+#include "kafka/broker.h"
+#include "tern/common/wire.h"
+#include "tern/kafka/api_key.h"
+#include "tern/kafka/messages/header.h"
+
+namespace tern::kafka {
+
+struct request_context {
+  broker& hub;
+  net::connection_info conn;
+  request_header header;
+  net::request_frame frame;  // owns every view decoded from the request
+  net::respond_fn respond_raw;
+
+  std::int16_t version() const { return header.api_version; }
+
+  // Encodes header + body. `keepalive` owns external spans the body references (zero-copy).
+  template <typename Response>
+  void respond(const Response& body, std::shared_ptr<const void> keepalive = {}) const {
+    auto w = std::make_shared<wire::wire_writer>();
+    response_header h;
+    h.correlation_id = header.correlation_id;
+    h.encode(*w, response_header_version(Response::key, header.api_version));
+    body.encode(*w, header.api_version);
+    send(std::move(w), std::move(keepalive));
+  }
+  void no_response() const;
+  void send(std::shared_ptr<wire::wire_writer> w, std::shared_ptr<const void> keepalive) const;
+};
+
+// One handler per API (handle_<api>.cpp). Each returns false when the request body is malformed
+// (the dispatcher then closes the connection) and otherwise answers through ctx.
+bool handle_api_versions(request_context& ctx, wire::wire_reader& body);
+bool handle_metadata(request_context& ctx, wire::wire_reader& body);
+bool handle_produce(request_context& ctx, wire::wire_reader& body);
+bool handle_fetch(request_context& ctx, wire::wire_reader& body);
+bool handle_list_offsets(request_context& ctx, wire::wire_reader& body);
+bool handle_create_topics(request_context& ctx, wire::wire_reader& body);
+bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
+
+// The ApiVersions answer to a version we do not support: a v0 body with UNSUPPORTED_VERSION and
+// the supported list, so the client can pick a version (KIP-511).
+void respond_unsupported_api_versions(request_context& ctx);
+
+}  // namespace tern::kafka

@@ -1,0 +1,72 @@
+#pragma once
+// TCP listener and connections with Kafka's framing: every request and response is a 4-byte
+// big-endian length followed by that many bytes. This layer knows nothing of Kafka messages;
+// it hands whole request frames to a frame_handler and writes the handler's responses back in
+// request order (Kafka clients pipeline requests and rely on that order).
+//
+// Limits: frames larger than max_frame_bytes close the connection (the client sent something
+// no valid request can be); at most max_inflight frames per connection are being handled at
+// once (the connection stops reading until responses drain — back-pressure); at most
+// max_connections connections (later ones are accepted and closed at once); connections idle
+// for idle_timeout_ms are closed.
+//
+// Threads: everything here runs on the one io_context thread. respond() must be called on that
+// thread, exactly once per frame.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio.hpp>
+
+namespace tern::net {
+
+// A response frame body (without the length prefix) as a list of spans. `keepalive` owns every
+// byte the spans point into until the frame is written (e.g. an LMDB read transaction).
+struct outgoing_frame {
+  std::vector<std::span<const std::uint8_t>> segments;
+  std::shared_ptr<const void> keepalive;
+  bool send = true;              // false: the request gets no response (Kafka acks=0)
+  bool close_after = false;      // close the connection once this (and all before it) is written
+};
+
+struct connection_info {
+  std::uint64_t id = 0;
+  std::string peer;        // "ip:port"
+  std::string listener;    // listener name, e.g. PLAINTEXT
+};
+
+using respond_fn = std::function<void(outgoing_frame)>;
+using request_frame = std::shared_ptr<const std::vector<std::uint8_t>>;
+
+// Called for every request frame, in arrival order.
+using frame_handler = std::function<void(const connection_info&, request_frame, respond_fn)>;
+
+struct server_limits {
+  std::size_t max_frame_bytes = 100 << 20;
+  std::size_t max_inflight = 100;
+  std::size_t max_connections = 1000;
+  std::int64_t idle_timeout_ms = 600000;
+};
+
+class server {
+ public:
+  server(asio::io_context& io, server_limits limits, frame_handler handler);
+  ~server();
+  // Binds and starts accepting. Returns the bound port through `bound_port` (useful with port 0).
+  std::error_code listen(const std::string& listener_name, const std::string& host,
+                         std::uint16_t port, std::uint16_t& bound_port);
+  // Stops accepting and closes every connection.
+  void stop();
+  std::size_t connection_count() const;
+
+ struct state;  // implementation detail (server.cpp), public so connections can reach it
+
+ private:
+  std::shared_ptr<state> _state;
+};
+
+}  // namespace tern::net

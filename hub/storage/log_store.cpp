@@ -1,0 +1,440 @@
+// log_store: opening the environment, loading state, and the thread-safe public entry points.
+// The writer loop and group commit live in writer.cpp, topic administration in topics.cpp,
+// retention and purging in retention.cpp, read transactions in read_txn.cpp.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+
+#include "storage/store_impl.h"
+
+namespace tern::storage {
+namespace {
+
+class category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "storage"; }
+  std::string message(int c) const override {
+    switch (static_cast<storage_errc>(c)) {
+      case storage_errc::unknown_topic:
+        return "unknown topic";
+      case storage_errc::unknown_partition:
+        return "unknown partition";
+      case storage_errc::topic_exists:
+        return "topic already exists";
+      case storage_errc::invalid_argument:
+        return "invalid argument";
+      case storage_errc::offset_out_of_range:
+        return "offset out of range";
+      case storage_errc::map_full:
+        return "storage map full";
+      case storage_errc::disk_full:
+        return "disk full";
+      case storage_errc::io_error:
+        return "storage I/O error";
+      case storage_errc::schema_too_new:
+        return "data directory written by a newer version";
+      case storage_errc::closed:
+        return "store is closed";
+    }
+    return "unknown storage error";
+  }
+};
+
+// Named databases; see the table at the top of log_store.h.
+constexpr unsigned named_db_count = 5;
+
+std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
+                             std::optional<std::uint32_t>& out) {
+  MDB_val k = to_val(key), v{};
+  int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return {};
+  if (rc != 0) return map_mdb_error(rc);
+  if (v.mv_size != 4) return storage_errc::io_error;
+  out = format::get_u32(static_cast<const std::uint8_t*>(v.mv_data));
+  return {};
+}
+
+std::error_code put_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::uint32_t value) {
+  std::uint8_t bytes[4];
+  format::put_u32(bytes, value);
+  MDB_val k = to_val(key), v = to_val(bytes, 4);
+  return map_mdb_error(mdb_put(txn, dbi, &k, &v, 0));
+}
+
+std::error_code validate_options(const store_options& o) {
+  bool ok = !o.dir.empty() && o.map_size_bytes >= (1u << 16) && o.max_readers >= 1 &&
+            (o.sync_every_commit || o.sync_interval_ms > 0) && o.sync_every_records >= 0 &&
+            o.retention_ms >= -1 && o.retention_bytes >= -1;
+  return ok ? std::error_code{} : make_error_code(storage_errc::invalid_argument);
+}
+
+}  // namespace
+
+const std::error_category& storage_category() {
+  static const category c;
+  return c;
+}
+
+std::error_code map_mdb_error(int rc) {
+  if (rc == 0) return {};
+  if (rc == MDB_MAP_FULL) return storage_errc::map_full;
+  if (rc == ENOSPC || rc == EDQUOT) return storage_errc::disk_full;
+  return storage_errc::io_error;
+}
+
+std::int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Fills `out` from the kernel's CSPRNG. Kafka ids need uniqueness, not secrecy, but getrandom
+// is the one source that cannot silently repeat after a fork or a restart.
+static std::error_code random_bytes(std::span<std::uint8_t> out) {
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = getrandom(out.data() + done, out.size() - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return storage_errc::io_error;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+// Like Kafka's Uuid.randomUuid: never all-zero, and never a text form starting with '-' (which
+// command lines would take for an option).
+std::error_code random_uuid(std::array<std::uint8_t, 16>& out) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    if (auto ec = random_bytes(out)) return ec;
+    bool zero = std::all_of(out.begin(), out.end(), [](std::uint8_t b) { return b == 0; });
+    if (!zero && format::base64url(out)[0] != '-') return {};
+  }
+  return storage_errc::io_error;
+}
+
+std::int64_t effective_retention_ms(const store_options& o, const topic_entry* t) {
+  return t && t->retention_ms ? *t->retention_ms : o.retention_ms;
+}
+
+std::int64_t effective_retention_bytes(const store_options& o, const topic_entry* t) {
+  return t && t->retention_bytes ? *t->retention_bytes : o.retention_bytes;
+}
+
+std::error_code parse_topic_configs(const topic_info& info, topic_entry& out) {
+  out.info = info;
+  auto parse = [&](const char* key, std::optional<std::int64_t>& value) -> bool {
+    auto it = info.configs.find(key);
+    if (it == info.configs.end()) return true;
+    const std::string& s = it->second;
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || end != s.data() + s.size() || v < -1) return false;
+    value = v;
+    return true;
+  };
+  if (!parse("retention.ms", out.retention_ms) || !parse("retention.bytes", out.retention_bytes))
+    return storage_errc::invalid_argument;
+  return {};
+}
+
+log_store::impl::~impl() {
+  stop_writer();
+  if (env) mdb_env_close(env);
+  if (lock_fd >= 0) close(lock_fd);  // releases the flock
+}
+
+// A second store on the same directory would run a second writer whose in-memory offsets
+// diverge from the first one's; LMDB also forbids opening one environment twice in a process.
+// flock conflicts between open file descriptions, so it catches both cases.
+std::error_code log_store::impl::lock_dir() {
+  std::error_code fs_ec;
+  std::filesystem::create_directories(options.dir, fs_ec);
+  if (fs_ec) return fs_ec.value() == ENOSPC ? storage_errc::disk_full : storage_errc::io_error;
+  std::string path = options.dir + "/tern.lock";
+  lock_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock_fd < 0) return errno == ENOSPC ? storage_errc::disk_full : storage_errc::io_error;
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) return storage_errc::io_error;
+  return {};
+}
+
+std::error_code log_store::impl::open_env() {
+  if (int rc = mdb_env_create(&env)) {
+    env = nullptr;
+    return map_mdb_error(rc);
+  }
+  int rc = mdb_env_set_mapsize(env, options.map_size_bytes);
+  if (rc == 0) rc = mdb_env_set_maxdbs(env, named_db_count);
+  if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
+  // MDB_NOTLS: read transactions belong to the read_txn object, not to the thread, so the io
+  // thread may hold several and hand them between coroutines.
+  unsigned flags = MDB_NOTLS | (options.sync_every_commit ? 0u : unsigned{MDB_NOSYNC});
+  if (rc == 0) rc = mdb_env_open(env, options.dir.c_str(), flags, 0640);
+  if (rc != 0) return map_mdb_error(rc);  // ~impl closes env, as mdb_env_open requires
+  // Reader slots of a process that died while reading would pin old pages forever.
+  int dead = 0;
+  return map_mdb_error(mdb_reader_check(env, &dead));
+}
+
+std::error_code log_store::impl::init_and_load() {
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  const std::pair<const char*, MDB_dbi*> dbs[] = {{"meta", &dbi_meta},
+                                                  {"topics", &dbi_topics},
+                                                  {"partitions", &dbi_partitions},
+                                                  {"log", &dbi_log},
+                                                  {"index_ts", &dbi_index}};
+  static_assert(std::size(dbs) == named_db_count);
+  for (const auto& [name, dbi] : dbs) {
+    if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
+  }
+  if (auto ec = load_meta(t.txn)) return ec;
+  if (auto ec = load_topics(t.txn)) return ec;
+  if (auto ec = load_partitions(t.txn)) return ec;
+  return map_mdb_error(t.commit());
+}
+
+std::error_code log_store::impl::load_meta(MDB_txn* txn) {
+  std::optional<std::uint32_t> version, next;
+  if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_schema_version, version)) return ec;
+  if (version && *version > format::schema_version) return storage_errc::schema_too_new;
+  if (version && *version < 1) return storage_errc::io_error;
+  if (!version) {
+    if (auto ec = put_u32_meta(txn, dbi_meta, format::meta_schema_version, format::schema_version))
+      return ec;
+  }
+  if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_next_log_id, next)) return ec;
+  next_log_id = next.value_or(format::first_log_id);
+  if (next_log_id < format::first_log_id) return storage_errc::io_error;
+
+  MDB_val k = to_val(format::meta_cluster_id), v{};
+  int rc = mdb_get(txn, dbi_meta, &k, &v);
+  if (rc == 0) {
+    cluster_id.assign(static_cast<const char*>(v.mv_data), v.mv_size);
+  } else if (rc == MDB_NOTFOUND) {
+    std::array<std::uint8_t, 16> id{};
+    if (auto ec = random_uuid(id)) return ec;
+    cluster_id = format::base64url(id);
+    v = to_val(cluster_id);
+    if (auto ec = map_mdb_error(mdb_put(txn, dbi_meta, &k, &v, 0))) return ec;
+  } else {
+    return map_mdb_error(rc);
+  }
+
+  // Topics deleted before a restart may still have batches to purge.
+  cursor_guard c;
+  if (int rc2 = mdb_cursor_open(txn, dbi_meta, &c.cursor)) return map_mdb_error(rc2);
+  k = to_val(format::meta_purge_prefix);
+  for (rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (!key.starts_with(format::meta_purge_prefix)) break;
+    if (key.size() != format::meta_purge_prefix.size() + 4 || v.mv_size != 4)
+      return storage_errc::io_error;
+    auto* id = reinterpret_cast<const std::uint8_t*>(key.data() + format::meta_purge_prefix.size());
+    purges.push_back(
+        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data))});
+  }
+  return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
+}
+
+std::error_code log_store::impl::load_topics(MDB_txn* txn) {
+  cursor_guard c;
+  if (int rc = mdb_cursor_open(txn, dbi_topics, &c.cursor)) return map_mdb_error(rc);
+  MDB_val k{}, v{};
+  int rc = 0;
+  for (rc = mdb_cursor_get(c.cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
+    std::string_view name(static_cast<const char*>(k.mv_data), k.mv_size);
+    topic_info info;
+    if (!format::decode_topic(name, to_span(v), info)) return storage_errc::io_error;
+    auto entry = std::make_shared<topic_entry>();
+    if (parse_topic_configs(info, *entry)) return storage_errc::io_error;
+    std::uint64_t end = std::uint64_t{info.first_log_id} + std::uint64_t(info.partition_count);
+    if (info.first_log_id < format::first_log_id || end > next_log_id)
+      return storage_errc::io_error;
+    topics.emplace(std::string(name), std::move(entry));
+  }
+  return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
+}
+
+// One get per partition of every topic: restart costs O(partitions), never a log scan.
+std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
+  for (const auto& [name, topic] : topics) {
+    for (std::int32_t p = 0; p < topic->info.partition_count; ++p) {
+      log_id log = topic->info.partition_log(p);
+      auto key = format::log_id_key(log);
+      MDB_val k = to_val(key), v{};
+      if (int rc = mdb_get(txn, dbi_partitions, &k, &v)) {
+        return rc == MDB_NOTFOUND ? make_error_code(storage_errc::io_error) : map_mdb_error(rc);
+      }
+      partition_entry e;
+      if (!format::decode_partition(to_span(v), e.offsets)) return storage_errc::io_error;
+      e.topic = topic;
+      if (!partitions.emplace(log, std::move(e)).second) return storage_errc::io_error;
+    }
+  }
+  return {};
+}
+
+void log_store::impl::start_writer() {
+  auto now = std::chrono::steady_clock::now();
+  last_sync_at = now;
+  next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
+  writer = std::thread([this] { writer_main(); });
+  writer_id = writer.get_id();
+}
+
+void log_store::impl::stop_writer() {
+  if (!writer.joinable()) return;
+  {
+    std::lock_guard lock(queue_mutex);
+    stopping = true;
+  }
+  queue_cv.notify_one();
+  writer.join();
+}
+
+std::error_code log_store::impl::run_on_writer(std::function<std::error_code()> fn) {
+  // The writer would wait for itself; a callback calling back into admin is a programming error.
+  assert(std::this_thread::get_id() != writer_id);
+  if (std::this_thread::get_id() == writer_id) return storage_errc::invalid_argument;
+  auto result = std::make_shared<std::promise<std::error_code>>();
+  auto future = result->get_future();
+  {
+    std::lock_guard lock(queue_mutex);
+    if (stopping) return storage_errc::closed;
+    queue.emplace_back(writer_task([result, fn = std::move(fn)] { result->set_value(fn()); }));
+  }
+  queue_cv.notify_one();
+  return future.get();
+}
+
+std::error_code log_store::impl::unknown_log_error(log_id log) const {
+  std::lock_guard lock(state_mutex);
+  return log >= format::first_log_id && log < next_log_id ? storage_errc::unknown_topic
+                                                          : storage_errc::unknown_partition;
+}
+
+// ---- public API ----
+
+log_store::log_store(std::unique_ptr<impl> p) : _impl(std::move(p)) {}
+
+log_store::~log_store() = default;  // ~impl drains the queue, syncs, joins, closes the env
+
+std::error_code log_store::open(const store_options& options, std::unique_ptr<log_store>& out) {
+  if (auto ec = validate_options(options)) return ec;
+  auto p = std::make_unique<impl>();
+  p->options = options;
+  if (auto ec = p->lock_dir()) return ec;
+  if (auto ec = p->open_env()) return ec;
+  if (auto ec = p->init_and_load()) return ec;
+  p->start_writer();
+  out.reset(new log_store(std::move(p)));
+  return {};
+}
+
+std::error_code log_store::create_topic(std::string_view name, std::int32_t partitions,
+                                        const std::map<std::string, std::string>& configs,
+                                        topic_info& out) {
+  // Pure argument checks happen here so bad input never queues behind producers.
+  if (!format::valid_topic_name(name)) return storage_errc::invalid_argument;
+  if (partitions < 1 || partitions > format::partition_count_max)
+    return storage_errc::invalid_argument;
+  if (configs.size() > format::config_count_max) return storage_errc::invalid_argument;
+  for (const auto& [key, value] : configs) {
+    if (key.empty() || key.size() > format::config_key_size_max ||
+        value.size() > format::config_value_size_max)
+      return storage_errc::invalid_argument;
+  }
+  topic_info probe;
+  probe.configs = configs;
+  topic_entry parsed;
+  if (auto ec = parse_topic_configs(probe, parsed)) return ec;
+  return _impl->run_on_writer(
+      [&] { return _impl->do_create_topic(name, partitions, configs, out); });
+}
+
+std::error_code log_store::delete_topic(std::string_view name) {
+  if (!format::valid_topic_name(name)) return storage_errc::unknown_topic;
+  return _impl->run_on_writer([&] { return _impl->do_delete_topic(name); });
+}
+
+std::vector<topic_info> log_store::list_topics() const {
+  std::lock_guard lock(_impl->state_mutex);
+  std::vector<topic_info> out;
+  out.reserve(_impl->topics.size());
+  for (const auto& [name, t] : _impl->topics) out.push_back(t->info);
+  return out;
+}
+
+std::optional<topic_info> log_store::find_topic(std::string_view name) const {
+  std::lock_guard lock(_impl->state_mutex);
+  auto it = _impl->topics.find(name);
+  if (it == _impl->topics.end()) return std::nullopt;
+  return it->second->info;
+}
+
+std::string log_store::cluster_id() const { return _impl->cluster_id; }
+
+void log_store::append(append_request request) {
+  {
+    std::lock_guard lock(_impl->queue_mutex);
+    if (!_impl->stopping) {
+      _impl->queue.emplace_back(std::move(request));
+      _impl->queue_cv.notify_one();
+      return;
+    }
+  }
+  append_result r;
+  r.error = storage_errc::closed;
+  if (request.done) request.done(r);
+}
+
+void log_store::set_commit_listener(std::function<void(const std::vector<log_id>&)> listener) {
+  std::lock_guard lock(_impl->queue_mutex);
+  _impl->commit_listener = std::move(listener);
+}
+
+std::error_code log_store::begin_read(std::unique_ptr<read_txn>& out) const {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(_impl->env, nullptr, MDB_RDONLY, &txn)) return map_mdb_error(rc);
+  out.reset(new read_txn(txn, this));
+  return {};
+}
+
+std::optional<partition_offsets> log_store::offsets(log_id log) const {
+  std::lock_guard lock(_impl->state_mutex);
+  auto it = _impl->partitions.find(log);
+  if (it == _impl->partitions.end()) return std::nullopt;
+  return it->second.offsets;
+}
+
+std::size_t log_store::enforce_retention(std::int64_t now_ms) {
+  assert(std::this_thread::get_id() != _impl->writer_id);
+  if (std::this_thread::get_id() == _impl->writer_id) return 0;
+  auto waiter = std::make_shared<std::promise<std::size_t>>();
+  auto future = waiter->get_future();
+  {
+    std::lock_guard lock(_impl->queue_mutex);
+    if (_impl->stopping) return 0;
+    impl* p = _impl.get();
+    _impl->queue.emplace_back(writer_task([p, now_ms, waiter] {
+      retention_run run;
+      run.now_ms = now_ms;
+      run.waiters.push_back(std::move(*waiter));
+      p->retention_runs.push_back(std::move(run));
+    }));
+  }
+  _impl->queue_cv.notify_one();
+  return future.get();
+}
+
+}  // namespace tern::storage

@@ -1,0 +1,191 @@
+#include "storage/storage_format.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tern::storage::format {
+
+void put_u32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * (3 - i)));
+}
+
+void put_u64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * (7 - i)));
+}
+
+std::uint32_t get_u32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+std::uint64_t get_u64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+std::array<std::uint8_t, 4> log_id_key(log_id log) {
+  std::array<std::uint8_t, 4> k{};
+  put_u32(k.data(), log);
+  return k;
+}
+
+key_bytes log_key(log_id log, std::int64_t offset) {
+  assert(offset >= 0);
+  key_bytes k{};
+  put_u32(k.data(), log);
+  put_u64(k.data() + 4, static_cast<std::uint64_t>(offset));
+  return k;
+}
+
+key_bytes ts_key(log_id log, std::int64_t timestamp_ms) {
+  key_bytes k{};
+  put_u32(k.data(), log);
+  put_u64(k.data() + 4, static_cast<std::uint64_t>(timestamp_ms) ^ (1ull << 63));
+  return k;
+}
+
+bool split_key(std::span<const std::uint8_t> key, log_id& log, std::uint64_t& second) {
+  if (key.size() != key_size) return false;
+  log = get_u32(key.data());
+  second = get_u64(key.data() + 4);
+  return true;
+}
+
+std::array<std::uint8_t, partition_state_size> encode_partition(const partition_offsets& p) {
+  std::array<std::uint8_t, partition_state_size> v{};
+  put_u64(v.data(), static_cast<std::uint64_t>(p.log_start));
+  put_u64(v.data() + 8, static_cast<std::uint64_t>(p.log_end));
+  put_u64(v.data() + 16, p.size_bytes);
+  put_u64(v.data() + 24, static_cast<std::uint64_t>(p.max_timestamp));
+  return v;
+}
+
+bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out) {
+  if (value.size() != partition_state_size) return false;
+  out.log_start = static_cast<std::int64_t>(get_u64(value.data()));
+  out.log_end = static_cast<std::int64_t>(get_u64(value.data() + 8));
+  out.size_bytes = get_u64(value.data() + 16);
+  out.max_timestamp = static_cast<std::int64_t>(get_u64(value.data() + 24));
+  return out.log_start >= 0 && out.log_start <= out.log_end;
+}
+
+namespace {
+constexpr std::uint8_t topic_record_version = 1;
+
+// Writes a u32 length and the bytes at p; returns the position after them.
+std::uint8_t* put_string(std::uint8_t* p, std::string_view s) {
+  put_u32(p, static_cast<std::uint32_t>(s.size()));
+  std::copy(s.begin(), s.end(), p + 4);
+  return p + 4 + s.size();
+}
+
+// A bounds-checked cursor over a stored value; the first short read makes it fail for good.
+struct value_reader {
+  std::span<const std::uint8_t> data;
+  std::size_t pos = 0;
+  bool ok = true;
+
+  const std::uint8_t* take(std::size_t n) {
+    if (!ok || data.size() - pos < n) {
+      ok = false;
+      return nullptr;
+    }
+    const std::uint8_t* p = data.data() + pos;
+    pos += n;
+    return p;
+  }
+  std::uint32_t u32() {
+    const std::uint8_t* p = take(4);
+    return p ? get_u32(p) : 0;
+  }
+  std::string string(std::size_t size_max) {
+    std::uint32_t n = u32();
+    if (n > size_max) ok = false;
+    const std::uint8_t* p = ok ? take(n) : nullptr;
+    return p ? std::string(reinterpret_cast<const char*>(p), n) : std::string();
+  }
+};
+}  // namespace
+
+std::vector<std::uint8_t> encode_topic(const topic_info& t) {
+  std::size_t size = 1 + 16 + 12;
+  for (const auto& [key, value] : t.configs) size += 8 + key.size() + value.size();
+  std::vector<std::uint8_t> out(size);
+  std::uint8_t* p = out.data();
+  *p++ = topic_record_version;
+  p = std::copy(t.uuid.begin(), t.uuid.end(), p);
+  put_u32(p, static_cast<std::uint32_t>(t.partition_count));
+  put_u32(p + 4, t.first_log_id);
+  put_u32(p + 8, static_cast<std::uint32_t>(t.configs.size()));
+  p += 12;
+  for (const auto& [key, value] : t.configs) {
+    p = put_string(p, key);
+    p = put_string(p, value);
+  }
+  assert(p == out.data() + out.size());
+  return out;
+}
+
+bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, topic_info& out) {
+  value_reader r{value};
+  const std::uint8_t* version = r.take(1);
+  if (!version || *version != topic_record_version) return false;
+  const std::uint8_t* uuid = r.take(16);
+  if (!uuid) return false;
+  out.name = std::string(name);
+  std::copy(uuid, uuid + 16, out.uuid.begin());
+  out.partition_count = static_cast<std::int32_t>(r.u32());
+  out.first_log_id = r.u32();
+  std::uint32_t config_count = r.u32();
+  if (!r.ok || config_count > config_count_max) return false;
+  if (out.partition_count < 1 || out.partition_count > partition_count_max) return false;
+  out.configs.clear();
+  for (std::uint32_t i = 0; i < config_count && r.ok; ++i) {
+    std::string key = r.string(config_key_size_max);
+    std::string v = r.string(config_value_size_max);
+    out.configs.emplace(std::move(key), std::move(v));
+  }
+  return r.ok && r.pos == value.size();
+}
+
+std::string purge_key(log_id first) {
+  std::string k(meta_purge_prefix);
+  auto id = log_id_key(first);
+  k.append(reinterpret_cast<const char*>(id.data()), id.size());
+  return k;
+}
+
+std::string base64url(const std::array<std::uint8_t, 16>& bytes) {
+  static constexpr char alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve(22);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t n =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    for (int s = 18; s >= 0; s -= 6) out.push_back(alphabet[(n >> s) & 0x3f]);
+  }
+  // 16 = 5 * 3 + 1: one byte left, which unpadded base64 writes as two characters.
+  static_assert(16 % 3 == 1);
+  std::uint32_t n = std::uint32_t{bytes[i]} << 16;
+  out.push_back(alphabet[(n >> 18) & 0x3f]);
+  out.push_back(alphabet[(n >> 12) & 0x3f]);
+  assert(out.size() == 22);
+  return out;
+}
+
+bool valid_topic_name(std::string_view name) {
+  if (name.empty() || name.size() > topic_name_size_max) return false;
+  if (name == "." || name == "..") return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace tern::storage::format

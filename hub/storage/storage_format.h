@@ -1,0 +1,81 @@
+#pragma once
+// The on-disk encoding of every key and value in the store (private to hub/storage).
+//
+// All integers are big-endian so that LMDB's default memcmp key order is numeric order:
+//   log key       log id u32 ‖ base offset u64                 (12 bytes)
+//   index_ts key  log id u32 ‖ timestamp u64 with sign bit flipped (12 bytes) → base offset u64
+//   partitions    log id u32 → partition state (32 bytes: log start, log end, size, max timestamp)
+//   topics        name → topic record (version u8, uuid[16], partition count i32, first log id
+//                 u32, config count u32, then per config: key len u32, key, value len u32, value)
+//   meta          ASCII keys (below) → small values; purge records are "purge/" ‖ first log id u32
+// Offsets are never negative, so storing them as u64 keeps their order. Flipping the sign bit of a
+// two's-complement timestamp maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX in order.
+//
+// Decoders read bytes that come from our own file, but a damaged or foreign file must still fail
+// cleanly: every decoder bounds-checks and returns false instead of reading past the value.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/log_store.h"
+
+namespace tern::storage::format {
+
+// Bumped when the layout above changes incompatibly; a newer file is refused (schema_too_new).
+constexpr std::uint32_t schema_version = 1;
+
+constexpr std::string_view meta_schema_version = "schema_version";  // u32
+constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
+constexpr std::string_view meta_cluster_id = "cluster_id";          // 22 base64url characters
+constexpr std::string_view meta_purge_prefix = "purge/";  // ‖ first log id u32 → count u32
+
+// Log ids start at 1 so that a default-constructed request (log 0) can never name a real log.
+constexpr log_id first_log_id = 1;
+
+// Kafka's limits on topic names and our own limits on partitions and topic configs.
+constexpr std::size_t topic_name_size_max = 249;
+constexpr std::int32_t partition_count_max = 10000;
+constexpr std::size_t config_count_max = 256;
+constexpr std::size_t config_key_size_max = 255;
+constexpr std::size_t config_value_size_max = 32 * 1024;
+
+constexpr std::size_t key_size = 12;
+constexpr std::size_t partition_state_size = 32;
+using key_bytes = std::array<std::uint8_t, key_size>;
+
+void put_u32(std::uint8_t* p, std::uint32_t v);
+void put_u64(std::uint8_t* p, std::uint64_t v);
+std::uint32_t get_u32(const std::uint8_t* p);
+std::uint64_t get_u64(const std::uint8_t* p);
+
+std::array<std::uint8_t, 4> log_id_key(log_id log);
+// Key of the batch whose base offset is `offset` (offset >= 0).
+key_bytes log_key(log_id log, std::int64_t offset);
+// Key of the index_ts entry for running maximum timestamp `timestamp_ms`.
+key_bytes ts_key(log_id log, std::int64_t timestamp_ms);
+// Splits a 12-byte key; false when the size is wrong. `second` is the raw u64 part.
+bool split_key(std::span<const std::uint8_t> key, log_id& log, std::uint64_t& second);
+inline std::int64_t offset_of(std::uint64_t second) { return static_cast<std::int64_t>(second); }
+inline std::int64_t timestamp_of(std::uint64_t second) {
+  return static_cast<std::int64_t>(second ^ (1ull << 63));
+}
+
+std::array<std::uint8_t, partition_state_size> encode_partition(const partition_offsets& p);
+bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out);
+
+std::vector<std::uint8_t> encode_topic(const topic_info& t);
+// `name` is the key the record was stored under.
+bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, topic_info& out);
+
+std::string purge_key(log_id first);
+
+// Kafka's textual Uuid form: 22 characters of unpadded base64url.
+std::string base64url(const std::array<std::uint8_t, 16>& bytes);
+
+// Kafka's rule: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..".
+bool valid_topic_name(std::string_view name);
+
+}  // namespace tern::storage::format

@@ -1,0 +1,207 @@
+#pragma once
+// Private to hub/storage: the state behind log_store and the helpers its files share.
+//
+// Threads and ownership
+// - The writer thread is the only thread that opens write transactions and the only thread that
+//   mutates `topics`, `partitions` and `next_log_id`. It mutates them under `state_mutex` (after a
+//   commit), and reads them without the lock: no other thread writes them.
+// - Other threads read `topics`/`partitions` under `state_mutex` (list_topics, offsets, ...).
+// - `queue`, `stopping` and `commit_listener` are guarded by `queue_mutex`.
+// - Everything in the "writer only" block is touched by the writer thread alone (and by open()
+//   before the thread starts).
+#include <lmdb.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include "storage/log_store.h"
+#include "storage/storage_format.h"
+
+namespace tern::storage {
+
+// Bounds on the work one write transaction may do, so that no single transaction holds the
+// writer (and so every producer) for long, or outgrows LMDB's dirty-page limit (MDB_TXN_FULL).
+constexpr std::size_t group_requests_max = 4096;
+constexpr std::size_t group_bytes_max = 64u << 20;
+constexpr std::size_t batch_size_bytes_max = 1u << 30;
+constexpr std::size_t retention_deletes_per_txn_max = 1000;
+constexpr std::size_t retention_partitions_per_txn_max = 4096;
+constexpr std::size_t purge_deletes_per_txn_max = 10000;
+// offset_for_timestamp reads at most this many batch headers past its index entry.
+constexpr std::size_t timestamp_scan_batches_max = 65536;
+static_assert(group_bytes_max < batch_size_bytes_max);
+
+// Maps an LMDB or errno result to the store's error values (0 → no error).
+std::error_code map_mdb_error(int rc);
+
+inline MDB_val to_val(const void* data, std::size_t size) {
+  return MDB_val{size, const_cast<void*>(data)};
+}
+template <typename Bytes>
+MDB_val to_val(const Bytes& b) {
+  return to_val(b.data(), b.size());
+}
+inline bytes_view to_span(const MDB_val& v) {
+  return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
+}
+
+// Aborts the transaction unless it was committed. For write transactions every cursor opened in
+// it must be closed (cursor_guard destroyed) before commit() or the destructor runs.
+struct txn_guard {
+  MDB_txn* txn = nullptr;
+  txn_guard() = default;
+  txn_guard(const txn_guard&) = delete;
+  txn_guard& operator=(const txn_guard&) = delete;
+  ~txn_guard() {
+    if (txn) mdb_txn_abort(txn);
+  }
+  int commit() {
+    int rc = mdb_txn_commit(txn);
+    txn = nullptr;  // commit frees the txn even when it fails
+    return rc;
+  }
+};
+
+struct cursor_guard {
+  MDB_cursor* cursor = nullptr;
+  cursor_guard() = default;
+  cursor_guard(const cursor_guard&) = delete;
+  cursor_guard& operator=(const cursor_guard&) = delete;
+  ~cursor_guard() {
+    if (cursor) mdb_cursor_close(cursor);
+  }
+};
+
+// A topic plus its retention overrides, parsed once at creation or load.
+struct topic_entry {
+  topic_info info;
+  std::optional<std::int64_t> retention_ms;
+  std::optional<std::int64_t> retention_bytes;
+};
+
+struct partition_entry {
+  partition_offsets offsets;
+  std::shared_ptr<const topic_entry> topic;
+};
+
+// Logs of a deleted topic whose batches and index entries are still being removed.
+struct purge_range {
+  log_id first = 0;
+  std::uint32_t count = 0;
+};
+
+// One pass of retention over every partition, done in slices between group commits.
+struct retention_run {
+  std::int64_t now_ms = 0;
+  log_id next_log = 0;  // the pass resumes at the first partition with id >= next_log
+  std::size_t deleted = 0;
+  std::vector<std::promise<std::size_t>> waiters;
+};
+
+using writer_task = std::function<void()>;
+using queue_item = std::variant<append_request, writer_task>;
+
+struct log_store::impl {
+  store_options options;
+  int lock_fd = -1;  // flock'ed "tern.lock": one store per data dir, across processes too
+  MDB_env* env = nullptr;
+  MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0, dbi_log = 0, dbi_index = 0;
+  std::string cluster_id;
+
+  mutable std::mutex state_mutex;
+  std::map<std::string, std::shared_ptr<const topic_entry>, std::less<>> topics;
+  std::map<log_id, partition_entry> partitions;
+  log_id next_log_id = format::first_log_id;
+
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::vector<queue_item> queue;
+  bool stopping = false;
+  std::function<void(const std::vector<log_id>&)> commit_listener;
+  std::thread writer;
+  std::thread::id writer_id;
+
+  // Writer only.
+  std::deque<purge_range> purges;
+  // After a failed purge slice (e.g. map full) the next try waits, so the writer does not spin.
+  std::chrono::steady_clock::time_point purge_retry_at{};
+  std::deque<retention_run> retention_runs;
+  std::chrono::steady_clock::time_point next_retention_at;
+  std::chrono::steady_clock::time_point last_sync_at;
+  bool unsynced_commits = false;
+  std::int64_t records_since_sync = 0;
+  // A failed periodic fsync means earlier commits may not be on disk (fsyncgate): from then on
+  // every write fails with io_error rather than pretend later data is safe.
+  bool sync_failed = false;
+
+  impl() = default;
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+  ~impl();
+
+  // open (log_store.cpp)
+  std::error_code lock_dir();
+  std::error_code open_env();
+  std::error_code init_and_load();
+  std::error_code load_meta(MDB_txn* txn);
+  std::error_code load_topics(MDB_txn* txn);
+  std::error_code load_partitions(MDB_txn* txn);
+  void start_writer();
+  void stop_writer();
+
+  // Runs fn on the writer thread and waits for its result; `closed` once the store is stopping.
+  std::error_code run_on_writer(std::function<std::error_code()> fn);
+  // Chooses unknown_topic (id was allocated, so its topic is gone) or unknown_partition.
+  std::error_code unknown_log_error(log_id log) const;
+
+  // admin (topics.cpp), writer thread
+  std::error_code do_create_topic(std::string_view name, std::int32_t partition_count,
+                                  const std::map<std::string, std::string>& configs,
+                                  topic_info& out);
+  std::error_code do_delete_topic(std::string_view name);
+
+  // group commit and the writer loop (writer.cpp)
+  void writer_main();
+  void process_items(std::vector<queue_item>& items);
+  void commit_group(std::vector<append_request>& group);
+  std::error_code check_request(const append_request& r, std::int64_t log_end) const;
+  int put_batch(MDB_txn* txn, log_id log, bytes_view batch, partition_offsets& st);
+  int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
+  void publish(const std::unordered_map<log_id, partition_offsets>& staged);
+  void maybe_sync(bool force);
+  std::chrono::steady_clock::time_point next_wakeup() const;
+  bool background_pending() const {
+    return !retention_runs.empty() ||
+           (!purges.empty() && std::chrono::steady_clock::now() >= purge_retry_at);
+  }
+
+  // retention and purge (retention.cpp), writer thread
+  void retention_step();
+  std::size_t retention_slice(retention_run& run, bool& done);
+  int trim_front(MDB_txn* txn, log_id log, const partition_entry& e, std::int64_t now_ms,
+                 partition_offsets& st, std::size_t& budget, bool& finished);
+  int trim_index(MDB_txn* txn, log_id log, std::int64_t log_start, std::size_t& budget);
+  void purge_step();
+  int purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget, bool& empty);
+};
+
+// Effective retention of a partition: the topic override, else the store default.
+std::int64_t effective_retention_ms(const store_options& o, const topic_entry* t);
+std::int64_t effective_retention_bytes(const store_options& o, const topic_entry* t);
+
+// Parses a topic's retention overrides; invalid_argument when a value is not an integer >= -1.
+std::error_code parse_topic_configs(const topic_info& info, topic_entry& out);
+
+std::int64_t wall_clock_ms();
+
+// 16 random bytes from the kernel, never all-zero and never base64url text starting with '-'.
+std::error_code random_uuid(std::array<std::uint8_t, 16>& out);
+
+}  // namespace tern::storage

@@ -1,0 +1,101 @@
+// Topic administration on the writer thread: create allocates fresh log ids, delete removes the
+// topic in one small transaction and leaves the (possibly huge) batch data to purge_step.
+#include <cassert>
+
+#include "storage/store_impl.h"
+
+namespace tern::storage {
+
+std::error_code log_store::impl::do_create_topic(std::string_view name,
+                                                 std::int32_t partition_count,
+                                                 const std::map<std::string, std::string>& configs,
+                                                 topic_info& out) {
+  assert(std::this_thread::get_id() == writer_id);
+  assert(partition_count >= 1 && partition_count <= format::partition_count_max);
+  if (sync_failed) return storage_errc::io_error;
+  if (topics.find(name) != topics.end()) return storage_errc::topic_exists;
+  // Log ids are never reused, so running out is the end of this data dir, not a transient error.
+  if (std::uint64_t{next_log_id} + std::uint64_t(partition_count) > UINT32_MAX)
+    return storage_errc::io_error;
+
+  auto entry = std::make_shared<topic_entry>();
+  topic_info info;
+  info.name = std::string(name);
+  info.partition_count = partition_count;
+  info.first_log_id = next_log_id;
+  info.configs = configs;
+  if (auto ec = random_uuid(info.uuid)) return ec;
+  if (auto ec = parse_topic_configs(info, *entry)) return ec;
+  log_id next = next_log_id + static_cast<log_id>(partition_count);
+
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  auto record = format::encode_topic(info);
+  MDB_val k = to_val(name), v = to_val(record);
+  int rc = mdb_put(t.txn, dbi_topics, &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return storage_errc::topic_exists;
+  if (rc != 0) return map_mdb_error(rc);
+  partition_offsets fresh;
+  for (std::int32_t p = 0; p < partition_count; ++p) {
+    if ((rc = write_partition_state(t.txn, info.partition_log(p), fresh))) return map_mdb_error(rc);
+  }
+  std::uint8_t next_bytes[4];
+  format::put_u32(next_bytes, next);
+  k = to_val(format::meta_next_log_id);
+  v = to_val(next_bytes, 4);
+  if ((rc = mdb_put(t.txn, dbi_meta, &k, &v, 0))) return map_mdb_error(rc);
+  if ((rc = t.commit())) return map_mdb_error(rc);
+
+  {
+    std::lock_guard lock(state_mutex);
+    for (std::int32_t p = 0; p < partition_count; ++p) {
+      partitions[info.partition_log(p)] = partition_entry{fresh, entry};
+    }
+    topics.emplace(info.name, entry);
+    next_log_id = next;
+  }
+  out = std::move(info);
+  return {};
+}
+
+// Removes the topic record and its partition states and records a purge of its logs, all in
+// one transaction: from the commit on, the topic is gone for every reader and writer. The
+// batches and index entries are deleted afterwards in bounded slices (purge_step), which
+// resume after a restart because the purge record is durable.
+std::error_code log_store::impl::do_delete_topic(std::string_view name) {
+  assert(std::this_thread::get_id() == writer_id);
+  if (sync_failed) return storage_errc::io_error;
+  auto it = topics.find(name);
+  if (it == topics.end()) return storage_errc::unknown_topic;
+  const topic_info& info = it->second->info;
+
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  MDB_val k = to_val(name);
+  int rc = mdb_del(t.txn, dbi_topics, &k, nullptr);
+  if (rc != 0) return map_mdb_error(rc);
+  for (std::int32_t p = 0; p < info.partition_count; ++p) {
+    auto key = format::log_id_key(info.partition_log(p));
+    k = to_val(key);
+    rc = mdb_del(t.txn, dbi_partitions, &k, nullptr);
+    if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
+  }
+  purge_range purge{info.first_log_id, static_cast<std::uint32_t>(info.partition_count)};
+  std::string purge_key = format::purge_key(purge.first);
+  std::uint8_t count[4];
+  format::put_u32(count, purge.count);
+  k = to_val(purge_key);
+  MDB_val v = to_val(count, 4);
+  if ((rc = mdb_put(t.txn, dbi_meta, &k, &v, 0))) return map_mdb_error(rc);
+  if ((rc = t.commit())) return map_mdb_error(rc);
+
+  {
+    std::lock_guard lock(state_mutex);
+    for (std::int32_t p = 0; p < info.partition_count; ++p) partitions.erase(info.partition_log(p));
+    topics.erase(it);  // `info` dangles from here on
+  }
+  purges.push_back(purge);
+  return {};
+}
+
+}  // namespace tern::storage

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what Tern needs on Debian bookworm. Safe to run again.
+#   scripts/setup-debian.sh          build dependencies (to build and run the hub)
+#   scripts/setup-debian.sh --test   plus the test clients (kcat, librdkafka, python3, node + kafkajs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+packages=(build-essential cmake pkg-config libasio-dev liblmdb-dev libcxxopts-dev libmbedtls-dev)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(libgtest-dev googletest kcat librdkafka-dev python3 lmdb-utils)
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  # kafkajs, pinned by the lockfile; only fetched when missing or the lockfile changed.
+  lock=tests/compat/kafkajs/package-lock.json
+  stamp=tests/compat/kafkajs/node_modules/.tern-lock-stamp
+  if [ -f "$lock" ] && ! cmp -s "$lock" "$stamp" 2>/dev/null; then
+    (cd tests/compat/kafkajs && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$lock" "$stamp"
+  fi
+fi

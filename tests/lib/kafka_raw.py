@@ -1,0 +1,632 @@
+"""A small hand-written Kafka wire encoder/decoder for the integration tests.
+
+It is deliberately independent of common/ (the C++ codec under test): a bug shared by the hub
+and its own codec would otherwise go unnoticed. Only what the bad-input and compat tests need is
+here: request header v1/v2, ApiVersions 0/3, Metadata 1/4, Produce 3 with RecordBatch v2
+(CRC32C computed here), Fetch 4, ListOffsets 1 and CreateTopics 0.
+"""
+
+import gzip
+import itertools
+import socket
+import struct
+
+# --------------------------------------------------------------------------------------------
+# CRC32C (Castagnoli, reflected polynomial 0x82F63B78), table driven.
+
+
+def _make_crc32c_table():
+    table = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC32C_TABLE = _make_crc32c_table()
+
+
+def crc32c(data, crc=0):
+    """CRC32C of `data`; `crc` continues a previous value."""
+    crc ^= 0xFFFFFFFF
+    table = _CRC32C_TABLE
+    for b in data:
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+assert crc32c(b"123456789") == 0xE3069283, "CRC32C self-check failed"
+
+# --------------------------------------------------------------------------------------------
+# Primitive encoders.
+
+API_PRODUCE = 0
+API_FETCH = 1
+API_LIST_OFFSETS = 2
+API_METADATA = 3
+API_API_VERSIONS = 18
+API_CREATE_TOPICS = 19
+API_DELETE_TOPICS = 20
+
+ERR_NONE = 0
+ERR_CORRUPT_MESSAGE = 2
+ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
+ERR_MESSAGE_TOO_LARGE = 10
+ERR_TOPIC_ALREADY_EXISTS = 36
+ERR_UNSUPPORTED_VERSION = 35
+
+
+def i8(v):
+    return struct.pack(">b", v)
+
+
+def i16(v):
+    return struct.pack(">h", v)
+
+
+def i32(v):
+    return struct.pack(">i", v)
+
+
+def i64(v):
+    return struct.pack(">q", v)
+
+
+def u32(v):
+    return struct.pack(">I", v)
+
+
+def string(s):
+    if s is None:
+        return i16(-1)
+    b = s.encode() if isinstance(s, str) else s
+    return i16(len(b)) + b
+
+
+def nbytes(b):
+    if b is None:
+        return i32(-1)
+    return i32(len(b)) + b
+
+
+def array(items, enc):
+    if items is None:
+        return i32(-1)
+    return i32(len(items)) + b"".join(enc(x) for x in items)
+
+
+def uvarint(v):
+    assert v >= 0
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def varint(v):
+    """Zigzag varint (works for both Kafka varint and varlong)."""
+    return uvarint((v << 1) ^ (v >> 63) if v < 0 else v << 1)
+
+
+def compact_string(s):
+    if s is None:
+        return uvarint(0)
+    b = s.encode() if isinstance(s, str) else s
+    return uvarint(len(b) + 1) + b
+
+
+def frame(body):
+    """A request/response frame: 4-byte big-endian length prefix + body."""
+    return i32(len(body)) + body
+
+
+def request_header(api_key, api_version, correlation_id, client_id="tern-test", version=1):
+    """Request header v1 (v2 adds an empty tagged-field section)."""
+    h = i16(api_key) + i16(api_version) + i32(correlation_id) + string(client_id)
+    if version >= 2:
+        h += uvarint(0)
+    return h
+
+
+# --------------------------------------------------------------------------------------------
+# Reader for responses.
+
+
+class Truncated(ValueError):
+    pass
+
+
+class Reader:
+    def __init__(self, data, pos=0):
+        self.data = data
+        self.pos = pos
+
+    def remaining(self):
+        return len(self.data) - self.pos
+
+    def _take(self, n):
+        if n < 0 or self.pos + n > len(self.data):
+            raise Truncated("need %d bytes at %d, have %d" % (n, self.pos, len(self.data)))
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def _unpack(self, fmt, n):
+        return struct.unpack(fmt, self._take(n))[0]
+
+    def i8(self):
+        return self._unpack(">b", 1)
+
+    def i16(self):
+        return self._unpack(">h", 2)
+
+    def i32(self):
+        return self._unpack(">i", 4)
+
+    def i64(self):
+        return self._unpack(">q", 8)
+
+    def u32(self):
+        return self._unpack(">I", 4)
+
+    def boolean(self):
+        return self.i8() != 0
+
+    def string(self):
+        n = self.i16()
+        return None if n < 0 else self._take(n).decode("utf-8", "replace")
+
+    def nbytes(self):
+        n = self.i32()
+        return None if n < 0 else self._take(n)
+
+    def array(self, fn):
+        n = self.i32()
+        if n < 0:
+            return None
+        return [fn(self) for _ in range(n)]
+
+    def uvarint(self):
+        shift = 0
+        v = 0
+        while True:
+            b = self._take(1)[0]
+            v |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return v
+            shift += 7
+            if shift > 63:
+                raise ValueError("varint too long")
+
+    def varint(self):
+        u = self.uvarint()
+        return (u >> 1) ^ -(u & 1)
+
+    def compact_array(self, fn):
+        n = self.uvarint()
+        if n == 0:
+            return None
+        return [fn(self) for _ in range(n - 1)]
+
+    def tagged_fields(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self._take(self.uvarint())
+
+
+# --------------------------------------------------------------------------------------------
+# RecordBatch v2.
+
+
+class Record:
+    """One record. `timestamp` is absolute (ms); `offset` is filled in by the decoder."""
+
+    def __init__(self, key, value, headers=(), timestamp=None, offset=None):
+        self.key = key
+        self.value = value
+        self.headers = list(headers)
+        self.timestamp = timestamp
+        self.offset = offset
+
+    def __repr__(self):
+        return "Record(offset=%r, ts=%r, key=%r, value=%r, headers=%r)" % (
+            self.offset, self.timestamp, self.key, self.value[:40] if self.value else self.value,
+            self.headers)
+
+    def __eq__(self, other):
+        return (self.key, self.value, self.headers, self.timestamp) == (
+            other.key, other.value, other.headers, other.timestamp)
+
+
+def _encode_record(rec, offset_delta, first_timestamp):
+    body = i8(0)  # attributes
+    body += varint(rec.timestamp - first_timestamp)
+    body += varint(offset_delta)
+    for field in (rec.key, rec.value):
+        body += varint(-1) if field is None else varint(len(field)) + field
+    body += varint(len(rec.headers))
+    for hk, hv in rec.headers:
+        hkb = hk.encode() if isinstance(hk, str) else hk
+        body += varint(len(hkb)) + hkb
+        body += varint(-1) if hv is None else varint(len(hv)) + hv
+    return varint(len(body)) + body
+
+
+def encode_record_batch(records, base_offset=0, producer_id=-1, producer_epoch=-1,
+                        base_sequence=-1, attributes=0, partition_leader_epoch=-1,
+                        corrupt_crc=False):
+    """A RecordBatch v2 with a correct CRC32C (or a wrong one when corrupt_crc is set).
+
+    Records without a timestamp get 1_700_000_000_000 + index.
+    """
+    assert records
+    for n, r in enumerate(records):
+        if r.timestamp is None:
+            r.timestamp = 1_700_000_000_000 + n
+    first_ts = records[0].timestamp
+    max_ts = max(r.timestamp for r in records)
+    recs = b"".join(_encode_record(r, n, first_ts) for n, r in enumerate(records))
+    after_crc = (i16(attributes) + i32(len(records) - 1) + i64(first_ts) + i64(max_ts)
+                 + i64(producer_id) + i16(producer_epoch) + i32(base_sequence)
+                 + i32(len(records)) + recs)
+    crc = crc32c(after_crc)
+    if corrupt_crc:
+        crc ^= 0x00010000
+    after_length = i32(partition_leader_epoch) + i8(2) + u32(crc) + after_crc
+    return i64(base_offset) + i32(len(after_length)) + after_length
+
+
+class Batch:
+    def __init__(self):
+        self.records = []
+
+
+def decode_record_batches(data, verify_crc=True):
+    """Decode the batches in a Fetch `records` blob.
+
+    A trailing partial batch (allowed by the protocol) is ignored. Raises ValueError on a CRC
+    mismatch when verify_crc is set. Records of uncompressed and gzip batches are decoded; for
+    other codecs batch.records is None.
+    """
+    batches = []
+    pos = 0
+    while len(data) - pos >= 12:
+        base_offset, length = struct.unpack(">qi", data[pos:pos + 12])
+        if length < 49 or pos + 12 + length > len(data):
+            break  # partial trailing batch
+        raw = data[pos:pos + 12 + length]
+        r = Reader(raw, 12)
+        b = Batch()
+        b.base_offset = base_offset
+        b.length = length
+        b.partition_leader_epoch = r.i32()
+        b.magic = r.i8()
+        if b.magic != 2:
+            raise ValueError("batch at offset %d has magic %d" % (base_offset, b.magic))
+        b.crc = r.u32()
+        b.crc_computed = crc32c(raw[21:])
+        if verify_crc and b.crc != b.crc_computed:
+            raise ValueError("CRC32C mismatch in batch at offset %d: stored %08x computed %08x"
+                             % (base_offset, b.crc, b.crc_computed))
+        b.attributes = r.i16()
+        b.last_offset_delta = r.i32()
+        b.first_timestamp = r.i64()
+        b.max_timestamp = r.i64()
+        b.producer_id = r.i64()
+        b.producer_epoch = r.i16()
+        b.base_sequence = r.i32()
+        b.record_count = r.i32()
+        b.compression = b.attributes & 0x7
+        if b.compression in (0, 1):
+            if b.compression == 1:  # gzip: the stdlib can check these too
+                r = Reader(gzip.decompress(raw[r.pos:]))
+            b.records = [_decode_record(r, b) for _ in range(b.record_count)]
+            if r.remaining():
+                raise ValueError("%d trailing bytes in batch at %d" % (r.remaining(), base_offset))
+        else:
+            b.records = None
+        batches.append(b)
+        pos += 12 + length
+    return batches
+
+
+def _decode_record(r, batch):
+    length = r.varint()
+    start = r.pos
+    r.i8()  # attributes
+    ts_delta = r.varint()
+    off_delta = r.varint()
+    kl = r.varint()
+    key = None if kl < 0 else r._take(kl)
+    vl = r.varint()
+    value = None if vl < 0 else r._take(vl)
+    headers = []
+    for _ in range(r.varint()):
+        hk = r._take(r.varint()).decode()
+        hl = r.varint()
+        headers.append((hk, None if hl < 0 else r._take(hl)))
+    if r.pos - start != length:
+        raise ValueError("record length %d but decoded %d bytes" % (length, r.pos - start))
+    return Record(key, value, headers, batch.first_timestamp + ts_delta,
+                  batch.base_offset + off_delta)
+
+
+# --------------------------------------------------------------------------------------------
+# Connection.
+
+
+class Closed(Exception):
+    """The peer closed the connection."""
+
+
+class KafkaConnection:
+    """One TCP connection speaking raw Kafka frames."""
+
+    def __init__(self, host, port, timeout=10.0, client_id="tern-test"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.client_id = client_id
+        self._corr = itertools.count(1)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def send_request(self, api_key, api_version, body, header_version=1):
+        corr = next(self._corr)
+        hdr = request_header(api_key, api_version, corr, self.client_id, header_version)
+        self.send_raw(frame(hdr + body))
+        return corr
+
+    def _recv_exact(self, n):
+        buf = bytearray()
+        while len(buf) < n:
+            try:
+                chunk = self.sock.recv(n - len(buf))
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                raise Closed("connection closed after %d of %d bytes" % (len(buf), n))
+            buf += chunk
+        return bytes(buf)
+
+    def recv_frame(self):
+        (n,) = struct.unpack(">i", self._recv_exact(4))
+        if n < 0 or n > 256 * 1024 * 1024:
+            raise ValueError("absurd response frame length %d" % n)
+        return self._recv_exact(n)
+
+    def call(self, api_key, api_version, body, header_version=1, flexible_response=False):
+        """Send a request and return a Reader positioned at the response body."""
+        corr = self.send_request(api_key, api_version, body, header_version)
+        data = self.recv_frame()
+        r = Reader(data)
+        got = r.i32()
+        if got != corr:
+            raise ValueError("correlation id %d, expected %d" % (got, corr))
+        if flexible_response:
+            r.tagged_fields()
+        return r
+
+    def wait_closed(self, timeout=10.0):
+        """Wait until the peer closes. Returns (closed, bytes received meanwhile)."""
+        self.sock.settimeout(timeout)
+        got = bytearray()
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True, bytes(got)
+                got += chunk
+        except ConnectionResetError:
+            return True, bytes(got)
+        except socket.timeout:
+            return False, bytes(got)
+
+    def wait_reply_or_close(self, timeout=10.0):
+        """For garbage input: 'closed', 'reply' (a full frame arrived) or 'timeout'."""
+        self.sock.settimeout(timeout)
+        got = bytearray()
+        try:
+            while True:
+                if len(got) >= 4:
+                    (n,) = struct.unpack(">i", got[:4])
+                    if 0 <= n and len(got) >= 4 + n:
+                        return "reply", bytes(got)
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return "closed", bytes(got)
+                got += chunk
+        except ConnectionResetError:
+            return "closed", bytes(got)
+        except socket.timeout:
+            return "timeout", bytes(got)
+
+
+# --------------------------------------------------------------------------------------------
+# APIs.
+
+
+def _api_version_entry(r, flexible=False):
+    e = (r.i16(), r.i16(), r.i16())
+    if flexible:
+        r.tagged_fields()
+    return e
+
+
+def decode_api_versions_v0(r):
+    """Returns (error_code, {api_key: (min, max)})."""
+    err = r.i16()
+    entries = r.array(_api_version_entry) or []
+    return err, {k: (lo, hi) for k, lo, hi in entries}
+
+
+def api_versions(conn, version=0):
+    """ApiVersions v0 or v3 (header v2 request, header v0 response). Returns (err, {key: range})."""
+    if version == 0:
+        return decode_api_versions_v0(conn.call(API_API_VERSIONS, 0, b""))
+    if version == 3:
+        body = compact_string("tern-tests") + compact_string("1.0") + uvarint(0)
+        r = conn.call(API_API_VERSIONS, 3, body, header_version=2)
+        err = r.i16()
+        entries = r.compact_array(lambda rr: _api_version_entry(rr, True)) or []
+        r.i32()  # throttle
+        r.tagged_fields()
+        return err, {k: (lo, hi) for k, lo, hi in entries}
+    raise ValueError("unsupported ApiVersions version in test encoder: %d" % version)
+
+
+def metadata(conn, topics=None, version=1, allow_auto_topic_creation=False):
+    """Metadata v1 or v4. Returns dict(brokers={id: (host, port)}, controller_id, topics={name:
+    dict(error, partitions={id: dict(error, leader, replicas, isr)})})."""
+    assert version in (1, 4)
+    body = array(topics, string)
+    if version >= 4:
+        body += i8(1 if allow_auto_topic_creation else 0)
+    r = conn.call(API_METADATA, version, body)
+    out = {"brokers": {}, "topics": {}}
+    if version >= 3:
+        out["throttle_time_ms"] = r.i32()
+    for _ in range(r.i32()):
+        node, host, port = r.i32(), r.string(), r.i32()
+        r.string()  # rack
+        out["brokers"][node] = (host, port)
+    if version >= 2:
+        out["cluster_id"] = r.string()
+    out["controller_id"] = r.i32()
+    for _ in range(r.i32()):
+        err, name, _internal = r.i16(), r.string(), r.boolean()
+        parts = {}
+        for _ in range(r.i32()):
+            perr, pid, leader = r.i16(), r.i32(), r.i32()
+            replicas = r.array(lambda rr: rr.i32())
+            isr = r.array(lambda rr: rr.i32())
+            parts[pid] = {"error": perr, "leader": leader, "replicas": replicas, "isr": isr}
+        out["topics"][name] = {"error": err, "partitions": parts}
+    return out
+
+
+def produce_request_body(topic, partition, records_blob, acks=1, timeout_ms=10000):
+    """Produce v3 body: one topic, one partition."""
+    return (string(None) + i16(acks) + i32(timeout_ms) + i32(1) + string(topic) + i32(1)
+            + i32(partition) + nbytes(records_blob))
+
+
+def produce(conn, topic, partition, records_blob, acks=1, timeout_ms=10000):
+    """Produce v3. Returns (error_code, base_offset), or None for acks=0 (no response)."""
+    body = produce_request_body(topic, partition, records_blob, acks, timeout_ms)
+    if acks == 0:
+        conn.send_request(API_PRODUCE, 3, body)
+        return None
+    r = conn.call(API_PRODUCE, 3, body)
+    results = []
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, err, base = r.i32(), r.i16(), r.i64()
+            r.i64()  # log_append_time
+            results.append((t, p, err, base))
+    r.i32()  # throttle
+    if len(results) != 1 or results[0][:2] != (topic, partition):
+        raise ValueError("unexpected produce response %r" % (results,))
+    return results[0][2], results[0][3]
+
+
+def fetch(conn, topic, partition, offset, max_bytes=1 << 20, max_wait_ms=100):
+    """Fetch v4, one partition. Returns dict(error, high_watermark, last_stable_offset, records)."""
+    body = (i32(-1) + i32(max_wait_ms) + i32(1) + i32(max_bytes) + i8(1) + i32(1) + string(topic)
+            + i32(1) + i32(partition) + i64(offset) + i32(max_bytes))
+    r = conn.call(API_FETCH, 4, body)
+    r.i32()  # throttle
+    out = None
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, err, hw, lso = r.i32(), r.i16(), r.i64(), r.i64()
+            r.array(lambda rr: (rr.i64(), rr.i64()))  # aborted transactions
+            recs = r.nbytes()
+            if (t, p) == (topic, partition):
+                out = {"error": err, "high_watermark": hw, "last_stable_offset": lso,
+                       "records": recs or b""}
+    if out is None:
+        raise ValueError("fetch response lacks %s[%d]" % (topic, partition))
+    return out
+
+
+def fetch_all(conn, topic, partition, start=0, limit_rounds=10000):
+    """All records of a partition from `start` to the high watermark, CRCs verified.
+
+    Returns (records, batches, high_watermark). Raises ValueError on errors, CRC mismatches, or
+    offsets that go backwards.
+    """
+    records, batches = [], []
+    offset = start
+    hw = None
+    for _ in range(limit_rounds):
+        res = fetch(conn, topic, partition, offset)
+        if res["error"] != ERR_NONE:
+            raise ValueError("fetch %s[%d]@%d: error %d" % (topic, partition, offset, res["error"]))
+        hw = res["high_watermark"]
+        if res["last_stable_offset"] != hw:
+            raise ValueError("last_stable_offset %d != high watermark %d"
+                             % (res["last_stable_offset"], hw))
+        if offset >= hw:
+            return records, batches, hw
+        got = decode_record_batches(res["records"])
+        if not got:
+            raise ValueError("fetch %s[%d]@%d below hw %d returned no complete batch"
+                             % (topic, partition, offset, hw))
+        for b in got:
+            last = b.base_offset + b.last_offset_delta
+            if last < offset:
+                continue  # a batch that starts before the requested offset
+            batches.append(b)
+            for rec in b.records or []:
+                if rec.offset >= offset:
+                    records.append(rec)
+            offset = last + 1
+    raise ValueError("fetch_all did not reach the high watermark")
+
+
+def list_offsets(conn, topic, partition, timestamp):
+    """ListOffsets v1. timestamp -1 = latest, -2 = earliest. Returns (error, timestamp, offset)."""
+    body = i32(-1) + i32(1) + string(topic) + i32(1) + i32(partition) + i64(timestamp)
+    r = conn.call(API_LIST_OFFSETS, 1, body)
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, err, ts, off = r.i32(), r.i16(), r.i64(), r.i64()
+            if (t, p) == (topic, partition):
+                return err, ts, off
+    raise ValueError("list_offsets response lacks %s[%d]" % (topic, partition))
+
+
+def create_topic(conn, name, partitions, replication_factor=1, configs=None, timeout_ms=10000):
+    """CreateTopics v0, one topic. Returns the error code."""
+    cfg = list((configs or {}).items())
+    body = (i32(1) + string(name) + i32(partitions) + i16(replication_factor) + i32(0)
+            + array(cfg, lambda kv: string(kv[0]) + string(kv[1])) + i32(timeout_ms))
+    r = conn.call(API_CREATE_TOPICS, 0, body)
+    for _ in range(r.i32()):
+        t, err = r.string(), r.i16()
+        if t == name:
+            return err
+    raise ValueError("create_topics response lacks %s" % name)
