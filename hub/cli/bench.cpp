@@ -54,7 +54,7 @@ int run_bench(int argc, char** argv) {
   cxxopts::Options options("tern bench", "Measure produce and consume throughput against a hub");
   options.add_options()
       ("bootstrap-server", "hub to measure", cxxopts::value<std::string>()->default_value("127.0.0.1:9092"))
-      ("topic", "topic to use (created if missing)", cxxopts::value<std::string>()->default_value("tern-bench"))
+      ("topic", "topic to use (default: a new tern-bench-<time> topic)", cxxopts::value<std::string>())
       ("partitions", "partitions when creating the topic", cxxopts::value<std::int32_t>()->default_value("1"))
       ("records", "number of records", cxxopts::value<std::int64_t>()->default_value("1000000"))
       ("record-size", "value size in bytes", cxxopts::value<std::size_t>()->default_value("100"))
@@ -65,7 +65,9 @@ int run_bench(int argc, char** argv) {
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return 2;
   const auto& opts = *parsed;
-  auto topic = opts["topic"].as<std::string>();
+  // A fresh topic by default, so old data never inflates the consume figures.
+  auto topic = opts.count("topic") ? opts["topic"].as<std::string>()
+                                   : "tern-bench-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   auto records = opts["records"].as<std::int64_t>();
   auto record_size = opts["record-size"].as<std::size_t>();
   client::producer_options po;

@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "app/config.h"
+
+using namespace tern::app;
+
+namespace {
+std::string write_temp(const std::string& text) {
+  char name[] = "/tmp/tern-config-XXXXXX";
+  int fd = mkstemp(name);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+}  // namespace
+
+TEST(Config, DefaultsAreTheEmbeddedSingleNode) {
+  server_config c;
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].host, "127.0.0.1");
+  EXPECT_EQ(c.listeners[0].port, 9092);
+  EXPECT_EQ(c.log_dirs, "./tern-data");
+  EXPECT_EQ(c.node_id, 1);
+}
+
+TEST(Config, PropertiesFileWithCommentsContinuationsAndSeparators) {
+  auto path = write_temp(
+      "# a comment\n"
+      "! another\n"
+      "node.id=7\n"
+      "listeners = PLAINTEXT://0.0.0.0:19092,\\\n"
+      "   PLAINTEXT://127.0.0.1:19093\n"
+      "log.dirs: /var/lib/tern\n"
+      "num.partitions 4\n"
+      "log.retention.hours=2\n"
+      "auto.create.topics.enable=false\n");
+  server_config c;
+  std::string error;
+  ASSERT_TRUE(load_properties_file(c, path, error)) << error;
+  EXPECT_EQ(c.node_id, 7);
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[1].port, 19093);
+  EXPECT_EQ(c.log_dirs, "/var/lib/tern");
+  EXPECT_EQ(c.num_partitions, 4);
+  EXPECT_EQ(c.log_retention_ms, 2 * 3600 * 1000LL);
+  EXPECT_FALSE(c.auto_create_topics_enable);
+  std::remove(path.c_str());
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  auto path = write_temp("node.id=1\n\nlog.dirz=/tmp/x\n");
+  server_config c;
+  std::string error;
+  EXPECT_FALSE(load_properties_file(c, path, error));
+  EXPECT_NE(error.find("log.dirz"), std::string::npos) << error;
+  EXPECT_NE(error.find(":3"), std::string::npos) << error;
+  std::remove(path.c_str());
+}
+
+TEST(Config, MalformedValuesAreRefusedWithTheExpectation) {
+  server_config c;
+  std::string error;
+  EXPECT_FALSE(apply_setting(c, "num.partitions", "many", "--num.partitions", error));
+  EXPECT_NE(error.find("num.partitions"), std::string::npos);
+  EXPECT_NE(error.find("many"), std::string::npos);
+  EXPECT_FALSE(apply_setting(c, "num.partitions", "0", "", error));
+  EXPECT_FALSE(apply_setting(c, "message.max.bytes", "12abc", "", error));
+  EXPECT_FALSE(apply_setting(c, "auto.create.topics.enable", "yes", "", error));
+  EXPECT_FALSE(apply_setting(c, "listeners", "127.0.0.1:9092", "", error));
+  EXPECT_FALSE(apply_setting(c, "listeners", "PLAINTEXT://127.0.0.1:99999", "", error));
+  EXPECT_FALSE(apply_setting(c, "log.retention.hours", "99999999999999999", "", error));
+  EXPECT_EQ(c.num_partitions, 1);  // untouched by the failures
+}
+
+TEST(Config, FlagsStyleSettings) {
+  server_config c;
+  std::string error;
+  ASSERT_TRUE(apply_setting(c, "listeners", "PLAINTEXT://127.0.0.1:0", "", error)) << error;
+  EXPECT_EQ(c.listeners[0].port, 0);
+  ASSERT_TRUE(apply_setting(c, "flush.messages", "1", "", error));
+  EXPECT_EQ(c.flush_messages, 1);
+  ASSERT_TRUE(apply_setting(c, "lmdb.map.size", "1073741824", "", error));
+  EXPECT_EQ(c.lmdb_map_size, 1073741824u);
+  ASSERT_TRUE(apply_setting(c, "listeners", "PLAINTEXT://[::1]:9092", "", error));
+  EXPECT_EQ(c.listeners[0].host, "::1");
+}
