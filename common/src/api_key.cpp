@@ -7,7 +7,9 @@ namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas. Later issues
 // (groups, idempotence) add rows here as their handlers land.
 constexpr std::array<api_version_range, 7> all{{
-    {api_key::produce, 3, 7, 9},
+    // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
+    // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
+    {api_key::produce, 0, 7, 9},
     {api_key::fetch, 4, 11, 12},
     {api_key::list_offsets, 0, 3, 6},
     {api_key::metadata, 0, 6, 9},

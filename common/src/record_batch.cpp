@@ -78,6 +78,9 @@ const std::error_category& record_batch_category() {
 }
 
 std::error_code parse_header(bytes_view data, batch_header& h) {
+  // The magic byte sits at the same place in MessageSet v0/v1, so an old-format message is
+  // recognised as such even when it is shorter than a v2 header.
+  if (data.size() > 16 && data[16] != 2) return record_batch_errc::unsupported_magic;
   if (data.size() < header_size) return record_batch_errc::truncated;
   wire::wire_reader r(data.first(header_size));
   h.base_offset = r.i64();

@@ -36,7 +36,8 @@ class KafkajsTest(unittest.TestCase):
 
         with th.Hub(name="kafkajs") as hub:
             env = dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1")
-            p = th.run([os.environ.get("NODE", "node"), os.path.join(KJS_DIR, "test.js"), hub.bootstrap, TOPIC, DOOMED],
+            node = os.environ.get("NODE", "node")
+            p = th.run([node, os.path.join(KJS_DIR, "test.js"), hub.bootstrap, TOPIC, DOOMED],
                        timeout=150, check=False, env=env, hub=hub)
             out = p.stdout.decode("utf-8", "replace")
             err = p.stderr.decode("utf-8", "replace")
@@ -59,7 +60,7 @@ class KafkajsTest(unittest.TestCase):
                     i = int(r.value.decode().split("-")[1])
                     self.assertNotIn(i, by_index, "value-%d stored twice" % i)
                     by_index[i] = (part, r)
-            md = kr.metadata(c, [DOOMED], version=1)["topics"].get(DOOMED)
+            md = kr.metadata(c, [DOOMED], version=4)["topics"].get(DOOMED)  # v4: no auto-create
         self.assertTrue(md is None or md["error"] == kr.ERR_UNKNOWN_TOPIC_OR_PARTITION,
                         "deleted topic still in Metadata: %r" % (md,))
         self.assertEqual(sorted(by_index), list(range(N)), "records stored")
@@ -72,7 +73,8 @@ class KafkajsTest(unittest.TestCase):
             key = "key-%d" % (i % 37)
             self.assertEqual(r.key, key.encode())
             self.assertEqual(r.value, b"value-%d" % i)
-            self.assertEqual(r.headers, [("idx", str(i).encode()), ("bin", bytes([0, 1, 255, i & 255]))],
+            self.assertEqual(r.headers, [("idx", str(i).encode()),
+                                         ("bin", bytes([0, 1, 255, i & 255]))],
                              "headers of value-%d" % i)
             self.assertEqual(r.timestamp, TS0 + i, "timestamp of value-%d" % i)
             self.assertEqual(part, th.java_partition(key, 3),
@@ -90,13 +92,15 @@ class KafkajsTest(unittest.TestCase):
                          {p: (0, hw[p]) for p in hw}, "fetchTopicOffsets")
         want_ts = {}
         for p in hw:
-            cands = [r.offset for i, (pp, r) in by_index.items() if pp == p and r.timestamp >= TS0 + 500]
+            cands = [r.offset for pp, r in by_index.values()
+                     if pp == p and r.timestamp >= TS0 + 500]
             want_ts[p] = min(cands) if cands else hw[p]
         self.assertEqual({o["partition"]: o["offset"] for o in seen["byTimestamp"]}, want_ts,
                          "fetchTopicOffsetsByTimestamp(%d)" % (TS0 + 500))
 
         via_kcat = th.parse_kcat_records(th.kcat_consume(hub, TOPIC))
-        self.assertEqual(sorted(v for _, _, _, v in via_kcat), sorted("value-%d" % i for i in range(N)))
+        self.assertEqual(sorted(v for _, _, _, v in via_kcat),
+                         sorted("value-%d" % i for i in range(N)), "kcat reads every record")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ import tern_harness as th  # noqa: E402
 
 T0 = 1_600_000_000_000
 
+LIBRDKAFKA_DOWNGRADE = (
+    "librdkafka sent these codecs uncompressed ('Broker does not support compression type X: not "
+    "compressing batch'). librdkafka < 2.11.1 enables gzip/snappy/lz4 only if the broker "
+    "advertises a Produce version in [0, 0] (rd_kafka_broker_ApiVersion_supported(Produce, 0, 0) "
+    "in rd_kafka_msgset_writer_select_MsgVersion); the hub advertises Produce 3-7, so every "
+    "Debian/Ubuntu librdkafka client silently stops compressing. zstd is unaffected.")
+
 
 class KcatTest(unittest.TestCase):
     hub = None
@@ -94,6 +101,7 @@ class KcatTest(unittest.TestCase):
                              "values of %s in offset order" % k)
 
     def test_compressed_batches_round_trip(self):
+        not_compressed = []
         for codec in ("gzip", "snappy", "lz4", "zstd"):
             topic = "kc-z-" + codec
             self.create(topic, 1)
@@ -107,8 +115,9 @@ class KcatTest(unittest.TestCase):
             with self.hub.connect() as c:
                 _, batches, hw = kr.fetch_all(c, topic, 0)
             self.assertEqual(hw, 2000)
-            self.assertTrue(batches and all(b.compression != 0 for b in batches),
-                            "%s batches stored uncompressed" % codec)
+            if not batches or any(b.compression == 0 for b in batches):
+                not_compressed.append(codec)
+        self.assertEqual(not_compressed, [], LIBRDKAFKA_DOWNGRADE)
 
     def test_query_offsets_by_timestamp(self):
         topic = "kc-ts"

@@ -110,7 +110,8 @@ class BadInputTest(unittest.TestCase):
 
     def assert_closed(self, conn, case):
         closed, data = conn.wait_closed(CLOSE_TIMEOUT_S)
-        self.assertTrue(closed, "%s: hub kept the connection open for %ss" % (case, CLOSE_TIMEOUT_S))
+        self.assertTrue(closed, "%s: hub kept the connection open for %ss"
+                        % (case, CLOSE_TIMEOUT_S))
         self.assertEqual(data, b"", "%s: expected a disconnect without a reply, got %r"
                          % (case, data[:64]))
 
@@ -292,6 +293,28 @@ class BadInputTest(unittest.TestCase):
                 self.assertEqual(apis.get(key), rng, "ApiVersions v3: range of API key %d" % key)
         self.assert_healthy("ApiVersions v99")
 
+    def test_invalid_requests_get_kafka_error_codes(self):
+        batch = kr.encode_record_batch([kr.Record(b"k", b"v")])
+        with self.hub.connect() as c:
+            self.assertEqual(kr.fetch(c, INTACT, 0, N_INTACT + 100)["error"], 1,
+                             "Fetch beyond the log end: OFFSET_OUT_OF_RANGE")
+            self.assertEqual(kr.fetch(c, INTACT, 0, -5)["error"], 1, "Fetch at offset -5")
+            self.assertEqual(kr.fetch(c, INTACT, 4, 0)["error"], 3, "Fetch of a missing partition")
+            self.assertEqual(kr.list_offsets(c, INTACT, 4, -1)[0], 3,
+                             "ListOffsets of a missing partition")
+            self.assertEqual(kr.produce(c, INTACT, 0, batch, acks=2)[0], 21,
+                             "acks=2: INVALID_REQUIRED_ACKS")
+            self.assertEqual(kr.create_topic(c, INTACT, 1), kr.ERR_TOPIC_ALREADY_EXISTS)
+            for name, parts, code in (("bad/name", 1, 17), ("", 1, 17), ("..", 1, 17),
+                                      ("x" * 250, 1, 17), ("zero-partitions", 0, 37),
+                                      ("negative-partitions", -3, 37)):
+                self.assertEqual(kr.create_topic(c, name, parts), code,
+                                 "CreateTopics %r with %d partitions" % (name[:20], parts))
+            md = kr.metadata(c, None, version=1)
+        self.assertEqual(sorted(md["topics"]), sorted([INTACT, CONTROL]),
+                         "a rejected CreateTopics left a topic behind")
+        self.assert_healthy("invalid requests")
+
     # ---- produce errors -------------------------------------------------------------------
 
     def produce_error(self, topic, blob):
@@ -339,7 +362,8 @@ class BadInputTest(unittest.TestCase):
                         "topic was created despite auto.create.topics.enable=false: %r" % (t,))
         with self.hub.connect() as c:
             err, _ = kr.produce(c, INTACT, 7, kr.encode_record_batch([kr.Record(b"k", b"p7")]))
-        self.assertEqual(err, kr.ERR_UNKNOWN_TOPIC_OR_PARTITION, "partition 7 of a 1-partition topic")
+        self.assertEqual(err, kr.ERR_UNKNOWN_TOPIC_OR_PARTITION,
+                         "partition 7 of a 1-partition topic")
         self.assert_healthy("produce to a missing topic / partition")
 
 

@@ -120,7 +120,7 @@ class CliTest(unittest.TestCase):
         self.assertNotIn("cli-b", self.listed(), "cli-b still listed after --delete")
         self.assertIn("cli-a", self.listed(), "deleting cli-b removed cli-a")
         with self.hub.connect() as c:
-            t = kr.metadata(c, ["cli-b"], version=1)["topics"].get("cli-b")
+            t = kr.metadata(c, ["cli-b"], version=4)["topics"].get("cli-b")  # v4: no auto-create
         self.assertTrue(t is None or t["error"] == kr.ERR_UNKNOWN_TOPIC_OR_PARTITION, t)
 
     # ---- produce / consume ------------------------------------------------------------------
@@ -165,7 +165,8 @@ class CliTest(unittest.TestCase):
                       "--acks", acks, input="".join("acks%s-%d\n" % (acks, i) for i in range(10)))
         deadline = time.monotonic() + 10
         while True:
-            vals = [v for _, _, _, v in th.parse_kcat_records(th.kcat_consume(self.hub, "cli-acks"))]
+            recs = th.parse_kcat_records(th.kcat_consume(self.hub, "cli-acks"))
+            vals = [v for _, _, _, v in recs]
             if len(vals) >= 30 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)

@@ -74,7 +74,8 @@ class PersistenceTest(unittest.TestCase):
         for p in range(PARTITIONS):
             g, w = got.get(p, []), want.get(p, [])
             if g != w:
-                first = next((i for i, (a, b) in enumerate(zip(g, w)) if a != b), min(len(g), len(w)))
+                first = next((i for i, (a, b) in enumerate(zip(g, w)) if a != b),
+                             min(len(g), len(w)))
                 self.fail("%s: partition %d has %d records, want %d; first difference at offset %d:"
                           " got %r want %r" % (what, p, len(g), len(w), first,
                                                g[first] if first < len(g) else None,
@@ -135,7 +136,7 @@ class PersistenceTest(unittest.TestCase):
                "-X", "partitioner=murmur2_random", "-X", "retries=0",
                "-X", "message.timeout.ms=10000", "-X", "linger.ms=2", "-v", "-v"]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+                                stderr=subprocess.PIPE, preexec_fn=th.die_with_parent)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         dr = re.compile(rb"Message delivered to partition (\d+) \(offset (-?\d+)\)")
 
@@ -177,10 +178,17 @@ class PersistenceTest(unittest.TestCase):
         proc.wait()
         reader.join(10)
         writer.join(10)
+        for f in (proc.stdin, proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
 
         hub.start()
         got = self.read_all(hub, "persist")
         sent = expected_layout(lines)
+        sys.stderr.write("kill -9 after %d acks (acked up to %r); survived per partition: %r\n"
+                         % (delivered[0], acked, {p: len(v) for p, v in got.items()}))
         for p in range(PARTITIONS):
             g = got.get(p, [])
             must = acked.get(p, -1) + 1

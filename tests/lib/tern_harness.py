@@ -44,9 +44,9 @@ def tern_bin():
     return path
 
 
-def _die_with_parent():
-    # Runs in the child between fork and exec: the hub gets SIGKILL if the test process dies.
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+def die_with_parent():
+    """preexec_fn: the child gets SIGKILL from the kernel if the test process dies."""
+    _libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 class Hub:
@@ -80,7 +80,7 @@ class Hub:
         cmd = self.command()
         self._append("---- start #%d: %s" % (self.starts, " ".join(cmd)))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+                                     stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         self._threads = [
             threading.Thread(target=self._drain, args=(self.proc.stdout, "out"), daemon=True),
             threading.Thread(target=self._drain, args=(self.proc.stderr, "err"), daemon=True),
@@ -215,7 +215,8 @@ class Hub:
         if not self.alive():
             rc = self.proc.returncode if self.proc else None
             self._join_drains()
-            raise HubError("%s is not running (exit code %s)\n%s" % (self.name, rc, self.log_text()))
+            raise HubError("%s is not running (exit code %s)\n%s"
+                           % (self.name, rc, self.log_text()))
 
 
 def _cleanup_all():
@@ -230,8 +231,16 @@ atexit.register(_cleanup_all)
 
 
 def _on_sigterm(signum, frame):
-    # ctest sends SIGTERM on timeout: turn it into a normal exit so atexit stops the hubs.
-    raise SystemExit(128 + signum)
+    # ctest sends SIGTERM on timeout. unittest would catch a SystemExit raised here as a test
+    # error and carry on, so stop the hubs and leave at once; children started through run() or
+    # Popen(preexec_fn=die_with_parent) get SIGKILL from the kernel when this process is gone.
+    sys.stderr.write("tern_harness: signal %d, stopping hubs\n" % signum)
+    for hub in list(_live_hubs):
+        if hub.alive():
+            sys.stderr.write(hub.log_text(40) + "\n")
+    _cleanup_all()
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 if threading.current_thread() is threading.main_thread():
@@ -251,7 +260,7 @@ def run(cmd, input=None, timeout=60, check=True, env=None, hub=None):
         input = input.encode()
     try:
         p = subprocess.run(cmd, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=timeout, env=env)
+                           timeout=timeout, env=env, preexec_fn=die_with_parent)
     except subprocess.TimeoutExpired as e:
         raise ToolError("timed out after %ss: %s\nstdout: %s\nstderr: %s%s"
                         % (timeout, " ".join(cmd), _tail(e.stdout), _tail(e.stderr),
@@ -321,7 +330,7 @@ def wait_for_topic(hub, name, partitions, timeout=10):
     md = None
     while time.monotonic() < deadline:
         with hub.connect() as c:
-            md = kafka_raw.metadata(c, [name], version=1)
+            md = kafka_raw.metadata(c, [name], version=4)  # never auto-creates
         t = md["topics"].get(name)
         if t and t["error"] == 0 and len(t["partitions"]) == partitions and all(
                 p["leader"] >= 0 for p in t["partitions"].values()):

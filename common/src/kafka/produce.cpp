@@ -34,14 +34,15 @@ void write_array(wire::wire_writer& w, const std::vector<T>& items, WriteOne wri
 // Smallest wire size of each element, for read_array.
 constexpr std::size_t topic_min_bytes = 2 + 4;                       // name, array count
 constexpr std::size_t request_partition_min_bytes = 4 + 4;           // index, records length
-constexpr std::size_t response_partition_min_bytes = 4 + 2 + 8 + 8;  // v2+ layout
+constexpr std::size_t response_partition_min_bytes = 4 + 2 + 8;  // v0 layout
 
 }  // namespace
 
 void produce_request::encode(wire::wire_writer& w, [[maybe_unused]] std::int16_t version) const {
   assert(version >= min_version && version <= max_version);
-  // transactional_id exists from v3, so every covered version has it.
-  w.nullable_string(transactional_id);
+  // v0–2 exist only so old librdkafka enables gzip/snappy/lz4 (it keys them on Produce v0
+  // being advertised); they carry MessageSet v0/v1, which the hub refuses per partition.
+  if (version >= 3) w.nullable_string(transactional_id);
   w.i16(acks);
   w.i32(timeout_ms);
   write_array(w, topic_data, [&](const topic& t) {
@@ -59,7 +60,7 @@ bool produce_request::decode(wire::wire_reader& r, std::int16_t version) {
     r.fail();
     return false;
   }
-  transactional_id = r.nullable_string();
+  if (version >= 3) transactional_id = r.nullable_string();
   acks = r.i16();
   timeout_ms = r.i32();
   read_array(r, topic_min_bytes, topic_data, [&](topic& t) {
@@ -80,11 +81,11 @@ void produce_response::encode(wire::wire_writer& w, std::int16_t version) const 
       w.i32(p.index);
       w.i16(p.error_code);
       w.i64(p.base_offset);
-      w.i64(p.log_append_time_ms);                  // v2+
-      if (version >= 5) w.i64(p.log_start_offset);  // v5+
+      if (version >= 2) w.i64(p.log_append_time_ms);
+      if (version >= 5) w.i64(p.log_start_offset);
     });
   });
-  w.i32(throttle_time_ms);  // v1+
+  if (version >= 1) w.i32(throttle_time_ms);
 }
 
 bool produce_response::decode(wire::wire_reader& r, std::int16_t version) {
@@ -99,11 +100,11 @@ bool produce_response::decode(wire::wire_reader& r, std::int16_t version) {
       p.index = r.i32();
       p.error_code = r.i16();
       p.base_offset = r.i64();
-      p.log_append_time_ms = r.i64();
+      if (version >= 2) p.log_append_time_ms = r.i64();
       if (version >= 5) p.log_start_offset = r.i64();
     });
   });
-  throttle_time_ms = r.i32();
+  if (version >= 1) throttle_time_ms = r.i32();
   return r.ok();
 }
 

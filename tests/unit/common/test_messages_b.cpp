@@ -148,8 +148,8 @@ produce_request sample_produce_request(const produce_batches& batches) {
   return m;
 }
 
-void expect_same(const produce_request& got, const produce_request& want) {
-  EXPECT_EQ(got.transactional_id, want.transactional_id);
+void expect_same(const produce_request& got, const produce_request& want, std::int16_t version = 3) {
+  EXPECT_EQ(got.transactional_id, version >= 3 ? want.transactional_id : std::nullopt);
   EXPECT_EQ(got.acks, want.acks);
   EXPECT_EQ(got.timeout_ms, want.timeout_ms);
   ASSERT_EQ(got.topic_data.size(), want.topic_data.size());
@@ -178,7 +178,7 @@ produce_response sample_produce_response() {
 }
 
 void expect_same(const produce_response& got, const produce_response& want, std::int16_t v) {
-  EXPECT_EQ(got.throttle_time_ms, want.throttle_time_ms);
+  EXPECT_EQ(got.throttle_time_ms, v >= 1 ? want.throttle_time_ms : 0);
   ASSERT_EQ(got.responses.size(), want.responses.size());
   for (std::size_t i = 0; i < got.responses.size(); ++i) {
     EXPECT_EQ(got.responses[i].name, want.responses[i].name);
@@ -189,7 +189,7 @@ void expect_same(const produce_response& got, const produce_response& want, std:
       EXPECT_EQ(gp[j].index, wp[j].index);
       EXPECT_EQ(gp[j].error_code, wp[j].error_code);
       EXPECT_EQ(gp[j].base_offset, wp[j].base_offset);
-      EXPECT_EQ(gp[j].log_append_time_ms, wp[j].log_append_time_ms);
+      EXPECT_EQ(gp[j].log_append_time_ms, v >= 2 ? wp[j].log_append_time_ms : -1);
       EXPECT_EQ(gp[j].log_start_offset, v >= 5 ? wp[j].log_start_offset : -1);
     }
   }
@@ -201,7 +201,7 @@ TEST(ProduceCodec, RequestRoundTripEveryVersion) {
   for (std::int16_t v = produce_request::min_version; v <= produce_request::max_version; ++v) {
     bytes frame;
     produce_request got = round_trip(m, v, frame);
-    expect_same(got, m);
+    expect_same(got, m, v);
     // Zero-copy: decoded records are views into the frame, holding real, valid batches.
     const auto& rec = got.topic_data[0].partition_data[1].records;
     ASSERT_TRUE(rec.has_value());
@@ -240,6 +240,45 @@ const bytes kProduceRequestV3to7 = cat({
     {0x00, 0x00, 0x00, 0x05},  //     index: 5
     {0xff, 0xff, 0xff, 0xff},  //     records: null
 });
+
+// Produce request v0–2: the v3 layout without transactional_id.
+TEST(ProduceCodec, RequestGoldenBytesV0to2) {
+  const bytes records = {0xaa, 0xbb, 0xcc};
+  produce_request m;
+  m.acks = 1;
+  m.timeout_ms = 1000;
+  m.topic_data = {{"t", {{2, view(records)}, {5, std::nullopt}}}};
+  const bytes without_id(kProduceRequestV3to7.begin() + 2, kProduceRequestV3to7.end());
+  for (std::int16_t v = 0; v <= 2; ++v) {
+    EXPECT_EQ(encode(m, v), without_id) << v;
+    produce_request got;
+    ASSERT_TRUE(decode_all(got, without_id, v)) << v;
+    expect_same(got, m, v);
+  }
+}
+
+// Produce response v0: no log_append_time, no throttle; v1 adds throttle at the end.
+TEST(ProduceCodec, ResponseGoldenBytesV0V1) {
+  produce_response m;
+  m.responses = {{"t", {{2, 43, 7, -1, -1}}}};
+  m.throttle_time_ms = 9;
+  const bytes v0 = cat({
+      {0x00, 0x00, 0x00, 0x01},  // responses: 1 topic
+      {0x00, 0x01, 't'},         //   name
+      {0x00, 0x00, 0x00, 0x01},  //   1 partition
+      {0x00, 0x00, 0x00, 0x02},  //     index 2
+      {0x00, 0x2b},              //     error_code 43
+      {0, 0, 0, 0, 0, 0, 0, 7},  //     base_offset 7
+  });
+  EXPECT_EQ(encode(m, 0), v0);
+  bytes v1 = v0;
+  v1.insert(v1.end(), {0x00, 0x00, 0x00, 0x09});  // throttle_time_ms
+  EXPECT_EQ(encode(m, 1), v1);
+  produce_response got;
+  ASSERT_TRUE(decode_all(got, v1, 1));
+  EXPECT_EQ(got.throttle_time_ms, 9);
+  EXPECT_EQ(got.responses[0].partition_responses[0].error_code, 43);
+}
 
 TEST(ProduceCodec, RequestGoldenBytes) {
   const bytes records = {0xaa, 0xbb, 0xcc};
@@ -1064,7 +1103,7 @@ static_assert(list_offsets_request::key == api_key::list_offsets &&
 // Encoding a version outside the covered range is a programmer error.
 TEST(MessagesBDeathTest, EncodeOutsideRangeAsserts) {
   wire::wire_writer w;
-  EXPECT_DEATH(produce_request{}.encode(w, 2), "");
+  EXPECT_DEATH(produce_request{}.encode(w, 8), "");
   EXPECT_DEATH(fetch_response{}.encode(w, 12), "");
   EXPECT_DEATH(list_offsets_request{}.encode(w, 4), "");
 }

@@ -1,8 +1,8 @@
 // Appends (concurrent, grouped, validated per request) and reads (by offset, limits, snapshots,
 // timestamps).
 #include <atomic>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <latch>
 #include <mutex>
 #include <thread>

@@ -36,7 +36,7 @@ namespace tern::kafka {
 
 struct produce_request {
   static constexpr api_key key = api_key::produce;
-  static constexpr std::int16_t min_version = 3;
+  static constexpr std::int16_t min_version = 0;
   static constexpr std::int16_t max_version = 7;
 
   struct partition {
@@ -60,7 +60,7 @@ struct produce_request {
 
 struct produce_response {
   static constexpr api_key key = api_key::produce;
-  static constexpr std::int16_t min_version = 3;
+  static constexpr std::int16_t min_version = 0;
   static constexpr std::int16_t max_version = 7;
 
   struct partition {
