@@ -20,6 +20,9 @@ error_code to_kafka_error(std::error_code ec) {
     case storage_errc::io_error:
     case storage_errc::schema_too_new: return error_code::kafka_storage_error;
     case storage_errc::closed: return error_code::not_leader_or_follower;
+    case storage_errc::unknown_producer: return error_code::unknown_producer_id;
+    case storage_errc::producer_fenced: return error_code::invalid_producer_epoch;
+    case storage_errc::out_of_order_sequence: return error_code::out_of_order_sequence_number;
   }
   return error_code::unknown_server_error;
 }

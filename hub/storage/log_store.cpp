@@ -42,13 +42,19 @@ class category final : public std::error_category {
         return "data directory written by a newer version";
       case storage_errc::closed:
         return "store is closed";
+      case storage_errc::unknown_producer:
+        return "unknown producer id (or no state for it here and sequence != 0)";
+      case storage_errc::producer_fenced:
+        return "producer epoch is older than the current one";
+      case storage_errc::out_of_order_sequence:
+        return "batch sequence is not the next one expected";
     }
     return "unknown storage error";
   }
 };
 
 // Named databases; see the table at the top of log_store.h.
-constexpr unsigned named_db_count = 5;
+constexpr unsigned named_db_count = 7;
 
 std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
                              std::optional<std::uint32_t>& out) {
@@ -190,7 +196,9 @@ std::error_code log_store::impl::init_and_load() {
                                                   {"topics", &dbi_topics},
                                                   {"partitions", &dbi_partitions},
                                                   {"log", &dbi_log},
-                                                  {"index_ts", &dbi_index}};
+                                                  {"index_ts", &dbi_index},
+                                                  {"producers", &dbi_producers},
+                                                  {"offsets", &dbi_offsets}};
   static_assert(std::size(dbs) == named_db_count);
   for (const auto& [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
@@ -198,6 +206,7 @@ std::error_code log_store::impl::init_and_load() {
   if (auto ec = load_meta(t.txn)) return ec;
   if (auto ec = load_topics(t.txn)) return ec;
   if (auto ec = load_partitions(t.txn)) return ec;
+  if (auto ec = load_producers(t.txn)) return ec;
   return map_mdb_error(t.commit());
 }
 

@@ -69,6 +69,10 @@ enum class storage_errc {
   io_error,              // any other LMDB or file system failure
   schema_too_new,        // the data dir was written by a newer Tern
   closed,                // the store is shutting down
+  // Idempotent producers (batches with a producer id and a base sequence >= 0):
+  unknown_producer,      // producer id never allocated, or no state here and sequence != 0
+  producer_fenced,       // producer epoch older than the one this partition has seen
+  out_of_order_sequence, // base sequence is not the next one expected (a gap)
 };
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
@@ -106,6 +110,9 @@ struct store_options {
 
 struct append_result {
   std::error_code error;
+  // True when every batch repeated one of the producer's last 5 batches (a retry whose first
+  // attempt was committed): nothing was written and base_offset is the original one.
+  bool duplicate = false;
   std::int64_t base_offset = -1;  // offset given to the first record of the first batch
   std::int64_t log_start = 0;
   std::int64_t append_time_ms = 0;
@@ -228,6 +235,46 @@ class log_store {
 
   // Current offsets (latest commit), without a transaction; nullopt for an unknown log.
   std::optional<partition_offsets> offsets(log_id log) const;
+
+  // ---- Idempotent producers ----
+  // Appends of batches that carry a producer id and base sequence are deduplicated against the
+  // producer's last `producer_batches_kept` batches on that partition, atomically with the
+  // write; the per-partition producer state is stored beside the log and survives restarts.
+  // Outcomes: a retry of committed batches → append_result::duplicate with the original offset;
+  // a sequence gap → out_of_order_sequence; an older epoch → producer_fenced; an id never
+  // allocated, or no state here and sequence != 0 → unknown_producer.
+  static constexpr std::size_t producer_batches_kept = 5;
+  // Allocates a producer id never handed out before (a persisted counter; ids are not reused
+  // across restarts). Synchronous: one write transaction. Errors: map_full, disk_full,
+  // io_error, closed. Must not be called from the writer thread.
+  std::error_code allocate_producer_id(std::int64_t& out);
+
+  // ---- Committed offsets (consumer groups) ----
+  // A group's committed position per partition with the client's metadata string, stored by
+  // (group, topic, partition); deleted with the topic (delete_topic) or the group.
+  struct committed_offset {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = -1;
+    std::int32_t leader_epoch = -1;
+    std::optional<std::string> metadata;
+    std::int64_t commit_time_ms = 0;  // set by the store when it commits
+  };
+  // Stores the offsets in one write transaction (all or nothing) on the writer thread; `done`
+  // runs there afterwards (same rules as append_request::done). Errors: invalid_argument (a
+  // name or metadata over 32 KiB), map_full, disk_full, io_error, closed.
+  void commit_offsets(std::string group, std::vector<committed_offset> offsets,
+                      std::function<void(std::error_code)> done);
+  // Appends every committed offset of `group` to `out` (none is not an error). Any thread.
+  // Errors: io_error.
+  std::error_code committed_offsets(std::string_view group, std::vector<committed_offset>& out) const;
+  // The groups that have committed offsets, each with its newest commit time. Any thread.
+  std::error_code offset_groups(std::vector<std::pair<std::string, std::int64_t>>& out) const;
+  // Deletes every committed offset of `group` (synchronous; none is not an error).
+  std::error_code delete_group_offsets(std::string_view group);
+  // Deletes the given (topic, partition) offsets of `group`; an empty list deletes all of them.
+  std::error_code delete_offsets(std::string_view group,
+                                 const std::vector<std::pair<std::string, std::int32_t>>& partitions);
 
   // Runs a retention pass now, as of wall-clock `now_ms`, and waits for it (normally the writer
   // thread does it every retention_check_interval_ms; <= 0 turns that off). Deletes whole batches

@@ -154,12 +154,13 @@ void log_store::impl::purge_step() {
   if (purges.empty() || std::chrono::steady_clock::now() < purge_retry_at || sync_failed) return;
   const purge_range p = purges.front();
   std::size_t budget = purge_deletes_per_txn_max;
-  bool log_empty = false, index_empty = false;
+  bool log_empty = false, index_empty = false, producers_empty = false;
   txn_guard t;
   int rc = mdb_txn_begin(env, nullptr, 0, &t.txn);
   if (rc == 0) rc = purge_db(t.txn, dbi_log, p, budget, log_empty);
   if (rc == 0) rc = purge_db(t.txn, dbi_index, p, budget, index_empty);
-  bool finished = rc == 0 && log_empty && index_empty;
+  if (rc == 0) rc = purge_db(t.txn, dbi_producers, p, budget, producers_empty);
+  bool finished = rc == 0 && log_empty && index_empty && producers_empty;
   if (finished) {
     std::string key = format::purge_key(p.first);
     MDB_val k = to_val(key);
@@ -175,7 +176,7 @@ void log_store::impl::purge_step() {
   if (finished) purges.pop_front();
 }
 
-// Log and index keys share the layout log id u32 ‖ u64, so one range walk serves both. Each
+// Log, index and producer keys share the layout log id u32 ‖ u64, so one range walk serves all. Each
 // deletion re-seeks from the start of the range: cheap, and independent of where LMDB leaves a
 // cursor after mdb_cursor_del.
 int log_store::impl::purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget,

@@ -7,6 +7,10 @@
 //   partitions    log id u32 → partition state (32 bytes: log start, log end, size, max timestamp)
 //   topics        name → topic record (version u8, uuid[16], partition count i32, first log id
 //                 u32, config count u32, then per config: key len u32, key, value len u32, value)
+//   producers     log id u32 ‖ producer id u64 → epoch i16, count u8, count × (first seq u32,
+//                 last seq u32, base offset u64)
+//   offsets       group len u16 ‖ group ‖ topic len u16 ‖ topic ‖ partition u32 → offset u64,
+//                 leader epoch u32, commit time u64, metadata flag u8 (0 null), len u32, bytes
 //   meta          ASCII keys (below) → small values; purge records are "purge/" ‖ first log id u32
 // Offsets are never negative, so storing them as u64 keeps their order. Flipping the sign bit of a
 // two's-complement timestamp maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX in order.
@@ -30,6 +34,7 @@ constexpr std::uint32_t schema_version = 1;
 constexpr std::string_view meta_schema_version = "schema_version";  // u32
 constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
 constexpr std::string_view meta_cluster_id = "cluster_id";          // 22 base64url characters
+constexpr std::string_view meta_next_producer_id = "next_producer_id";  // u64
 constexpr std::string_view meta_purge_prefix = "purge/";  // ‖ first log id u32 → count u32
 
 // Log ids start at 1 so that a default-constructed request (log 0) can never name a real log.

@@ -79,6 +79,18 @@ struct cursor_guard {
   }
 };
 
+// What a partition remembers of one idempotent producer: its epoch and its last few batches
+// (first and last sequence, base offset), newest last.
+struct producer_state {
+  std::int16_t epoch = 0;
+  struct batch {
+    std::int32_t first_sequence = 0;
+    std::int32_t last_sequence = 0;
+    std::int64_t base_offset = 0;
+  };
+  std::vector<batch> batches;
+};
+
 // A topic plus its retention overrides, parsed once at creation or load.
 struct topic_entry {
   topic_info info;
@@ -113,6 +125,7 @@ struct log_store::impl {
   int lock_fd = -1;  // flock'ed "tern.lock": one store per data dir, across processes too
   MDB_env* env = nullptr;
   MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0, dbi_log = 0, dbi_index = 0;
+  MDB_dbi dbi_producers = 0, dbi_offsets = 0;
   std::string cluster_id;
 
   mutable std::mutex state_mutex;
@@ -129,6 +142,9 @@ struct log_store::impl {
   std::thread::id writer_id;
 
   // Writer only.
+  // Idempotent producer state per (log, producer id); next id to hand out.
+  std::map<std::pair<log_id, std::int64_t>, producer_state> producers;
+  std::int64_t next_producer_id = 0;
   std::deque<purge_range> purges;
   // After a failed purge slice (e.g. map full) the next try waits, so the writer does not spin.
   std::chrono::steady_clock::time_point purge_retry_at{};
@@ -153,6 +169,7 @@ struct log_store::impl {
   std::error_code load_meta(MDB_txn* txn);
   std::error_code load_topics(MDB_txn* txn);
   std::error_code load_partitions(MDB_txn* txn);
+  std::error_code load_producers(MDB_txn* txn);
   void start_writer();
   void stop_writer();
 
@@ -172,6 +189,17 @@ struct log_store::impl {
   void process_items(std::vector<queue_item>& items);
   void commit_group(std::vector<append_request>& group);
   std::error_code check_request(const append_request& r, std::int64_t log_end) const;
+  // Sequence checks for the producer batches of `r` (producers.cpp). On success `updates` holds
+  // the producer states to install once the batches are written at `log_end`; `duplicate_offset`
+  // >= 0 means the whole request repeats committed batches (nothing must be written).
+  using producer_key = std::pair<log_id, std::int64_t>;
+  std::error_code check_producers(const append_request& r, std::int64_t log_end,
+                                  const std::map<producer_key, producer_state>& staged,
+                                  std::vector<std::pair<producer_key, producer_state>>& updates,
+                                  std::int64_t& duplicate_offset) const;
+  int write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st);
+  // Offsets (offsets.cpp), writer thread.
+  int delete_topic_offsets(MDB_txn* txn, std::string_view topic);
   int put_batch(MDB_txn* txn, log_id log, bytes_view batch, partition_offsets& st);
   int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
   void publish(const std::unordered_map<log_id, partition_offsets>& staged);

@@ -103,6 +103,7 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   assert(!group.empty() && group.size() <= group_requests_max);
   std::vector<append_result> results(group.size());
   std::unordered_map<log_id, partition_offsets> staged;
+  std::map<producer_key, producer_state> staged_producers;
   std::int64_t records = 0;
   int rc = sync_failed ? EIO : 0;
   if (rc == 0) {
@@ -122,13 +123,30 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
         results[i].error = ec;
         continue;
       }
+      std::vector<std::pair<producer_key, producer_state>> producer_updates;
+      std::int64_t duplicate_offset = -1;
+      if (auto ec = check_producers(r, log_end, staged_producers, producer_updates, duplicate_offset)) {
+        results[i].error = ec;
+        continue;
+      }
+      if (duplicate_offset >= 0) {
+        // A retry of committed batches: answer with the original offset, write nothing.
+        results[i].duplicate = true;
+        results[i].base_offset = duplicate_offset;
+        auto st_now = staged.find(r.log);
+        results[i].log_start = st_now != staged.end() ? st_now->second.log_start : entry->second.offsets.log_start;
+        continue;
+      }
       partition_offsets& st = staged.try_emplace(r.log, entry->second.offsets).first->second;
       results[i].base_offset = st.log_end;
       for (auto batch : r.batches) {
         if ((rc = put_batch(t.txn, r.log, batch, st))) break;
       }
       results[i].log_start = st.log_start;
+      for (auto& [key, state] : producer_updates) staged_producers[key] = std::move(state);
     }
+    for (auto it = staged_producers.begin(); it != staged_producers.end() && rc == 0; ++it)
+      rc = write_producer_state(t.txn, it->first, it->second);
     for (auto it = staged.begin(); it != staged.end() && rc == 0; ++it) {
       rc = write_partition_state(t.txn, it->first, it->second);
       records += it->second.log_end - partitions.at(it->first).offsets.log_end;
@@ -139,11 +157,15 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   std::int64_t now_ms = wall_clock_ms();
   for (auto& r : results) {
     if (failure && !r.error) r.error = failure;
-    if (r.error) r.base_offset = -1;
+    if (r.error) {
+      r.base_offset = -1;
+      r.duplicate = false;
+    }
     r.append_time_ms = now_ms;
   }
   std::vector<log_id> touched;
   if (!failure && !staged.empty()) {
+    for (auto& [key, state] : staged_producers) producers[key] = std::move(state);
     publish(staged);
     for (const auto& [log, st] : staged) touched.push_back(log);
     std::sort(touched.begin(), touched.end());

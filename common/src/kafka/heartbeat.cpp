@@ -1,0 +1,39 @@
+#include "tern/kafka/messages/heartbeat.h"
+
+#include <cassert>
+
+#include "codec_util.h"
+
+namespace tern::kafka {
+
+void heartbeat_request::encode(wire::wire_writer& w, std::int16_t version) const {
+  assert(codec::in_range<heartbeat_request>(version));
+  w.string(group_id);
+  w.i32(generation_id);
+  w.string(member_id);
+  if (version >= 3) w.nullable_string(group_instance_id);
+}
+
+bool heartbeat_request::decode(wire::wire_reader& r, std::int16_t version) {
+  if (!codec::begin_decode(*this, r, version)) return false;
+  group_id = r.string();
+  generation_id = r.i32();
+  member_id = r.string();
+  if (version >= 3) group_instance_id = r.nullable_string();
+  return r.ok();
+}
+
+void heartbeat_response::encode(wire::wire_writer& w, std::int16_t version) const {
+  assert(codec::in_range<heartbeat_response>(version));
+  if (version >= 1) w.i32(throttle_time_ms);
+  w.i16(error_code);
+}
+
+bool heartbeat_response::decode(wire::wire_reader& r, std::int16_t version) {
+  if (!codec::begin_decode(*this, r, version)) return false;
+  if (version >= 1) throttle_time_ms = r.i32();
+  error_code = r.i16();
+  return r.ok();
+}
+
+}  // namespace tern::kafka

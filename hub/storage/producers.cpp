@@ -1,0 +1,170 @@
+// Idempotent producers: producer id allocation and the per-partition sequence checks that make
+// a retried batch land exactly once (Kafka's semantics: the last 5 batches of each producer are
+// remembered per partition; a retry of one of them is answered with its original offset, a gap
+// is OUT_OF_ORDER, an older epoch is fenced).
+#include <cassert>
+
+#include "storage/store_impl.h"
+#include "tern/common/record_batch.h"
+
+namespace tern::storage {
+namespace {
+
+std::array<std::uint8_t, format::key_size> producer_key_bytes(log_id log, std::int64_t producer_id) {
+  std::array<std::uint8_t, format::key_size> k{};
+  format::put_u32(k.data(), log);
+  format::put_u64(k.data() + 4, static_cast<std::uint64_t>(producer_id));
+  return k;
+}
+
+std::vector<std::uint8_t> encode_producer(const producer_state& st) {
+  std::vector<std::uint8_t> out(3 + st.batches.size() * 16);
+  out[0] = static_cast<std::uint8_t>(static_cast<std::uint16_t>(st.epoch) >> 8);
+  out[1] = static_cast<std::uint8_t>(st.epoch);
+  out[2] = static_cast<std::uint8_t>(st.batches.size());
+  std::uint8_t* p = out.data() + 3;
+  for (const auto& b : st.batches) {
+    format::put_u32(p, static_cast<std::uint32_t>(b.first_sequence));
+    format::put_u32(p + 4, static_cast<std::uint32_t>(b.last_sequence));
+    format::put_u64(p + 8, static_cast<std::uint64_t>(b.base_offset));
+    p += 16;
+  }
+  return out;
+}
+
+bool decode_producer(bytes_view v, producer_state& st) {
+  if (v.size() < 3) return false;
+  st.epoch = static_cast<std::int16_t>((v[0] << 8) | v[1]);
+  std::size_t count = v[2];
+  if (count > log_store::producer_batches_kept || v.size() != 3 + count * 16) return false;
+  st.batches.clear();
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* p = v.data() + 3 + i * 16;
+    st.batches.push_back({static_cast<std::int32_t>(format::get_u32(p)),
+                          static_cast<std::int32_t>(format::get_u32(p + 4)),
+                          static_cast<std::int64_t>(format::get_u64(p + 8))});
+  }
+  return true;
+}
+
+// Kafka sequences wrap from INT32_MAX to 0.
+std::int32_t add_sequence(std::int32_t sequence, std::int32_t delta) {
+  std::int64_t next = std::int64_t{sequence} + delta;
+  return static_cast<std::int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
+}
+
+}  // namespace
+
+std::error_code log_store::impl::load_producers(MDB_txn* txn) {
+  MDB_val k = to_val(format::meta_next_producer_id), v{};
+  int rc = mdb_get(txn, dbi_meta, &k, &v);
+  if (rc == 0) {
+    if (v.mv_size != 8) return storage_errc::io_error;
+    next_producer_id = static_cast<std::int64_t>(format::get_u64(static_cast<const std::uint8_t*>(v.mv_data)));
+  } else if (rc == MDB_NOTFOUND) {
+    next_producer_id = 0;
+  } else {
+    return map_mdb_error(rc);
+  }
+  cursor_guard c;
+  if ((rc = mdb_cursor_open(txn, dbi_producers, &c.cursor))) return map_mdb_error(rc);
+  for (rc = mdb_cursor_get(c.cursor, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
+    log_id log = 0;
+    std::uint64_t id = 0;
+    producer_state st;
+    if (!format::split_key(to_span(k), log, id) || !decode_producer(to_span(v), st))
+      return storage_errc::io_error;
+    // States of purged logs may linger until the purge finishes; they are harmless.
+    producers[{log, static_cast<std::int64_t>(id)}] = std::move(st);
+  }
+  return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
+}
+
+std::error_code log_store::allocate_producer_id(std::int64_t& out) {
+  return _impl->run_on_writer([this, &out]() -> std::error_code {
+    auto& s = *_impl;
+    if (s.sync_failed) return storage_errc::io_error;
+    txn_guard t;
+    if (int rc = mdb_txn_begin(s.env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+    std::uint8_t next[8];
+    format::put_u64(next, static_cast<std::uint64_t>(s.next_producer_id + 1));
+    MDB_val k = to_val(format::meta_next_producer_id), v = to_val(next, 8);
+    if (int rc = mdb_put(t.txn, s.dbi_meta, &k, &v, 0)) return map_mdb_error(rc);
+    if (int rc = t.commit()) return map_mdb_error(rc);
+    s.unsynced_commits = true;
+    out = s.next_producer_id++;
+    return {};
+  });
+}
+
+std::error_code log_store::impl::check_producers(
+    const append_request& r, std::int64_t log_end, const std::map<producer_key, producer_state>& staged,
+    std::vector<std::pair<producer_key, producer_state>>& updates, std::int64_t& duplicate_offset) const {
+  duplicate_offset = -1;
+  std::int64_t offset = log_end;
+  std::size_t duplicates = 0, idempotent = 0;
+  std::int64_t first_duplicate = -1;
+  for (auto batch : r.batches) {
+    record_batch::batch_header h;
+    [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
+    assert(!ec);
+    std::int64_t base = offset;
+    offset += std::int64_t{h.last_offset_delta} + 1;
+    if (h.producer_id < 0 || h.base_sequence < 0) continue;  // not idempotent
+    ++idempotent;
+    if (h.producer_id >= next_producer_id) return storage_errc::unknown_producer;
+    producer_key key{r.log, h.producer_id};
+    // The newest view of this producer: this request's earlier batches, the group, the store.
+    const producer_state* current = nullptr;
+    for (auto it = updates.rbegin(); it != updates.rend() && !current; ++it)
+      if (it->first == key) current = &it->second;
+    if (!current) {
+      if (auto it = staged.find(key); it != staged.end()) current = &it->second;
+      else if (auto st = producers.find(key); st != producers.end()) current = &st->second;
+    }
+    std::int32_t last_sequence = add_sequence(h.base_sequence, h.last_offset_delta);
+    producer_state next;
+    if (!current) {
+      if (h.base_sequence != 0) return storage_errc::unknown_producer;
+      next.epoch = h.producer_epoch;
+    } else if (h.producer_epoch < current->epoch) {
+      return storage_errc::producer_fenced;
+    } else if (h.producer_epoch > current->epoch) {
+      if (h.base_sequence != 0) return storage_errc::out_of_order_sequence;
+      next.epoch = h.producer_epoch;
+    } else {
+      bool repeated = false;
+      for (const auto& b : current->batches) {
+        if (b.first_sequence == h.base_sequence && b.last_sequence == last_sequence) {
+          if (duplicates++ == 0) first_duplicate = b.base_offset;
+          repeated = true;
+        }
+      }
+      if (repeated) continue;
+      std::int32_t expected = current->batches.empty() ? 0 : add_sequence(current->batches.back().last_sequence, 1);
+      if (h.base_sequence != expected) return storage_errc::out_of_order_sequence;
+      next = *current;
+    }
+    next.batches.push_back({h.base_sequence, last_sequence, base});
+    if (next.batches.size() > log_store::producer_batches_kept) next.batches.erase(next.batches.begin());
+    updates.emplace_back(key, std::move(next));
+  }
+  if (duplicates > 0) {
+    // A request is either a plain retry (all batches seen) or new data; a mix means the client
+    // lost track of its sequences.
+    if (duplicates != idempotent || idempotent != r.batches.size()) return storage_errc::out_of_order_sequence;
+    duplicate_offset = first_duplicate;
+    updates.clear();
+  }
+  return {};
+}
+
+int log_store::impl::write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st) {
+  auto k_bytes = producer_key_bytes(key.first, key.second);
+  auto v_bytes = encode_producer(st);
+  MDB_val k = to_val(k_bytes), v = to_val(v_bytes);
+  return mdb_put(txn, dbi_producers, &k, &v, 0);
+}
+
+}  // namespace tern::storage
