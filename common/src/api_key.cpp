@@ -4,9 +4,8 @@
 
 namespace tern::kafka {
 namespace {
-// Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas. Later issues
-// (groups, idempotence) add rows here as their handlers land.
-constexpr std::array<api_version_range, 7> all{{
+// Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
+constexpr std::array<api_version_range, 17> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -16,6 +15,18 @@ constexpr std::array<api_version_range, 7> all{{
     {api_key::api_versions, 0, 3, 3},
     {api_key::create_topics, 0, 4, 5},
     {api_key::delete_topics, 0, 1, 4},
+    // Consumer groups and the idempotent producer. FindCoordinator v0 being advertised is also
+    // what makes librdkafka < 2.11.1 enable lz4.
+    {api_key::offset_commit, 0, 7, 8},
+    {api_key::offset_fetch, 0, 5, 6},
+    {api_key::find_coordinator, 0, 2, 3},
+    {api_key::join_group, 0, 5, 6},
+    {api_key::heartbeat, 0, 3, 4},
+    {api_key::leave_group, 0, 3, 4},
+    {api_key::sync_group, 0, 3, 4},
+    {api_key::describe_groups, 0, 4, 5},
+    {api_key::list_groups, 0, 2, 3},
+    {api_key::init_producer_id, 0, 1, 2},
 }};
 }  // namespace
 

@@ -13,6 +13,7 @@ std::string_view to_string(error_code e) {
     case error_code::not_leader_or_follower: return "NOT_LEADER_OR_FOLLOWER";
     case error_code::request_timed_out: return "REQUEST_TIMED_OUT";
     case error_code::message_too_large: return "MESSAGE_TOO_LARGE";
+    case error_code::offset_metadata_too_large: return "OFFSET_METADATA_TOO_LARGE";
     case error_code::coordinator_load_in_progress: return "COORDINATOR_LOAD_IN_PROGRESS";
     case error_code::coordinator_not_available: return "COORDINATOR_NOT_AVAILABLE";
     case error_code::not_coordinator: return "NOT_COORDINATOR";

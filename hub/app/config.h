@@ -39,6 +39,14 @@ struct server_config {
   std::int32_t max_inflight_requests_per_connection = 100;
   std::int64_t connections_max_idle_ms = 600000;
   std::int32_t fetch_max_wait_ms_cap = 30000;  // upper bound on a client's max_wait_ms
+  // Consumer groups (Kafka's names and defaults).
+  std::int32_t group_initial_rebalance_delay_ms = 3000;
+  std::int32_t group_min_session_timeout_ms = 6000;
+  std::int32_t group_max_session_timeout_ms = 1800000;
+  std::int32_t group_max_size = 0;                      // 0 = unlimited
+  std::int64_t offsets_retention_minutes = 7 * 24 * 60;  // committed offsets of empty groups
+  std::int64_t offsets_retention_check_interval_ms = 600000;
+  std::int32_t offset_metadata_max_bytes = 4096;
   std::string log_level = "info";
 
   // The listeners clients are told about (advertised ones, or the bound ones).

@@ -26,8 +26,22 @@ void fetch_waiters::retry_all() {
   }
 }
 
+namespace {
+groups::coordinator_options coordinator_options_from(const app::server_config& c) {
+  groups::coordinator_options o;
+  o.node_id = c.node_id;
+  o.group_initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
+  o.group_min_session_timeout_ms = c.group_min_session_timeout_ms;
+  o.group_max_session_timeout_ms = c.group_max_session_timeout_ms;
+  o.group_max_size = c.group_max_size;
+  return o;
+}
+}  // namespace
+
 broker::broker(asio::io_context& io, const app::server_config& config, storage::log_store& store)
-    : _io(io), _config(config), _store(store) {
+    : _io(io), _config(config), _store(store), _groups(io, coordinator_options_from(config)),
+      _offsets_expiry(io) {
+  schedule_offsets_expiry();
   _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>&) {
     if (pending->exchange(true)) return;
     asio::post(_io, [this, pending] {
@@ -37,7 +51,50 @@ broker::broker(asio::io_context& io, const app::server_config& config, storage::
   });
 }
 
-broker::~broker() { _store.set_commit_listener({}); }
+broker::~broker() {
+  _store.set_commit_listener({});
+  shutdown();
+}
+
+void broker::shutdown() {
+  _offsets_expiry.cancel();
+  _groups.shutdown();
+}
+
+const advertised_endpoint* broker::endpoint_for(const std::string& listener) const {
+  for (const auto& ep : _advertised)
+    if (ep.listener == listener) return &ep;
+  return _advertised.empty() ? nullptr : &_advertised.front();
+}
+
+void broker::schedule_offsets_expiry() {
+  _offsets_expiry.expires_after(std::chrono::milliseconds(_config.offsets_retention_check_interval_ms));
+  _offsets_expiry.async_wait([this](std::error_code ec) {
+    if (ec) return;
+    expire_offsets();
+    schedule_offsets_expiry();
+  });
+}
+
+// Kafka's offsets.retention.minutes: the committed offsets of a group without members go once
+// its newest commit is older than the retention. Active groups keep theirs.
+void broker::expire_offsets() {
+  std::vector<std::pair<std::string, std::int64_t>> groups;
+  if (auto ec = _store.offset_groups(groups)) {
+    log::warn("offsets expiry: cannot list groups: ", ec.message());
+    return;
+  }
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  std::int64_t horizon = now - _config.offsets_retention_minutes * 60000;
+  for (const auto& [group, newest] : groups) {
+    if (newest >= horizon || !_groups.is_empty_or_unknown(group)) continue;
+    if (auto ec = _store.delete_group_offsets(group))
+      log::warn("offsets expiry of group '", group, "' failed: ", ec.message());
+    else
+      log::info("expired the committed offsets of empty group '", group, "'");
+  }
+}
 
 void request_context::send(std::shared_ptr<wire::wire_writer> w,
                            std::shared_ptr<const void> keepalive) const {
@@ -66,6 +123,16 @@ handler_fn handler_for(api_key key) {
     case api_key::list_offsets: return handle_list_offsets;
     case api_key::create_topics: return handle_create_topics;
     case api_key::delete_topics: return handle_delete_topics;
+    case api_key::find_coordinator: return handle_find_coordinator;
+    case api_key::join_group: return handle_join_group;
+    case api_key::sync_group: return handle_sync_group;
+    case api_key::heartbeat: return handle_heartbeat;
+    case api_key::leave_group: return handle_leave_group;
+    case api_key::offset_commit: return handle_offset_commit;
+    case api_key::offset_fetch: return handle_offset_fetch;
+    case api_key::list_groups: return handle_list_groups;
+    case api_key::describe_groups: return handle_describe_groups;
+    case api_key::init_producer_id: return handle_init_producer_id;
     default: return nullptr;
   }
 }

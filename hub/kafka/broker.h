@@ -18,6 +18,7 @@
 #include <asio.hpp>
 
 #include "app/config.h"
+#include "groups/coordinator.h"
 #include "net/server.h"
 #include "storage/log_store.h"
 
@@ -61,8 +62,19 @@ class broker {
   const app::server_config& config() const { return _config; }
   storage::log_store& store() { return _store; }
   fetch_waiters& waiters() { return _waiters; }
+  groups::coordinator& groups() { return _groups; }
   const std::vector<advertised_endpoint>& advertised() const { return _advertised; }
   std::int32_t node_id() const { return _config.node_id; }
+  // The advertised endpoint for the listener a connection came in on (first one if none match).
+  const advertised_endpoint* endpoint_for(const std::string& listener) const;
+  // Stops timers and answers waiting group requests (before the io_context stops).
+  void shutdown();
+
+ private:
+  void schedule_offsets_expiry();
+  void expire_offsets();
+
+ public:
 
  private:
   asio::io_context& _io;
@@ -70,6 +82,8 @@ class broker {
   storage::log_store& _store;
   std::vector<advertised_endpoint> _advertised;
   fetch_waiters _waiters;
+  groups::coordinator _groups;
+  asio::steady_timer _offsets_expiry;
   // Set while a "new data" notification is queued on the io thread, so a burst of commits
   // costs one wake-up pass, not one per commit.
   std::shared_ptr<std::atomic<bool>> _notify_pending = std::make_shared<std::atomic<bool>>(false);

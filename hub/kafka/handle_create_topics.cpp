@@ -1,6 +1,7 @@
 // CreateTopics (19) v0–4. Replication factor is checked against the cluster size (one node for
 // now); configs are validated; validate_only checks without creating.
 #include "app/log.h"
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/create_topics.h"

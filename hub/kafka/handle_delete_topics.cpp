@@ -1,5 +1,6 @@
 // DeleteTopics (20) v0–1.
 #include "app/log.h"
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/delete_topics.h"

@@ -4,6 +4,7 @@
 // offset = log end; no fetch sessions (session_id 0 declines them, as Kafka allows).
 #include <algorithm>
 
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/fetch.h"

@@ -1,4 +1,5 @@
 // ListOffsets (2) v0–3: earliest (-2), latest (-1) or the first offset at/after a timestamp.
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/list_offsets.h"

@@ -1,6 +1,7 @@
 // Metadata (3) v0–6: this node as the only broker, leader of every partition. Honours
 // allow_auto_topic_creation (v4+) and the broker's auto.create.topics.enable.
 #include "app/log.h"
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/metadata.h"

@@ -2,6 +2,7 @@
 // hands the batches of each partition to the storage writer (group commit) and answers once all
 // partitions are committed. acks=0 gets no response at all, as in Kafka.
 #include "app/log.h"
+#include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "tern/common/record_batch.h"
@@ -110,6 +111,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
         asio::post(op->ctx.hub.io(), [op, topic_index, partition_index, result] {
           auto& slot = op->response.responses[topic_index].partition_responses[partition_index];
           slot.error_code = wire(to_kafka_error(result.error));
+          // A duplicate (a retry of committed batches) succeeds with the original offset.
           if (!result.error) {
             slot.base_offset = result.base_offset;
             slot.log_start_offset = result.log_start;

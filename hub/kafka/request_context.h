@@ -43,6 +43,16 @@ bool handle_fetch(request_context& ctx, wire::wire_reader& body);
 bool handle_list_offsets(request_context& ctx, wire::wire_reader& body);
 bool handle_create_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
+bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body);
+bool handle_join_group(request_context& ctx, wire::wire_reader& body);
+bool handle_sync_group(request_context& ctx, wire::wire_reader& body);
+bool handle_heartbeat(request_context& ctx, wire::wire_reader& body);
+bool handle_leave_group(request_context& ctx, wire::wire_reader& body);
+bool handle_offset_commit(request_context& ctx, wire::wire_reader& body);
+bool handle_offset_fetch(request_context& ctx, wire::wire_reader& body);
+bool handle_list_groups(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_groups(request_context& ctx, wire::wire_reader& body);
+bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body);
 
 // The ApiVersions answer to a version we do not support: a v0 body with UNSUPPORTED_VERSION and
 // the supported list, so the client can pick a version (KIP-511).

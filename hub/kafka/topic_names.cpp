@@ -5,28 +5,6 @@
 
 namespace tern::kafka {
 
-error_code to_kafka_error(std::error_code ec) {
-  using storage::storage_errc;
-  if (!ec) return error_code::none;
-  if (ec.category() != storage::storage_category()) return error_code::kafka_storage_error;
-  switch (static_cast<storage_errc>(ec.value())) {
-    case storage_errc::unknown_topic:
-    case storage_errc::unknown_partition: return error_code::unknown_topic_or_partition;
-    case storage_errc::topic_exists: return error_code::topic_already_exists;
-    case storage_errc::invalid_argument: return error_code::invalid_request;
-    case storage_errc::offset_out_of_range: return error_code::offset_out_of_range;
-    case storage_errc::map_full:
-    case storage_errc::disk_full:
-    case storage_errc::io_error:
-    case storage_errc::schema_too_new: return error_code::kafka_storage_error;
-    case storage_errc::closed: return error_code::not_leader_or_follower;
-    case storage_errc::unknown_producer: return error_code::unknown_producer_id;
-    case storage_errc::producer_fenced: return error_code::invalid_producer_epoch;
-    case storage_errc::out_of_order_sequence: return error_code::out_of_order_sequence_number;
-  }
-  return error_code::unknown_server_error;
-}
-
 bool valid_topic_name(std::string_view name) {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
   for (char c : name) {

@@ -25,7 +25,9 @@ N_INTACT = 60
 CLOSE_TIMEOUT_S = 10
 
 # ApiVersions ranges the contract promises (key: (min, max)).
-REQUIRED_RANGES = {0: (3, 7), 1: (4, 11), 2: (0, 3), 3: (0, 6), 18: (0, 3), 19: (0, 4), 20: (0, 1)}
+# Produce is advertised from v0 because librdkafka < 2.11.1 enables gzip/snappy/lz4 only then;
+# v0-2 carry the old MessageSet format, which the hub refuses per partition (error 43).
+REQUIRED_RANGES = {0: (0, 7), 1: (4, 11), 2: (0, 3), 3: (0, 6), 18: (0, 3), 19: (0, 4), 20: (0, 1)}
 
 
 def intact_lines():
@@ -263,11 +265,29 @@ class BadInputTest(unittest.TestCase):
             self.assert_closed(c, "Metadata v99")
         self.assert_healthy("Metadata v99")
 
+    def test_produce_v2_message_set_is_refused_per_partition(self):
+        # A MessageSet v1 message (offset, size, crc32, magic 1, attributes, timestamp, key, value)
+        # sent with Produce v2: advertised, but the old format is refused, nothing is stored.
+        import zlib
+        body = (b"\x01" + b"\x00" + kr.i64(1700000000000) + kr.nbytes(b"k") + kr.nbytes(b"old-format"))
+        message = kr.u32(zlib.crc32(body)) + body
+        message_set = kr.i64(0) + kr.i32(len(message)) + message
+        request = (kr.i16(1) + kr.i32(10000) + kr.i32(1) + kr.string(INTACT) + kr.i32(1) + kr.i32(0)
+                   + kr.nbytes(message_set))
+        with self.hub.connect() as c:
+            r = c.call(kr.API_PRODUCE, 2, request)
+            self.assertEqual(r.i32(), 1)
+            self.assertEqual(r.string(), INTACT)
+            self.assertEqual(r.i32(), 1)
+            self.assertEqual(r.i32(), 0, "partition")
+            self.assertEqual(r.i16(), 43, "Produce v2 MessageSet: UNSUPPORTED_FOR_MESSAGE_FORMAT")
+        self.assert_healthy("Produce v2")
+
     def test_unsupported_produce_version_disconnects(self):
         with self.hub.connect() as c:
-            c.send_raw(kr.frame(kr.request_header(kr.API_PRODUCE, 2, 5) + b"\x00" * 20))
-            self.assert_closed(c, "Produce v2 (below the supported range)")
-        self.assert_healthy("Produce v2")
+            c.send_raw(kr.frame(kr.request_header(kr.API_PRODUCE, 8, 5) + b"\x00" * 20))
+            self.assert_closed(c, "Produce v8 (above the supported range)")
+        self.assert_healthy("Produce v8")
 
     def test_unsupported_api_versions_version_gets_error_35(self):
         with self.hub.connect() as c:

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "kafka/errors.h"
 #include "kafka/topic_names.h"
+#include "groups/errors.h"
+#include "storage/log_store.h"
 
 using namespace tern;
 
@@ -35,4 +38,14 @@ TEST(TopicRules, StorageErrorsMapToKafkaCodes) {
   EXPECT_EQ(kafka::to_kafka_error(storage_errc::map_full), kafka::error_code::kafka_storage_error);
   EXPECT_EQ(kafka::to_kafka_error(storage_errc::offset_out_of_range), kafka::error_code::offset_out_of_range);
   EXPECT_EQ(kafka::to_kafka_error(std::make_error_code(std::errc::io_error)), kafka::error_code::kafka_storage_error);
+  EXPECT_EQ(kafka::to_kafka_error(storage_errc::out_of_order_sequence), kafka::error_code::out_of_order_sequence_number);
+  EXPECT_EQ(kafka::to_kafka_error(storage_errc::unknown_producer), kafka::error_code::unknown_producer_id);
+}
+
+TEST(ErrorMapping, GroupErrorsKeepTheirKafkaNames) {
+  using groups::groups_errc;
+  EXPECT_EQ(kafka::to_kafka_error(groups_errc::illegal_generation), kafka::error_code::illegal_generation);
+  EXPECT_EQ(kafka::to_kafka_error(groups_errc::member_id_required), kafka::error_code::member_id_required);
+  EXPECT_EQ(kafka::to_kafka_error(groups_errc::rebalance_in_progress), kafka::error_code::rebalance_in_progress);
+  EXPECT_EQ(kafka::to_kafka_error(groups_errc::fenced_instance_id), kafka::error_code::fenced_instance_id);
 }

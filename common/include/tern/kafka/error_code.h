@@ -16,6 +16,7 @@ enum class error_code : std::int16_t {
   not_leader_or_follower = 6,      // this node does not lead the partition
   request_timed_out = 7,
   message_too_large = 10,          // batch larger than message.max.bytes
+  offset_metadata_too_large = 12,  // committed metadata over offset.metadata.max.bytes
   coordinator_load_in_progress = 14,
   coordinator_not_available = 15,
   not_coordinator = 16,

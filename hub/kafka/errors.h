@@ -1,0 +1,14 @@
+#pragma once
+// The one place where the hub's module errors become Kafka wire error codes.
+#include <system_error>
+
+#include "tern/kafka/error_code.h"
+
+namespace tern::kafka {
+
+// Maps storage_errc and groups_errc values (and raw system errors) to the code a Kafka client
+// understands. An empty error_code maps to none; anything unrecognised to KAFKA_STORAGE_ERROR
+// (storage/system) or UNKNOWN_SERVER_ERROR.
+error_code to_kafka_error(std::error_code ec);
+
+}  // namespace tern::kafka

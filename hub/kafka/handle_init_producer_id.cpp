@@ -1,0 +1,28 @@
+// InitProducerId (22) v0–1: a fresh producer id (never reused, also across restarts) with
+// epoch 0 for idempotent producers. Transactions are not supported.
+#include "app/log.h"
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/init_producer_id.h"
+
+namespace tern::kafka {
+
+bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body) {
+  init_producer_id_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  init_producer_id_response response;
+  if (request.transactional_id) {
+    log::warn("InitProducerId from ", ctx.conn.peer, " asks for transactional id '", *request.transactional_id,
+              "': transactions are not supported");
+    response.error_code = wire(error_code::invalid_request);
+  } else if (auto ec = ctx.hub.store().allocate_producer_id(response.producer_id)) {
+    response.error_code = wire(to_kafka_error(ec));
+    response.producer_id = -1;
+  } else {
+    response.producer_epoch = 0;
+  }
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,40 @@
+// JoinGroup (11) v0–5: hands the member to the group coordinator and answers when the rebalance
+// completes (possibly much later: the connection's later responses wait behind it, as in Kafka).
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/join_group.h"
+
+namespace tern::kafka {
+
+bool handle_join_group(request_context& ctx, wire::wire_reader& body) {
+  join_group_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  groups::join_params p;
+  p.group_id = request.group_id;
+  p.member_id = request.member_id;
+  p.group_instance_id = request.group_instance_id;
+  p.client_id = ctx.header.client_id.value_or("");
+  p.client_host = "/" + ctx.conn.peer.substr(0, ctx.conn.peer.rfind(':'));
+  p.session_timeout_ms = request.session_timeout_ms;
+  // v0 has no rebalance timeout: Kafka uses the session timeout.
+  p.rebalance_timeout_ms = ctx.version() == 0 ? request.session_timeout_ms : request.rebalance_timeout_ms;
+  p.protocol_type = request.protocol_type;
+  for (const auto& proto : request.protocols)
+    p.protocols.push_back({proto.name, groups::bytes(proto.metadata.begin(), proto.metadata.end())});
+  p.require_known_member_id = ctx.version() >= 4;
+  ctx.hub.groups().join(std::move(p), [ctx](const groups::join_result& r) {
+    join_group_response response;
+    response.error_code = wire(to_kafka_error(r.error));
+    response.generation_id = r.generation_id;
+    response.protocol_name = r.protocol_name.value_or("");
+    response.leader = r.leader_id;
+    response.member_id = r.member_id;
+    // respond() encodes (copies) at once, so views of r's metadata are safe.
+    for (const auto& m : r.members)
+      response.members.push_back({m.member_id, m.group_instance_id, wire::bytes_view(m.metadata)});
+    ctx.respond(response);
+  });
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,28 @@
+// LeaveGroup (13) v0–3 (v3: several members at once, KIP-345).
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/leave_group.h"
+
+namespace tern::kafka {
+
+bool handle_leave_group(request_context& ctx, wire::wire_reader& body) {
+  leave_group_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  std::vector<groups::member_identity> members;
+  if (ctx.version() < 3) members.push_back({request.member_id, std::nullopt});
+  for (const auto& m : request.members) members.push_back({m.member_id, m.group_instance_id});
+  auto result = ctx.hub.groups().leave(request.group_id, members);
+  leave_group_response response;
+  response.error_code = wire(to_kafka_error(result.error));
+  if (ctx.version() < 3) {
+    if (!result.error && !result.members.empty()) response.error_code = wire(to_kafka_error(result.members.front()));
+  } else {
+    for (std::size_t i = 0; i < result.members.size() && i < members.size(); ++i)
+      response.members.push_back({members[i].member_id, members[i].group_instance_id,
+                                  wire(to_kafka_error(result.members[i]))});
+  }
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,28 @@
+// ListGroups (16) v0–2: groups with members (the coordinator) plus groups that only have
+// committed offsets (Kafka lists those as Empty consumer groups too).
+#include <set>
+
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/list_groups.h"
+
+namespace tern::kafka {
+
+bool handle_list_groups(request_context& ctx, wire::wire_reader& body) {
+  list_groups_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  list_groups_response response;
+  std::set<std::string> seen;
+  for (const auto& g : ctx.hub.groups().list()) {
+    seen.insert(g.group_id);
+    response.groups.push_back({g.group_id, g.protocol_type});
+  }
+  std::vector<std::pair<std::string, std::int64_t>> stored;
+  if (auto ec = ctx.hub.store().offset_groups(stored)) response.error_code = wire(to_kafka_error(ec));
+  for (const auto& [group, newest] : stored)
+    if (seen.insert(group).second) response.groups.push_back({group, "consumer"});
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

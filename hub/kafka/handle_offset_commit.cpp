@@ -1,0 +1,59 @@
+// OffsetCommit (8) v0–7: checks the committer against the group (generation, member), the
+// partitions against the topics, then stores all valid offsets in one durable transaction.
+#include "app/log.h"
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/offset_commit.h"
+
+namespace tern::kafka {
+
+bool handle_offset_commit(request_context& ctx, wire::wire_reader& body) {
+  offset_commit_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  // v0 carries no generation/member: a "simple" commit.
+  std::int32_t generation = ctx.version() >= 1 ? request.generation_id : -1;
+  std::string member = ctx.version() >= 1 ? request.member_id : "";
+  error_code group_error = to_kafka_error(
+      ctx.hub.groups().validate_commit(request.group_id, generation, member, request.group_instance_id));
+  auto response = std::make_shared<offset_commit_response>();
+  std::vector<storage::log_store::committed_offset> offsets;
+  for (const auto& t : request.topics) {
+    offset_commit_response::topic out_topic;
+    out_topic.name = t.name;
+    auto info = ctx.hub.store().find_topic(t.name);
+    for (const auto& p : t.partitions) {
+      error_code code = group_error;
+      if (code == error_code::none) {
+        if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count)
+          code = error_code::unknown_topic_or_partition;
+        else if (p.committed_metadata &&
+                 p.committed_metadata->size() > static_cast<std::size_t>(ctx.hub.config().offset_metadata_max_bytes))
+          code = error_code::offset_metadata_too_large;
+      }
+      if (code == error_code::none)
+        offsets.push_back({t.name, p.partition_index, p.committed_offset, p.committed_leader_epoch,
+                           p.committed_metadata, 0});
+      out_topic.partitions.push_back({p.partition_index, wire(code)});
+    }
+    response->topics.push_back(std::move(out_topic));
+  }
+  if (offsets.empty()) {
+    ctx.respond(*response);
+    return true;
+  }
+  ctx.hub.store().commit_offsets(request.group_id, std::move(offsets), [ctx, response](std::error_code ec) {
+    asio::post(ctx.hub.io(), [ctx, response, ec] {
+      if (ec) {
+        log::warn("commit of offsets for ", ctx.conn.peer, " failed: ", ec.message());
+        // Partitions that passed the checks share the storage failure.
+        for (auto& t : response->topics)
+          for (auto& p : t.partitions)
+            if (p.error_code == 0) p.error_code = wire(to_kafka_error(ec));
+      }
+      ctx.respond(*response);
+    });
+  });
+  return true;
+}
+
+}  // namespace tern::kafka

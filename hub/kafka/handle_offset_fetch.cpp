@@ -1,0 +1,58 @@
+// OffsetFetch (9) v0–5: a group's committed offsets (-1 where none), all topics when null (v2+).
+#include <map>
+
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/offset_fetch.h"
+
+namespace tern::kafka {
+
+bool handle_offset_fetch(request_context& ctx, wire::wire_reader& body) {
+  offset_fetch_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  offset_fetch_response response;
+  std::vector<storage::log_store::committed_offset> committed;
+  if (auto ec = ctx.hub.store().committed_offsets(request.group_id, committed)) {
+    response.error_code = wire(to_kafka_error(ec));
+    ctx.respond(response);
+    return true;
+  }
+  std::map<std::pair<std::string, std::int32_t>, const storage::log_store::committed_offset*> by_partition;
+  for (const auto& c : committed) by_partition[{c.topic, c.partition}] = &c;
+  auto fill = [](offset_fetch_response::partition& out, const storage::log_store::committed_offset* c) {
+    if (!c) {
+      out.metadata = "";  // Kafka answers -1 with empty metadata for "nothing committed"
+      return;
+    }
+    out.committed_offset = c->offset;
+    out.committed_leader_epoch = c->leader_epoch;
+    out.metadata = c->metadata.value_or("");
+  };
+  if (!request.topics) {
+    for (const auto& [key, c] : by_partition) {
+      if (response.topics.empty() || response.topics.back().name != key.first)
+        response.topics.push_back({key.first, {}});
+      offset_fetch_response::partition p;
+      p.partition_index = key.second;
+      fill(p, c);
+      response.topics.back().partitions.push_back(std::move(p));
+    }
+  } else {
+    for (const auto& t : *request.topics) {
+      offset_fetch_response::topic out_topic;
+      out_topic.name = t.name;
+      for (auto index : t.partition_indexes) {
+        offset_fetch_response::partition p;
+        p.partition_index = index;
+        auto it = by_partition.find({t.name, index});
+        fill(p, it == by_partition.end() ? nullptr : it->second);
+        out_topic.partitions.push_back(std::move(p));
+      }
+      response.topics.push_back(std::move(out_topic));
+    }
+  }
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

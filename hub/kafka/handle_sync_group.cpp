@@ -1,0 +1,27 @@
+// SyncGroup (14) v0–3: the leader's assignments go to every member of the generation.
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "tern/kafka/messages/sync_group.h"
+
+namespace tern::kafka {
+
+bool handle_sync_group(request_context& ctx, wire::wire_reader& body) {
+  sync_group_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  groups::sync_params p;
+  p.group_id = request.group_id;
+  p.generation_id = request.generation_id;
+  p.member_id = request.member_id;
+  p.group_instance_id = request.group_instance_id;
+  for (const auto& a : request.assignments)
+    p.assignments.push_back({a.member_id, groups::bytes(a.assignment.begin(), a.assignment.end())});
+  ctx.hub.groups().sync(std::move(p), [ctx](const groups::sync_result& r) {
+    sync_group_response response;
+    response.error_code = wire(to_kafka_error(r.error));
+    response.assignment = wire::bytes_view(r.assignment);  // copied by respond()
+    ctx.respond(response);
+  });
+  return true;
+}
+
+}  // namespace tern::kafka
