@@ -297,8 +297,15 @@ void log_store::impl::start_writer() {
   auto now = std::chrono::steady_clock::now();
   last_sync_at = now;
   next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
-  writer = std::thread([this] { writer_main(); });
+  // The writer asserts it runs on writer_id: it must not start before writer_id is set.
+  std::promise<void> ready;
+  auto started = ready.get_future();
+  writer = std::thread([this, started = std::move(started)]() mutable {
+    started.wait();
+    writer_main();
+  });
   writer_id = writer.get_id();
+  ready.set_value();
 }
 
 void log_store::impl::stop_writer() {
