@@ -12,7 +12,8 @@ void print_usage() {
                "  serve     run the hub (Kafka wire protocol on LMDB)\n"
                "  topics    create, list, describe and delete topics\n"
                "  produce   write lines from stdin to a topic\n"
-               "  consume   print records of a topic\n"
+               "  consume   print records of a topic (alone or as a member of a consumer group)\n"
+               "  groups    list, describe, reset the offsets of and delete consumer groups\n"
                "  bench     measure produce and consume throughput against a hub\n\n"
                "`tern <command> --help` shows a command's options. `tern --version` prints the version.\n";
 }
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "topics") return tern::cli::run_topics(sub_argc, sub_argv);
   if (command == "produce") return tern::cli::run_produce(sub_argc, sub_argv);
   if (command == "consume") return tern::cli::run_consume(sub_argc, sub_argv);
+  if (command == "groups") return tern::cli::run_groups(sub_argc, sub_argv);
   if (command == "bench") return tern::cli::run_bench(sub_argc, sub_argv);
   std::cerr << "tern: unknown command '" << command << "' (try tern --help)\n";
   return 2;

@@ -11,7 +11,9 @@ as_root() {
 
 packages=(build-essential cmake pkg-config libasio-dev liblmdb-dev libcxxopts-dev libmbedtls-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(libgtest-dev googletest kcat librdkafka-dev python3 lmdb-utils)
+  packages+=(libgtest-dev googletest kcat librdkafka-dev python3 lmdb-utils openssl
+             # firmware: Cortex-M cross builds and size report, libFuzzer targets
+             gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi clang libclang-rt-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

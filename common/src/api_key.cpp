@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 17> all{{
+constexpr std::array<api_version_range, 18> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -27,6 +27,7 @@ constexpr std::array<api_version_range, 17> all{{
     {api_key::describe_groups, 0, 4, 5},
     {api_key::list_groups, 0, 2, 3},
     {api_key::init_producer_id, 0, 1, 2},
+    {api_key::delete_groups, 0, 1, 2},
 }};
 }  // namespace
 

@@ -7,5 +7,6 @@ int run_serve(int argc, char** argv);
 int run_topics(int argc, char** argv);
 int run_produce(int argc, char** argv);
 int run_consume(int argc, char** argv);
+int run_groups(int argc, char** argv);
 int run_bench(int argc, char** argv);
 }  // namespace tern::cli

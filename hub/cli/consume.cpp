@@ -1,14 +1,23 @@
-// `tern consume`: print records of a topic, like kafka-console-consumer (without a group for
-// now): --from-beginning / --offset, --partition, --max-messages, --timeout-ms, and the
-// formatter properties print.key, print.offset, print.partition, print.timestamp, print.headers,
-// key.separator, line.separator, null.literal.
+// `tern consume`: print records of a topic, like kafka-console-consumer: --from-beginning /
+// --offset, --partition, --max-messages, --timeout-ms, the formatter properties print.key,
+// print.offset, print.partition, print.timestamp, print.headers, key.separator, line.separator,
+// null.literal, and --group G: join consumer group G (range assignor), read the partitions it
+// assigns starting at the committed offsets, and commit after every batch printed and on exit.
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <thread>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "client/consumer.h"
+#include "client/group_admin.h"
+#include "client/group_member.h"
 
 namespace tern::cli {
 namespace {
@@ -36,6 +45,193 @@ struct formatter {
     out += line_separator;
   }
 };
+
+// Set by SIGINT/SIGTERM in group mode: the loop then commits, leaves the group and exits 0. The
+// handler restores the default action, so a second signal ends the process at once (e.g. while
+// a JoinGroup is still waiting for the rest of the group).
+volatile std::sig_atomic_t stop_signal = 0;
+extern "C" void on_stop_signal(int sig) {
+  stop_signal = 1;
+  std::signal(sig, SIG_DFL);
+}
+
+struct run_limits {
+  std::int64_t max_messages = -1;  // < 0: no limit
+  std::int64_t timeout_ms = -1;    // < 0: wait for records forever
+};
+
+// --consumer-property keys that group mode understands, applied to `options`; `reset` takes
+// auto.offset.reset. false + message (a usage error) for a bad value.
+bool apply_consumer_properties(const std::map<std::string, std::string>& props,
+                               client::group_member_options& options,
+                               std::optional<std::string>& client_id,
+                               std::optional<client::consumer::start>& reset, std::string& error) {
+  bool heartbeat_given = false;
+  for (const auto& [key, value] : props) {
+    auto number = [&](std::int32_t& out) {
+      try {
+        std::size_t used = 0;
+        long long v = std::stoll(value, &used);
+        if (used != value.size() || v <= 0 || v > INT32_MAX) throw std::out_of_range(key);
+        out = static_cast<std::int32_t>(v);
+        return true;
+      } catch (const std::exception&) {
+        error = "--consumer-property " + key + "=" + value +
+                ": expected a positive number of milliseconds";
+        return false;
+      }
+    };
+    if (key == "group.id")
+      options.group_id = value;
+    else if (key == "session.timeout.ms") {
+      if (!number(options.session_timeout_ms)) return false;
+    } else if (key == "heartbeat.interval.ms") {
+      if (!number(options.heartbeat_interval_ms)) return false;
+      heartbeat_given = true;
+    } else if (key == "max.poll.interval.ms") {
+      if (!number(options.rebalance_timeout_ms)) return false;
+    } else if (key == "group.instance.id")
+      options.group_instance_id = value;
+    else if (key == "client.id")
+      client_id = value;
+    else if (key == "auto.offset.reset") {
+      if (value == "earliest")
+        reset = client::consumer::start::earliest;
+      else if (value == "latest")
+        reset = client::consumer::start::latest;
+      else {
+        error = "--consumer-property auto.offset.reset must be earliest or latest";
+        return false;
+      }
+    } else {
+      std::cerr << "tern " << cmd << ": ignoring unknown consumer property '" << key << "'\n";
+    }
+  }
+  if (!heartbeat_given) options.heartbeat_interval_ms = std::max(1, options.session_timeout_ms / 3);
+  if (options.heartbeat_interval_ms >= options.session_timeout_ms) {
+    error = "heartbeat.interval.ms must be lower than session.timeout.ms";
+    return false;
+  }
+  return true;
+}
+
+// Group mode: join, read the assigned partitions of `topic`, commit as records are printed, rejoin
+// on rebalances; on the limits or SIGINT/SIGTERM commit, leave and return 0.
+int consume_in_group(client::cluster_client& client, const std::string& topic,
+                     client::group_member_options options, client::consumer::start reset,
+                     const formatter& fmt, run_limits limits) {
+  std::string error;
+  std::vector<std::int32_t> topic_parts;
+  if (!client::topic_partitions(client, topic, topic_parts, error)) return fail(cmd, error);
+  options.topics = {topic};
+  options.stop_requested = [] { return stop_signal != 0; };
+  const std::string group = options.group_id;
+  client::group_member member(client, options);
+  client::consumer consumer(client, {});
+  std::map<std::int32_t, std::int64_t> last_committed;  // what the group holds for our partitions
+
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+
+  auto join = [&]() {
+    // Drop the old partitions first: they may belong to another member after this rebalance,
+    // and a failed join must not commit positions for them under the new generation.
+    std::string ignored;
+    consumer.assign(topic, {}, {}, reset, ignored);
+    last_committed.clear();
+    if (!member.join(error)) return false;
+    std::map<client::topic_partition, std::int64_t> committed;
+    if (!member.fetch_committed(committed, error)) return false;
+    std::vector<std::int32_t> mine;
+    for (const auto& tp : member.assignment()) {
+      if (tp.topic != topic)
+        continue;  // another member's leader may assign more; we read one topic
+      mine.push_back(tp.partition);
+      auto c = committed.find(tp);
+      if (c != committed.end()) last_committed[tp.partition] = c->second;
+    }
+    return consumer.assign(topic, mine, last_committed, reset, error);
+  };
+  // Commits the positions if they moved since the last commit.
+  auto commit = [&](bool& rejoin) {
+    rejoin = false;
+    auto positions = consumer.positions();
+    // Outside a generation (a join failed or was interrupted) there is nothing to commit with;
+    // everything printed before the rejoin was committed then.
+    if (positions == last_committed || member.generation_id() < 0) return true;
+    std::map<client::topic_partition, std::int64_t> offsets;
+    for (auto [p, offset] : positions) offsets[{topic, p}] = offset;
+    if (!member.commit(offsets, rejoin, error)) return false;
+    if (!rejoin) last_committed = positions;
+    return true;
+  };
+  // Ends membership: reports `error` when failing, commits what was printed, then leaves so the
+  // partitions move at once.
+  auto finish = [&](int code) {
+    if (code != 0) fail(cmd, error);
+    bool rejoin = false;
+    if (!commit(rejoin)) {
+      fail(cmd, "could not commit the final offsets: " + error);
+      code = 1;
+    } else if (rejoin) {
+      fail(cmd, "the final offsets were not committed: group '" + group + "' was rebalancing");
+    }
+    member.leave();
+    return code;
+  };
+
+  std::int64_t printed = 0;
+  auto last_record = std::chrono::steady_clock::now();
+  std::string out;
+  bool rejoin = true;  // the first join
+  while (!stop_signal) {
+    if (rejoin) {
+      if (!join()) {
+        if (stop_signal) break;  // interrupted while the group rebalanced
+        fail(cmd, error);
+        member.leave();
+        return 1;
+      }
+      rejoin = false;
+      last_record = std::chrono::steady_clock::now();  // a rebalance is not idle time
+    }
+    bool stopped = false;
+    if (consumer.has_partitions()) {
+      out.clear();
+      const std::int64_t printed_before = printed;
+      bool ok = consumer.poll(
+          [&](std::int32_t p, const record_batch::record& r) {
+            fmt.print(p, r, out);
+            ++printed;
+            return limits.max_messages < 0 || printed < limits.max_messages;
+          },
+          stopped, error);
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fflush(stdout);
+      if (!ok) return finish(1);
+      if (printed > printed_before) {
+        last_record = std::chrono::steady_clock::now();
+        if (!commit(rejoin)) return finish(1);
+      }
+    } else {
+      // Nothing assigned (more members than partitions): wait, but wake for signals and heartbeats.
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+          member.until_heartbeat(), std::chrono::milliseconds(100)));
+    }
+    if (stopped || (limits.max_messages >= 0 && printed >= limits.max_messages)) break;
+    if (!rejoin) {
+      if (!member.heartbeat_if_due(rejoin, error)) return finish(1);
+      bool again = false;  // a rebalancing generation still takes commits: keep what was printed
+      if (rejoin && !commit(again)) return finish(1);
+    }
+    if (limits.timeout_ms >= 0 && std::chrono::steady_clock::now() - last_record >
+                                      std::chrono::milliseconds(limits.timeout_ms))
+      break;
+  }
+  int code = finish(0);
+  std::cerr << "Processed a total of " << printed << " messages\n";
+  return code;
+}
 }  // namespace
 
 int run_consume(int argc, char** argv) {
@@ -50,6 +246,11 @@ int run_consume(int argc, char** argv) {
       ("partition", "read only this partition", cxxopts::value<std::int32_t>())
       ("max-messages", "exit after this many records", cxxopts::value<std::int64_t>())
       ("timeout-ms", "exit when no record arrives for this long", cxxopts::value<std::int64_t>())
+      ("group", "consumer group to join: read the partitions it assigns, commit offsets as records are printed",
+       cxxopts::value<std::string>())
+      ("consumer-property", "with --group: session.timeout.ms, heartbeat.interval.ms, max.poll.interval.ms, "
+       "group.instance.id, client.id, auto.offset.reset or group.id as key=value (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
       ("property", "formatter property key=value (repeatable)", cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help");
   auto parsed = parse_options(options, argc, argv);
@@ -91,10 +292,36 @@ int run_consume(int argc, char** argv) {
   std::int64_t max_messages = opts.count("max-messages") ? opts["max-messages"].as<std::int64_t>() : -1;
   std::int64_t timeout_ms = opts.count("timeout-ms") ? opts["timeout-ms"].as<std::int64_t>() : -1;
 
+  client::group_member_options group_options;
+  std::optional<std::string> client_id;
+  std::optional<client::consumer::start> reset;
+  if (opts.count("group")) group_options.group_id = opts["group"].as<std::string>();
+  if (opts.count("consumer-property")) {
+    std::map<std::string, std::string> consumer_props;
+    if (!parse_properties(opts["consumer-property"].as<std::vector<std::string>>(), consumer_props,
+                          error) ||
+        !apply_consumer_properties(consumer_props, group_options, client_id, reset, error))
+      return fail(cmd, error), 2;
+  }
+  if (opts.count("group") && group_options.group_id.empty())
+    return fail(cmd, "--group must not be empty"), 2;
+  const bool in_group = !group_options.group_id.empty();
+  if (in_group && (opts.count("partition") || opts.count("offset")))
+    return fail(cmd, "--group cannot be combined with --partition or --offset"), 2;
+  if (in_group && opts.count("from-beginning") && reset == client::consumer::start::latest)
+    return fail(cmd, "--from-beginning contradicts auto.offset.reset=latest"), 2;
+
   client::cluster_client client;
   if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
-  client::consumer consumer(client, {});
+  if (client_id) client.bootstrap_connection().set_client_id(*client_id);
   auto topic = opts["topic"].as<std::string>();
+  if (in_group) {
+    auto fallback = opts.count("from-beginning") ? client::consumer::start::earliest
+                                                 : reset.value_or(client::consumer::start::latest);
+    return consume_in_group(client, topic, group_options, fallback, fmt,
+                            {max_messages, timeout_ms});
+  }
+  client::consumer consumer(client, {});
   if (!consumer.init(topic, partition, from, start_offset, error)) return fail(cmd, error);
 
   std::int64_t printed = 0;

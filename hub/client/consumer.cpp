@@ -1,5 +1,7 @@
 #include "client/consumer.h"
 
+#include <algorithm>
+
 #include "tern/common/crc32c.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/fetch.h"
@@ -22,8 +24,8 @@ const char* codec_name(record_batch::compression c) {
 }
 }  // namespace
 
-bool consumer::init(const std::string& topic, std::int32_t partition, start from, std::int64_t offset,
-                    std::string& error) {
+bool consumer::find_leaders(const std::string& topic, const std::vector<std::int32_t>& only,
+                            std::map<std::int32_t, std::int32_t>& leaders, std::string& error) {
   kafka::metadata_response md;
   if (auto ec = _client.metadata(std::vector<std::string>{topic}, false, md)) {
     error = _client.describe(-1, ec);
@@ -33,22 +35,22 @@ bool consumer::init(const std::string& topic, std::int32_t partition, start from
     error = "topic '" + topic + "' does not exist";
     return false;
   }
-  _topic = topic;
   for (const auto& p : md.topics.front().partitions)
-    if (partition < 0 || p.partition_index == partition) _partitions[p.partition_index].leader = p.leader_id;
-  if (_partitions.empty()) {
-    error = "partition " + std::to_string(partition) + " does not exist in topic '" + topic + "'";
-    return false;
-  }
-  if (from == start::offset) {
-    for (auto& [p, state] : _partitions) state.position = offset;
-    return true;
-  }
-  // Resolve earliest/latest per leader.
+    if (only.empty() || std::find(only.begin(), only.end(), p.partition_index) != only.end())
+      leaders[p.partition_index] = p.leader_id;
+  for (auto p : only)
+    if (!leaders.count(p)) {
+      error = "partition " + std::to_string(p) + " does not exist in topic '" + topic + "'";
+      return false;
+    }
+  return true;
+}
+
+bool consumer::resolve(start from, const std::vector<std::int32_t>& partitions, std::string& error) {
   std::map<std::int32_t, kafka::list_offsets_request> by_leader;
-  for (auto& [p, state] : _partitions) {
-    auto& request = by_leader[state.leader];
-    if (request.topics.empty()) request.topics.push_back({topic, {}});
+  for (auto p : partitions) {
+    auto& request = by_leader[_partitions[p].leader];
+    if (request.topics.empty()) request.topics.push_back({_topic, {}});
     request.topics.front().partitions.push_back(
         {p, from == start::earliest ? kafka::list_offsets_request::earliest_timestamp
                                     : kafka::list_offsets_request::latest_timestamp, 1});
@@ -67,13 +69,58 @@ bool consumer::init(const std::string& topic, std::int32_t partition, start from
     for (const auto& t : response.topics)
       for (const auto& p : t.partitions) {
         if (p.error_code != 0) {
-          error = "list offsets of " + topic + "-" + std::to_string(p.partition_index) + ": " + kafka_error(p.error_code);
+          error = "list offsets of " + _topic + "-" + std::to_string(p.partition_index) + ": " + kafka_error(p.error_code);
           return false;
         }
         _partitions[p.partition_index].position = p.offset;
       }
   }
   return true;
+}
+
+bool consumer::init(const std::string& topic, std::int32_t partition, start from, std::int64_t offset,
+                    std::string& error) {
+  std::map<std::int32_t, std::int32_t> leaders;
+  if (!find_leaders(topic, partition < 0 ? std::vector<std::int32_t>{} : std::vector<std::int32_t>{partition},
+                    leaders, error))
+    return false;
+  _topic = topic;
+  for (auto [p, leader] : leaders) _partitions[p].leader = leader;
+  if (_partitions.empty()) {
+    error = "partition " + std::to_string(partition) + " does not exist in topic '" + topic + "'";
+    return false;
+  }
+  if (from == start::offset) {
+    for (auto& [p, state] : _partitions) state.position = offset;
+    return true;
+  }
+  std::vector<std::int32_t> all;
+  for (const auto& [p, state] : _partitions) all.push_back(p);
+  return resolve(from, all, error);
+}
+
+bool consumer::assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                      const std::map<std::int32_t, std::int64_t>& committed, start reset, std::string& error) {
+  _topic = topic;
+  _partitions.clear();
+  _auto_reset = reset;
+  if (partitions.empty()) return true;
+  std::map<std::int32_t, std::int32_t> leaders;
+  if (!find_leaders(topic, partitions, leaders, error)) return false;
+  std::vector<std::int32_t> uncommitted;
+  for (auto [p, leader] : leaders) {
+    _partitions[p].leader = leader;
+    auto c = committed.find(p);
+    if (c != committed.end() && c->second >= 0) _partitions[p].position = c->second;
+    else uncommitted.push_back(p);
+  }
+  return resolve(reset, uncommitted, error);
+}
+
+std::map<std::int32_t, std::int64_t> consumer::positions() const {
+  std::map<std::int32_t, std::int64_t> out;
+  for (const auto& [p, s] : _partitions) out[p] = s.position;
+  return out;
 }
 
 bool consumer::caught_up() const {
@@ -100,6 +147,7 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
     fp.partition_max_bytes = _options.partition_max_bytes;
     request.topics.front().partitions.push_back(fp);
   }
+  std::vector<std::int32_t> out_of_range;  // group mode: restart these at _auto_reset
   for (auto& [leader, request] : by_leader) {
     kafka_connection* conn = nullptr;
     if (auto ec = _client.connection_to(leader, conn)) {
@@ -114,6 +162,10 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
     for (const auto& t : response.responses) {
       for (const auto& p : t.partitions) {
         auto& state = _partitions[p.partition_index];
+        if (p.error_code == kafka::wire(kafka::error_code::offset_out_of_range) && _auto_reset) {
+          out_of_range.push_back(p.partition_index);
+          continue;
+        }
         if (p.error_code != 0) {
           error = "fetch " + _topic + "-" + std::to_string(p.partition_index) + " at offset " +
                   std::to_string(state.position) + ": " + kafka_error(p.error_code);
@@ -172,7 +224,7 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
       }
     }
   }
-  return true;
+  return out_of_range.empty() || resolve(*_auto_reset, out_of_range, error);
 }
 
 }  // namespace tern::client

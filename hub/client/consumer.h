@@ -1,7 +1,9 @@
 #pragma once
-// A group-less consumer on cluster_client (like kafka-console-consumer with --partition/--offset):
-// resolves start offsets with ListOffsets, fetches from each partition's leader and hands every
-// record to a callback in offset order per partition.
+// A consumer on cluster_client: resolves start offsets with ListOffsets, fetches from each
+// partition's leader and hands every record to a callback in offset order per partition.
+// Group-less use (like kafka-console-consumer with --partition/--offset) calls init(); a group
+// member (group_member.h) calls assign() after every rebalance with its partitions and their
+// committed offsets, and commits positions().
 //
 // Errors: functions return false and set `error` to a sentence (topic/partition + Kafka error or
 // connection problem). Records of compressed batches are reported as an error naming the codec
@@ -36,6 +38,16 @@ class consumer {
   // partition < 0 = all partitions. `offset` is used with start::offset.
   bool init(const std::string& topic, std::int32_t partition, start from, std::int64_t offset, std::string& error);
 
+  // Group mode: from now on reads exactly `partitions` of `topic` (replacing whatever was read
+  // before; may be empty). Each starts at its offset in `committed`, or without one at `reset`
+  // (earliest or latest: Kafka's auto.offset.reset), which also applies when a fetch finds the
+  // position out of range (e.g. retention deleted it).
+  bool assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
+              const std::map<std::int32_t, std::int64_t>& committed, start reset, std::string& error);
+  // The next offset to read, per partition read.
+  std::map<std::int32_t, std::int64_t> positions() const;
+  bool has_partitions() const { return !_partitions.empty(); }
+
   using record_fn = std::function<bool(std::int32_t partition, const record_batch::record&)>;  // false = stop
   // One fetch round to every leader; calls fn for each new record. Returns false on error;
   // `stopped` is set when fn asked to stop.
@@ -51,8 +63,15 @@ class consumer {
     std::int64_t high_watermark = -1;
     std::int32_t leader = -1;
   };
+  // Leaders of `topic`'s partitions (all when `only` is empty); false + error if one is missing.
+  bool find_leaders(const std::string& topic, const std::vector<std::int32_t>& only,
+                    std::map<std::int32_t, std::int32_t>& leaders, std::string& error);
+  // Sets the position of each of `partitions` to the earliest or latest offset (ListOffsets).
+  bool resolve(start from, const std::vector<std::int32_t>& partitions, std::string& error);
+
   cluster_client& _client;
   consumer_options _options;
+  std::optional<start> _auto_reset;  // group mode: where an out-of-range position restarts
   std::string _topic;
   std::map<std::int32_t, partition_state> _partitions;
   std::size_t _bytes = 0;

@@ -76,19 +76,36 @@ void broker::schedule_offsets_expiry() {
   });
 }
 
-// Kafka's offsets.retention.minutes: the committed offsets of a group without members go once
-// its newest commit is older than the retention. Active groups keep theirs.
+namespace {
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+void broker::note_group_active(const std::string& group) { _group_last_active_ms[group] = wall_ms(); }
+
+// Kafka's offsets.retention.minutes (KIP-211): the committed offsets of a group without members
+// go once both its newest commit and the moment it last had members are older than the
+// retention. Groups with members keep theirs. (Last activity is kept in memory: after a restart
+// the clock starts from the newest commit, which only ever keeps offsets longer.)
 void broker::expire_offsets() {
   std::vector<std::pair<std::string, std::int64_t>> groups;
   if (auto ec = _store.offset_groups(groups)) {
     log::warn("offsets expiry: cannot list groups: ", ec.message());
     return;
   }
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now = wall_ms();
   std::int64_t horizon = now - _config.offsets_retention_minutes * 60000;
   for (const auto& [group, newest] : groups) {
-    if (newest >= horizon || !_groups.is_empty_or_unknown(group)) continue;
+    if (!_groups.is_empty_or_unknown(group)) {
+      _group_last_active_ms[group] = now;
+      continue;
+    }
+    auto active = _group_last_active_ms.find(group);
+    std::int64_t last = std::max(newest, active == _group_last_active_ms.end() ? newest : active->second);
+    if (last >= horizon) continue;
+    _group_last_active_ms.erase(group);
     if (auto ec = _store.delete_group_offsets(group))
       log::warn("offsets expiry of group '", group, "' failed: ", ec.message());
     else
@@ -133,6 +150,7 @@ handler_fn handler_for(api_key key) {
     case api_key::list_groups: return handle_list_groups;
     case api_key::describe_groups: return handle_describe_groups;
     case api_key::init_producer_id: return handle_init_producer_id;
+    case api_key::delete_groups: return handle_delete_groups;
     default: return nullptr;
   }
 }

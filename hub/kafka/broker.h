@@ -69,6 +69,9 @@ class broker {
   const advertised_endpoint* endpoint_for(const std::string& listener) const;
   // Stops timers and answers waiting group requests (before the io_context stops).
   void shutdown();
+  // Records that a group had a live member now (join, sync, heartbeat, commit): its offsets'
+  // retention counts from when it last had members (KIP-211), not from its last commit.
+  void note_group_active(const std::string& group);
 
  private:
   void schedule_offsets_expiry();
@@ -84,6 +87,7 @@ class broker {
   fetch_waiters _waiters;
   groups::coordinator _groups;
   asio::steady_timer _offsets_expiry;
+  std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   // Set while a "new data" notification is queued on the io thread, so a burst of commits
   // costs one wake-up pass, not one per commit.
   std::shared_ptr<std::atomic<bool>> _notify_pending = std::make_shared<std::atomic<bool>>(false);

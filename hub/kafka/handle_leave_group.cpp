@@ -1,4 +1,6 @@
 // LeaveGroup (13) v0–3 (v3: several members at once, KIP-345).
+#include <algorithm>
+
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/leave_group.h"
@@ -12,6 +14,10 @@ bool handle_leave_group(request_context& ctx, wire::wire_reader& body) {
   if (ctx.version() < 3) members.push_back({request.member_id, std::nullopt});
   for (const auto& m : request.members) members.push_back({m.member_id, m.group_instance_id});
   auto result = ctx.hub.groups().leave(request.group_id, members);
+  // The moment a group may become empty: its offsets' retention starts here.
+  bool someone_left = !result.error && std::any_of(result.members.begin(), result.members.end(),
+                                                   [](const std::error_code& e) { return !e; });
+  if (someone_left) ctx.hub.note_group_active(request.group_id);
   leave_group_response response;
   response.error_code = wire(to_kafka_error(result.error));
   if (ctx.version() < 3) {

@@ -630,3 +630,365 @@ def create_topic(conn, name, partitions, replication_factor=1, configs=None, tim
         if t == name:
             return err
     raise ValueError("create_topics response lacks %s" % name)
+
+
+# --------------------------------------------------------------------------------------------
+# Consumer groups, committed offsets and producer ids (issue 3). All of these use the
+# non-flexible versions the hub advertises (request header v1, response header v0). Each
+# function encodes from Kafka's JSON message definitions (clients/src/main/resources/common/
+# message/*.json), independently of the hub's codec.
+
+API_OFFSET_COMMIT = 8
+API_OFFSET_FETCH = 9
+API_FIND_COORDINATOR = 10
+API_JOIN_GROUP = 11
+API_HEARTBEAT = 12
+API_LEAVE_GROUP = 13
+API_SYNC_GROUP = 14
+API_DESCRIBE_GROUPS = 15
+API_LIST_GROUPS = 16
+API_DELETE_GROUPS = 42
+API_INIT_PRODUCER_ID = 22
+
+ERR_UNKNOWN = -1
+ERR_INVALID_FETCH_SIZE = 4
+ERR_OFFSET_METADATA_TOO_LARGE = 12
+ERR_COORDINATOR_LOAD_IN_PROGRESS = 14
+ERR_COORDINATOR_NOT_AVAILABLE = 15
+ERR_NOT_COORDINATOR = 16
+ERR_ILLEGAL_GENERATION = 22
+ERR_INCONSISTENT_GROUP_PROTOCOL = 23
+ERR_INVALID_GROUP_ID = 24
+ERR_UNKNOWN_MEMBER_ID = 25
+ERR_INVALID_SESSION_TIMEOUT = 26
+ERR_REBALANCE_IN_PROGRESS = 27
+ERR_INVALID_COMMIT_OFFSET_SIZE = 28
+ERR_INVALID_REQUEST = 42
+ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+ERR_DUPLICATE_SEQUENCE_NUMBER = 46
+ERR_INVALID_PRODUCER_EPOCH = 47
+ERR_UNKNOWN_PRODUCER_ID = 59
+ERR_NON_EMPTY_GROUP = 68
+ERR_GROUP_ID_NOT_FOUND = 69
+ERR_MEMBER_ID_REQUIRED = 79
+ERR_FENCED_INSTANCE_ID = 82
+
+ERROR_NAMES = {
+    -1: "UNKNOWN_SERVER_ERROR", 0: "NONE", 2: "CORRUPT_MESSAGE", 3: "UNKNOWN_TOPIC_OR_PARTITION",
+    10: "MESSAGE_TOO_LARGE", 12: "OFFSET_METADATA_TOO_LARGE", 14: "COORDINATOR_LOAD_IN_PROGRESS",
+    15: "COORDINATOR_NOT_AVAILABLE", 16: "NOT_COORDINATOR", 22: "ILLEGAL_GENERATION",
+    23: "INCONSISTENT_GROUP_PROTOCOL", 24: "INVALID_GROUP_ID", 25: "UNKNOWN_MEMBER_ID",
+    26: "INVALID_SESSION_TIMEOUT", 27: "REBALANCE_IN_PROGRESS", 28: "INVALID_COMMIT_OFFSET_SIZE",
+    35: "UNSUPPORTED_VERSION", 42: "INVALID_REQUEST", 45: "OUT_OF_ORDER_SEQUENCE_NUMBER",
+    46: "DUPLICATE_SEQUENCE_NUMBER", 47: "INVALID_PRODUCER_EPOCH", 59: "UNKNOWN_PRODUCER_ID",
+    68: "NON_EMPTY_GROUP", 69: "GROUP_ID_NOT_FOUND", 79: "MEMBER_ID_REQUIRED",
+    82: "FENCED_INSTANCE_ID",
+}
+
+
+def err_name(code):
+    """'NAME(code)' for messages."""
+    return "%s(%d)" % (ERROR_NAMES.get(code, "?"), code)
+
+
+def find_coordinator_body(key, version=2, key_type=0):
+    body = string(key)
+    if version >= 1:
+        body += i8(key_type)
+    return body
+
+
+def find_coordinator(conn, key, version=2, key_type=0):
+    """FindCoordinator v0-2. Returns dict(error, error_message, node_id, host, port)."""
+    r = conn.call(API_FIND_COORDINATOR, version, find_coordinator_body(key, version, key_type))
+    out = {}
+    if version >= 1:
+        out["throttle_time_ms"] = r.i32()
+    out["error"] = r.i16()
+    out["error_message"] = r.string() if version >= 1 else None
+    out["node_id"], out["host"], out["port"] = r.i32(), r.string(), r.i32()
+    return out
+
+
+def join_group_body(group_id, member_id="", protocols=(("range", b""),), protocol_type="consumer",
+                    session_timeout_ms=10000, rebalance_timeout_ms=10000, group_instance_id=None,
+                    version=5):
+    """JoinGroup v0-5 body. `protocols` is a list of (name, metadata bytes)."""
+    body = string(group_id) + i32(session_timeout_ms)
+    if version >= 1:
+        body += i32(rebalance_timeout_ms)
+    body += string(member_id)
+    if version >= 5:
+        body += string(group_instance_id)
+    body += string(protocol_type)
+    body += array(list(protocols), lambda p: string(p[0]) + nbytes(p[1]))
+    return body
+
+
+def decode_join_group(r, version=5):
+    """JoinGroup response v0-5 -> dict(error, generation_id, protocol_name, leader, member_id,
+    members=[(member_id, group_instance_id, metadata)])."""
+    out = {}
+    if version >= 2:
+        out["throttle_time_ms"] = r.i32()
+    out["error"] = r.i16()
+    out["generation_id"] = r.i32()
+    out["protocol_name"] = r.string()
+    out["leader"] = r.string()
+    out["member_id"] = r.string()
+    members = []
+    for _ in range(r.i32()):
+        mid = r.string()
+        inst = r.string() if version >= 5 else None
+        members.append((mid, inst, r.nbytes()))
+    out["members"] = members
+    return out
+
+
+def join_group(conn, group_id, version=5, **kw):
+    """JoinGroup (blocks until the rebalance completes). See join_group_body for the arguments."""
+    r = conn.call(API_JOIN_GROUP, version, join_group_body(group_id, version=version, **kw))
+    return decode_join_group(r, version)
+
+
+def sync_group_body(group_id, generation_id, member_id, assignments=(), group_instance_id=None,
+                    version=3):
+    """SyncGroup v0-3 body. `assignments` is a list of (member_id, assignment bytes)."""
+    body = string(group_id) + i32(generation_id) + string(member_id)
+    if version >= 3:
+        body += string(group_instance_id)
+    body += array(list(assignments), lambda a: string(a[0]) + nbytes(a[1]))
+    return body
+
+
+def decode_sync_group(r, version=3):
+    """SyncGroup response v0-3 -> dict(error, assignment)."""
+    out = {}
+    if version >= 1:
+        out["throttle_time_ms"] = r.i32()
+    out["error"] = r.i16()
+    out["assignment"] = r.nbytes()
+    return out
+
+
+def sync_group(conn, group_id, generation_id, member_id, assignments=(), version=3, **kw):
+    r = conn.call(API_SYNC_GROUP, version,
+                  sync_group_body(group_id, generation_id, member_id, assignments,
+                                  version=version, **kw))
+    return decode_sync_group(r, version)
+
+
+def heartbeat(conn, group_id, generation_id, member_id, group_instance_id=None, version=3):
+    """Heartbeat v0-3. Returns the error code."""
+    body = string(group_id) + i32(generation_id) + string(member_id)
+    if version >= 3:
+        body += string(group_instance_id)
+    r = conn.call(API_HEARTBEAT, version, body)
+    if version >= 1:
+        r.i32()  # throttle
+    return r.i16()
+
+
+def leave_group(conn, group_id, member_ids, version=3):
+    """LeaveGroup v0-3. v0-2 take exactly one member id. Returns dict(error,
+    members={member_id: error}) (members only for v3)."""
+    if version >= 3:
+        body = string(group_id) + array(list(member_ids), lambda m: string(m) + string(None))
+    else:
+        assert len(member_ids) == 1
+        body = string(group_id) + string(member_ids[0])
+    r = conn.call(API_LEAVE_GROUP, version, body)
+    out = {"members": {}}
+    if version >= 1:
+        r.i32()  # throttle
+    out["error"] = r.i16()
+    if version >= 3:
+        for _ in range(r.i32()):
+            mid, _inst, err = r.string(), r.string(), r.i16()
+            out["members"][mid] = err
+    return out
+
+
+def offset_commit_body(group_id, offsets, generation_id=-1, member_id="", version=2,
+                       group_instance_id=None, retention_time_ms=-1, commit_timestamp=-1,
+                       leader_epoch=-1):
+    """OffsetCommit v0-7 body. `offsets` is {topic: {partition: (offset, metadata)}}; topics and
+    partitions keep the dict's order."""
+    body = string(group_id)
+    if version >= 1:
+        body += i32(generation_id) + string(member_id)
+    if version >= 7:
+        body += string(group_instance_id)
+    if 2 <= version <= 4:
+        body += i64(retention_time_ms)
+
+    def part(item):
+        p, (off, md) = item
+        b = i32(p) + i64(off)
+        if version >= 6:
+            b += i32(leader_epoch)
+        if version == 1:
+            b += i64(commit_timestamp)
+        return b + string(md)
+
+    def topic(item):
+        name, parts = item
+        return string(name) + array(list(parts.items()), part)
+
+    return body + array(list(offsets.items()), topic)
+
+
+def offset_commit(conn, group_id, offsets, version=2, **kw):
+    """OffsetCommit v0-7. Returns {(topic, partition): error}."""
+    r = conn.call(API_OFFSET_COMMIT, version,
+                  offset_commit_body(group_id, offsets, version=version, **kw))
+    if version >= 3:
+        r.i32()  # throttle
+    out = {}
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, err = r.i32(), r.i16()
+            out[(t, p)] = err
+    if r.remaining():
+        raise ValueError("%d trailing bytes in OffsetCommit v%d response" % (r.remaining(),
+                                                                           version))
+    return out
+
+
+def offset_fetch(conn, group_id, topics, version=5):
+    """OffsetFetch v0-5. `topics` is {topic: [partitions]} or None (v2+: every committed one).
+    Returns dict(error (v2+, else None), offsets={(topic, partition): (offset, metadata, error)},
+    leader_epochs={(topic, partition): epoch} (v5+))."""
+    if topics is None:
+        body = string(group_id) + i32(-1)
+    else:
+        body = string(group_id) + array(
+            list(topics.items()), lambda t: string(t[0]) + array(list(t[1]), i32))
+    r = conn.call(API_OFFSET_FETCH, version, body)
+    out = {"error": None, "offsets": {}, "leader_epochs": {}}
+    if version >= 3:
+        out["throttle_time_ms"] = r.i32()
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, off = r.i32(), r.i64()
+            if version >= 5:
+                out["leader_epochs"][(t, p)] = r.i32()
+            md, err = r.string(), r.i16()
+            out["offsets"][(t, p)] = (off, md, err)
+    if version >= 2:
+        out["error"] = r.i16()
+    if r.remaining():
+        raise ValueError("%d trailing bytes in OffsetFetch v%d response" % (r.remaining(),
+                                                                          version))
+    return out
+
+
+def list_groups(conn, version=2):
+    """ListGroups v0-2. Returns (error, {group_id: protocol_type})."""
+    r = conn.call(API_LIST_GROUPS, version, b"")
+    if version >= 1:
+        r.i32()  # throttle
+    err = r.i16()
+    groups = {}
+    for _ in range(r.i32()):
+        g, pt = r.string(), r.string()
+        groups[g] = pt
+    return err, groups
+
+
+def describe_groups(conn, group_ids, version=4):
+    """DescribeGroups v0-4. Returns {group_id: dict(error, state, protocol_type, protocol,
+    members=[dict(member_id, group_instance_id, client_id, client_host, metadata,
+    assignment)])}."""
+    body = array(list(group_ids), string)
+    if version >= 3:
+        body += i8(0)  # include_authorized_operations
+    r = conn.call(API_DESCRIBE_GROUPS, version, body)
+    if version >= 1:
+        r.i32()  # throttle
+    out = {}
+    for _ in range(r.i32()):
+        g = {"error": r.i16()}
+        gid = r.string()
+        g["state"], g["protocol_type"], g["protocol"] = r.string(), r.string(), r.string()
+        members = []
+        for _ in range(r.i32()):
+            m = {"member_id": r.string(), "group_instance_id": None}
+            if version >= 4:
+                m["group_instance_id"] = r.string()
+            m["client_id"], m["client_host"] = r.string(), r.string()
+            m["metadata"], m["assignment"] = r.nbytes(), r.nbytes()
+            members.append(m)
+        g["members"] = members
+        if version >= 3:
+            g["authorized_operations"] = r.i32()
+        out[gid] = g
+    return out
+
+
+def delete_groups(conn, group_ids, version=1):
+    """DeleteGroups v0-1. Returns {group_id: error}."""
+    r = conn.call(API_DELETE_GROUPS, version, array(list(group_ids), string))
+    r.i32()  # throttle
+    out = {}
+    for _ in range(r.i32()):
+        g, err = r.string(), r.i16()
+        out[g] = err
+    return out
+
+
+def init_producer_id(conn, transactional_id=None, transaction_timeout_ms=60000, version=1):
+    """InitProducerId v0-1. Returns (error, producer_id, producer_epoch)."""
+    body = string(transactional_id) + i32(transaction_timeout_ms)
+    r = conn.call(API_INIT_PRODUCER_ID, version, body)
+    r.i32()  # throttle
+    return r.i16(), r.i64(), r.i16()
+
+
+def delete_topics(conn, names, timeout_ms=10000):
+    """DeleteTopics v0. Returns {topic: error}."""
+    r = conn.call(API_DELETE_TOPICS, 0, array(list(names), string) + i32(timeout_ms))
+    out = {}
+    for _ in range(r.i32()):
+        t, err = r.string(), r.i16()
+        out[t] = err
+    return out
+
+
+# The "consumer" protocol's embedded formats (ConsumerProtocolSubscription/Assignment v0), so
+# raw members can hand out assignments real clients would understand.
+
+
+def consumer_subscription(topics, user_data=None):
+    return i16(0) + array(list(topics), string) + nbytes(user_data)
+
+
+def consumer_assignment(assignment, user_data=None):
+    """`assignment` is {topic: [partitions]}."""
+    return (i16(0) + array(list(assignment.items()),
+                           lambda t: string(t[0]) + array(list(t[1]), i32)) + nbytes(user_data))
+
+
+def decode_consumer_assignment(data):
+    """ConsumerProtocolAssignment -> {topic: [partitions]} (user data ignored)."""
+    if not data:
+        return {}
+    r = Reader(data)
+    r.i16()  # version
+    out = {}
+    for _ in range(r.i32()):
+        t = r.string()
+        out[t] = r.array(lambda rr: rr.i32())
+    return out
+
+
+def read_response(conn, corr):
+    """The response to an earlier conn.send_request() that returned `corr` (for pipelining, e.g.
+    several group members whose JoinGroups wait for each other). Returns a Reader at the body."""
+    r = Reader(conn.recv_frame())
+    got = r.i32()
+    if got != corr:
+        raise ValueError("correlation id %d, expected %d" % (got, corr))
+    return r

@@ -315,6 +315,26 @@ def tern_cli(*args, input=None, timeout=60, check=True, hub=None):
     return run([tern_bin()] + list(args), input=input, timeout=timeout, check=check, hub=hub)
 
 
+def tern_groups_describe(hub, group):
+    """`tern groups --describe --group G` (kafka-consumer-groups style table) ->
+    ({(topic, partition): {column: value}}, full stdout). Rows of members without partitions
+    (PARTITION "-") are left out of the dict."""
+    p = tern_cli("groups", "--bootstrap-server", hub.bootstrap, "--describe", "--group", group,
+                 hub=hub)
+    text = p.stdout.decode("utf-8", "replace")
+    rows = {}
+    header = None
+    for line in text.splitlines():
+        cols = line.split()
+        if cols[:3] == ["GROUP", "TOPIC", "PARTITION"]:
+            header = cols
+        elif (header and len(cols) == len(header) and cols[0] == group
+              and cols[header.index("PARTITION")].isdigit()):
+            row = dict(zip(header, cols))
+            rows[(row["TOPIC"], int(row["PARTITION"]))] = row
+    return rows, text
+
+
 def create_topic(hub, name, partitions, configs=None):
     """Create a topic through the raw CreateTopics v0 (independent of the tern CLI)."""
     with hub.connect() as c:

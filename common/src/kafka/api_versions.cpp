@@ -2,42 +2,17 @@
 
 #include <cassert>
 
+#include "codec_util.h"
+
 namespace tern::kafka {
 namespace {
 
 constexpr std::int16_t first_flexible_version = 3;
-static_assert(api_versions_request::min_version == api_versions_response::min_version &&
-              api_versions_request::max_version == api_versions_response::max_version);
-
-bool in_range(std::int16_t version) {
-  return version >= api_versions_request::min_version &&
-         version <= api_versions_request::max_version;
-}
-
-// Reads a non-nullable array length in the classic or compact form; null fails the reader.
-std::int32_t read_count(wire::wire_reader& r, bool flexible) {
-  std::int32_t n = flexible ? r.compact_array_length() : r.array_length();
-  if (n < 0) {
-    r.fail();
-    return 0;
-  }
-  return n;
-}
-
-void write_count(wire::wire_writer& w, std::size_t n, bool flexible) {
-  assert(n <= static_cast<std::size_t>(INT32_MAX) - 1);
-  auto count = static_cast<std::int32_t>(n);
-  if (flexible) {
-    w.compact_array_length(count);
-  } else {
-    w.array_length(count);
-  }
-}
 
 }  // namespace
 
 void api_versions_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(in_range(version));
+  assert(codec::in_range<api_versions_request>(version));
   if (version < first_flexible_version) return;  // v0–v2: empty body
   w.compact_string(client_software_name);
   w.compact_string(client_software_version);
@@ -45,11 +20,7 @@ void api_versions_request::encode(wire::wire_writer& w, std::int16_t version) co
 }
 
 bool api_versions_request::decode(wire::wire_reader& r, std::int16_t version) {
-  *this = {};
-  if (!in_range(version)) {
-    r.fail();
-    return false;
-  }
+  if (!codec::begin_decode(*this, r, version)) return false;
   if (version >= first_flexible_version) {
     client_software_name = r.compact_string();
     client_software_version = r.compact_string();
@@ -59,10 +30,14 @@ bool api_versions_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void api_versions_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(in_range(version));
+  assert(codec::in_range<api_versions_response>(version));
   const bool flexible = version >= first_flexible_version;
   w.i16(error_code);
-  write_count(w, api_keys.size(), flexible);
+  if (flexible) {
+    codec::write_compact_count(w, api_keys.size());
+  } else {
+    codec::write_count(w, api_keys.size());
+  }
   for (const auto& a : api_keys) {
     w.i16(a.api_key);
     w.i16(a.min_version);
@@ -74,21 +49,19 @@ void api_versions_response::encode(wire::wire_writer& w, std::int16_t version) c
 }
 
 bool api_versions_response::decode(wire::wire_reader& r, std::int16_t version) {
-  *this = {};
-  if (!in_range(version)) {
-    r.fail();
-    return false;
-  }
+  if (!codec::begin_decode(*this, r, version)) return false;
   const bool flexible = version >= first_flexible_version;
   error_code = r.i16();
-  // Elements are appended one by one (no reserve), so memory grows only with bytes consumed.
-  std::int32_t n = read_count(r, flexible);
-  for (std::int32_t i = 0; i < n && r.ok(); ++i) {
-    auto& a = api_keys.emplace_back();
+  auto read_one = [&](api_version& a) {
     a.api_key = r.i16();
     a.min_version = r.i16();
     a.max_version = r.i16();
     if (flexible) r.skip_tagged_fields();
+  };
+  if (flexible) {
+    codec::read_compact_array(r, api_keys, read_one);
+  } else {
+    codec::read_array(r, api_keys, read_one);
   }
   if (version >= 1) throttle_time_ms = r.i32();
   if (flexible) r.skip_tagged_fields();

@@ -2,10 +2,12 @@
 
 #include <cassert>
 
+#include "codec_util.h"
+
 namespace tern::kafka {
 
 void request_header::encode(wire::wire_writer& w, std::int16_t header_version) const {
-  assert(header_version >= min_header_version && header_version <= max_header_version);
+  assert(codec::in_range(header_version, min_header_version, max_header_version));
   w.i16(api_key);
   w.i16(api_version);
   w.i32(correlation_id);
@@ -16,9 +18,7 @@ void request_header::encode(wire::wire_writer& w, std::int16_t header_version) c
 }
 
 bool request_header::decode(wire::wire_reader& r, std::int16_t header_version) {
-  *this = {};
-  if (header_version < min_header_version || header_version > max_header_version) {
-    r.fail();
+  if (!codec::begin_decode(*this, r, header_version, min_header_version, max_header_version)) {
     return false;
   }
   api_key = r.i16();
@@ -30,15 +30,13 @@ bool request_header::decode(wire::wire_reader& r, std::int16_t header_version) {
 }
 
 void response_header::encode(wire::wire_writer& w, std::int16_t header_version) const {
-  assert(header_version >= min_header_version && header_version <= max_header_version);
+  assert(codec::in_range(header_version, min_header_version, max_header_version));
   w.i32(correlation_id);
   if (header_version >= 1) w.empty_tagged_fields();
 }
 
 bool response_header::decode(wire::wire_reader& r, std::int16_t header_version) {
-  *this = {};
-  if (header_version < min_header_version || header_version > max_header_version) {
-    r.fail();
+  if (!codec::begin_decode(*this, r, header_version, min_header_version, max_header_version)) {
     return false;
   }
   correlation_id = r.i32();

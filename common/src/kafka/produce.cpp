@@ -4,50 +4,28 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codec_util.h"
+
 namespace tern::kafka {
 namespace {
 
-// Reads a non-nullable array: the count must fit in the bytes left at `min_wire_bytes` per
-// element (the smallest encoding an element can have), so reserve() is bounded by the frame
-// size rather than by a hostile count. Stops at the first malformed element.
-template <typename T, typename ReadOne>
-void read_array(wire::wire_reader& r, std::size_t min_wire_bytes, std::vector<T>& out,
-                ReadOne read_one) {
-  out.clear();
-  std::int32_t n = r.array_length();
-  if (!r.ok()) return;
-  if (n < 0 || static_cast<std::size_t>(n) > r.remaining() / min_wire_bytes) {
-    r.fail();
-    return;
-  }
-  out.reserve(static_cast<std::size_t>(n));
-  for (std::int32_t i = 0; i < n && r.ok(); ++i) read_one(out.emplace_back());
-}
-
-template <typename T, typename WriteOne>
-void write_array(wire::wire_writer& w, const std::vector<T>& items, WriteOne write_one) {
-  assert(items.size() <= static_cast<std::size_t>(INT32_MAX));
-  w.array_length(static_cast<std::int32_t>(items.size()));
-  for (const auto& item : items) write_one(item);
-}
-
-// Smallest wire size of each element, for read_array.
-constexpr std::size_t topic_min_bytes = 2 + 4;                       // name, array count
-constexpr std::size_t request_partition_min_bytes = 4 + 4;           // index, records length
+// Smallest wire size of each element, for codec::read_array.
+constexpr std::size_t topic_min_bytes = 2 + 4;                   // name, array count
+constexpr std::size_t request_partition_min_bytes = 4 + 4;       // index, records length
 constexpr std::size_t response_partition_min_bytes = 4 + 2 + 8;  // v0 layout
 
 }  // namespace
 
 void produce_request::encode(wire::wire_writer& w, [[maybe_unused]] std::int16_t version) const {
-  assert(version >= min_version && version <= max_version);
+  assert(codec::in_range<produce_request>(version));
   // v0–2 exist only so old librdkafka enables gzip/snappy/lz4 (it keys them on Produce v0
   // being advertised); they carry MessageSet v0/v1, which the hub refuses per partition.
   if (version >= 3) w.nullable_string(transactional_id);
   w.i16(acks);
   w.i32(timeout_ms);
-  write_array(w, topic_data, [&](const topic& t) {
+  codec::write_array(w, topic_data, [&](const topic& t) {
     w.string(t.name);
-    write_array(w, t.partition_data, [&](const partition& p) {
+    codec::write_array(w, t.partition_data, [&](const partition& p) {
       w.i32(p.index);
       w.nullable_bytes(p.records);
     });
@@ -55,17 +33,13 @@ void produce_request::encode(wire::wire_writer& w, [[maybe_unused]] std::int16_t
 }
 
 bool produce_request::decode(wire::wire_reader& r, std::int16_t version) {
-  *this = {};
-  if (version < min_version || version > max_version) {
-    r.fail();
-    return false;
-  }
+  if (!codec::begin_decode(*this, r, version)) return false;
   if (version >= 3) transactional_id = r.nullable_string();
   acks = r.i16();
   timeout_ms = r.i32();
-  read_array(r, topic_min_bytes, topic_data, [&](topic& t) {
+  codec::read_array(r, topic_min_bytes, topic_data, [&](topic& t) {
     t.name = r.string();
-    read_array(r, request_partition_min_bytes, t.partition_data, [&](partition& p) {
+    codec::read_array(r, request_partition_min_bytes, t.partition_data, [&](partition& p) {
       p.index = r.i32();
       p.records = r.nullable_bytes();  // a view into the frame: zero-copy hand-off to storage
     });
@@ -74,10 +48,10 @@ bool produce_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void produce_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(version >= min_version && version <= max_version);
-  write_array(w, responses, [&](const topic& t) {
+  assert(codec::in_range<produce_response>(version));
+  codec::write_array(w, responses, [&](const topic& t) {
     w.string(t.name);
-    write_array(w, t.partition_responses, [&](const partition& p) {
+    codec::write_array(w, t.partition_responses, [&](const partition& p) {
       w.i32(p.index);
       w.i16(p.error_code);
       w.i64(p.base_offset);
@@ -89,14 +63,10 @@ void produce_response::encode(wire::wire_writer& w, std::int16_t version) const 
 }
 
 bool produce_response::decode(wire::wire_reader& r, std::int16_t version) {
-  *this = {};
-  if (version < min_version || version > max_version) {
-    r.fail();
-    return false;
-  }
-  read_array(r, topic_min_bytes, responses, [&](topic& t) {
+  if (!codec::begin_decode(*this, r, version)) return false;
+  codec::read_array(r, topic_min_bytes, responses, [&](topic& t) {
     t.name = r.string();
-    read_array(r, response_partition_min_bytes, t.partition_responses, [&](partition& p) {
+    codec::read_array(r, response_partition_min_bytes, t.partition_responses, [&](partition& p) {
       p.index = r.i32();
       p.error_code = r.i16();
       p.base_offset = r.i64();

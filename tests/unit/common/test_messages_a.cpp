@@ -17,89 +17,11 @@
 #include "tern/kafka/messages/header.h"
 #include "tern/kafka/messages/metadata.h"
 
+#include "message_test_util.h"
+
 using namespace tern;
 using namespace tern::kafka;
-
-namespace {
-
-using bytes = std::vector<std::uint8_t>;
-
-bytes cat(std::initializer_list<bytes> parts) {
-  bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-template <typename M>
-bytes encode(const M& m, std::int16_t version) {
-  wire::wire_writer w;
-  m.encode(w, version);
-  return w.contiguous();
-}
-
-// Checks one message at one version against its golden encoding: encode gives the golden bytes,
-// golden and encoded bytes both decode (consuming everything) and re-encode identically, and
-// every strict prefix fails to decode.
-template <typename M>
-void check_codec(const M& m, std::int16_t version, const bytes& golden) {
-  SCOPED_TRACE(testing::Message() << "version " << version);
-  const bytes encoded = encode(m, version);
-  EXPECT_EQ(encoded, golden);
-
-  for (const bytes* input : {&golden, &encoded}) {
-    M decoded;
-    wire::wire_reader r(*input);
-    ASSERT_TRUE(decoded.decode(r, version));
-    EXPECT_EQ(r.remaining(), 0u);
-    EXPECT_EQ(encode(decoded, version), golden);
-  }
-
-  for (std::size_t len = 0; len < golden.size(); ++len) {
-    M truncated;
-    wire::wire_reader r(wire::bytes_view(golden.data(), len));
-    EXPECT_FALSE(truncated.decode(r, version)) << "prefix of " << len << " bytes decoded";
-    EXPECT_FALSE(r.ok());
-  }
-}
-
-// Runs check_codec for every version M supports; each must have a golden encoding.
-template <typename M>
-void check_all_versions(const M& m, const std::map<std::int16_t, bytes>& golden) {
-  for (std::int16_t v = M::min_version; v <= M::max_version; ++v) {
-    auto it = golden.find(v);
-    ASSERT_NE(it, golden.end()) << "no golden bytes for version " << v;
-    check_codec(m, v, it->second);
-  }
-  EXPECT_EQ(golden.size(), static_cast<std::size_t>(M::max_version - M::min_version + 1));
-}
-
-template <typename M>
-bool decodes(const bytes& input, std::int16_t version, M& out) {
-  wire::wire_reader r(input);
-  return out.decode(r, version);
-}
-
-template <typename M>
-bool decodes(const bytes& input, std::int16_t version) {
-  M m;
-  return decodes(input, version, m);
-}
-
-// A decoder must refuse versions it does not cover, whatever the bytes.
-template <typename M>
-void check_rejects_out_of_range_versions() {
-  const bytes plenty(64, 0);
-  EXPECT_FALSE(decodes<M>(plenty, static_cast<std::int16_t>(M::min_version - 1)));
-  EXPECT_FALSE(decodes<M>(plenty, static_cast<std::int16_t>(M::max_version + 1)));
-  EXPECT_FALSE(decodes<M>(plenty, INT16_MAX));
-  EXPECT_FALSE(decodes<M>(plenty, INT16_MIN));
-}
-
-// A maximal array count followed by more bytes than any sane element needs must still fail.
-const bytes hostile_count = {0x7f, 0xff, 0xff, 0xff};
-const bytes padding(256, 0);
-
-}  // namespace
+using namespace tern::kafka::message_test;
 
 // ---------------------------------------------------------------------------------------------
 // Headers

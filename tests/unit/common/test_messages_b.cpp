@@ -19,31 +19,13 @@
 #include "tern/kafka/messages/list_offsets.h"
 #include "tern/kafka/messages/produce.h"
 
+#include "message_test_util.h"
+
 using namespace tern;
 using namespace tern::kafka;
+using namespace tern::kafka::message_test;
 
 namespace {
-
-using bytes = std::vector<std::uint8_t>;
-
-// Joins hand-written fragments (one per field) into one frame.
-bytes cat(std::initializer_list<bytes> parts) {
-  bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-bytes flat(const std::vector<wire::bytes_view>& spans) {
-  bytes out;
-  for (auto s : spans) out.insert(out.end(), s.begin(), s.end());
-  return out;
-}
-
-bytes flat(const std::optional<wire::bytes_view>& v) {
-  return v ? bytes(v->begin(), v->end()) : bytes{};
-}
-
-wire::bytes_view view(const bytes& b) { return {b.data(), b.size()}; }
 
 bool points_into(wire::bytes_view inner, const bytes& outer) {
   return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
@@ -65,71 +47,6 @@ bytes make_batch(std::int64_t base_offset, int count) {
   b.build(out);
   return out;
 }
-
-template <typename M>
-bytes encode(const M& m, std::int16_t version) {
-  wire::wire_writer w;
-  m.encode(w, version);
-  return w.contiguous();
-}
-
-// Decodes a whole frame: success and nothing left over.
-template <typename M>
-bool decode_all(M& m, const bytes& frame, std::int16_t version) {
-  wire::wire_reader r(view(frame));
-  return m.decode(r, version) && r.ok() && r.remaining() == 0;
-}
-
-// (a) encode → decode → encode gives identical bytes; returns the decoded message.
-template <typename M>
-M round_trip(const M& m, std::int16_t version, bytes& first) {
-  first = encode(m, version);
-  M decoded;
-  EXPECT_TRUE(decode_all(decoded, first, version)) << "version " << version;
-  EXPECT_EQ(encode(decoded, version), first) << "version " << version;
-  return decoded;
-}
-
-// (c) every strict prefix of a valid frame fails to decode (and does not crash).
-template <typename M>
-void expect_prefixes_fail(const bytes& frame, std::int16_t version) {
-  for (std::size_t n = 0; n < frame.size(); ++n) {
-    bytes prefix(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(n));
-    M m;
-    wire::wire_reader r(view(prefix));
-    EXPECT_FALSE(m.decode(r, version)) << "version " << version << " prefix " << n;
-  }
-}
-
-// Robustness sweep: overwrite every 4-byte window with a hostile count and decode. Whether that
-// decodes depends on what the window hit; it must never crash or allocate wildly (ASan build).
-template <typename M>
-void sweep_hostile_counts(const bytes& frame, std::int16_t version) {
-  for (std::size_t at = 0; at + 4 <= frame.size(); ++at) {
-    for (bytes patch : {bytes{0x7f, 0xff, 0xff, 0xff}, bytes{0xff, 0xff, 0xff, 0xfe}}) {
-      bytes b = frame;
-      std::copy(patch.begin(), patch.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
-      M m;
-      wire::wire_reader r(view(b));
-      (void)m.decode(r, version);
-    }
-  }
-}
-
-template <typename M>
-void expect_versions_refused() {
-  bytes frame(64, 0);
-  for (std::int16_t v : {std::int16_t(M::min_version - 1), std::int16_t(M::max_version + 1),
-                         std::int16_t(-1), std::int16_t(INT16_MAX)}) {
-    M m;
-    wire::wire_reader r(view(frame));
-    EXPECT_FALSE(m.decode(r, v)) << v;
-    EXPECT_FALSE(r.ok());
-  }
-}
-
-const bytes kHostile = {0x7f, 0xff, 0xff, 0xff};  // array count 2^31-1
-const bytes kNull32 = {0xff, 0xff, 0xff, 0xff};   // -1: null array / null bytes
 
 // ================================ Produce ================================
 
@@ -342,22 +259,22 @@ TEST(ProduceCodec, HostileAndInvalidInputFails) {
   const bytes header = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x03, 0xe8};  // txn null, acks, timeout
   for (std::int16_t v = 3; v <= 7; ++v) {
     produce_request req;
-    EXPECT_FALSE(decode_all(req, cat({header, kHostile, bytes(64, 0)}), v));  // topic_data count
-    EXPECT_FALSE(decode_all(req, cat({header, kNull32, bytes(8, 0)}), v));    // null topic_data
+    EXPECT_FALSE(decode_all(req, cat({header, hostile_count, bytes(64, 0)}), v));  // topic_data count
+    EXPECT_FALSE(decode_all(req, cat({header, null32, bytes(8, 0)}), v));    // null topic_data
     // partition_data count
     EXPECT_FALSE(
-        decode_all(req, cat({header, {0, 0, 0, 1, 0, 1, 't'}, kHostile, bytes(64, 0)}), v));
+        decode_all(req, cat({header, {0, 0, 0, 1, 0, 1, 't'}, hostile_count, bytes(64, 0)}), v));
     // records length -2 and a records length past the end
     EXPECT_FALSE(decode_all(
         req,
         cat({header, {0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0}, {0xff, 0xff, 0xff, 0xfe}}),
         v));
     EXPECT_FALSE(decode_all(
-        req, cat({header, {0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0}, kHostile, {1, 2}}), v));
+        req, cat({header, {0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 0}, hostile_count, {1, 2}}), v));
 
     produce_response resp;
-    EXPECT_FALSE(decode_all(resp, cat({kHostile, bytes(64, 0)}), v));
-    EXPECT_FALSE(decode_all(resp, cat({{0, 0, 0, 1, 0, 1, 't'}, kHostile, bytes(64, 0)}), v));
+    EXPECT_FALSE(decode_all(resp, cat({hostile_count, bytes(64, 0)}), v));
+    EXPECT_FALSE(decode_all(resp, cat({{0, 0, 0, 1, 0, 1, 't'}, hostile_count, bytes(64, 0)}), v));
   }
   expect_versions_refused<produce_request>();
   expect_versions_refused<produce_response>();
@@ -846,15 +763,15 @@ TEST(FetchCodec, HostileAndInvalidInputFails) {
     // Top-level topics count sits after the fixed fields: 17 bytes, +8 for the session (v7+).
     std::size_t topics_at = v >= 7 ? 25 : 17;
     bytes bad = req;
-    std::copy(kHostile.begin(), kHostile.end(),
+    std::copy(hostile_count.begin(), hostile_count.end(),
               bad.begin() + static_cast<std::ptrdiff_t>(topics_at));
     fetch_request r;
     EXPECT_FALSE(decode_all(r, bad, v)) << v;
-    std::copy(kNull32.begin(), kNull32.end(), bad.begin() + static_cast<std::ptrdiff_t>(topics_at));
+    std::copy(null32.begin(), null32.end(), bad.begin() + static_cast<std::ptrdiff_t>(topics_at));
     EXPECT_FALSE(decode_all(r, bad, v)) << v;  // null is not allowed for topics
     // Nested partitions count, right after the topic name "t".
     bad = req;
-    std::copy(kHostile.begin(), kHostile.end(),
+    std::copy(hostile_count.begin(), hostile_count.end(),
               bad.begin() + static_cast<std::ptrdiff_t>(topics_at + 4 + 3));
     EXPECT_FALSE(decode_all(r, bad, v)) << v;
     if (v >= 7) {
@@ -862,14 +779,14 @@ TEST(FetchCodec, HostileAndInvalidInputFails) {
       std::size_t at = req.size() - (v >= 11 ? 4 : 0) - 8 - 4;
       bad = req;
       ASSERT_EQ(bad[at + 3], 0x02);
-      std::copy(kHostile.begin(), kHostile.end(), bad.begin() + static_cast<std::ptrdiff_t>(at));
+      std::copy(hostile_count.begin(), hostile_count.end(), bad.begin() + static_cast<std::ptrdiff_t>(at));
       EXPECT_FALSE(decode_all(r, bad, v)) << v;
     }
 
     const bytes& resp = fetch_response_golden(v);
     std::size_t responses_at = v >= 7 ? 10 : 4;
     bad = resp;
-    std::copy(kHostile.begin(), kHostile.end(),
+    std::copy(hostile_count.begin(), hostile_count.end(),
               bad.begin() + static_cast<std::ptrdiff_t>(responses_at));
     fetch_response f;
     EXPECT_FALSE(decode_all(f, bad, v)) << v;
@@ -877,7 +794,7 @@ TEST(FetchCodec, HostileAndInvalidInputFails) {
     std::size_t aborted_at = responses_at + 4 + 3 + 4 + 4 + 2 + 8 + 8 + (v >= 5 ? 8 : 0);
     bad = resp;
     ASSERT_EQ(bad[aborted_at + 3], 0x01);
-    std::copy(kHostile.begin(), kHostile.end(),
+    std::copy(hostile_count.begin(), hostile_count.end(),
               bad.begin() + static_cast<std::ptrdiff_t>(aborted_at));
     EXPECT_FALSE(decode_all(f, bad, v)) << v;
     // aborted_transactions -2 is neither null nor a count.
@@ -886,7 +803,7 @@ TEST(FetchCodec, HostileAndInvalidInputFails) {
     bad[aborted_at + 3] = 0xfe;
     EXPECT_FALSE(decode_all(f, bad, v)) << v;
     // A records length past the end of the frame.
-    bytes tail = cat({std::vector<std::uint8_t>(resp.begin(), resp.end() - 4), kHostile});
+    bytes tail = cat({std::vector<std::uint8_t>(resp.begin(), resp.end() - 4), hostile_count});
     EXPECT_FALSE(decode_all(f, tail, v)) << v;
   }
   expect_versions_refused<fetch_request>();
@@ -1069,15 +986,15 @@ TEST(ListOffsetsCodec, HostileAndInvalidInputFails) {
     bytes head = {0xff, 0xff, 0xff, 0xff};  // replica_id
     if (v >= 2) head.push_back(0x00);       // isolation_level
     list_offsets_request req;
-    EXPECT_FALSE(decode_all(req, cat({head, kHostile, bytes(64, 0)}), v)) << v;
-    EXPECT_FALSE(decode_all(req, cat({head, kNull32}), v)) << v;
-    EXPECT_FALSE(decode_all(req, cat({head, {0, 0, 0, 1, 0, 1, 't'}, kHostile, bytes(64, 0)}), v));
+    EXPECT_FALSE(decode_all(req, cat({head, hostile_count, bytes(64, 0)}), v)) << v;
+    EXPECT_FALSE(decode_all(req, cat({head, null32}), v)) << v;
+    EXPECT_FALSE(decode_all(req, cat({head, {0, 0, 0, 1, 0, 1, 't'}, hostile_count, bytes(64, 0)}), v));
 
     bytes resp_head = v >= 2 ? bytes{0, 0, 0, 0} : bytes{};  // throttle_time_ms
     list_offsets_response resp;
-    EXPECT_FALSE(decode_all(resp, cat({resp_head, kHostile, bytes(64, 0)}), v)) << v;
+    EXPECT_FALSE(decode_all(resp, cat({resp_head, hostile_count, bytes(64, 0)}), v)) << v;
     EXPECT_FALSE(
-        decode_all(resp, cat({resp_head, {0, 0, 0, 1, 0, 1, 't'}, kHostile, bytes(64, 0)}), v));
+        decode_all(resp, cat({resp_head, {0, 0, 0, 1, 0, 1, 't'}, hostile_count, bytes(64, 0)}), v));
   }
   // v0 old_style_offsets: a count that would need 8 bytes each but only fits 1 byte each.
   list_offsets_response resp;
@@ -1086,7 +1003,7 @@ TEST(ListOffsetsCodec, HostileAndInvalidInputFails) {
       cat({{0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 3, 0, 0}, {0, 0, 0, 16}, bytes(16, 0)}),
       0));
   EXPECT_FALSE(decode_all(
-      resp, cat({{0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 3, 0, 0}, kHostile, bytes(16, 0)}),
+      resp, cat({{0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0, 0, 3, 0, 0}, hostile_count, bytes(16, 0)}),
       0));
   expect_versions_refused<list_offsets_request>();
   expect_versions_refused<list_offsets_response>();

@@ -32,118 +32,13 @@
 #include "tern/kafka/messages/offset_fetch.h"
 #include "tern/kafka/messages/sync_group.h"
 
+#include "message_test_util.h"
+
 using namespace tern;
 using namespace tern::kafka;
+using namespace tern::kafka::message_test;
 
 namespace {
-
-using bytes = std::vector<std::uint8_t>;
-
-// Joins hand-written fragments (one per field) into one frame.
-bytes cat(std::initializer_list<bytes> parts) {
-  bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-wire::bytes_view view(const bytes& b) { return {b.data(), b.size()}; }
-
-bytes flat(wire::bytes_view v) { return bytes(v.begin(), v.end()); }
-
-template <typename M>
-bytes encode(const M& m, std::int16_t version) {
-  wire::wire_writer w;
-  m.encode(w, version);
-  return w.contiguous();
-}
-
-// Checks one message at one version against its golden encoding: encode gives the golden bytes,
-// golden and encoded bytes both decode (consuming everything) and re-encode identically — so every
-// field the version carries decoded to the value it was encoded from — and every strict prefix
-// fails to decode.
-template <typename M>
-void check_codec(const M& m, std::int16_t version, const bytes& golden) {
-  SCOPED_TRACE(testing::Message() << "version " << version);
-  const bytes encoded = encode(m, version);
-  EXPECT_EQ(encoded, golden);
-
-  for (const bytes* input : {&golden, &encoded}) {
-    M decoded;
-    wire::wire_reader r(view(*input));
-    ASSERT_TRUE(decoded.decode(r, version));
-    EXPECT_EQ(r.remaining(), 0u);
-    EXPECT_EQ(encode(decoded, version), golden);
-  }
-
-  for (std::size_t len = 0; len < golden.size(); ++len) {
-    M truncated;
-    wire::wire_reader r(wire::bytes_view(golden.data(), len));
-    EXPECT_FALSE(truncated.decode(r, version)) << "prefix of " << len << " bytes decoded";
-    EXPECT_FALSE(r.ok());
-  }
-}
-
-// Runs check_codec for every version M supports; each must have a golden encoding.
-template <typename M>
-void check_all_versions(const M& m, const std::map<std::int16_t, bytes>& golden) {
-  for (std::int16_t v = M::min_version; v <= M::max_version; ++v) {
-    auto it = golden.find(v);
-    ASSERT_NE(it, golden.end()) << "no golden bytes for version " << v;
-    check_codec(m, v, it->second);
-  }
-  EXPECT_EQ(golden.size(), static_cast<std::size_t>(M::max_version - M::min_version + 1));
-}
-
-template <typename M>
-bool decodes(const bytes& input, std::int16_t version, M& out) {
-  wire::wire_reader r(view(input));
-  return out.decode(r, version);
-}
-
-template <typename M>
-bool decodes(const bytes& input, std::int16_t version) {
-  M m;
-  return decodes(input, version, m);
-}
-
-// A decoder must refuse versions it does not cover, whatever the bytes.
-template <typename M>
-void check_rejects_out_of_range_versions() {
-  const bytes plenty(64, 0);
-  for (std::int16_t v : std::initializer_list<std::int16_t>{
-           static_cast<std::int16_t>(M::min_version - 1),
-           static_cast<std::int16_t>(M::max_version + 1), INT16_MAX, INT16_MIN}) {
-    M m;
-    wire::wire_reader r(view(plenty));
-    EXPECT_FALSE(m.decode(r, v)) << v;
-    EXPECT_FALSE(r.ok());
-  }
-}
-
-// Robustness sweep: overwrite every 4-byte window of a valid frame with a hostile count (and with
-// -2) and decode. Whether that decodes depends on what the window hit; it must never crash, and
-// the ASan build checks it never reads out of bounds.
-template <typename M>
-void sweep_hostile_counts(const bytes& frame, std::int16_t version) {
-  for (std::size_t at = 0; at + 4 <= frame.size(); ++at) {
-    for (const bytes& patch : {bytes{0x7f, 0xff, 0xff, 0xff}, bytes{0xff, 0xff, 0xff, 0xfe}}) {
-      bytes b = frame;
-      std::copy(patch.begin(), patch.end(), b.begin() + static_cast<std::ptrdiff_t>(at));
-      M m;
-      wire::wire_reader r(view(b));
-      (void)m.decode(r, version);
-    }
-  }
-}
-
-// A maximal array count (or bytes length) followed by more bytes than any sane element needs
-// must still fail.
-const bytes hostile_count = {0x7f, 0xff, 0xff, 0xff};
-const bytes null32 = {0xff, 0xff, 0xff, 0xff};  // -1: a null array or null bytes
-const bytes null16 = {0xff, 0xff};              // -1: a null string
-const bytes padding(256, 0);
-
-bytes with_hostile_tail(const bytes& head) { return cat({head, hostile_count, padding}); }
 
 // Hand-written field encodings used by several tests.
 const bytes str_g = {0x00, 0x01, 'g'};  // string "g"

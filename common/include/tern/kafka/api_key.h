@@ -26,6 +26,7 @@ enum class api_key : std::int16_t {
   create_topics = 19,
   delete_topics = 20,
   init_producer_id = 22,
+  delete_groups = 42,
 };
 
 struct api_version_range {
