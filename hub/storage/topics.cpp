@@ -44,15 +44,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   k = to_val(format::meta_next_log_id);
   v = to_val(next_bytes, 4);
   if ((rc = mdb_put(t.txn, dbi_meta, &k, &v, 0))) return map_mdb_error(rc);
-  // Committed offsets of the topic go with it (Kafka does the same), in the same transaction.
-  if ((rc = delete_topic_offsets(t.txn, name))) return map_mdb_error(rc);
   if ((rc = t.commit())) return map_mdb_error(rc);
-  // Producer states of its logs are purged from disk with the batches; forget them now.
-  for (auto p = producers.begin(); p != producers.end();) {
-    bool gone = p->first.first >= info.first_log_id &&
-                p->first.first < info.first_log_id + static_cast<log_id>(info.partition_count);
-    p = gone ? producers.erase(p) : std::next(p);
-  }
 
   {
     std::lock_guard lock(state_mutex);
