@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-debian.sh --test
 cmake --preset asan >/dev/null
-cmake --build --preset asan
+cmake --build --preset asan --target unit_tests
 cmake --preset release -DTERN_ASAN_BUILD_DIR="$PWD/build/asan" >/dev/null
 cmake --build --preset release
 ctest --preset release
