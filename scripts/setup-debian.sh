@@ -17,13 +17,24 @@ if [ "${1:-}" = "--test" ]; then
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
+if [ "${1:-}" = "--test" ]; then
+  # ARM gateway builds: Debian cross compilers, qemu-user, and the target libraries (multiarch).
+  for arch in arm64 armhf; do
+    dpkg --print-foreign-architectures | grep -qx "$arch" || as_root dpkg --add-architecture "$arch"
+  done
+  packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user dpkg-dev adduser
+             liblmdb-dev:arm64 libmbedtls-dev:arm64 libstdc++6:arm64 libgtest-dev:arm64
+             liblmdb-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf libgtest-dev:armhf)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -q
+  # A mirror half-way through a sync can fail one index; the install below says if it matters.
+  as_root apt-get update -q || echo "setup-debian: apt-get update reported errors; installing anyway" >&2
   as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
