@@ -12,7 +12,8 @@
 #     The maintainer scripts (packaging/debian/) create the `tern` system user and /var/lib/tern,
 #     enable/start the unit where systemd runs, and on purge remove data, user and group.
 #     Depends: adduser (for the scripts) plus what dpkg-shlibdeps derives from the libraries tern
-#     links (libc6, libgcc-s1, libstdc++6, liblmdb0 — the target architecture's, for a cross
+#     links (libc6, libgcc-s1, libstdc++6, liblmdb0, and the codecs zlib1g, libsnappy1v5,
+#     liblz4-1, libzstd1 — the target architecture's, for a cross
 #     build, read from the installed multiarch packages).
 #
 # Everything installs as component `hub`; the files outside the prefix (/etc, /lib/systemd) only

@@ -9,7 +9,8 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(build-essential cmake pkg-config libasio-dev liblmdb-dev libcxxopts-dev libmbedtls-dev)
+packages=(build-essential cmake pkg-config libasio-dev liblmdb-dev libcxxopts-dev libmbedtls-dev
+          zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev googletest kcat librdkafka-dev python3 lmdb-utils openssl
              # firmware: Cortex-M cross builds and size report, libFuzzer targets
@@ -24,7 +25,9 @@ if [ "${1:-}" = "--test" ]; then
   done
   packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user dpkg-dev adduser
              liblmdb-dev:arm64 libmbedtls-dev:arm64 libstdc++6:arm64 libgtest-dev:arm64
-             liblmdb-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf libgtest-dev:armhf)
+             zlib1g-dev:arm64 libsnappy-dev:arm64 liblz4-dev:arm64 libzstd-dev:arm64
+             liblmdb-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf libgtest-dev:armhf
+             zlib1g-dev:armhf libsnappy-dev:armhf liblz4-dev:armhf libzstd-dev:armhf)
 fi
 
 missing=()

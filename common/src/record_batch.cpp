@@ -1,6 +1,7 @@
 #include "tern/common/record_batch.h"
 
 #include <cassert>
+#include <limits>
 
 #include "tern/common/crc32c.h"
 #include "tern/common/wire.h"
@@ -24,10 +25,10 @@ class category final : public std::error_category {
   }
 };
 
-// Walks the records of an uncompressed batch; calls fn(record&) for each when fn is non-null.
+// Walks the (uncompressed) records that follow the header `h`; calls fn(record&) for each.
 template <typename Fn>
-std::error_code walk_records(bytes_view batch, const batch_header& h, Fn&& fn) {
-  wire::wire_reader r(batch.subspan(header_size));
+std::error_code walk_records(bytes_view records, const batch_header& h, Fn&& fn) {
+  wire::wire_reader r(records);
   std::int32_t expected_delta = 0;
   for (std::int32_t i = 0; i < h.record_count; ++i) {
     std::int32_t length = r.varint();
@@ -37,6 +38,8 @@ std::error_code walk_records(bytes_view batch, const batch_header& h, Fn&& fn) {
     record out;
     rec.i8();  // attributes, unused in v2
     out.timestamp = h.base_timestamp + rec.varlong();
+    // LogAppendTime: the broker's append time, stored once as maxTimestamp, stands for every record.
+    if (h.log_append_time()) out.timestamp = h.max_timestamp;
     std::int32_t offset_delta = rec.varint();
     out.offset = h.base_offset + offset_delta;
     auto read_nullable = [&rec]() -> std::optional<bytes_view> {
@@ -68,6 +71,62 @@ std::error_code walk_records(bytes_view batch, const batch_header& h, Fn&& fn) {
   }
   // lastOffsetDelta may exceed the last record's delta (compaction keeps it), never fall short.
   if (r.remaining() != 0) return record_batch_errc::bad_length;
+  return {};
+}
+
+// Appends one record (length-prefixed, v2 layout) to `out`.
+void append_record(std::vector<std::uint8_t>& out, std::int64_t timestamp_delta, std::int32_t offset_delta,
+                   const std::optional<bytes_view>& key, const std::optional<bytes_view>& value,
+                   const std::vector<header>& headers) {
+  wire::wire_writer body;
+  body.i8(0);  // attributes, unused in v2
+  body.varlong(timestamp_delta);
+  body.varint(offset_delta);
+  auto put_nullable = [&body](const std::optional<bytes_view>& b) {
+    if (!b) return body.varint(-1);
+    body.varint(static_cast<std::int32_t>(b->size()));
+    body.raw(*b);
+  };
+  put_nullable(key);
+  put_nullable(value);
+  body.varint(static_cast<std::int32_t>(headers.size()));
+  for (const auto& hd : headers) {
+    body.varint(static_cast<std::int32_t>(hd.key.size()));
+    body.raw({reinterpret_cast<const std::uint8_t*>(hd.key.data()), hd.key.size()});
+    put_nullable(hd.value);
+  }
+  wire::wire_writer len;
+  len.varint(static_cast<std::int32_t>(body.owned_size()));
+  out.insert(out.end(), len.owned().begin(), len.owned().end());
+  out.insert(out.end(), body.owned().begin(), body.owned().end());
+}
+
+// Appends a batch with h's fields (batchLength and CRC computed here) and `records` (already
+// compressed if h says so). too_large when the batch cannot be described by an int32 length.
+std::error_code write_batch(const batch_header& h, bytes_view records, std::vector<std::uint8_t>& out) {
+  constexpr std::size_t records_max =
+      static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()) - (header_size - length_prefix_size);
+  if (records.size() > records_max) return ::tern::compression::compression_errc::too_large;
+  wire::wire_writer w;
+  w.i64(h.base_offset);
+  w.i32(static_cast<std::int32_t>(header_size - length_prefix_size + records.size()));
+  w.i32(h.partition_leader_epoch);
+  w.i8(2);
+  std::size_t crc_at = w.reserve_i32();
+  w.i16(h.attributes);
+  w.i32(h.last_offset_delta);
+  w.i64(h.base_timestamp);
+  w.i64(h.max_timestamp);
+  w.i64(h.producer_id);
+  w.i16(h.producer_epoch);
+  w.i32(h.base_sequence);
+  w.i32(h.record_count);
+  auto& bytes = w.owned_mutable();
+  assert(bytes.size() == header_size);
+  std::uint32_t crc = crc32c(records, crc32c(bytes_view(bytes).subspan(attributes_offset)));
+  w.patch_u32(crc_at, crc);
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  out.insert(out.end(), records.begin(), records.end());
   return {};
 }
 }  // namespace
@@ -115,7 +174,7 @@ std::error_code validate(bytes_view batch, batch_header& h) {
     return {};
   }
   // Each record takes at least 7 bytes, so a huge count cannot pass.
-  return walk_records(batch, h, [](const record&) {});
+  return walk_records(batch.subspan(header_size), h, [](const record&) {});
 }
 
 std::error_code split(bytes_view records, std::vector<bytes_view>& batches) {
@@ -151,7 +210,43 @@ std::error_code decode_records(bytes_view batch, std::vector<record>& out) {
   if (h.total_size() > batch.size()) return record_batch_errc::truncated;
   batch = batch.first(h.total_size());
   if (h.codec() != compression::none) return record_batch_errc::compressed;
-  return walk_records(batch, h, [&out](record& r) { out.push_back(std::move(r)); });
+  return walk_records(batch.subspan(header_size), h,
+                      [&out](record& r) { out.push_back(std::move(r)); });
+}
+
+std::error_code decode_records(bytes_view batch, std::vector<record>& out,
+                               std::vector<std::uint8_t>& scratch, std::size_t decompressed_size_max) {
+  batch_header h;
+  if (auto ec = parse_header(batch, h)) return ec;
+  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
+  bytes_view records = batch.subspan(header_size, h.total_size() - header_size);
+  scratch.clear();
+  if (h.codec() != compression::none) {
+    if (auto ec = ::tern::compression::decompress(h.codec(), records, scratch, decompressed_size_max))
+      return ec;
+    records = scratch;
+  }
+  return walk_records(records, h, [&out](record& r) { out.push_back(std::move(r)); });
+}
+
+std::error_code rebuild(const batch_header& original, std::span<const record> kept,
+                        std::vector<std::uint8_t>& out, const ::tern::compression::compress_options& options) {
+  assert(!kept.empty());
+  std::vector<std::uint8_t> records;
+  std::int64_t previous = original.base_offset - 1;
+  for (const auto& r : kept) {
+    assert(r.offset > previous && r.offset <= original.last_offset());
+    previous = r.offset;
+    append_record(records, r.timestamp - original.base_timestamp,
+                  static_cast<std::int32_t>(r.offset - original.base_offset), r.key, r.value, r.headers);
+  }
+  batch_header h = original;
+  h.magic = 2;
+  h.record_count = static_cast<std::int32_t>(kept.size());
+  if (h.codec() == compression::none) return write_batch(h, records, out);
+  std::vector<std::uint8_t> compressed;
+  if (auto ec = ::tern::compression::compress(h.codec(), records, compressed, options)) return ec;
+  return write_batch(h, compressed, out);
 }
 
 void batch_builder::add(std::int64_t timestamp_ms, std::optional<bytes_view> key,
@@ -161,49 +256,24 @@ void batch_builder::add(std::int64_t timestamp_ms, std::optional<bytes_view> key
     _max_timestamp = timestamp_ms;
   }
   if (timestamp_ms > _max_timestamp) _max_timestamp = timestamp_ms;
-  wire::wire_writer body;
-  body.i8(0);
-  body.varlong(timestamp_ms - _base_timestamp);
-  body.varint(_count);
-  auto put_nullable = [&body](const std::optional<bytes_view>& b) {
-    if (!b) return body.varint(-1);
-    body.varint(static_cast<std::int32_t>(b->size()));
-    body.raw(*b);
-  };
-  put_nullable(key);
-  put_nullable(value);
-  body.varint(static_cast<std::int32_t>(headers.size()));
-  for (const auto& hd : headers) {
-    body.varint(static_cast<std::int32_t>(hd.key.size()));
-    body.raw({reinterpret_cast<const std::uint8_t*>(hd.key.data()), hd.key.size()});
-    put_nullable(hd.value);
-  }
-  wire::wire_writer len;
-  len.varint(static_cast<std::int32_t>(body.owned_size()));
-  _records.insert(_records.end(), len.owned().begin(), len.owned().end());
-  _records.insert(_records.end(), body.owned().begin(), body.owned().end());
+  append_record(_records, timestamp_ms - _base_timestamp, _count, key, value, headers);
   ++_count;
 }
 
 void batch_builder::build(std::vector<std::uint8_t>& out) {
-  wire::wire_writer w;
-  w.i64(_opts.base_offset);
-  w.i32(static_cast<std::int32_t>(header_size - length_prefix_size + _records.size()));
-  w.i32(_opts.partition_leader_epoch);
-  w.i8(2);
-  std::size_t crc_at = w.reserve_i32();
-  w.i16(0);  // attributes: no compression, CreateTime
-  w.i32(_count > 0 ? _count - 1 : 0);
-  w.i64(_base_timestamp);
-  w.i64(_max_timestamp);
-  w.i64(_opts.producer_id);
-  w.i16(_opts.producer_epoch);
-  w.i32(_opts.base_sequence);
-  w.i32(_count);
-  w.raw(_records);
-  auto& bytes = w.owned_mutable();
-  w.patch_u32(crc_at, crc32c(bytes_view(bytes).subspan(attributes_offset)));
-  out.insert(out.end(), bytes.begin(), bytes.end());
+  batch_header h;
+  h.base_offset = _opts.base_offset;
+  h.partition_leader_epoch = _opts.partition_leader_epoch;
+  h.attributes = 0;  // no compression, CreateTime
+  h.last_offset_delta = _count > 0 ? _count - 1 : 0;
+  h.base_timestamp = _base_timestamp;
+  h.max_timestamp = _max_timestamp;
+  h.producer_id = _opts.producer_id;
+  h.producer_epoch = _opts.producer_epoch;
+  h.base_sequence = _opts.base_sequence;
+  h.record_count = _count;
+  [[maybe_unused]] auto ec = write_batch(h, _records, out);
+  assert(!ec);
   if (_opts.base_sequence >= 0) _opts.base_sequence += _count;
   _records.clear();
   _count = 0;

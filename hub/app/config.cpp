@@ -99,6 +99,47 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
       {"log.retention.check.interval.ms",
        {int_setter(&server_config::log_retention_check_interval_ms, std::int64_t{100}, INT64_MAX),
         "milliseconds >= 100"}},
+      {"log.cleanup.policy",
+       {[](server_config& c, std::string_view v) {
+          if (v != "delete" && v != "compact" && v != "compact,delete" && v != "delete,compact")
+            return false;
+          c.log_cleanup_policy = std::string(v);
+          return true;
+        },
+        "delete, compact or compact,delete"}},
+      {"log.cleaner.delete.retention.ms",
+       {int_setter(&server_config::log_cleaner_delete_retention_ms, std::int64_t{0}, INT64_MAX),
+        "milliseconds >= 0"}},
+      {"log.cleaner.min.compaction.lag.ms",
+       {int_setter(&server_config::log_cleaner_min_compaction_lag_ms, std::int64_t{0}, INT64_MAX),
+        "milliseconds >= 0"}},
+      {"log.cleaner.backoff.ms",
+       {int_setter(&server_config::log_cleaner_backoff_ms, std::int64_t{100}, INT64_MAX),
+        "milliseconds >= 100"}},
+      {"log.cleaner.dedupe.buffer.size",
+       {int_setter(&server_config::log_cleaner_dedupe_buffer_size, std::int64_t{1} << 16,
+                   std::int64_t{1} << 40),
+        "bytes >= 65536"}},
+      {"log.cleaner.enable",
+       {[](server_config& c, std::string_view v) { return parse_bool(v, c.log_cleaner_enable); },
+        "true or false"}},
+      {"log.segment.bytes",
+       {int_setter(&server_config::log_segment_bytes, std::int64_t{14}, INT64_MAX), "bytes >= 14"}},
+      {"log.roll.ms",
+       {int_setter(&server_config::log_roll_ms, std::int64_t{1}, INT64_MAX), "milliseconds >= 1"}},
+      {"log.roll.hours",
+       {int_setter(&server_config::log_roll_ms, std::int64_t{1}, INT64_MAX / 3600000, std::int64_t{3600000}),
+        "hours >= 1"}},
+      {"log.dirs.max.bytes",
+       {int_setter(&server_config::log_dirs_max_bytes, std::int64_t{-1}, INT64_MAX),
+        "-1 (half of lmdb.map.size) or bytes"}},
+      {"log.full.policy",
+       {[](server_config& c, std::string_view v) {
+          if (v != "reject" && v != "drop-oldest") return false;
+          c.log_full_policy = std::string(v);
+          return true;
+        },
+        "reject or drop-oldest"}},
       {"flush.messages",
        {int_setter(&server_config::flush_messages, std::int64_t{1}, INT64_MAX), "an integer >= 1"}},
       {"log.flush.interval.messages",

@@ -32,6 +32,21 @@ struct server_config {
   std::int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
   std::int64_t log_retention_bytes = -1;               // per partition; -1 = unlimited
   std::int64_t log_retention_check_interval_ms = 300000;
+  // Topic defaults for compaction and the active tail (Kafka's broker keys).
+  std::string log_cleanup_policy = "delete";
+  std::int64_t log_cleaner_delete_retention_ms = 24 * 3600 * 1000LL;
+  std::int64_t log_cleaner_min_compaction_lag_ms = 0;
+  std::int64_t log_cleaner_backoff_ms = 15000;        // pause between compaction passes
+  std::int64_t log_cleaner_dedupe_buffer_size = 16 << 20;  // key map of one pass
+  bool log_cleaner_enable = true;
+  // Smaller than Kafka's 1 GiB: a gateway's whole store may be 1 GiB, and the tail is what
+  // compaction cannot touch.
+  std::int64_t log_segment_bytes = 64 << 20;
+  std::int64_t log_roll_ms = 7LL * 24 * 3600 * 1000;
+  // Byte budget over all stored batches; -1 = half of lmdb.map.size (LMDB pages of interleaved
+  // partitions can be half empty, so half the map is what surely fits).
+  std::int64_t log_dirs_max_bytes = -1;
+  std::string log_full_policy = "reject";  // topic default for full.policy
   std::int64_t flush_messages = INT64_MAX;  // fsync after this many records (1 = every commit)
   std::int64_t flush_ms = 1000;             // fsync at least this often
   std::uint64_t lmdb_map_size = sizeof(void*) >= 8 ? (32ull << 30) : (1ull << 30);

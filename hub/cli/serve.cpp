@@ -80,10 +80,49 @@ storage::store_options store_options_from(const app::server_config& c) {
   o.sync_every_commit = c.flush_messages == 1;
   o.sync_interval_ms = c.flush_ms;
   o.sync_every_records = c.flush_messages == INT64_MAX ? 0 : c.flush_messages;
-  o.retention_ms = c.log_retention_ms;
-  o.retention_bytes = c.log_retention_bytes;
+  storage::topic_settings& d = o.topic_defaults;
+  d.retention_ms = c.log_retention_ms;
+  d.retention_bytes = c.log_retention_bytes;
+  d.delete_retention_ms = c.log_cleaner_delete_retention_ms;
+  d.min_compaction_lag_ms = c.log_cleaner_min_compaction_lag_ms;
+  d.segment_ms = c.log_roll_ms;
+  d.segment_bytes = c.log_segment_bytes;
+  std::string ignored;
+  // Both were checked when the config was read.
+  storage::apply_topic_setting("cleanup.policy", c.log_cleanup_policy, d, ignored);
+  storage::apply_topic_setting("full.policy", c.log_full_policy, d, ignored);
   o.retention_check_interval_ms = c.log_retention_check_interval_ms;
+  o.compaction_interval_ms = c.log_cleaner_enable ? c.log_cleaner_backoff_ms : 0;
+  o.compaction_key_map_bytes = static_cast<std::size_t>(c.log_cleaner_dedupe_buffer_size);
+  o.max_bytes = c.log_dirs_max_bytes >= 0 ? c.log_dirs_max_bytes
+                                          : static_cast<std::int64_t>(c.lmdb_map_size / 2);
+  o.log_warning = [](std::string_view message) { log::warn(message); };
   return o;
+}
+
+// What an operator wants to see after a restart (a power cut, a crash): the store opened, what
+// it holds, and anything the open had to repair.
+void report_store(const storage::log_store& store, const app::server_config& config) {
+  auto topics = store.list_topics();
+  auto stats = store.get_stats();
+  log::info("store '", config.log_dirs, "' open: ", topics.size(), " topics, ", stats.stored_bytes,
+            " bytes stored (budget ", store.options().max_bytes, "), LMDB map ", stats.map_used_bytes,
+            " of ", stats.map_size_bytes, " bytes used, cluster id ", store.cluster_id());
+  if (stats.stale_readers_cleared > 0)
+    log::warn("cleared ", stats.stale_readers_cleared,
+              " stale LMDB reader slots left by a process that died while reading");
+  constexpr std::int32_t partitions_listed_max = 8;
+  for (const auto& topic : topics) {
+    std::string line;
+    for (std::int32_t p = 0; p < topic.partition_count && p < partitions_listed_max; ++p) {
+      auto o = store.offsets(topic.partition_log(p));
+      if (!o) continue;
+      line += " " + std::to_string(p) + ":[" + std::to_string(o->log_start) + "," +
+              std::to_string(o->log_end) + ")";
+    }
+    if (topic.partition_count > partitions_listed_max) line += " ...";
+    log::info("topic '", topic.name, "' ", topic.partition_count, " partitions, offsets", line);
+  }
 }
 
 }  // namespace
@@ -100,14 +139,7 @@ int run_serve(int argc, char** argv) {
     log::error("cannot open the store in '", config.log_dirs, "': ", ec.message());
     return 1;
   }
-  for (const auto& topic : store->list_topics()) {
-    for (std::int32_t p = 0; p < topic.partition_count; ++p) {
-      if (auto o = store->offsets(topic.partition_log(p)))
-        log::debug("topic ", topic.name, "-", p, " log start ", o->log_start, " end ", o->log_end);
-    }
-  }
-  log::info("store '", config.log_dirs, "' open: ", store->list_topics().size(), " topics, cluster id ",
-            store->cluster_id());
+  report_store(*store, config);
 
   asio::io_context io(1);
   kafka::broker hub(io, config, *store);

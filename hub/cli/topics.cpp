@@ -1,4 +1,5 @@
-// `tern topics`: create, list, describe and delete topics, with kafka-topics' flags and output.
+// `tern topics`: create, list, describe, alter (configs) and delete topics, with kafka-topics'
+// flags and output. Config changes go through IncrementalAlterConfigs (SET / DELETE per key).
 #include <algorithm>
 #include <iostream>
 
@@ -7,6 +8,9 @@
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/create_topics.h"
 #include "tern/kafka/messages/delete_topics.h"
+#include "tern/kafka/messages/config_resource.h"
+#include "tern/kafka/messages/describe_configs.h"
+#include "tern/kafka/messages/incremental_alter_configs.h"
 
 namespace tern::cli {
 namespace {
@@ -64,6 +68,66 @@ int list(client::cluster_client& client) {
   return 0;
 }
 
+// "k=v,k2=v2" of each topic's overrides (every effective value with `all`), by DescribeConfigs.
+// Topics the broker could not describe get no entry; a broker without DescribeConfigs, none.
+std::map<std::string, std::string> topic_configs(client::cluster_client& client,
+                                                 const std::vector<std::string>& topics, bool all) {
+  std::map<std::string, std::string> out;
+  auto& conn = client.bootstrap_connection();
+  auto version = conn.version_for(kafka::api_key::describe_configs);
+  if (version < 0 || topics.empty()) return out;
+  kafka::describe_configs_request request;
+  for (const auto& t : topics)
+    request.resources.push_back({kafka::wire(kafka::config_resource_type::topic), t, std::nullopt});
+  kafka::describe_configs_response response;
+  if (conn.call(request, version, response)) return out;
+  for (const auto& r : response.results) {
+    if (r.error_code != 0) continue;
+    std::string text;
+    for (const auto& c : r.configs) {
+      bool overridden = version == 0 ? !c.is_default
+                                     : c.config_source == kafka::wire(kafka::config_source::dynamic_topic_config);
+      if (!all && !overridden) continue;
+      text += (text.empty() ? "" : ",") + c.name + "=" + c.value.value_or("");
+    }
+    out[r.resource_name] = text;
+  }
+  return out;
+}
+
+int alter(client::cluster_client& client, const cxxopts::ParseResult& opts) {
+  const std::string topic = opts["topic"].as<std::string>();
+  kafka::incremental_alter_configs_request request;
+  kafka::incremental_alter_configs_request::resource resource;
+  resource.resource_type = kafka::wire(kafka::config_resource_type::topic);
+  resource.resource_name = topic;
+  std::map<std::string, std::string> configs;
+  std::string error;
+  if (opts.count("config") && !parse_properties(opts["config"].as<std::vector<std::string>>(), configs, error))
+    return fail(cmd, "--config " + error);
+  for (auto& [k, v] : configs)
+    resource.configs.push_back({k, kafka::wire(kafka::config_operation::set), v});
+  if (opts.count("delete-config"))
+    for (const auto& k : opts["delete-config"].as<std::vector<std::string>>())
+      resource.configs.push_back({k, kafka::wire(kafka::config_operation::delete_), std::nullopt});
+  if (resource.configs.empty()) return fail(cmd, "--alter needs --config k=v or --delete-config k"), 2;
+  request.resources.push_back(resource);
+  auto& conn = client.bootstrap_connection();
+  auto version = conn.version_for(kafka::api_key::incremental_alter_configs);
+  if (version < 0) return fail(cmd, "the broker does not support IncrementalAlterConfigs");
+  kafka::incremental_alter_configs_response response;
+  if (auto ec = conn.call(request, version, response)) return fail(cmd, client.describe(-1, ec));
+  for (const auto& r : response.responses) {
+    if (r.error_code == kafka::wire(kafka::error_code::unknown_topic_or_partition))
+      return fail(cmd, "topic '" + r.resource_name + "' does not exist");
+    if (r.error_code != 0)
+      return fail(cmd, "cannot alter the configs of topic '" + r.resource_name + "': " + error_name(r.error_code) +
+                           (r.error_message ? " (" + *r.error_message + ")" : ""));
+  }
+  std::cout << "Updated the configs of topic " << topic << ".\n";
+  return 0;
+}
+
 int describe(client::cluster_client& client, const cxxopts::ParseResult& opts) {
   std::optional<std::vector<std::string>> wanted;
   if (opts.count("topic")) wanted = std::vector<std::string>{opts["topic"].as<std::string>()};
@@ -71,13 +135,19 @@ int describe(client::cluster_client& client, const cxxopts::ParseResult& opts) {
   if (auto ec = client.metadata(wanted, false, md)) return fail(cmd, client.describe(-1, ec));
   auto topics = md.topics;
   std::sort(topics.begin(), topics.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  std::vector<std::string> names;
+  for (const auto& t : topics)
+    if (t.error_code == 0) names.push_back(t.name);
+  auto configs = topic_configs(client, names, opts.count("all-configs") > 0);
   for (const auto& t : topics) {
     if (t.error_code == kafka::wire(kafka::error_code::unknown_topic_or_partition))
       return fail(cmd, "topic '" + t.name + "' does not exist");
     if (t.error_code != 0) return fail(cmd, "cannot describe topic '" + t.name + "': " + error_name(t.error_code));
     std::size_t replication = t.partitions.empty() ? 0 : t.partitions.front().replica_nodes.size();
     std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
-              << "\tReplicationFactor: " << replication << "\n";
+              << "\tReplicationFactor: " << replication;
+    if (auto c = configs.find(t.name); c != configs.end()) std::cout << "\tConfigs: " << c->second;
+    std::cout << "\n";
     auto parts = t.partitions;
     std::sort(parts.begin(), parts.end(), [](auto& a, auto& b) { return a.partition_index < b.partition_index; });
     for (const auto& p : parts) {
@@ -116,24 +186,30 @@ int run_topics(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("127.0.0.1:9092"))
       ("create", "create a topic")("list", "list topics")("describe", "describe topics")
       ("delete", "delete a topic")
+      ("alter", "change a topic's configs (with --config / --delete-config)")
       ("topic", "topic name", cxxopts::value<std::string>())
       ("partitions", "partition count (create)", cxxopts::value<std::int32_t>())
       ("replication-factor", "replicas per partition (create)", cxxopts::value<int>())
-      ("config", "topic config key=value (create; repeatable)", cxxopts::value<std::vector<std::string>>())
+      ("config", "topic config key=value (create, alter; repeatable)", cxxopts::value<std::vector<std::string>>())
+      ("delete-config", "topic config to reset to its default (alter; repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("all-configs", "with --describe: every effective config, not only the overrides")
       ("if-not-exists", "with --create: succeed if the topic exists")
       ("h,help", "show this help");
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return argc > 1 && std::string(argv[1]) == "--help" ? 0 : 2;
   const auto& opts = *parsed;
-  int actions = static_cast<int>(opts.count("create") + opts.count("list") + opts.count("describe") + opts.count("delete"));
-  if (actions != 1) return fail(cmd, "give exactly one of --create, --list, --describe, --delete"), 2;
-  if ((opts.count("create") || opts.count("delete")) && !opts.count("topic"))
+  int actions = static_cast<int>(opts.count("create") + opts.count("list") + opts.count("describe") +
+                                 opts.count("delete") + opts.count("alter"));
+  if (actions != 1) return fail(cmd, "give exactly one of --create, --list, --describe, --alter, --delete"), 2;
+  if ((opts.count("create") || opts.count("delete") || opts.count("alter")) && !opts.count("topic"))
     return fail(cmd, "--topic is required"), 2;
   client::cluster_client client;
   if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
   if (opts.count("create")) return create(client, opts);
   if (opts.count("list")) return list(client);
   if (opts.count("describe")) return describe(client, opts);
+  if (opts.count("alter")) return alter(client, opts);
   return remove(client, opts);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tern/common/compression.h"
 #include "tern/common/crc32c.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/fetch.h"
@@ -20,7 +21,7 @@ const char* codec_name(record_batch::compression c) {
     case record_batch::compression::lz4: return "lz4";
     case record_batch::compression::zstd: return "zstd";
   }
-  return "unknown";
+  return "unknown codec";
 }
 }  // namespace
 
@@ -200,15 +201,16 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
             state.position = h.last_offset() + 1;
             continue;
           }
-          if (h.codec() != record_batch::compression::none) {
-            error = "batch at offset " + std::to_string(h.base_offset) + " of " + _topic + "-" +
-                    std::to_string(p.partition_index) + " is " + codec_name(h.codec()) +
-                    "-compressed; this consumer cannot decompress it yet";
-            return false;
-          }
           std::vector<record_batch::record> records;
-          if (auto dec = record_batch::decode_records(b, records)) {
-            error = "batch at offset " + std::to_string(h.base_offset) + ": " + dec.message();
+          std::vector<std::uint8_t> scratch;  // the decompressed records; lives until fn returns
+          if (auto dec = record_batch::decode_records(b, records, scratch,
+                                                      _options.decompressed_batch_bytes_max)) {
+            error = "batch at offset " + std::to_string(h.base_offset) + " of " + _topic + "-" +
+                    std::to_string(p.partition_index) + " (" + codec_name(h.codec()) +
+                    "): " + dec.message();
+            if (dec == compression::compression_errc::too_large) {
+              error += " (" + std::to_string(_options.decompressed_batch_bytes_max) + " bytes)";
+            }
             return false;
           }
           for (const auto& r : records) {

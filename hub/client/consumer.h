@@ -6,8 +6,9 @@
 // committed offsets, and commits positions().
 //
 // Errors: functions return false and set `error` to a sentence (topic/partition + Kafka error or
-// connection problem). Records of compressed batches are reported as an error naming the codec
-// (this client does not inflate them yet).
+// connection problem). Compressed batches (gzip, snappy, lz4, zstd) are decompressed, each up
+// to consumer_options::decompressed_batch_bytes_max; a batch that fails to decompress or exceeds
+// it is an error naming the batch, its codec and the cause.
 // Lifetimes: record views passed to the callback are valid only during the call.
 #include <cstdint>
 #include <functional>
@@ -27,6 +28,9 @@ struct consumer_options {
   std::int32_t max_bytes = 50 << 20;
   std::int32_t partition_max_bytes = 8 << 20;
   bool verify_crc = true;  // check every batch's CRC32C (clients usually do not; we do)
+  // Limit on one batch's decompressed records: a compressed batch is at most partition_max_bytes
+  // on the wire, but a few KiB can claim gigabytes (decompression bomb).
+  std::size_t decompressed_batch_bytes_max = 64 << 20;
 };
 
 class consumer {

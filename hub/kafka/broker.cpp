@@ -151,6 +151,9 @@ handler_fn handler_for(api_key key) {
     case api_key::describe_groups: return handle_describe_groups;
     case api_key::init_producer_id: return handle_init_producer_id;
     case api_key::delete_groups: return handle_delete_groups;
+    case api_key::describe_configs: return handle_describe_configs;
+    case api_key::alter_configs: return handle_alter_configs;
+    case api_key::incremental_alter_configs: return handle_incremental_alter_configs;
     default: return nullptr;
   }
 }

@@ -17,7 +17,10 @@ error_code from_storage(storage::storage_errc e) {
     case storage_errc::map_full:
     case storage_errc::disk_full:
     case storage_errc::io_error:
-    case storage_errc::schema_too_new: return error_code::kafka_storage_error;
+    case storage_errc::schema_too_new:
+    // Retriable on purpose: a producer waits out a full store (retention or an operator frees
+    // space) instead of dropping its data.
+    case storage_errc::budget_exceeded: return error_code::kafka_storage_error;
     case storage_errc::closed: return error_code::not_leader_or_follower;
     case storage_errc::unknown_producer: return error_code::unknown_producer_id;
     case storage_errc::producer_fenced: return error_code::invalid_producer_epoch;
@@ -58,6 +61,11 @@ error_code to_kafka_error(std::error_code ec) {
   if (ec.category() == std::system_category() || ec.category() == std::generic_category())
     return error_code::kafka_storage_error;
   return error_code::unknown_server_error;
+}
+
+error_code to_kafka_config_error(std::error_code ec) {
+  if (ec == storage::storage_errc::invalid_argument) return error_code::invalid_config;
+  return to_kafka_error(ec);
 }
 
 }  // namespace tern::kafka

@@ -11,4 +11,8 @@ namespace tern::kafka {
 // (storage/system) or UNKNOWN_SERVER_ERROR.
 error_code to_kafka_error(std::error_code ec);
 
+// As to_kafka_error, for a request that changes configs (AlterConfigs, IncrementalAlterConfigs):
+// a value storage refuses (invalid_argument) is INVALID_CONFIG, as Kafka answers.
+error_code to_kafka_config_error(std::error_code ec);
+
 }  // namespace tern::kafka

@@ -3,6 +3,7 @@
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
+#include "kafka/topic_configs.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/create_topics.h"
 

@@ -54,6 +54,9 @@ bool handle_list_groups(request_context& ctx, wire::wire_reader& body);
 bool handle_describe_groups(request_context& ctx, wire::wire_reader& body);
 bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_groups(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_configs(request_context& ctx, wire::wire_reader& body);
+bool handle_alter_configs(request_context& ctx, wire::wire_reader& body);
+bool handle_incremental_alter_configs(request_context& ctx, wire::wire_reader& body);
 
 // The ApiVersions answer to a version we do not support: a v0 body with UNSUPPORTED_VERSION and
 // the supported list, so the client can pick a version (KIP-511).

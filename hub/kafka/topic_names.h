@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 #include <string>
+#include "kafka/topic_configs.h"
 #include "tern/kafka/error_code.h"
 
 namespace tern::kafka {
@@ -10,7 +11,6 @@ namespace tern::kafka {
 // Kafka's topic name rule: 1..249 of [a-zA-Z0-9._-], not "." or "..".
 bool valid_topic_name(std::string_view name);
 
-// Topic-level configs we accept on CreateTopics, with their validation. Sets `message` on failure.
-bool valid_topic_config(std::string_view key, const std::optional<std::string>& value, std::string& message);
+// Topic config validation (valid_topic_config) lives in kafka/topic_configs.h.
 
 }  // namespace tern::kafka

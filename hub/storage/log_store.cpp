@@ -39,7 +39,7 @@ class category final : public std::error_category {
       case storage_errc::io_error:
         return "storage I/O error";
       case storage_errc::schema_too_new:
-        return "data directory written by a newer version";
+        return "data directory written by a newer version of Tern (its schema_version is above this build's; use that version or a new data dir)";
       case storage_errc::closed:
         return "store is closed";
       case storage_errc::unknown_producer:
@@ -48,6 +48,9 @@ class category final : public std::error_category {
         return "producer epoch is older than the current one";
       case storage_errc::out_of_order_sequence:
         return "batch sequence is not the next one expected";
+      case storage_errc::budget_exceeded:
+        return "the store is at its byte budget (log.dirs.max.bytes) and the topic's "
+               "full.policy is reject";
     }
     return "unknown storage error";
   }
@@ -77,7 +80,13 @@ std::error_code put_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key, st
 std::error_code validate_options(const store_options& o) {
   bool ok = !o.dir.empty() && o.map_size_bytes >= (1u << 16) && o.max_readers >= 1 &&
             (o.sync_every_commit || o.sync_interval_ms > 0) && o.sync_every_records >= 0 &&
-            o.retention_ms >= -1 && o.retention_bytes >= -1;
+            o.max_bytes >= -1;
+  topic_settings probe;
+  std::string message;
+  for (auto key : topic_setting_keys()) {
+    // The defaults must be values a topic could set.
+    ok = ok && !apply_topic_setting(key, topic_setting_value(o.topic_defaults, key), probe, message);
+  }
   return ok ? std::error_code{} : make_error_code(storage_errc::invalid_argument);
 }
 
@@ -126,29 +135,10 @@ std::error_code random_uuid(std::array<std::uint8_t, 16>& out) {
   return storage_errc::io_error;
 }
 
-std::int64_t effective_retention_ms(const store_options& o, const topic_entry* t) {
-  return t && t->retention_ms ? *t->retention_ms : o.retention_ms;
-}
-
-std::int64_t effective_retention_bytes(const store_options& o, const topic_entry* t) {
-  return t && t->retention_bytes ? *t->retention_bytes : o.retention_bytes;
-}
-
-std::error_code parse_topic_configs(const topic_info& info, topic_entry& out) {
+std::error_code parse_topic_configs(const topic_info& info, const store_options& options,
+                                    topic_entry& out, std::string& message) {
   out.info = info;
-  auto parse = [&](const char* key, std::optional<std::int64_t>& value) -> bool {
-    auto it = info.configs.find(key);
-    if (it == info.configs.end()) return true;
-    const std::string& s = it->second;
-    std::int64_t v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || end != s.data() + s.size() || v < -1) return false;
-    value = v;
-    return true;
-  };
-  if (!parse("retention.ms", out.retention_ms) || !parse("retention.bytes", out.retention_bytes))
-    return storage_errc::invalid_argument;
-  return {};
+  return resolve_topic_settings(info.configs, options.topic_defaults, out.settings, message);
 }
 
 log_store::impl::~impl() {
@@ -184,9 +174,13 @@ std::error_code log_store::impl::open_env() {
   unsigned flags = MDB_NOTLS | (options.sync_every_commit ? 0u : unsigned{MDB_NOSYNC});
   if (rc == 0) rc = mdb_env_open(env, options.dir.c_str(), flags, 0640);
   if (rc != 0) return map_mdb_error(rc);  // ~impl closes env, as mdb_env_open requires
+  MDB_stat env_stat{};
+  if (mdb_env_stat(env, &env_stat) == 0) page_size_bytes = env_stat.ms_psize;
   // Reader slots of a process that died while reading would pin old pages forever.
   int dead = 0;
-  return map_mdb_error(mdb_reader_check(env, &dead));
+  rc = mdb_reader_check(env, &dead);
+  stat_stale_readers = static_cast<std::uint64_t>(std::max(dead, 0));
+  return map_mdb_error(rc);
 }
 
 std::error_code log_store::impl::init_and_load() {
@@ -215,7 +209,9 @@ std::error_code log_store::impl::load_meta(MDB_txn* txn) {
   if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_schema_version, version)) return ec;
   if (version && *version > format::schema_version) return storage_errc::schema_too_new;
   if (version && *version < 1) return storage_errc::io_error;
-  if (!version) {
+  // A new store, or an older schema this version reads as it is (schema 1: partition states
+  // without the active tail), is marked current: from then on an older Tern refuses it.
+  if (!version || *version < format::schema_version) {
     if (auto ec = put_u32_meta(txn, dbi_meta, format::meta_schema_version, format::schema_version))
       return ec;
   }
@@ -265,7 +261,8 @@ std::error_code log_store::impl::load_topics(MDB_txn* txn) {
     topic_info info;
     if (!format::decode_topic(name, to_span(v), info)) return storage_errc::io_error;
     auto entry = std::make_shared<topic_entry>();
-    if (parse_topic_configs(info, *entry)) return storage_errc::io_error;
+    std::string message;
+    if (parse_topic_configs(info, options, *entry, message)) return storage_errc::io_error;
     std::uint64_t end = std::uint64_t{info.first_log_id} + std::uint64_t(info.partition_count);
     if (info.first_log_id < format::first_log_id || end > next_log_id)
       return storage_errc::io_error;
@@ -287,6 +284,7 @@ std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
       partition_entry e;
       if (!format::decode_partition(to_span(v), e.offsets)) return storage_errc::io_error;
       e.topic = topic;
+      stored_bytes += e.offsets.size_bytes;
       if (!partitions.emplace(log, std::move(e)).second) return storage_errc::io_error;
     }
   }
@@ -297,6 +295,8 @@ void log_store::impl::start_writer() {
   auto now = std::chrono::steady_clock::now();
   last_sync_at = now;
   next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
+  next_compaction_at = now + std::chrono::milliseconds(options.compaction_interval_ms);
+  stat_stored_bytes = stored_bytes;
   // The writer asserts it runs on writer_id: it must not start before writer_id is set.
   std::promise<void> ready;
   auto started = ready.get_future();
@@ -373,7 +373,8 @@ std::error_code log_store::create_topic(std::string_view name, std::int32_t part
   topic_info probe;
   probe.configs = configs;
   topic_entry parsed;
-  if (auto ec = parse_topic_configs(probe, parsed)) return ec;
+  std::string message;
+  if (auto ec = parse_topic_configs(probe, _impl->options, parsed, message)) return ec;
   return _impl->run_on_writer(
       [&] { return _impl->do_create_topic(name, partitions, configs, out); });
 }
@@ -381,6 +382,54 @@ std::error_code log_store::create_topic(std::string_view name, std::int32_t part
 std::error_code log_store::delete_topic(std::string_view name) {
   if (!format::valid_topic_name(name)) return storage_errc::unknown_topic;
   return _impl->run_on_writer([&] { return _impl->do_delete_topic(name); });
+}
+
+std::error_code log_store::alter_topic_configs(std::string_view name,
+                                               const std::map<std::string, std::string>& configs,
+                                               std::string& message) {
+  if (!format::valid_topic_name(name)) return storage_errc::unknown_topic;
+  if (configs.size() > format::config_count_max) {
+    message = "more than " + std::to_string(format::config_count_max) + " configs";
+    return storage_errc::invalid_argument;
+  }
+  for (const auto& [key, value] : configs) {
+    if (key.empty() || key.size() > format::config_key_size_max ||
+        value.size() > format::config_value_size_max) {
+      message = "config key or value too long: '" + key.substr(0, 64) + "'";
+      return storage_errc::invalid_argument;
+    }
+  }
+  topic_info probe;
+  probe.configs = configs;
+  topic_entry parsed;
+  if (auto ec = parse_topic_configs(probe, _impl->options, parsed, message)) return ec;
+  return _impl->run_on_writer([&] { return _impl->do_alter_topic(name, configs); });
+}
+
+std::optional<topic_settings> log_store::topic_settings_of(std::string_view name) const {
+  std::lock_guard lock(_impl->state_mutex);
+  auto it = _impl->topics.find(name);
+  if (it == _impl->topics.end()) return std::nullopt;
+  return it->second->settings;
+}
+
+const store_options& log_store::options() const { return _impl->options; }
+
+log_store::stats log_store::get_stats() const {
+  stats s;
+  s.stored_bytes = _impl->stat_stored_bytes;
+  s.budget_rejections = _impl->stat_budget_rejections;
+  s.dropped_batches = _impl->stat_dropped_batches;
+  s.dropped_bytes = _impl->stat_dropped_bytes;
+  s.compacted_records = _impl->stat_compacted_records;
+  s.stale_readers_cleared = _impl->stat_stale_readers;
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (mdb_env_info(_impl->env, &info) == 0 && mdb_env_stat(_impl->env, &st) == 0) {
+    s.map_used_bytes = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+    s.map_size_bytes = info.me_mapsize;
+  }
+  return s;
 }
 
 std::vector<topic_info> log_store::list_topics() const {
@@ -447,6 +496,28 @@ std::size_t log_store::enforce_retention(std::int64_t now_ms) {
       run.now_ms = now_ms;
       run.waiters.push_back(std::move(*waiter));
       p->retention_runs.push_back(std::move(run));
+    }));
+  }
+  _impl->queue_cv.notify_one();
+  return future.get();
+}
+
+std::size_t log_store::enforce_compaction(std::int64_t now_ms) {
+  assert(std::this_thread::get_id() != _impl->writer_id);
+  if (std::this_thread::get_id() == _impl->writer_id) return 0;
+  auto waiter = std::make_shared<std::promise<std::size_t>>();
+  auto future = waiter->get_future();
+  {
+    std::lock_guard lock(_impl->queue_mutex);
+    if (_impl->stopping) return 0;
+    impl* p = _impl.get();
+    _impl->queue.emplace_back(writer_task([p, now_ms, waiter] {
+      compaction_run run;
+      run.now_ms = now_ms;
+      run.waiters.push_back(std::move(*waiter));
+      // An explicit pass looks at every partition, compacted before or not.
+      p->compacted_at_end.clear();
+      p->compaction_runs.push_back(std::move(run));
     }));
   }
   _impl->queue_cv.notify_one();

@@ -54,6 +54,8 @@
 #include <system_error>
 #include <vector>
 
+#include "storage/topic_settings.h"
+
 namespace tern::storage {
 
 using bytes_view = std::span<const std::uint8_t>;
@@ -73,6 +75,7 @@ enum class storage_errc {
   unknown_producer,      // producer id never allocated, or no state here and sequence != 0
   producer_fenced,       // producer epoch older than the one this partition has seen
   out_of_order_sequence, // base sequence is not the next one expected (a gap)
+  budget_exceeded,       // the store holds max_bytes and the topic's full.policy is reject
 };
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
@@ -94,6 +97,11 @@ struct partition_offsets {
   std::int64_t log_end = 0;    // next offset to be assigned (= high watermark on one node)
   std::uint64_t size_bytes = 0;
   std::int64_t max_timestamp = -1;
+  // The active tail: batches from segment_base on are never compacted. segment_bytes counts
+  // what was appended since it began (wall-clock segment_start_ms, -1 before the first append).
+  std::int64_t segment_base = 0;
+  std::uint64_t segment_bytes = 0;
+  std::int64_t segment_start_ms = -1;
 };
 
 struct store_options {
@@ -102,10 +110,21 @@ struct store_options {
   bool sync_every_commit = false;
   std::int64_t sync_interval_ms = 1000;              // periodic sync when !sync_every_commit
   std::int64_t sync_every_records = 0;               // 0 = only by time
-  std::int64_t retention_ms = 7 * 24 * 3600 * 1000LL;  // broker default, topic may override
-  std::int64_t retention_bytes = -1;                 // per partition, -1 = unlimited
+  topic_settings topic_defaults;                     // broker defaults, topics may override
   std::int64_t retention_check_interval_ms = 300000;
+  // Byte budget over every partition's batches (what retention.bytes counts; LMDB's page
+  // overhead comes on top). -1 = only the map size limits the store. At 90% of it a retention
+  // pass starts; at 100% each topic's full.policy decides.
+  std::int64_t max_bytes = -1;
+  // Compaction (cleanup.policy=compact): how often a pass runs (<= 0: only enforce_compaction),
+  // and the memory its key map may take; a pass that fills it compacts a prefix of the log.
+  std::int64_t compaction_interval_ms = 15000;
+  std::size_t compaction_key_map_bytes = 16u << 20;
   std::uint32_t max_readers = 126;
+  // Where the store reports what it does on its own that an operator must hear of (data dropped
+  // by full.policy=drop-oldest, appends refused at the budget). Called on the writer thread,
+  // rate-limited per topic; must not block. Unset: nothing is reported.
+  std::function<void(std::string_view)> log_warning;
 };
 
 struct append_result {
@@ -216,6 +235,16 @@ class log_store {
   // this returns; its batches are purged in the background (across restarts if need be).
   // Errors: unknown_topic; map_full; disk_full; io_error; closed.
   std::error_code delete_topic(std::string_view name);
+  // Replaces the topic's config overrides with `configs` (keys not in it fall back to the
+  // store defaults). Takes effect for the next append, retention and compaction pass.
+  // Errors: unknown_topic; invalid_argument (limits as create_topic, or a value the store acts
+  // on that does not parse: `message` names it); map_full; disk_full; io_error; closed.
+  std::error_code alter_topic_configs(std::string_view name,
+                                      const std::map<std::string, std::string>& configs,
+                                      std::string& message);
+  // The effective settings of a topic (its overrides over the defaults); nullopt when unknown.
+  std::optional<topic_settings> topic_settings_of(std::string_view name) const;
+  const store_options& options() const;
   std::vector<topic_info> list_topics() const;
   std::optional<topic_info> find_topic(std::string_view name) const;
   // Kafka-style cluster id (22 characters of base64url), generated once per data directory.
@@ -284,6 +313,27 @@ class log_store {
   // it. Returns the number of batches deleted (0 when the store is closing). Must not be called
   // from the writer thread.
   std::size_t enforce_retention(std::int64_t now_ms);
+
+  // Runs a compaction pass over every partition of a compacted topic now, as of `now_ms`, and
+  // waits for it (normally the writer runs one every compaction_interval_ms). For each key, the
+  // record with the highest offset is kept; older ones go, and so do tombstones whose batch is
+  // older than delete.retention.ms. Batches younger than min.compaction.lag.ms and the active
+  // tail (from segment_base) are never rewritten; offsets and timestamps of kept records never
+  // change; batches are rewritten whole (same codec, new CRC) in bounded slices between group
+  // commits. Returns the number of records removed. Must not be called from the writer thread.
+  std::size_t enforce_compaction(std::int64_t now_ms);
+
+  struct stats {
+    std::uint64_t stored_bytes = 0;      // batches of every partition (what max_bytes bounds)
+    std::uint64_t map_used_bytes = 0;    // LMDB pages in use (high-water mark of the file)
+    std::uint64_t map_size_bytes = 0;
+    std::uint64_t budget_rejections = 0; // appends refused by full.policy=reject
+    std::uint64_t dropped_batches = 0;   // batches removed by full.policy=drop-oldest
+    std::uint64_t dropped_bytes = 0;
+    std::uint64_t compacted_records = 0; // records removed by compaction
+    std::uint64_t stale_readers_cleared = 0;  // reader slots of dead processes found at open
+  };
+  stats get_stats() const;
 
  private:
   struct impl;

@@ -71,8 +71,11 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
                                 std::int64_t now_ms, partition_offsets& st, std::size_t& budget,
                                 bool& finished) {
   finished = true;
-  std::int64_t retention_ms = effective_retention_ms(options, e.topic.get());
-  std::int64_t retention_bytes = effective_retention_bytes(options, e.topic.get());
+  const topic_settings& settings = e.topic->settings;
+  // A compact-only topic keeps its data until compaction replaces it (Kafka's rule).
+  if (!settings.cleanup_delete) return 0;
+  std::int64_t retention_ms = settings.retention_ms;
+  std::int64_t retention_bytes = settings.retention_bytes;
   if (retention_ms < 0 && retention_bytes < 0) return 0;
   std::int64_t cutoff_ms =
       retention_ms < 0 || now_ms < INT64_MIN + retention_ms ? INT64_MIN : now_ms - retention_ms;

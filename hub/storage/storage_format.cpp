@@ -59,16 +59,31 @@ std::array<std::uint8_t, partition_state_size> encode_partition(const partition_
   put_u64(v.data() + 8, static_cast<std::uint64_t>(p.log_end));
   put_u64(v.data() + 16, p.size_bytes);
   put_u64(v.data() + 24, static_cast<std::uint64_t>(p.max_timestamp));
+  put_u64(v.data() + 32, static_cast<std::uint64_t>(p.segment_base));
+  put_u64(v.data() + 40, p.segment_bytes);
+  put_u64(v.data() + 48, static_cast<std::uint64_t>(p.segment_start_ms));
   return v;
 }
 
 bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out) {
-  if (value.size() != partition_state_size) return false;
+  if (value.size() != partition_state_size && value.size() != partition_state_size_v1)
+    return false;
   out.log_start = static_cast<std::int64_t>(get_u64(value.data()));
   out.log_end = static_cast<std::int64_t>(get_u64(value.data() + 8));
   out.size_bytes = get_u64(value.data() + 16);
   out.max_timestamp = static_cast<std::int64_t>(get_u64(value.data() + 24));
-  return out.log_start >= 0 && out.log_start <= out.log_end;
+  if (value.size() == partition_state_size_v1) {
+    // Schema 1 had no active tail: what it stored counts as closed, the tail starts now.
+    out.segment_base = out.log_end;
+    out.segment_bytes = 0;
+    out.segment_start_ms = -1;
+  } else {
+    out.segment_base = static_cast<std::int64_t>(get_u64(value.data() + 32));
+    out.segment_bytes = get_u64(value.data() + 40);
+    out.segment_start_ms = static_cast<std::int64_t>(get_u64(value.data() + 48));
+  }
+  return out.log_start >= 0 && out.log_start <= out.log_end && out.segment_base >= 0 &&
+         out.segment_base <= out.log_end;
 }
 
 namespace {

@@ -4,7 +4,9 @@
 // All integers are big-endian so that LMDB's default memcmp key order is numeric order:
 //   log key       log id u32 ‖ base offset u64                 (12 bytes)
 //   index_ts key  log id u32 ‖ timestamp u64 with sign bit flipped (12 bytes) → base offset u64
-//   partitions    log id u32 → partition state (32 bytes: log start, log end, size, max timestamp)
+//   partitions    log id u32 → partition state (56 bytes: log start, log end, size, max timestamp,
+//                 active tail base offset, tail bytes, tail start time; schema 1 wrote the
+//                 first 32 bytes only, which still decode)
 //   topics        name → topic record (version u8, uuid[16], partition count i32, first log id
 //                 u32, config count u32, then per config: key len u32, key, value len u32, value)
 //   producers     log id u32 ‖ producer id u64 → epoch i16, count u8, count × (first seq u32,
@@ -29,7 +31,8 @@
 namespace tern::storage::format {
 
 // Bumped when the layout above changes incompatibly; a newer file is refused (schema_too_new).
-constexpr std::uint32_t schema_version = 1;
+// Schema 2 (active tail in the partition state) reads schema 1 files and marks them 2 on open.
+constexpr std::uint32_t schema_version = 2;
 
 constexpr std::string_view meta_schema_version = "schema_version";  // u32
 constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
@@ -48,7 +51,8 @@ constexpr std::size_t config_key_size_max = 255;
 constexpr std::size_t config_value_size_max = 32 * 1024;
 
 constexpr std::size_t key_size = 12;
-constexpr std::size_t partition_state_size = 32;
+constexpr std::size_t partition_state_size = 56;
+constexpr std::size_t partition_state_size_v1 = 32;
 using key_bytes = std::array<std::uint8_t, key_size>;
 
 void put_u32(std::uint8_t* p, std::uint32_t v);

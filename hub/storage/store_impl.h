@@ -11,6 +11,7 @@
 //   before the thread starts).
 #include <lmdb.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -91,11 +92,11 @@ struct producer_state {
   std::vector<batch> batches;
 };
 
-// A topic plus its retention overrides, parsed once at creation or load.
+// A topic plus its effective settings (overrides over the store defaults), parsed once at
+// creation, alteration or load. Replaced whole (never mutated) when the topic is altered.
 struct topic_entry {
   topic_info info;
-  std::optional<std::int64_t> retention_ms;
-  std::optional<std::int64_t> retention_bytes;
+  topic_settings settings;
 };
 
 struct partition_entry {
@@ -114,6 +115,24 @@ struct retention_run {
   std::int64_t now_ms = 0;
   log_id next_log = 0;  // the pass resumes at the first partition with id >= next_log
   std::size_t deleted = 0;
+  std::vector<std::promise<std::size_t>> waiters;
+};
+
+// One compaction pass over the partitions of compacted topics, in slices between group commits.
+// Per partition: first a key map (key → highest offset) is built over the whole log, then the
+// batches below the compaction end are rewritten keeping only each key's latest record.
+struct compaction_run {
+  std::int64_t now_ms = 0;
+  log_id next_log = 0;        // the partition being worked on, or the next one to look at
+  bool mapping = true;        // building the key map (true) or rewriting (false)
+  std::int64_t position = 0;  // next offset to map or rewrite
+  std::int64_t map_end = 0;   // the key map covers [log start, map_end)
+  std::int64_t rewrite_end = 0;  // rewrite batches whose base offset is below this
+  std::int64_t log_end_at_start = 0;
+  std::unordered_map<std::string, std::int64_t> key_map;
+  std::size_t key_map_bytes = 0;
+  bool waiting_on_time = false;  // a batch was skipped for its age: look again next pass
+  std::size_t removed = 0;
   std::vector<std::promise<std::size_t>> waiters;
 };
 
@@ -150,12 +169,27 @@ struct log_store::impl {
   std::chrono::steady_clock::time_point purge_retry_at{};
   std::deque<retention_run> retention_runs;
   std::chrono::steady_clock::time_point next_retention_at;
+  std::deque<compaction_run> compaction_runs;
+  std::chrono::steady_clock::time_point next_compaction_at;
+  // log end at the last pass that left a partition fully compacted: it is skipped while
+  // nothing was appended since.
+  std::unordered_map<log_id, std::int64_t> compacted_at_end;
+  // Sum of every partition's size_bytes (what store_options::max_bytes bounds).
+  std::uint64_t stored_bytes = 0;
+  // When the budget last started a retention pass, so a full store does not start one per group.
+  std::chrono::steady_clock::time_point budget_retention_at{};
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> budget_warned_at;
   std::chrono::steady_clock::time_point last_sync_at;
   bool unsynced_commits = false;
   std::int64_t records_since_sync = 0;
   // A failed periodic fsync means earlier commits may not be on disk (fsyncgate): from then on
   // every write fails with io_error rather than pretend later data is safe.
   bool sync_failed = false;
+
+  // Counters for stats(); written by the writer, read by any thread.
+  std::atomic<std::uint64_t> stat_stored_bytes{0}, stat_budget_rejections{0},
+      stat_dropped_batches{0}, stat_dropped_bytes{0}, stat_compacted_records{0},
+      stat_stale_readers{0};
 
   impl() = default;
   impl(const impl&) = delete;
@@ -183,6 +217,8 @@ struct log_store::impl {
                                   const std::map<std::string, std::string>& configs,
                                   topic_info& out);
   std::error_code do_delete_topic(std::string_view name);
+  std::error_code do_alter_topic(std::string_view name,
+                                 const std::map<std::string, std::string>& configs);
 
   // group commit and the writer loop (writer.cpp)
   void writer_main();
@@ -200,13 +236,24 @@ struct log_store::impl {
   int write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st);
   // Offsets (offsets.cpp), writer thread.
   int delete_topic_offsets(MDB_txn* txn, std::string_view topic);
-  int put_batch(MDB_txn* txn, log_id log, bytes_view batch, partition_offsets& st);
+  int put_batch(MDB_txn* txn, log_id log, bytes_view batch, const topic_settings& settings,
+                std::int64_t now_ms, partition_offsets& st);
+  // The byte budget for one request of `bytes` to `log`, given what the group staged so far
+  // (`staged_bytes`: the store's total as of the transaction): starts a retention pass near it,
+  // and at it applies the topic's full.policy (drop_oldest trims the partition's front in `txn`).
+  // Returns an LMDB code; sets `refused` when the request must fail with budget_exceeded.
+  int make_room(MDB_txn* txn, log_id log, const topic_entry& topic, std::uint64_t bytes,
+                std::uint64_t& staged_bytes, partition_offsets& st, bool& refused);
+  void warn(std::string_view topic, const std::string& message);
+  // False when appending `bytes` more would leave LMDB less than its reserve (see writer.cpp).
+  bool map_has_room(std::uint64_t bytes, std::optional<std::uint64_t>& free_bytes);
+  std::uint64_t page_size_bytes = 4096;  // the environment's, read at open
   int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
   void publish(const std::unordered_map<log_id, partition_offsets>& staged);
   void maybe_sync(bool force);
   std::chrono::steady_clock::time_point next_wakeup() const;
   bool background_pending() const {
-    return !retention_runs.empty() ||
+    return !retention_runs.empty() || !compaction_runs.empty() ||
            (!purges.empty() && std::chrono::steady_clock::now() >= purge_retry_at);
   }
 
@@ -216,16 +263,21 @@ struct log_store::impl {
   int trim_front(MDB_txn* txn, log_id log, const partition_entry& e, std::int64_t now_ms,
                  partition_offsets& st, std::size_t& budget, bool& finished);
   int trim_index(MDB_txn* txn, log_id log, std::int64_t log_start, std::size_t& budget);
+
+  // compaction (compaction.cpp), writer thread
+  void compaction_step();
+  // Works on run.next_log; false once the pass has passed the last partition.
+  bool compaction_slice(compaction_run& run);
+  bool map_slice(compaction_run& run, const partition_entry& e, log_id log);
+  bool rewrite_slice(compaction_run& run, const partition_entry& e, log_id log);
   void purge_step();
   int purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget, bool& empty);
 };
 
-// Effective retention of a partition: the topic override, else the store default.
-std::int64_t effective_retention_ms(const store_options& o, const topic_entry* t);
-std::int64_t effective_retention_bytes(const store_options& o, const topic_entry* t);
-
-// Parses a topic's retention overrides; invalid_argument when a value is not an integer >= -1.
-std::error_code parse_topic_configs(const topic_info& info, topic_entry& out);
+// Fills `out` with `info` and its settings over the store defaults. Errors: invalid_argument
+// (`message` names the key).
+std::error_code parse_topic_configs(const topic_info& info, const store_options& options,
+                                    topic_entry& out, std::string& message);
 
 std::int64_t wall_clock_ms();
 

@@ -25,7 +25,8 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   info.first_log_id = next_log_id;
   info.configs = configs;
   if (auto ec = random_uuid(info.uuid)) return ec;
-  if (auto ec = parse_topic_configs(info, *entry)) return ec;
+  std::string message;
+  if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
   log_id next = next_log_id + static_cast<log_id>(partition_count);
 
   txn_guard t;
@@ -99,10 +100,50 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
 
   {
     std::lock_guard lock(state_mutex);
-    for (std::int32_t p = 0; p < info.partition_count; ++p) partitions.erase(info.partition_log(p));
+    for (std::int32_t p = 0; p < info.partition_count; ++p) {
+      auto part = partitions.find(info.partition_log(p));
+      if (part == partitions.end()) continue;
+      stored_bytes -= std::min(stored_bytes, part->second.offsets.size_bytes);
+      compacted_at_end.erase(part->first);
+      partitions.erase(part);
+    }
+    stat_stored_bytes = stored_bytes;
     topics.erase(it);  // `info` dangles from here on
   }
   purges.push_back(purge);
+  return {};
+}
+
+// Rewrites the topic record with the new overrides; partitions switch to the new settings
+// (a fresh topic_entry) when the commit succeeded.
+std::error_code log_store::impl::do_alter_topic(std::string_view name,
+                                                const std::map<std::string, std::string>& configs) {
+  assert(std::this_thread::get_id() == writer_id);
+  if (sync_failed) return storage_errc::io_error;
+  auto it = topics.find(name);
+  if (it == topics.end()) return storage_errc::unknown_topic;
+  topic_info info = it->second->info;
+  info.configs = configs;
+  auto entry = std::make_shared<topic_entry>();
+  std::string message;
+  if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
+
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  auto record = format::encode_topic(info);
+  MDB_val k = to_val(name), v = to_val(record);
+  if (int rc = mdb_put(t.txn, dbi_topics, &k, &v, 0)) return map_mdb_error(rc);
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  {
+    std::lock_guard lock(state_mutex);
+    for (std::int32_t p = 0; p < info.partition_count; ++p) {
+      auto part = partitions.find(info.partition_log(p));
+      if (part != partitions.end()) part->second.topic = entry;
+      // New settings (e.g. a shorter delete.retention.ms) may make work for compaction.
+      compacted_at_end.erase(info.partition_log(p));
+    }
+    it->second = entry;
+  }
   return {};
 }
 

@@ -50,8 +50,17 @@ void log_store::impl::writer_main() {
         retention_runs.push_back(retention_run{wall_clock_ms(), 0, 0, {}});
       next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
     }
+    if (options.compaction_interval_ms > 0 && now >= next_compaction_at) {
+      if (compaction_runs.empty()) {
+        compaction_run run;
+        run.now_ms = wall_clock_ms();
+        compaction_runs.push_back(std::move(run));
+      }
+      next_compaction_at = now + std::chrono::milliseconds(options.compaction_interval_ms);
+    }
     // One bounded slice of each kind per round, so queued appends wait at most one slice.
     retention_step();
+    compaction_step();
     purge_step();
     maybe_sync(false);
   }
@@ -60,12 +69,17 @@ void log_store::impl::writer_main() {
     for (auto& w : run.waiters) w.set_value(run.deleted);
   }
   retention_runs.clear();
+  for (auto& run : compaction_runs) {
+    for (auto& w : run.waiters) w.set_value(run.removed);
+  }
+  compaction_runs.clear();
   maybe_sync(true);
 }
 
 std::chrono::steady_clock::time_point log_store::impl::next_wakeup() const {
   auto wake = steady::now() + std::chrono::hours(1);
   if (options.retention_check_interval_ms > 0) wake = std::min(wake, next_retention_at);
+  if (options.compaction_interval_ms > 0) wake = std::min(wake, next_compaction_at);
   if (!purges.empty()) wake = std::min(wake, purge_retry_at);
   if (unsynced_commits && !options.sync_every_commit)
     wake = std::min(wake, last_sync_at + std::chrono::milliseconds(options.sync_interval_ms));
@@ -105,6 +119,10 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   std::unordered_map<log_id, partition_offsets> staged;
   std::map<producer_key, producer_state> staged_producers;
   std::int64_t records = 0;
+  std::int64_t now_ms = wall_clock_ms();
+  std::uint64_t staged_bytes = stored_bytes;  // the store's total as this transaction has it
+  std::uint64_t group_added_bytes = 0;
+  std::optional<std::uint64_t> map_free_bytes;  // counted once per group, when first needed
   int rc = sync_failed ? EIO : 0;
   if (rc == 0) {
     txn_guard t;
@@ -138,10 +156,25 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
         continue;
       }
       partition_offsets& st = staged.try_emplace(r.log, entry->second.offsets).first->second;
+      const topic_entry& topic = *entry->second.topic;
+      std::uint64_t bytes = 0;
+      for (auto batch : r.batches) bytes += batch.size();
+      bool refused = false;
+      if ((rc = make_room(t.txn, r.log, topic, bytes, staged_bytes, st, refused))) break;
+      if (refused) {
+        results[i].error = storage_errc::budget_exceeded;
+        continue;
+      }
+      if (!map_has_room(group_added_bytes + bytes, map_free_bytes)) {
+        results[i].error = storage_errc::map_full;
+        continue;
+      }
+      group_added_bytes += bytes;
       results[i].base_offset = st.log_end;
       for (auto batch : r.batches) {
-        if ((rc = put_batch(t.txn, r.log, batch, st))) break;
+        if ((rc = put_batch(t.txn, r.log, batch, topic.settings, now_ms, st))) break;
       }
+      staged_bytes += bytes;
       results[i].log_start = st.log_start;
       for (auto& [key, state] : producer_updates) staged_producers[key] = std::move(state);
     }
@@ -154,7 +187,6 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
     if (rc == 0) rc = staged.empty() ? 0 : t.commit();  // nothing staged: abort, no empty commit
   }
   std::error_code failure = map_mdb_error(rc);
-  std::int64_t now_ms = wall_clock_ms();
   for (auto& r : results) {
     if (failure && !r.error) r.error = failure;
     if (r.error) {
@@ -202,10 +234,23 @@ std::error_code log_store::impl::check_request(const append_request& r,
 
 // Stores one batch at the partition's end: LMDB reserves the space, we copy the bytes once and
 // rewrite baseOffset in place (outside the CRC). Returns an LMDB/errno code.
-int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch, partition_offsets& st) {
+int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
+                               const topic_settings& settings, std::int64_t now_ms,
+                               partition_offsets& st) {
   record_batch::batch_header h;
   [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
   assert(!ec && h.total_size() == batch.size());
+  // The active tail (Kafka's active segment) rolls over at the append that finds it full or
+  // old; compaction only ever rewrites what lies before segment_base.
+  bool roll = st.segment_bytes > 0 &&
+              (st.segment_bytes + batch.size() > static_cast<std::uint64_t>(settings.segment_bytes) ||
+               now_ms - st.segment_start_ms >= settings.segment_ms);
+  if (roll || st.segment_start_ms < 0) {
+    st.segment_base = st.log_end;
+    st.segment_bytes = 0;
+    st.segment_start_ms = now_ms;
+  }
+  st.segment_bytes += batch.size();
   auto key = format::log_key(log, st.log_end);
   MDB_val value{batch.size(), nullptr};
   if (int rc = put_in_order(txn, dbi_log, to_val(key), value, MDB_RESERVE)) return rc;
@@ -228,6 +273,130 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch, parti
   return 0;
 }
 
+int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topic,
+                               std::uint64_t bytes, std::uint64_t& staged_bytes,
+                               partition_offsets& st, bool& refused) {
+  refused = false;
+  if (options.max_bytes < 0) return 0;
+  auto budget = static_cast<std::uint64_t>(options.max_bytes);
+  // Near the budget, retention gets its chance first (at most one pass a second).
+  auto now = steady::now();
+  if (staged_bytes + bytes > budget / 10 * 9 && retention_runs.empty() &&
+      now - budget_retention_at >= std::chrono::seconds(1)) {
+    retention_runs.push_back(retention_run{wall_clock_ms(), 0, 0, {}});
+    budget_retention_at = now;
+  }
+  if (staged_bytes + bytes <= budget) return 0;
+  const std::string& name = topic.info.name;
+  if (topic.settings.when_full == full_policy::reject || bytes > budget) {
+    refused = true;
+    ++stat_budget_rejections;
+    warn(name, "store at its byte budget log.dirs.max.bytes=" + std::to_string(budget) + " (" +
+                   std::to_string(staged_bytes) + " bytes stored): appends to topic '" + name +
+                   "' refused (full.policy=reject)");
+    return 0;
+  }
+  // drop-oldest: whole batches from this partition's front, as retention would delete them.
+  std::uint64_t need = staged_bytes + bytes - budget;
+  if (st.size_bytes < need) {
+    // Dropping all of this partition would not make room (other topics fill the store).
+    refused = true;
+    ++stat_budget_rejections;
+    warn(name, "store at its byte budget log.dirs.max.bytes=" + std::to_string(budget) +
+                   ": partition of topic '" + name +
+                   "' (full.policy=drop-oldest) holds too little to make room; append refused");
+    return 0;
+  }
+  std::uint64_t freed = 0, batches = 0;
+  partition_offsets trial = st;
+  cursor_guard c;
+  if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
+  while (freed < need && trial.log_start < trial.log_end) {
+    auto key = format::log_key(log, trial.log_start);
+    MDB_val k = to_val(key), v{};
+    int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
+    log_id found = 0;
+    std::uint64_t base = 0;
+    if (rc == MDB_NOTFOUND || (rc == 0 && (!format::split_key(to_span(k), found, base) || found != log))) {
+      trial.log_start = trial.log_end;
+      break;
+    }
+    if (rc != 0) return rc;
+    record_batch::batch_header h;
+    if (record_batch::parse_header(to_span(v), h)) break;  // damaged: keep it, stop here
+    std::uint64_t size = v.mv_size;
+    if ((rc = mdb_cursor_del(c.cursor, 0))) return rc;
+    freed += size;
+    ++batches;
+    trial.size_bytes -= std::min<std::uint64_t>(trial.size_bytes, size);
+    trial.log_start = std::min(trial.log_end, format::offset_of(base) + h.last_offset_delta + 1);
+  }
+  // A damaged batch stops the loop short: the append is refused, what was dropped stays dropped.
+  if (freed < need) {
+    refused = true;
+    ++stat_budget_rejections;
+  }
+  if (batches > 0) {
+    std::size_t index_budget = SIZE_MAX;
+    if (int rc = trim_index(txn, log, trial.log_start, index_budget)) return rc;
+    stat_dropped_batches += batches;
+    stat_dropped_bytes += freed;
+    warn(name, "store at its byte budget log.dirs.max.bytes=" + std::to_string(budget) +
+                   ": dropped the " + std::to_string(batches) + " oldest batches (" +
+                   std::to_string(freed) + " bytes) of topic '" + name +
+                   "' (full.policy=drop-oldest); log start is now " +
+                   std::to_string(trial.log_start));
+  }
+  staged_bytes -= std::min(staged_bytes, freed);
+  st = trial;
+  return 0;
+}
+
+// LMDB needs free pages even to delete (copy-on-write of the B-tree path), so a map filled to
+// the last page could not shrink again: appends stop while map_reserve_bytes remain, which keeps
+// retention, purges and deletions working. The high-water mark of the file (me_last_pgno) is
+// cheap to read; only near the top are the free list's pages counted, once per group.
+bool log_store::impl::map_has_room(std::uint64_t bytes,
+                                   std::optional<std::uint64_t>& free_bytes) {
+  MDB_envinfo info{};
+  if (mdb_env_info(env, &info) != 0) return true;  // cannot tell: LMDB itself will say
+  const std::uint64_t map = info.me_mapsize;
+  const std::uint64_t reserve = std::max<std::uint64_t>(map / 32, 64 * page_size_bytes);
+  // Values above a page go to overflow pages; small ones share leaf pages that may be half
+  // empty: count them double.
+  const std::uint64_t need = bytes * 2 + reserve;
+  std::uint64_t top = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * page_size_bytes;
+  if (top + need <= map) return true;
+  if (!free_bytes) {
+    // LMDB lets only read-only transactions open the free list (MDB_NOTLS allows this one
+    // beside the writer's own write transaction); it sees the last commit's free pages.
+    std::uint64_t pages = 0;
+    txn_guard r;
+    cursor_guard c;
+    if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &r.txn) == 0 &&
+        mdb_cursor_open(r.txn, 0 /* FREE_DBI */, &c.cursor) == 0) {
+      MDB_val k{}, v{};
+      for (int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_FIRST); rc == 0;
+           rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
+        // Each free list record is a page number array whose first element is its length.
+        if (v.mv_size >= sizeof(std::size_t)) pages += *static_cast<const std::size_t*>(v.mv_data);
+      }
+    }
+    free_bytes = pages * page_size_bytes;
+  }
+  return top - std::min(top, *free_bytes) + need <= map;
+}
+
+// Rate-limited (per topic, every 10 s) report to the operator.
+void log_store::impl::warn(std::string_view topic, const std::string& message) {
+  if (!options.log_warning) return;
+  auto now = steady::now();
+  auto it = budget_warned_at.find(topic);
+  if (it != budget_warned_at.end() && now - it->second < std::chrono::seconds(10)) return;
+  budget_warned_at[std::string(topic)] = now;
+  options.log_warning(message);
+}
+
 int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st) {
   assert(st.log_start >= 0 && st.log_start <= st.log_end);
   auto key = format::log_id_key(log);
@@ -242,8 +411,11 @@ void log_store::impl::publish(const std::unordered_map<log_id, partition_offsets
   for (const auto& [log, st] : staged) {
     auto it = partitions.find(log);
     assert(it != partitions.end());  // topics change only between groups, never inside one
-    if (it != partitions.end()) it->second.offsets = st;
+    if (it == partitions.end()) continue;
+    stored_bytes = stored_bytes - std::min(stored_bytes, it->second.offsets.size_bytes) + st.size_bytes;
+    it->second.offsets = st;
   }
+  stat_stored_bytes = stored_bytes;
 }
 
 // With MDB_NOSYNC, commits reach the OS page cache only; this forces them to disk by time or by

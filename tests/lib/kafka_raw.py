@@ -992,3 +992,173 @@ def read_response(conn, corr):
     if got != corr:
         raise ValueError("correlation id %d, expected %d" % (got, corr))
     return r
+
+
+# --------------------------------------------------------------------------------------------
+# Topic configuration admin: DescribeConfigs (32), AlterConfigs (33), IncrementalAlterConfigs
+# (44). Encoded from Kafka's DescribeConfigs*/AlterConfigs*/IncrementalAlterConfigs*.json,
+# independently of the hub's codec. Flexible versions (DescribeConfigs v4, AlterConfigs v2,
+# IncrementalAlterConfigs v1) use request header v2 and response header v1.
+
+API_DESCRIBE_CONFIGS = 32
+API_ALTER_CONFIGS = 33
+API_INCREMENTAL_ALTER_CONFIGS = 44
+
+RESOURCE_TOPIC = 2
+RESOURCE_BROKER = 4
+OP_SET, OP_DELETE, OP_APPEND, OP_SUBTRACT = 0, 1, 2, 3
+SOURCE_TOPIC_CONFIG = 1
+SOURCE_STATIC_BROKER_CONFIG = 4
+SOURCE_DEFAULT_CONFIG = 5
+
+ERR_INVALID_TOPIC_EXCEPTION = 17
+ERR_INVALID_CONFIG = 40
+ERROR_NAMES.update({17: "INVALID_TOPIC_EXCEPTION", 40: "INVALID_CONFIG"})
+
+
+def _str(s, flexible):
+    if flexible:
+        return compact_string(s)
+    return i16(-1) if s is None else string(s)
+
+
+def _count(n, flexible):
+    if n is None:
+        return uvarint(0) if flexible else i32(-1)
+    return uvarint(n + 1) if flexible else i32(n)
+
+
+def _tags(flexible):
+    return uvarint(0) if flexible else b""
+
+
+def _rstr(r, flexible):
+    if not flexible:
+        return r.string()
+    n = r.uvarint()
+    return None if n == 0 else r._take(n - 1).decode("utf-8", "replace")
+
+
+def _rcount(r, flexible):
+    if flexible:
+        return r.uvarint() - 1
+    return r.i32()
+
+
+def describe_configs_body(resources, version=2, include_synonyms=False):
+    """resources: [(type, name, keys or None)]."""
+    flex = version >= 4
+    body = _count(len(resources), flex)
+    for rtype, name, keys in resources:
+        body += i8(rtype) + _str(name, flex)
+        body += _count(None if keys is None else len(keys), flex)
+        for k in keys or []:
+            body += _str(k, flex)
+        body += _tags(flex)
+    if version >= 1:
+        body += i8(1 if include_synonyms else 0)
+    if version >= 3:
+        body += i8(0)  # include_documentation
+    return body + _tags(flex)
+
+
+def describe_configs(conn, resources, version=2, include_synonyms=False):
+    """Returns [{error, message, type, name, configs: {name: {value, read_only, source,
+    is_default, sensitive, synonyms: [(name, value, source)]}}}]."""
+    flex = version >= 4
+    r = conn.call(API_DESCRIBE_CONFIGS, version,
+                  describe_configs_body(resources, version, include_synonyms),
+                  header_version=2 if flex else 1, flexible_response=flex)
+    r.i32()  # throttle
+    out = []
+    for _ in range(_rcount(r, flex)):
+        res = {"error": r.i16(), "message": _rstr(r, flex), "type": r.i8(),
+               "name": _rstr(r, flex), "configs": {}}
+        for _ in range(_rcount(r, flex)):
+            c = {}
+            name = _rstr(r, flex)
+            c["value"] = _rstr(r, flex)
+            c["read_only"] = r.boolean()
+            if version == 0:
+                c["is_default"] = r.boolean()
+            else:
+                c["source"] = r.i8()
+            c["sensitive"] = r.boolean()
+            c["synonyms"] = []
+            if version >= 1:
+                for _ in range(_rcount(r, flex)):
+                    c["synonyms"].append((_rstr(r, flex), _rstr(r, flex), r.i8()))
+                    r.tagged_fields() if flex else None
+            if version >= 3:
+                c["type"] = r.i8()
+                c["doc"] = _rstr(r, flex)
+            if flex:
+                r.tagged_fields()
+            res["configs"][name] = c
+        if flex:
+            r.tagged_fields()
+        out.append(res)
+    if flex:
+        r.tagged_fields()
+    if r.remaining():
+        raise ValueError("%d bytes left after DescribeConfigs v%d" % (r.remaining(), version))
+    return out
+
+
+def _alter_results(r, flex):
+    r.i32()  # throttle
+    out = []
+    for _ in range(_rcount(r, flex)):
+        res = (r.i16(), _rstr(r, flex), r.i8(), _rstr(r, flex))
+        if flex:
+            r.tagged_fields()
+        out.append(res)
+    if flex:
+        r.tagged_fields()
+    if r.remaining():
+        raise ValueError("%d bytes left after an alter-configs response" % r.remaining())
+    return out
+
+
+def incremental_alter_configs_body(resources, validate_only=False, version=0):
+    """resources: [(type, name, [(key, op, value or None)])]."""
+    flex = version >= 1
+    body = _count(len(resources), flex)
+    for rtype, name, configs in resources:
+        body += i8(rtype) + _str(name, flex) + _count(len(configs), flex)
+        for key, op, value in configs:
+            body += _str(key, flex) + i8(op) + _str(value, flex) + _tags(flex)
+        body += _tags(flex)
+    return body + i8(1 if validate_only else 0) + _tags(flex)
+
+
+def incremental_alter_configs(conn, resources, validate_only=False, version=0):
+    """Returns [(error, message, type, name)] per resource."""
+    flex = version >= 1
+    r = conn.call(API_INCREMENTAL_ALTER_CONFIGS, version,
+                  incremental_alter_configs_body(resources, validate_only, version),
+                  header_version=2 if flex else 1, flexible_response=flex)
+    return _alter_results(r, flex)
+
+
+def alter_configs(conn, resources, validate_only=False, version=0):
+    """AlterConfigs: resources [(type, name, {key: value})]. Returns [(error, message, type, name)]."""
+    flex = version >= 2
+    body = _count(len(resources), flex)
+    for rtype, name, configs in resources:
+        body += i8(rtype) + _str(name, flex) + _count(len(configs), flex)
+        for key, value in configs.items():
+            body += _str(key, flex) + _str(value, flex) + _tags(flex)
+        body += _tags(flex)
+    body += i8(1 if validate_only else 0) + _tags(flex)
+    r = conn.call(API_ALTER_CONFIGS, version, body, header_version=2 if flex else 1,
+                  flexible_response=flex)
+    return _alter_results(r, flex)
+
+
+def topic_configs(conn, topic, version=2):
+    """{key: (value, source)} of a topic via DescribeConfigs; raises on a resource error."""
+    res = describe_configs(conn, [(RESOURCE_TOPIC, topic, None)], version=version)[0]
+    if res["error"]:
+        raise ValueError("DescribeConfigs %s: %s %s" % (topic, err_name(res["error"]), res["message"]))
+    return {k: (c["value"], c.get("source")) for k, c in res["configs"].items()}

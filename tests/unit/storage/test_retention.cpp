@@ -87,7 +87,7 @@ TEST(StorageRetention, ByTimeStopsAtTheFirstUnexpiredBatch) {
 TEST(StorageRetention, BySizeKeepsTheNewestBytesAndTheIndexWorks) {
   temp_dir dir;
   auto o = options_for(dir);
-  o.retention_ms = -1;  // "probe" has no limits at all
+  o.topic_defaults.retention_ms = -1;  // "probe" has no limits at all
   topic_info probe, t, mono;
   std::uint64_t one = 0;
   {
@@ -166,7 +166,7 @@ TEST(StorageRetention, WriterRunsRetentionPeriodically) {
   temp_dir dir;
   auto o = options_for(dir);
   o.retention_check_interval_ms = 20;
-  o.retention_ms = 1000;  // store default; the batch is from 1970
+  o.topic_defaults.retention_ms = 1000;  // store default; the batch is from 1970
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("p", 1, {}, t));

@@ -7,14 +7,17 @@
 // baseTimestamp i64 | maxTimestamp i64 | producerId i64 | producerEpoch i16 | baseSequence i32 |
 // recordCount i32 | records...
 //
-// Errors are std::error_code values of record_batch_errc. Views returned here point into the
-// caller's buffer and live as long as it does.
+// Errors are std::error_code values of record_batch_errc (plus compression_errc from the
+// functions that (de)compress). Views returned here point into the caller's buffer and live as
+// long as it does.
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "tern/common/compression.h"
 
 namespace tern::record_batch {
 
@@ -94,7 +97,43 @@ struct record {
 };
 
 // Decodes the records of an uncompressed batch (compressed → errc::compressed).
+// For a LogAppendTime batch every record's timestamp is the batch's maxTimestamp (as Kafka
+// reports it); otherwise baseTimestamp + the record's timestampDelta.
 std::error_code decode_records(bytes_view batch, std::vector<record>& out);
+
+// Decodes the records of a batch, compressed or not, APPENDING them to `out`. The CRC is not
+// checked (validate() does that); the records are checked as validate() checks uncompressed ones:
+// framing, recordCount, offset deltas increasing and within lastOffsetDelta.
+// @param[in]  batch    one whole batch (trailing bytes past batchLength are ignored)
+// @param[out] out      receives the records
+// @param[out] scratch  cleared, then holds the decompressed records of a compressed batch
+// @param[in]  decompressed_size_max  limit on the decompressed size of the records
+// Lifetime: record views point into `batch` (uncompressed) or `scratch` (compressed) and stay
+// valid while both live and `scratch` is not modified — so decoding the next batch needs another
+// scratch if the records of this one are still in use.
+// @return {} on success; record_batch_errc truncated/unsupported_magic/bad_length/bad_record/
+//         count_mismatch; compression_errc unsupported_codec (attribute codec 5-7),
+//         corrupt, too_large (over decompressed_size_max), internal.
+std::error_code decode_records(bytes_view batch, std::vector<record>& out,
+                               std::vector<std::uint8_t>& scratch, std::size_t decompressed_size_max);
+
+// Appends to `out` a new v2 batch holding `kept` (records decoded from the batch `original`
+// describes, e.g. the ones compaction keeps). From `original` it keeps baseOffset,
+// partitionLeaderEpoch, attributes (codec, timestamp type, transactional and control bits),
+// lastOffsetDelta (the batch still spans the same offsets, as Kafka keeps it for idempotent
+// producers), baseTimestamp, maxTimestamp, producerId/Epoch and baseSequence. Each record keeps
+// its offset, timestamp, key, value and headers (deltas are taken against the original base
+// offset and base timestamp); recordCount = kept.size(); the records are compressed with the
+// original codec (`options` tunes it) and the CRC32C is computed anew. For a LogAppendTime
+// batch decode reports maxTimestamp for every record whatever its delta, so decoding the result
+// gives the same records again.
+// Preconditions (asserted): kept is non-empty; offsets strictly increase and lie within
+// [original.base_offset, original.last_offset()].
+// @return {} on success (out grew by one batch); on error out is unchanged:
+//         compression_errc unsupported_codec (original codec 5-7), too_large (records over
+//         2 GiB), internal.
+std::error_code rebuild(const batch_header& original, std::span<const record> kept,
+                        std::vector<std::uint8_t>& out, const ::tern::compression::compress_options& options = {});
 
 // Builds uncompressed v2 batches. Timestamps are CreateTime in milliseconds.
 class batch_builder {

@@ -26,7 +26,10 @@ enum class api_key : std::int16_t {
   create_topics = 19,
   delete_topics = 20,
   init_producer_id = 22,
+  describe_configs = 32,
+  alter_configs = 33,
   delete_groups = 42,
+  incremental_alter_configs = 44,
 };
 
 struct api_version_range {

@@ -1,0 +1,69 @@
+#include "kafka/config_admin.h"
+
+#include "app/log.h"
+#include "kafka/errors.h"
+#include "kafka/topic_configs.h"
+#include "kafka/topic_names.h"
+#include "tern/kafka/messages/config_resource.h"
+
+namespace tern::kafka {
+
+std::optional<storage::topic_info> check_alter_resource(request_context& ctx, std::int8_t type,
+                                                        const std::string& name,
+                                                        const std::vector<std::string>& keys,
+                                                        bool duplicate,
+                                                        alter_configs_resource_response& out) {
+  out.resource_type = type;
+  out.resource_name = name;
+  auto fail = [&](error_code code, std::string message) -> std::optional<storage::topic_info> {
+    out.error_code = wire(code);
+    out.error_message = std::move(message);
+    return std::nullopt;
+  };
+  if (duplicate) return fail(error_code::invalid_request, "resource listed more than once");
+  if (type == wire(config_resource_type::broker)) {
+    if (!name.empty() && name != std::to_string(ctx.hub.node_id()))
+      return fail(error_code::invalid_request, "unexpected broker id '" + name +
+                                                   "': this is broker " +
+                                                   std::to_string(ctx.hub.node_id()));
+    if (keys.empty()) return std::nullopt;  // nothing to change: success
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ",") + k;
+    return fail(error_code::invalid_config,
+                "Cannot update these configs dynamically: " + list +
+                    " (broker configs are read from the configuration file at start-up)");
+  }
+  if (type != wire(config_resource_type::topic))
+    return fail(error_code::invalid_request, "resource type " + std::to_string(type) +
+                                                 " is not supported (only TOPIC can be altered)");
+  if (!valid_topic_name(name))
+    return fail(error_code::invalid_topic_exception, "topic name '" + name + "' is invalid");
+  auto info = ctx.hub.store().find_topic(name);
+  if (!info)
+    return fail(error_code::unknown_topic_or_partition, "topic '" + name + "' does not exist");
+  return info;
+}
+
+void replace_topic_overrides(request_context& ctx, const std::string& topic,
+                             const std::map<std::string, std::string>& configs, bool validate_only,
+                             alter_configs_resource_response& out) {
+  std::string message;
+  if (!valid_topic_configs(configs, ctx.hub.store().options().topic_defaults, message)) {
+    out.error_code = wire(error_code::invalid_config);
+    out.error_message = message;
+    return;
+  }
+  if (validate_only) return;
+  if (auto ec = ctx.hub.store().alter_topic_configs(topic, configs, message)) {
+    out.error_code = wire(to_kafka_config_error(ec));
+    out.error_message = "cannot alter the configs of topic '" + topic +
+                        "': " + (message.empty() ? ec.message() : message);
+    log::warn("altering the configs of topic '", topic, "' failed: ", *out.error_message);
+    return;
+  }
+  std::string list;
+  for (const auto& [k, v] : configs) list += (list.empty() ? "" : ", ") + k + "=" + v;
+  log::info("topic '", topic, "' config overrides now {", list, "} (from ", ctx.conn.peer, ")");
+}
+
+}  // namespace tern::kafka

@@ -1,0 +1,258 @@
+#include "kafka/topic_configs.h"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <functional>
+
+namespace tern::kafka {
+namespace {
+
+using ct = config_type;
+
+// What DescribeConfigs tells about the keys storage owns (the keys themselves, and their
+// validation, come from storage). A storage key missing here is still accepted and described,
+// as a STRING without a broker synonym.
+struct storage_key_info {
+  std::string_view name;
+  std::string_view broker_key;
+  config_type type;
+  std::string_view doc;
+};
+constexpr std::array<storage_key_info, 8> storage_info{{
+    {"cleanup.policy", "log.cleanup.policy", ct::list,
+     "delete (retention), compact (latest record per key), or compact,delete"},
+    {"retention.ms", "log.retention.ms", ct::long_,
+     "age after which whole batches are deleted; -1 = no time limit"},
+    {"retention.bytes", "log.retention.bytes", ct::long_,
+     "per-partition size above which the oldest batches are deleted; -1 = no limit"},
+    {"delete.retention.ms", "log.cleaner.delete.retention.ms", ct::long_,
+     "how long compaction keeps tombstones"},
+    {"min.compaction.lag.ms", "log.cleaner.min.compaction.lag.ms", ct::long_,
+     "a batch is compacted only once it is at least this old"},
+    {"segment.ms", "log.roll.ms", ct::long_,
+     "the active (never compacted) tail starts afresh once it is this old"},
+    {"segment.bytes", "log.segment.bytes", ct::long_,
+     "the active (never compacted) tail starts afresh once it holds this many bytes"},
+    {"full.policy", "log.full.policy", ct::string,
+     "Tern: what an append does when the store is at its byte budget: reject or drop-oldest"},
+}};
+
+// Keys only this layer knows, with their integer bounds (for the integer ones).
+struct kafka_key {
+  topic_config_key key;
+  std::int64_t min;
+  std::int64_t max;
+};
+constexpr std::array<kafka_key, 7> kafka_keys{{
+    {{"max.message.bytes", "message.max.bytes", ct::int_, false,
+      "largest record batch Produce accepts for this topic"},
+     0,
+     INT32_MAX},
+    {{"compression.type", "compression.type", ct::string, false,
+      "accepted for Kafka tools; batches are stored as produced"},
+     0,
+     0},
+    {{"message.timestamp.type", "log.message.timestamp.type", ct::string, false,
+      "accepted for Kafka tools; CreateTime is what the hub stores"},
+     0,
+     0},
+    {{"min.insync.replicas", "min.insync.replicas", ct::int_, false,
+      "accepted for Kafka tools; one node is always in sync"},
+     1,
+     INT32_MAX},
+    {{"flush.messages", "log.flush.interval.messages", ct::long_, false,
+      "accepted for Kafka tools; durability is the broker's flush setting"},
+     1,
+     INT64_MAX},
+    {{"flush.ms", "log.flush.interval.ms", ct::long_, false,
+      "accepted for Kafka tools; durability is the broker's flush setting"},
+     0,
+     INT64_MAX},
+    {{"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", ct::long_, false,
+      "accepted for Kafka tools"},
+     1,
+     INT64_MAX},
+}};
+
+bool parse_long(std::string_view v, std::int64_t& out) {
+  auto [p, e] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return e == std::errc{} && p == v.data() + v.size() && !v.empty();
+}
+
+bool valid_kafka_value(const kafka_key& k, std::string_view v, std::string& message) {
+  auto bad = [&](std::string_view expected) {
+    message = "invalid value '" + std::string(v) + "' for config '" + std::string(k.key.name) +
+              "': expected " + std::string(expected);
+    return false;
+  };
+  if (k.key.name == "compression.type") {
+    for (std::string_view t : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"})
+      if (v == t) return true;
+    return bad("producer, uncompressed, gzip, snappy, lz4 or zstd");
+  }
+  if (k.key.name == "message.timestamp.type") {
+    if (v == "CreateTime" || v == "LogAppendTime") return true;
+    return bad("CreateTime or LogAppendTime");
+  }
+  std::int64_t n = 0;
+  if (parse_long(v, n) && n >= k.min && n <= k.max) return true;
+  return bad("an integer in [" + std::to_string(k.min) + ", " + std::to_string(k.max) + "]");
+}
+
+const kafka_key* find_kafka_key(std::string_view name) {
+  for (const auto& k : kafka_keys)
+    if (k.key.name == name) return &k;
+  return nullptr;
+}
+
+bool is_storage_key(std::string_view name) {
+  for (auto k : storage::topic_setting_keys())
+    if (k == name) return true;
+  return false;
+}
+
+// Broker configs: name, type, and how to read the value from a server_config. Comparing with a
+// default-constructed server_config tells an operator's setting from the built-in default.
+struct broker_key {
+  std::string_view name;
+  config_type type;
+  std::function<std::string(const app::server_config&)> get;
+};
+
+template <typename T>
+std::function<std::string(const app::server_config&)> field(T app::server_config::*member) {
+  return [member](const app::server_config& c) {
+    if constexpr (std::is_same_v<T, std::string>)
+      return c.*member;
+    else if constexpr (std::is_same_v<T, bool>)
+      return std::string(c.*member ? "true" : "false");
+    else
+      return std::to_string(c.*member);
+  };
+}
+
+std::function<std::string(const app::server_config&)> constant(std::string_view v) {
+  return [v](const app::server_config&) { return std::string(v); };
+}
+
+const std::vector<broker_key>& broker_keys() {
+  using c = app::server_config;
+  static const std::vector<broker_key> keys{
+      {"broker.id", ct::int_, field(&c::node_id)},
+      {"node.id", ct::int_, field(&c::node_id)},
+      {"log.dirs", ct::string, field(&c::log_dirs)},
+      {"num.partitions", ct::int_, field(&c::num_partitions)},
+      {"default.replication.factor", ct::int_, field(&c::default_replication_factor)},
+      {"auto.create.topics.enable", ct::boolean, field(&c::auto_create_topics_enable)},
+      {"message.max.bytes", ct::int_, field(&c::message_max_bytes)},
+      {"socket.request.max.bytes", ct::int_, field(&c::socket_request_max_bytes)},
+      {"log.retention.ms", ct::long_, field(&c::log_retention_ms)},
+      {"log.retention.bytes", ct::long_, field(&c::log_retention_bytes)},
+      {"log.retention.check.interval.ms", ct::long_, field(&c::log_retention_check_interval_ms)},
+      {"log.cleanup.policy", ct::list, field(&c::log_cleanup_policy)},
+      {"log.cleaner.enable", ct::boolean, field(&c::log_cleaner_enable)},
+      {"log.cleaner.backoff.ms", ct::long_, field(&c::log_cleaner_backoff_ms)},
+      {"log.cleaner.dedupe.buffer.size", ct::long_, field(&c::log_cleaner_dedupe_buffer_size)},
+      {"log.cleaner.delete.retention.ms", ct::long_, field(&c::log_cleaner_delete_retention_ms)},
+      {"log.cleaner.min.compaction.lag.ms", ct::long_,
+       field(&c::log_cleaner_min_compaction_lag_ms)},
+      {"log.cleaner.max.compaction.lag.ms", ct::long_, constant("9223372036854775807")},
+      {"log.roll.ms", ct::long_, field(&c::log_roll_ms)},
+      {"log.segment.bytes", ct::long_, field(&c::log_segment_bytes)},
+      {"log.dirs.max.bytes", ct::long_, field(&c::log_dirs_max_bytes)},
+      {"log.full.policy", ct::string, field(&c::log_full_policy)},
+      {"log.flush.interval.messages", ct::long_, field(&c::flush_messages)},
+      {"log.flush.interval.ms", ct::long_, field(&c::flush_ms)},
+      {"log.message.timestamp.type", ct::string, constant("CreateTime")},
+      {"compression.type", ct::string, constant("producer")},
+      {"min.insync.replicas", ct::int_, constant("1")},
+  };
+  return keys;
+}
+
+const broker_key* find_broker_key(std::string_view name) {
+  for (const auto& k : broker_keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+config_source source_of(const broker_key& k, const app::server_config& config) {
+  static const app::server_config built_in{};
+  return k.get(config) == k.get(built_in) ? config_source::default_config
+                                          : config_source::static_broker_config;
+}
+
+}  // namespace
+
+const std::vector<topic_config_key>& topic_config_keys() {
+  static const std::vector<topic_config_key> keys = [] {
+    std::vector<topic_config_key> out;
+    for (auto name : storage::topic_setting_keys()) {
+      topic_config_key k{name, "", ct::string, true, ""};
+      for (const auto& info : storage_info)
+        if (info.name == name) k = {name, info.broker_key, info.type, true, info.doc};
+      out.push_back(k);
+    }
+    for (const auto& k : kafka_keys)
+      if (!is_storage_key(k.key.name)) out.push_back(k.key);
+    return out;
+  }();
+  return keys;
+}
+
+const topic_config_key* find_topic_config_key(std::string_view name) {
+  for (const auto& k : topic_config_keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+bool valid_topic_config(std::string_view key, const std::optional<std::string>& value,
+                        std::string& message) {
+  const topic_config_key* k = find_topic_config_key(key);
+  if (!k) {
+    message = "unknown topic config '" + std::string(key) + "'";
+    return false;
+  }
+  if (!value) {
+    message = "config '" + std::string(key) + "' needs a value";
+    return false;
+  }
+  if (k->storage) {
+    storage::topic_settings scratch;
+    return !storage::apply_topic_setting(key, *value, scratch, message);
+  }
+  const kafka_key* kk = find_kafka_key(key);
+  return kk && valid_kafka_value(*kk, *value, message);
+}
+
+bool valid_topic_configs(const std::map<std::string, std::string>& configs,
+                         const storage::topic_settings& defaults, std::string& message) {
+  for (const auto& [key, value] : configs)
+    if (!valid_topic_config(key, value, message)) return false;
+  storage::topic_settings resolved;
+  return !storage::resolve_topic_settings(configs, defaults, resolved, message);
+}
+
+topic_config_default topic_config_default_of(const topic_config_key& key,
+                                             const storage::topic_settings& store_defaults,
+                                             const app::server_config& config) {
+  topic_config_default d;
+  const broker_key* b = find_broker_key(key.broker_key);
+  if (b) {
+    d.value = b->get(config);
+    d.source = source_of(*b, config);
+  }
+  // What storage acts on is its own default, whatever the broker config says.
+  if (key.storage) d.value = storage::topic_setting_value(store_defaults, key.name);
+  return d;
+}
+
+std::vector<broker_config_entry> broker_config_entries(const app::server_config& config) {
+  std::vector<broker_config_entry> out;
+  for (const auto& k : broker_keys())
+    out.push_back({std::string(k.name), k.get(config), source_of(k, config), k.type});
+  return out;
+}
+
+}  // namespace tern::kafka

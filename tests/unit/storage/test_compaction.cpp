@@ -1,0 +1,275 @@
+// Compaction, the active tail, the byte budget (full.policy) and run-time topic configs.
+#include <map>
+#include <set>
+
+#include "storage_test_util.h"
+
+namespace tern::storage::test {
+namespace {
+
+using record_batch::compression;
+
+struct kv {
+  std::string key;
+  std::optional<std::string> value;  // nullopt = tombstone
+};
+
+// One batch of keyed records at `ts`, compressed with `codec` (built uncompressed, then rebuilt
+// with the codec bit set, which compresses it).
+bytes keyed_batch(const std::vector<kv>& records, std::int64_t ts, compression codec = compression::none) {
+  record_batch::batch_builder b;
+  for (const auto& r : records) {
+    std::optional<bytes_view> value;
+    if (r.value) value = as_bytes(*r.value);
+    b.add(ts, as_bytes(r.key), value);
+  }
+  bytes plain;
+  b.build(plain);
+  if (codec == compression::none) return plain;
+  record_batch::batch_header h;
+  EXPECT_FALSE(record_batch::parse_header(plain, h));
+  std::vector<record_batch::record> decoded;
+  EXPECT_FALSE(record_batch::decode_records(plain, decoded));
+  h.attributes = static_cast<std::int16_t>((h.attributes & ~0x07) | static_cast<int>(codec));
+  bytes out;
+  EXPECT_FALSE(record_batch::rebuild(h, decoded, out));
+  return out;
+}
+
+struct read_record {
+  std::int64_t offset;
+  std::string key;
+  std::optional<std::string> value;
+  compression codec;
+};
+
+// Every record of the partition, each batch CRC-validated by our decoder.
+std::vector<read_record> read_records(const log_store& s, log_id log) {
+  std::vector<read_record> out;
+  for (const auto& batch : read_all(s, log, s.offsets(log)->log_start)) {
+    record_batch::batch_header h;
+    EXPECT_FALSE(record_batch::validate(batch, h));
+    std::vector<record_batch::record> records;
+    std::vector<std::uint8_t> scratch;
+    EXPECT_FALSE(record_batch::decode_records(batch, records, scratch, 1 << 26));
+    for (const auto& r : records) {
+      read_record rr{r.offset, {}, {}, h.codec()};
+      if (r.key) rr.key.assign(r.key->begin(), r.key->end());
+      if (r.value) rr.value.emplace(r.value->begin(), r.value->end());
+      out.push_back(rr);
+    }
+  }
+  return out;
+}
+
+store_options compaction_options(const temp_dir& dir) {
+  auto o = options_for(dir);
+  o.compaction_interval_ms = 0;  // tests drive compaction explicitly
+  return o;
+}
+
+// segment.bytes at its minimum rolls the tail at every append: all but the last batch compact.
+const std::map<std::string, std::string> compact_every_append{{"cleanup.policy", "compact"},
+                                                             {"segment.bytes", "14"}};
+
+TEST(StorageCompaction, KeepsTheLatestRecordPerKeyWithOffsetsAndCrcs) {
+  temp_dir dir;
+  auto s = open_store(compaction_options(dir));
+  topic_info t;
+  ASSERT_FALSE(s->create_topic("state", 1, compact_every_append, t));
+  log_id log = t.partition_log(0);
+  std::int64_t now = wall_clock_now();
+  std::map<std::string, std::pair<std::int64_t, std::string>> latest;  // key -> offset, value
+  const compression codecs[] = {compression::none, compression::gzip, compression::snappy,
+                                compression::lz4, compression::zstd};
+  std::int64_t offset = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<kv> records;
+    for (int k = 0; k < 10; ++k) {
+      if ((round + k) % 3 != 0) continue;
+      std::string key = "k" + std::to_string(k), value = "r" + std::to_string(round);
+      records.push_back({key, value});
+      latest[key] = {offset++, value};
+    }
+    auto r = append_sync(*s, log, {keyed_batch(records, now, codecs[round % 5])});
+    ASSERT_FALSE(r.error) << r.error.message();
+  }
+  std::int64_t end = s->offsets(log)->log_end;
+  std::uint64_t size_before = s->offsets(log)->size_bytes;
+  std::size_t removed = s->enforce_compaction(now);
+  EXPECT_GT(removed, 0u);
+  auto after = read_records(*s, log);
+  std::map<std::string, int> seen;
+  std::int64_t previous = -1;
+  std::set<compression> codecs_seen;
+  for (const auto& r : after) {
+    EXPECT_GT(r.offset, previous);  // increasing, never moved
+    previous = r.offset;
+    ++seen[r.key];
+    ASSERT_TRUE(latest.count(r.key));
+    EXPECT_EQ(r.offset, latest[r.key].first) << r.key;
+    EXPECT_EQ(r.value, latest[r.key].second) << r.key;
+    codecs_seen.insert(r.codec);
+  }
+  EXPECT_EQ(seen.size(), latest.size());
+  for (const auto& [key, n] : seen) EXPECT_EQ(n, 1) << key;
+  EXPECT_EQ(removed + after.size(), static_cast<std::size_t>(end));
+  EXPECT_GE(codecs_seen.size(), 2u);  // rewritten batches kept their codecs
+  EXPECT_EQ(s->offsets(log)->log_end, end);
+  EXPECT_EQ(s->offsets(log)->log_start, 0);
+  EXPECT_LT(s->offsets(log)->size_bytes, size_before);
+  // A second pass finds nothing more to do; the store reopens with the same data.
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  s.reset();
+  s = open_store(compaction_options(dir));
+  EXPECT_EQ(read_records(*s, log).size(), after.size());
+}
+
+TEST(StorageCompaction, TombstonesGoAfterDeleteRetention) {
+  temp_dir dir;
+  auto s = open_store(compaction_options(dir));
+  topic_info t;
+  auto configs = compact_every_append;
+  configs["delete.retention.ms"] = "60000";
+  ASSERT_FALSE(s->create_topic("state", 1, configs, t));
+  log_id log = t.partition_log(0);
+  std::int64_t now = wall_clock_now();
+  ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"a", "1"}, {"b", "1"}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"a", std::nullopt}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"c", "1"}}, now)}).error);
+  EXPECT_EQ(s->enforce_compaction(now), 1u);  // a's value; its tombstone is kept for now
+  auto mid = read_records(*s, log);
+  ASSERT_EQ(mid.size(), 3u);
+  EXPECT_EQ(mid[1].key, "a");
+  EXPECT_FALSE(mid[1].value.has_value());
+  EXPECT_EQ(s->enforce_compaction(now + 61000), 1u);  // past delete.retention.ms
+  auto last = read_records(*s, log);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].key, "b");
+  EXPECT_EQ(last[1].key, "c");
+  // A consumer at a removed offset (the tombstone's, 2) reads on from the next batch.
+  auto from_gap = read_all(*s, log, 2);
+  ASSERT_EQ(from_gap.size(), 1u);
+}
+
+TEST(StorageCompaction, NeverTouchesTheTailOrYoungBatches) {
+  temp_dir dir;
+  auto s = open_store(compaction_options(dir));
+  topic_info tail_topic, lag_topic, delete_topic;
+  ASSERT_FALSE(s->create_topic("tail", 1, {{"cleanup.policy", "compact"}}, tail_topic));
+  ASSERT_FALSE(s->create_topic("lag", 1,
+                               {{"cleanup.policy", "compact"},
+                                {"segment.bytes", "14"},
+                                {"min.compaction.lag.ms", "3600000"}},
+                               lag_topic));
+  ASSERT_FALSE(s->create_topic("plain", 1, {{"segment.bytes", "14"}}, delete_topic));
+  std::int64_t now = wall_clock_now();
+  for (const auto& t : {tail_topic, lag_topic, delete_topic}) {
+    for (int i = 0; i < 5; ++i)
+      ASSERT_FALSE(append_sync(*s, t.partition_log(0), {keyed_batch({{"k", std::to_string(i)}}, now)}).error);
+  }
+  // "tail": one segment (segment.bytes default) holds it all; "lag": too young; "plain": delete.
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  for (const auto& t : {tail_topic, lag_topic, delete_topic})
+    EXPECT_EQ(read_records(*s, t.partition_log(0)).size(), 5u) << t.name;
+  // Two hours later the lag has passed: all but the last batch (the tail) go.
+  EXPECT_EQ(s->enforce_compaction(now + 2 * 3600 * 1000), 4u);
+  EXPECT_EQ(read_records(*s, lag_topic.partition_log(0)).size(), 1u);
+}
+
+TEST(StorageCompaction, CompactOnlyTopicsAreNotTrimmedByRetention) {
+  temp_dir dir;
+  auto s = open_store(compaction_options(dir));
+  topic_info compact, both;
+  ASSERT_FALSE(s->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"retention.ms", "1000"}}, compact));
+  ASSERT_FALSE(s->create_topic("cd", 1, {{"cleanup.policy", "compact,delete"}, {"retention.ms", "1000"}}, both));
+  for (const auto& t : {compact, both})
+    ASSERT_FALSE(append_sync(*s, t.partition_log(0), {keyed_batch({{"k", "v"}}, 1000)}).error);
+  EXPECT_EQ(s->enforce_retention(wall_clock_now()), 1u);
+  EXPECT_EQ(s->offsets(compact.partition_log(0))->log_start, 0);
+  EXPECT_EQ(s->offsets(both.partition_log(0))->log_start, 1);
+}
+
+TEST(StorageTopicConfigs, AlterIsValidatedPersistedAndTakesEffect) {
+  temp_dir dir;
+  auto o = compaction_options(dir);
+  auto s = open_store(o);
+  topic_info t;
+  ASSERT_FALSE(s->create_topic("t", 1, {{"retention.ms", "5000"}}, t));
+  EXPECT_EQ(s->topic_settings_of("t")->retention_ms, 5000);
+  EXPECT_FALSE(s->topic_settings_of("t")->cleanup_compact);
+  std::string message;
+  EXPECT_EQ(s->alter_topic_configs("t", {{"cleanup.policy", "sometimes"}}, message),
+            make_error_code(storage_errc::invalid_argument));
+  EXPECT_NE(message.find("cleanup.policy"), std::string::npos) << message;
+  EXPECT_EQ(s->alter_topic_configs("nope", {}, message), make_error_code(storage_errc::unknown_topic));
+  ASSERT_FALSE(s->alter_topic_configs("t", {{"cleanup.policy", "compact"}, {"full.policy", "drop-oldest"}}, message));
+  auto settings = s->topic_settings_of("t");
+  EXPECT_TRUE(settings->cleanup_compact);
+  EXPECT_FALSE(settings->cleanup_delete);
+  EXPECT_EQ(settings->when_full, full_policy::drop_oldest);
+  EXPECT_EQ(settings->retention_ms, o.topic_defaults.retention_ms);  // override removed
+  s.reset();
+  s = open_store(o);
+  EXPECT_EQ(s->find_topic("t")->configs.size(), 2u);
+  EXPECT_TRUE(s->topic_settings_of("t")->cleanup_compact);
+}
+
+TEST(StorageBudget, RejectRefusesAndKeepsWhatIsStored) {
+  temp_dir dir;
+  auto o = compaction_options(dir);
+  o.max_bytes = 64 * 1024;
+  auto s = open_store(o);
+  topic_info t;
+  ASSERT_FALSE(s->create_topic("t", 1, {}, t));
+  log_id log = t.partition_log(0);
+  std::int64_t now = wall_clock_now();
+  std::size_t accepted = 0;
+  append_result r;
+  for (int i = 0; i < 100; ++i) {
+    r = append_sync(*s, log, {make_batch({now}, "v", 4000)});
+    if (r.error) break;
+    ++accepted;
+  }
+  EXPECT_EQ(r.error, make_error_code(storage_errc::budget_exceeded));
+  EXPECT_GT(accepted, 10u);
+  EXPECT_LE(s->get_stats().stored_bytes, 64u * 1024);
+  EXPECT_GE(s->get_stats().budget_rejections, 1u);
+  EXPECT_EQ(read_all(*s, log, 0).size(), accepted);
+  // Deleting data makes room again.
+  topic_info other;
+  ASSERT_FALSE(s->delete_topic("t"));
+  ASSERT_FALSE(s->create_topic("u", 1, {}, other));
+  EXPECT_FALSE(append_sync(*s, other.partition_log(0), {make_batch({now}, "v", 4000)}).error);
+}
+
+TEST(StorageBudget, DropOldestTrimsTheFrontOfThatPartition) {
+  temp_dir dir;
+  auto o = compaction_options(dir);
+  o.max_bytes = 64 * 1024;
+  auto s = open_store(o);
+  topic_info keep, ring;
+  ASSERT_FALSE(s->create_topic("keep", 1, {}, keep));
+  ASSERT_FALSE(s->create_topic("ring", 1, {{"full.policy", "drop-oldest"}}, ring));
+  std::int64_t now = wall_clock_now();
+  for (int i = 0; i < 5; ++i)
+    ASSERT_FALSE(append_sync(*s, keep.partition_log(0), {make_batch({now}, "keep", 4000)}).error);
+  for (int i = 0; i < 100; ++i) {
+    auto r = append_sync(*s, ring.partition_log(0), {make_batch({now}, "ring" + std::to_string(i) + "-", 4000)});
+    ASSERT_FALSE(r.error) << i << ": " << r.error.message();
+  }
+  EXPECT_LE(s->get_stats().stored_bytes, 64u * 1024);
+  EXPECT_GT(s->get_stats().dropped_batches, 0u);
+  auto ring_offsets = *s->offsets(ring.partition_log(0));
+  EXPECT_GT(ring_offsets.log_start, 0);
+  EXPECT_EQ(ring_offsets.log_end, 100);
+  auto batches = read_all(*s, ring.partition_log(0), ring_offsets.log_start);
+  EXPECT_EQ(static_cast<std::int64_t>(batches.size()), 100 - ring_offsets.log_start);
+  EXPECT_EQ(read_all(*s, keep.partition_log(0), 0).size(), 5u);  // other topics untouched
+  // The reject topic cannot take more while the store is full of "ring" (its own policy).
+  auto r = append_sync(*s, keep.partition_log(0), {make_batch({now}, "keep", 4000)});
+  EXPECT_EQ(r.error, make_error_code(storage_errc::budget_exceeded));
+}
+
+}  // namespace
+}  // namespace tern::storage::test
