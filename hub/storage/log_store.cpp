@@ -483,44 +483,39 @@ std::optional<partition_offsets> log_store::offsets(log_id log) const {
 }
 
 std::size_t log_store::enforce_retention(std::int64_t now_ms) {
-  assert(std::this_thread::get_id() != _impl->writer_id);
-  if (std::this_thread::get_id() == _impl->writer_id) return 0;
-  auto waiter = std::make_shared<std::promise<std::size_t>>();
-  auto future = waiter->get_future();
-  {
-    std::lock_guard lock(_impl->queue_mutex);
-    if (_impl->stopping) return 0;
-    impl* p = _impl.get();
-    _impl->queue.emplace_back(writer_task([p, now_ms, waiter] {
-      retention_run run;
-      run.now_ms = now_ms;
-      run.waiters.push_back(std::move(*waiter));
-      p->retention_runs.push_back(std::move(run));
-    }));
-  }
-  _impl->queue_cv.notify_one();
-  return future.get();
+  return _impl->run_pass_and_wait([p = _impl.get(), now_ms](std::promise<std::size_t> waiter) {
+    retention_run run;
+    run.now_ms = now_ms;
+    run.waiters.push_back(std::move(waiter));
+    p->retention_runs.push_back(std::move(run));
+  });
 }
 
 std::size_t log_store::enforce_compaction(std::int64_t now_ms) {
-  assert(std::this_thread::get_id() != _impl->writer_id);
-  if (std::this_thread::get_id() == _impl->writer_id) return 0;
+  return _impl->run_pass_and_wait([p = _impl.get(), now_ms](std::promise<std::size_t> waiter) {
+    compaction_run run;
+    run.now_ms = now_ms;
+    run.waiters.push_back(std::move(waiter));
+    // An explicit pass looks at every partition, compacted before or not.
+    p->compacted_at_end.clear();
+    p->compaction_runs.push_back(std::move(run));
+  });
+}
+
+// Queues `start` for the writer (it starts a background pass that fulfils the promise when the
+// pass ends) and waits for the pass; 0 when the store is closing.
+std::size_t log_store::impl::run_pass_and_wait(
+    std::function<void(std::promise<std::size_t>)> start) {
+  assert(std::this_thread::get_id() != writer_id);
+  if (std::this_thread::get_id() == writer_id) return 0;
   auto waiter = std::make_shared<std::promise<std::size_t>>();
   auto future = waiter->get_future();
   {
-    std::lock_guard lock(_impl->queue_mutex);
-    if (_impl->stopping) return 0;
-    impl* p = _impl.get();
-    _impl->queue.emplace_back(writer_task([p, now_ms, waiter] {
-      compaction_run run;
-      run.now_ms = now_ms;
-      run.waiters.push_back(std::move(*waiter));
-      // An explicit pass looks at every partition, compacted before or not.
-      p->compacted_at_end.clear();
-      p->compaction_runs.push_back(std::move(run));
-    }));
+    std::lock_guard lock(queue_mutex);
+    if (stopping) return 0;
+    queue.emplace_back(writer_task([start = std::move(start), waiter] { start(std::move(*waiter)); }));
   }
-  _impl->queue_cv.notify_one();
+  queue_cv.notify_one();
   return future.get();
 }
 

@@ -207,6 +207,7 @@ struct log_store::impl {
   void start_writer();
   void stop_writer();
 
+  std::size_t run_pass_and_wait(std::function<void(std::promise<std::size_t>)> start);
   // Runs fn on the writer thread and waits for its result; `closed` once the store is stopping.
   std::error_code run_on_writer(std::function<std::error_code()> fn);
   // Chooses unknown_topic (id was allocated, so its topic is gone) or unknown_partition.
@@ -245,6 +246,8 @@ struct log_store::impl {
   int make_room(MDB_txn* txn, log_id log, const topic_entry& topic, std::uint64_t bytes,
                 std::uint64_t& staged_bytes, partition_offsets& st, bool& refused);
   void warn(std::string_view topic, const std::string& message);
+  // map_mdb_error for a failed group commit of `bytes`, telling a full disk from other errors.
+  std::error_code map_write_error(int rc, std::uint64_t bytes) const;
   // False when appending `bytes` more would leave LMDB less than its reserve (see writer.cpp).
   bool map_has_room(std::uint64_t bytes, std::optional<std::uint64_t>& free_bytes);
   std::uint64_t page_size_bytes = 4096;  // the environment's, read at open

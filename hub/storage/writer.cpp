@@ -4,6 +4,8 @@
 #include <climits>
 #include <cstring>
 
+#include <sys/statvfs.h>
+
 #include "storage/store_impl.h"
 #include "tern/common/record_batch.h"
 
@@ -186,7 +188,7 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
     }
     if (rc == 0) rc = staged.empty() ? 0 : t.commit();  // nothing staged: abort, no empty commit
   }
-  std::error_code failure = map_mdb_error(rc);
+  std::error_code failure = map_write_error(rc, group_added_bytes);
   for (auto& r : results) {
     if (failure && !r.error) r.error = failure;
     if (r.error) {
@@ -385,6 +387,18 @@ bool log_store::impl::map_has_room(std::uint64_t bytes,
     free_bytes = pages * page_size_bytes;
   }
   return top - std::min(top, *free_bytes) + need <= map;
+}
+
+// LMDB reports a short write (a file system that filled up mid-write, as tmpfs does) as EIO, not
+// ENOSPC. A failed write while the file system has less room than the write needed (plus a
+// margin for LMDB's own pages) is a full disk: producers get the same clean error and retry.
+std::error_code log_store::impl::map_write_error(int rc, std::uint64_t bytes) const {
+  std::error_code ec = map_mdb_error(rc);
+  if (ec != storage_errc::io_error || sync_failed) return ec;
+  struct statvfs fs {};
+  if (statvfs(options.dir.c_str(), &fs) != 0) return ec;
+  std::uint64_t available = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+  return available < bytes * 2 + (1u << 20) ? make_error_code(storage_errc::disk_full) : ec;
 }
 
 // Rate-limited (per topic, every 10 s) report to the operator.

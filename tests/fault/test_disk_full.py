@@ -8,6 +8,11 @@ and a restart must open the store cleanly with everything in it. Deleting 'balla
 (DeleteTopics) frees the space: Produce succeeds again within 10 s (purges run in the
 background), offsets continue with no gap, and a clean restart keeps it all.
 
+DiskFullTest: the data dir on a 12 MiB tmpfs (mounted by the test, as root) with a 64 MiB map,
+so the file system fills before the map: ENOSPC must give the same clean KAFKA_STORAGE_ERROR,
+keep every acknowledged record, and producing must resume once another file on that disk is
+deleted.
+
 BudgetTest (log.dirs.max.bytes = 2 MiB over all partitions' stored batch bytes, topic config
 full.policy): a 'reject' topic accepts batches while they fit in the budget and then answers
 KAFKA_STORAGE_ERROR; a 'drop-oldest' topic keeps accepting while its log start moves forward
@@ -18,7 +23,9 @@ survive restarts (SIGKILL and SIGTERM) unchanged.
 import os
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -107,6 +114,21 @@ class FullStoreCase(unittest.TestCase):
                          [(r.key, r.value, r.timestamp) for _, _, rs in want for r in rs],
                          "%s: record contents of %s" % (what, filler.topic))
 
+    def produce_until_accepted(self, hub, conn, filler, after, timeout=10):
+        """Space is being freed in the background: Produce must succeed again within `timeout`,
+        answering only KAFKA_STORAGE_ERROR until then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            err, _ = filler.produce(conn)
+            if err == 0:
+                return
+            self.assertEqual(err, fu.ERR_KAFKA_STORAGE_ERROR, kr.err_name(err))
+            if time.monotonic() > deadline:
+                self.fail("produce did not resume within %d s %s; earliest offset %r\n%s"
+                          % (timeout, after, kr.list_offsets(conn, filler.topic, 0, -2),
+                             hub.log_text(40)))
+            time.sleep(0.2)
+
     def assert_serving(self, hub, topics):
         hub.assert_alive()
         with hub.connect() as c:
@@ -156,15 +178,7 @@ class MapFullTest(FullStoreCase):
 
         with hub.connect() as c:
             self.assertEqual(kr.delete_topics(c, ["ballast"]), {"ballast": 0})
-            deadline = time.monotonic() + 10
-            while True:
-                err, _ = data.produce(c)
-                if err == 0 or time.monotonic() > deadline:
-                    break
-                self.assertEqual(err, fu.ERR_KAFKA_STORAGE_ERROR)
-                time.sleep(0.2)
-            self.assertEqual(err, 0, "produce did not resume within 10 s of deleting ballast\n"
-                             + hub.log_text(40))
+            self.produce_until_accepted(hub, c, data, "of deleting ballast")
             for _ in range(20):  # 400 KB more, in the space ballast held
                 err, _ = data.produce(c)
                 self.assertEqual(err, 0, "produce after space came back: %s" % kr.err_name(err))
@@ -190,18 +204,47 @@ class MapFullTest(FullStoreCase):
         hub.start()
         self.assertEqual(fu.bad_log_lines(hub), [], hub.log_text(40))
         with hub.connect() as c:
-            deadline = time.monotonic() + 10
-            while True:
-                err, _ = data.produce(c)
-                if err == 0 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            self.assertEqual(err, 0, "produce did not resume within 10 s of retention.bytes=2MiB;"
-                             " earliest offset %r\n%s" % (kr.list_offsets(c, "data", 0, -2),
-                                                          hub.log_text(40)))
+            self.produce_until_accepted(hub, c, data, "of retention.bytes=2MiB")
             _, _, earliest = kr.list_offsets(c, "data", 0, -2)
         self.assertGreater(earliest, 0)
         self.assert_contents(hub, data, "after retention freed space", earliest)
+
+
+class DiskFullTest(FullStoreCase):
+
+    def test_enospc_is_a_clean_error_and_freed_disk_space_is_used(self):
+        mount_dir = tempfile.mkdtemp(prefix="tern-tmpfs-")
+        self.addCleanup(os.rmdir, mount_dir)
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", mount_dir],
+            capture_output=True, text=True)
+        self.assertEqual(mounted.returncode, 0,
+                         "this test mounts a small tmpfs and needs root: %s" % mounted.stderr)
+        # Cleanups run last-in first-out: the hub (registered later) stops before the unmount.
+        self.addCleanup(lambda: subprocess.run(["umount", "-l", mount_dir]))
+        ballast = os.path.join(mount_dir, "ballast")
+        with open(ballast, "wb") as f:
+            f.write(b"\0" * (3 << 20))
+        hub = self.new_hub("enospc", ["--lmdb.map.size", 64 << 20, "--log.retention.ms", -1,
+                                      "--log.dirs.max.bytes", 1 << 40],
+                           data_dir=os.path.join(mount_dir, "data"))
+        th.create_topic(hub, "data", 1)
+        data = Filler("data")
+        err, _ = self.fill_until_error(hub, data, 64 << 20)
+        self.assertEqual(err, fu.ERR_KAFKA_STORAGE_ERROR, "first failing produce: %s\n%s"
+                         % (kr.err_name(err), hub.log_text(40)))
+        self.assertGreater(data.acked_bytes(), 4 << 20)
+        self.assert_serving(hub, ["data"])
+        self.assert_contents(hub, data, "disk full")
+        self.assertTrue(any("disk full" in l for l in hub.log_text(200).splitlines()),
+                        hub.log_text(40))
+        os.unlink(ballast)  # space comes back on the disk
+        with hub.connect() as c:
+            self.produce_until_accepted(hub, c, data, "of freeing disk space")
+        self.assert_contents(hub, data, "after space came back")
+        self.assertEqual(hub.restart(signal.SIGTERM), 0)
+        self.assert_contents(hub, data, "after a restart")
+        hub.stop()
 
 
 class BudgetTest(FullStoreCase):
