@@ -48,6 +48,15 @@ struct key_spec {
   const char* expected;  // what a valid value looks like, for the error message
 };
 
+// A free-form string key (file paths, passwords); the files are checked where they are used.
+key_spec string_setter(std::string server_config::*field, const char* expected = "a file path") {
+  return {[=](server_config& c, std::string_view v) {
+            c.*field = std::string(v);
+            return true;
+          },
+          expected};
+}
+
 const std::map<std::string, key_spec, std::less<>>& specs() {
   static const std::map<std::string, key_spec, std::less<>> table = {
       {"node.id", {int_setter(&server_config::node_id, 0, INT32_MAX), "an integer >= 0"}},
@@ -174,6 +183,52 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
         "milliseconds >= 100"}},
       {"offset.metadata.max.bytes",
        {int_setter(&server_config::offset_metadata_max_bytes, 0, 1 << 20), "0..1048576"}},
+      {"authorizer.acl.file",
+       {[](server_config& c, std::string_view v) {
+          c.authorizer_acl_file = std::string(v);
+          return true;
+        },
+        "an ACL file path (empty: no authorizer)"}},
+      {"allow.everyone.if.no.acl.found",
+       {[](server_config& c, std::string_view v) {
+          bool b = false;
+          if (!parse_bool(v, b)) return false;
+          c.allow_everyone_if_no_acl_found = b;
+          return true;
+        },
+        "true or false"}},
+      {"super.users",
+       {[](server_config& c, std::string_view v) {
+          // Each non-empty ';'-separated entry must be a principal, User:<name>.
+          for (std::string_view rest = v; !rest.empty();) {
+            auto semi = rest.find(';');
+            auto item = trim(rest.substr(0, semi));
+            rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+            if (!item.empty() && (item.size() <= 5 || item.substr(0, 5) != "User:")) return false;
+          }
+          c.super_users = std::string(v);
+          return true;
+        },
+        "User:<name>[;User:<name>...]"}},
+      {"ssl.certificate.location", string_setter(&server_config::ssl_certificate_location)},
+      {"ssl.key.location", string_setter(&server_config::ssl_key_location)},
+      {"ssl.key.password", string_setter(&server_config::ssl_key_password, "a password")},
+      {"ssl.ca.location", string_setter(&server_config::ssl_ca_location)},
+      {"ssl.crl.location", string_setter(&server_config::ssl_crl_location)},
+      {"ssl.cipher.suites", string_setter(&server_config::ssl_cipher_suites, "suite names, comma separated")},
+      {"psk.identities.location", string_setter(&server_config::psk_identities_location)},
+      {"ssl.client.auth",
+       {[](server_config& c, std::string_view v) {
+          if (v != "required" && v != "requested" && v != "none") return false;
+          c.ssl_client_auth = std::string(v);
+          return true;
+        },
+        "required, requested or none"}},
+      {"ssl.handshake.timeout.ms",
+       {int_setter(&server_config::ssl_handshake_timeout_ms, std::int64_t{100}, std::int64_t{3600000}),
+        "milliseconds, 100..3600000"}},
+      {"max.concurrent.handshakes",
+       {int_setter(&server_config::max_concurrent_handshakes, 1, 1000000), "1..1000000"}},
       {"log.level",
        {[](server_config& c, std::string_view v) {
           if (v != "debug" && v != "info" && v != "warn" && v != "error") return false;

@@ -7,6 +7,7 @@
 // file line) — an unknown key, a malformed value or a value out of range is a start-up error.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,7 +63,31 @@ struct server_config {
   std::int64_t offsets_retention_minutes = 7 * 24 * 60;  // committed offsets of empty groups
   std::int64_t offsets_retention_check_interval_ms = 600000;
   std::int32_t offset_metadata_max_bytes = 4096;
+  // TLS listeners (SSL://, PSK://): files are read once at start-up (hub/tls/tls.h).
+  std::string ssl_certificate_location;  // PEM chain, server certificate first
+  std::string ssl_key_location;          // PEM private key
+  std::string ssl_key_password;          // for an encrypted key
+  std::string ssl_ca_location;           // PEM CA(s) that sign client certificates
+  std::string ssl_client_auth = "none";  // required, requested or none
+  std::string ssl_crl_location;          // CRL of the client certificates' CA
+  std::string ssl_cipher_suites;         // comma separated; empty = tern's TLS 1.2 AEAD list
+  std::string psk_identities_location;   // `identity:hexkey` lines
+  std::int64_t ssl_handshake_timeout_ms = 10000;
+  std::int32_t max_concurrent_handshakes = 100;
   std::string log_level = "info";
+  // Authorization (hub/auth/acl.h for the file format). No file = no authorizer: everything is
+  // allowed. Unset allow.everyone.if.no.acl.found = false when any listener is not PLAINTEXT
+  // (authenticated), true otherwise (effective_allow_everyone_if_no_acl_found()).
+  std::string authorizer_acl_file;
+  std::optional<bool> allow_everyone_if_no_acl_found;
+  std::string super_users;  // Kafka's "User:a;User:b"
+
+  bool effective_allow_everyone_if_no_acl_found() const {
+    if (allow_everyone_if_no_acl_found) return *allow_everyone_if_no_acl_found;
+    for (const auto& l : listeners)
+      if (l.name != "PLAINTEXT") return false;
+    return true;
+  }
 
   // The listeners clients are told about (advertised ones, or the bound ones).
   const std::vector<listener>& effective_advertised() const {

@@ -9,4 +9,6 @@ int run_produce(int argc, char** argv);
 int run_consume(int argc, char** argv);
 int run_groups(int argc, char** argv);
 int run_bench(int argc, char** argv);
+int run_acls(int argc, char** argv);
+int run_pki(int argc, char** argv);
 }  // namespace tern::cli

@@ -6,10 +6,12 @@
 
 #include "app/config.h"
 #include "app/log.h"
+#include "cli/acls.h"
 #include "cli/commands.h"
 #include "kafka/broker.h"
 #include "net/server.h"
 #include "storage/log_store.h"
+#include "tls/tls.h"
 
 namespace tern::cli {
 namespace {
@@ -125,6 +127,44 @@ void report_store(const storage::log_store& store, const app::server_config& con
   }
 }
 
+// The TLS configuration of an SSL or PSK listener, loaded once and shared by its connections.
+// Returns false (after logging which key's file is wrong and why) when it cannot be loaded.
+bool load_listener_tls(const app::server_config& c, const app::listener& l,
+                       std::shared_ptr<const tls::server_config>& out) {
+  out = nullptr;
+  if (l.name == "PLAINTEXT") return true;
+  if (l.name != "SSL" && l.name != "PSK") {
+    log::error("listener ", l.name, "://", l.host, ":", l.port,
+               ": unknown listener type (PLAINTEXT, SSL or PSK)");
+    return false;
+  }
+  tls::server_options o;
+  o.psk = l.name == "PSK";
+  o.certificate_file = c.ssl_certificate_location;
+  o.key_file = c.ssl_key_location;
+  o.key_password = c.ssl_key_password;
+  o.ca_file = c.ssl_ca_location;
+  o.crl_file = c.ssl_crl_location;
+  o.auth = c.ssl_client_auth == "required"    ? tls::client_auth::required
+           : c.ssl_client_auth == "requested" ? tls::client_auth::requested
+                                              : tls::client_auth::none;
+  o.cipher_suites = c.ssl_cipher_suites;
+  o.psk_identities_file = c.psk_identities_location;
+  tls::load_error error;
+  auto config = tls::server_config::load(o, error);
+  if (!config) {
+    log::error("listener ", l.name, "://", l.host, ":", l.port, ": ", error.message());
+    return false;
+  }
+  std::string suites;
+  for (const auto& name : config->cipher_suite_names()) suites += (suites.empty() ? "" : ",") + name;
+  log::info("listener ", l.name, ": TLS 1.2, ", o.psk ? "PSK identities" : "certificate",
+            o.psk ? "" : ", ssl.client.auth=" + c.ssl_client_auth,
+            ", AES instructions ", tls::aes_is_accelerated() ? "used" : "not used", ", suites ", suites);
+  out = std::move(config);
+  return true;
+}
+
 }  // namespace
 
 int run_serve(int argc, char** argv) {
@@ -134,6 +174,9 @@ int run_serve(int argc, char** argv) {
   log::parse_level(config.log_level, level);
   log::set_level(level);
 
+  std::unique_ptr<auth::authorizer> authorizer;
+  if (!load_authorizer(config, authorizer)) return 1;
+
   std::unique_ptr<storage::log_store> store;
   if (auto ec = storage::log_store::open(store_options_from(config), store)) {
     log::error("cannot open the store in '", config.log_dirs, "': ", ec.message());
@@ -142,26 +185,28 @@ int run_serve(int argc, char** argv) {
   report_store(*store, config);
 
   asio::io_context io(1);
-  kafka::broker hub(io, config, *store);
+  kafka::broker hub(io, config, *store, std::move(authorizer));
   net::server_limits limits;
   limits.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   limits.max_inflight = static_cast<std::size_t>(config.max_inflight_requests_per_connection);
   limits.max_connections = static_cast<std::size_t>(config.max_connections);
   limits.idle_timeout_ms = config.connections_max_idle_ms;
+  limits.handshake_timeout_ms = config.ssl_handshake_timeout_ms;
+  limits.max_concurrent_handshakes = static_cast<std::size_t>(config.max_concurrent_handshakes);
   net::server server(io, limits, [&hub](const net::connection_info& c, net::request_frame f, net::respond_fn r) {
     hub.on_frame(c, std::move(f), std::move(r));
   });
 
+  // Every listener's TLS files are read before any port opens: a bad file stops start-up.
+  std::vector<std::shared_ptr<const tls::server_config>> listener_tls(config.listeners.size());
+  for (std::size_t i = 0; i < config.listeners.size(); ++i)
+    if (!load_listener_tls(config, config.listeners[i], listener_tls[i])) return 1;
+
   std::vector<kafka::advertised_endpoint> advertised;
   for (std::size_t i = 0; i < config.listeners.size(); ++i) {
     const auto& l = config.listeners[i];
-    if (l.name != "PLAINTEXT") {
-      log::error("listener ", l.name, "://", l.host, ":", l.port,
-                 ": only PLAINTEXT listeners are available in this build");
-      return 1;
-    }
     std::uint16_t bound = 0;
-    if (auto ec = server.listen(l.name, l.host, l.port, bound)) {
+    if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i])) {
       log::error("cannot listen on ", l.host, ":", l.port, ": ", ec.message());
       return 1;
     }
@@ -185,6 +230,8 @@ int run_serve(int argc, char** argv) {
     server.stop();
     io.stop();
   });
+  asio::signal_set hangup(io, SIGHUP);  // re-reads the ACL file
+  reload_acls_on_signal(hangup, hub);
   std::signal(SIGPIPE, SIG_IGN);
   io.run();
   server.stop();

@@ -38,9 +38,10 @@ groups::coordinator_options coordinator_options_from(const app::server_config& c
 }
 }  // namespace
 
-broker::broker(asio::io_context& io, const app::server_config& config, storage::log_store& store)
+broker::broker(asio::io_context& io, const app::server_config& config, storage::log_store& store,
+               std::unique_ptr<auth::authorizer> authorizer)
     : _io(io), _config(config), _store(store), _groups(io, coordinator_options_from(config)),
-      _offsets_expiry(io) {
+      _offsets_expiry(io), _authorizer(std::move(authorizer)) {
   schedule_offsets_expiry();
   _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>&) {
     if (pending->exchange(true)) return;
@@ -111,6 +112,48 @@ void broker::expire_offsets() {
     else
       log::info("expired the committed offsets of empty group '", group, "'");
   }
+}
+
+bool broker::authorize(const net::connection_info& conn, auth::operation op, auth::resource_type type,
+                       std::string_view name) {
+  if (!_authorizer || _authorizer->authorize(conn.principal, op, type, name)) return true;
+  log_denial(conn, op, type, name);
+  return false;
+}
+
+bool broker::authorize_any(const net::connection_info& conn, auth::operation op,
+                           auth::resource_type type) {
+  if (!_authorizer || _authorizer->authorize_any(conn.principal, op, type)) return true;
+  log_denial(conn, op, type, "(any)");
+  return false;
+}
+
+bool broker::reload_acls(std::string& error) {
+  if (!_authorizer) return true;
+  if (!_authorizer->reload(error)) return false;
+  _denials_logged_ms.clear();
+  log::info("reloaded ", _authorizer->rules().size(), " ACL rules from '", _authorizer->path(), "'");
+  return true;
+}
+
+// A client retrying a refused request must not flood the log: one line per (principal,
+// operation, resource) per minute. The map is bounded; past the bound old entries go first.
+void broker::log_denial(const net::connection_info& conn, auth::operation op,
+                        auth::resource_type type, std::string_view name) {
+  constexpr std::int64_t interval_ms = 60000;
+  constexpr std::size_t entries_max = 4096;
+  std::string key = conn.principal + ' ' + std::string(auth::to_string(op)) + ' ' +
+                    std::string(auth::to_string(type)) + ':' + std::string(name);
+  auto now = wall_ms();
+  auto it = _denials_logged_ms.find(key);
+  if (it != _denials_logged_ms.end() && now - it->second < interval_ms) return;
+  if (it == _denials_logged_ms.end() && _denials_logged_ms.size() >= entries_max) {
+    std::erase_if(_denials_logged_ms, [&](const auto& e) { return now - e.second >= interval_ms; });
+    if (_denials_logged_ms.size() >= entries_max) _denials_logged_ms.clear();
+  }
+  _denials_logged_ms[key] = now;
+  log::warn("authorization denied: principal ", conn.principal, " operation ", auth::to_string(op),
+            " on ", auth::to_string(type), ":", name, " from ", conn.peer, " (", conn.listener, ")");
 }
 
 void request_context::send(std::shared_ptr<wire::wire_writer> w,

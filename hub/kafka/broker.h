@@ -18,6 +18,7 @@
 #include <asio.hpp>
 
 #include "app/config.h"
+#include "auth/authorizer.h"
 #include "groups/coordinator.h"
 #include "net/server.h"
 #include "storage/log_store.h"
@@ -47,7 +48,9 @@ class fetch_waiters {
 
 class broker {
  public:
-  broker(asio::io_context& io, const app::server_config& config, storage::log_store& store);
+  // `authorizer` null = no ACLs: every request is allowed (a hub without authorizer.acl.file).
+  broker(asio::io_context& io, const app::server_config& config, storage::log_store& store,
+         std::unique_ptr<auth::authorizer> authorizer = nullptr);
   ~broker();
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
@@ -73,9 +76,30 @@ class broker {
   // retention counts from when it last had members (KIP-211), not from its last commit.
   void note_group_active(const std::string& group);
 
+  // Authorization: whether the connection's principal may perform `op` on the resource. Always
+  // true without an authorizer. A denial is logged with the principal, at most once a minute per
+  // (principal, operation, resource).
+  bool authorize(const net::connection_info& conn, auth::operation op, auth::resource_type type,
+                 std::string_view name);
+  // Whether the principal may perform `op` on some resource of `type` (InitProducerId: Write on
+  // any topic). Logged as authorize() is.
+  bool authorize_any(const net::connection_info& conn, auth::operation op, auth::resource_type type);
+  // As authorize(), without logging a denial: for filtering lists (Metadata of all topics,
+  // ListGroups) and for a first check that has a fallback.
+  bool permits(const net::connection_info& conn, auth::operation op, auth::resource_type type,
+               std::string_view name) const {
+    return !_authorizer || _authorizer->authorize(conn.principal, op, type, name);
+  }
+  // Re-reads the ACL file (e.g. on SIGHUP). Without an authorizer there is nothing to reload and
+  // it returns true. On error the old rules stay and `error` names the file and line.
+  bool reload_acls(std::string& error);
+  const auth::authorizer* authorizer() const { return _authorizer.get(); }
+
  private:
   void schedule_offsets_expiry();
   void expire_offsets();
+  void log_denial(const net::connection_info& conn, auth::operation op, auth::resource_type type,
+                  std::string_view name);
 
  public:
 
@@ -88,6 +112,9 @@ class broker {
   groups::coordinator _groups;
   asio::steady_timer _offsets_expiry;
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
+  std::unique_ptr<auth::authorizer> _authorizer;
+  // When each (principal, operation, resource) denial was last logged (bounded: see log_denial).
+  std::map<std::string, std::int64_t, std::less<>> _denials_logged_ms;
   // Set while a "new data" notification is queued on the io thread, so a burst of commits
   // costs one wake-up pass, not one per commit.
   std::shared_ptr<std::atomic<bool>> _notify_pending = std::make_shared<std::atomic<bool>>(false);

@@ -22,6 +22,8 @@ std::optional<storage::topic_info> check_alter_resource(request_context& ctx, st
   };
   if (duplicate) return fail(error_code::invalid_request, "resource listed more than once");
   if (type == wire(config_resource_type::broker)) {
+    if (!ctx.may_on_cluster(auth::operation::alter_configs))
+      return fail(error_code::cluster_authorization_failed, "not authorized to alter broker configs");
     if (!name.empty() && name != std::to_string(ctx.hub.node_id()))
       return fail(error_code::invalid_request, "unexpected broker id '" + name +
                                                    "': this is broker " +
@@ -36,6 +38,9 @@ std::optional<storage::topic_info> check_alter_resource(request_context& ctx, st
   if (type != wire(config_resource_type::topic))
     return fail(error_code::invalid_request, "resource type " + std::to_string(type) +
                                                  " is not supported (only TOPIC can be altered)");
+  if (!ctx.may_on_topic(auth::operation::alter_configs, name))
+    return fail(error_code::topic_authorization_failed,
+                "not authorized to alter the configs of topic '" + name + "'");
   if (!valid_topic_name(name))
     return fail(error_code::invalid_topic_exception, "topic name '" + name + "' is invalid");
   auto info = ctx.hub.store().find_topic(name);

@@ -17,7 +17,8 @@ namespace tern::kafka {
 // Checks one resource of an alter request. Returns the topic when the configs may be applied;
 // otherwise nullopt with `out` holding the answer (an error, or success for a broker resource
 // with nothing to change). `keys` are the config names the request touches; `duplicate` says
-// the same resource is listed more than once in the request.
+// the same resource is listed more than once in the request. Needs AlterConfigs on the topic
+// (TOPIC_AUTHORIZATION_FAILED) or the cluster (CLUSTER_AUTHORIZATION_FAILED).
 std::optional<storage::topic_info> check_alter_resource(request_context& ctx, std::int8_t type,
                                                         const std::string& name,
                                                         const std::vector<std::string>& keys,

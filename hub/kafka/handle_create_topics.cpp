@@ -1,5 +1,6 @@
 // CreateTopics (19) v0–4. Replication factor is checked against the cluster size (one node for
-// now); configs are validated; validate_only checks without creating.
+// now); configs are validated; validate_only checks without creating. Needs Create on the cluster
+// or on the topic (TOPIC_AUTHORIZATION_FAILED).
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -21,6 +22,10 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
     result.error_message = std::move(message);
     return result;
   };
+  if (!ctx.hub.permits(ctx.conn, auth::operation::create, auth::resource_type::cluster, auth::cluster_name) &&
+      !ctx.may_on_topic(auth::operation::create, t.name))
+    return fail(error_code::topic_authorization_failed,
+                "not authorized to create topic '" + t.name + "'");
   if (!valid_topic_name(t.name))
     return fail(error_code::invalid_topic_exception,
                 "topic name '" + t.name + "' is invalid: use 1-249 of [a-zA-Z0-9._-]");

@@ -1,5 +1,6 @@
 // DeleteGroups (42) v0–1: a group without members loses its committed offsets (and the
-// coordinator forgets it); one with members answers NON_EMPTY_GROUP.
+// coordinator forgets it); one with members answers NON_EMPTY_GROUP. Needs Delete on each group
+// (GROUP_AUTHORIZATION_FAILED).
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -14,7 +15,9 @@ bool handle_delete_groups(request_context& ctx, wire::wire_reader& body) {
   for (const auto& id : request.groups_names) {
     delete_groups_response::group_result result;
     result.group_id = id;
-    if (!ctx.hub.groups().is_empty_or_unknown(id)) {
+    if (!ctx.may_on_group(auth::operation::delete_, id)) {
+      result.error_code = wire(error_code::group_authorization_failed);
+    } else if (!ctx.hub.groups().is_empty_or_unknown(id)) {
       result.error_code = wire(error_code::non_empty_group);
     } else {
       std::vector<storage::log_store::committed_offset> committed;

@@ -1,4 +1,4 @@
-// DeleteTopics (20) v0–1.
+// DeleteTopics (20) v0–1. Needs Delete on each topic (TOPIC_AUTHORIZATION_FAILED).
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -12,6 +12,10 @@ bool handle_delete_topics(request_context& ctx, wire::wire_reader& body) {
   if (!request.decode(body, ctx.version())) return false;
   delete_topics_response response;
   for (const auto& name : request.topic_names) {
+    if (!ctx.may_on_topic(auth::operation::delete_, name)) {
+      response.responses.push_back({name, wire(error_code::topic_authorization_failed)});
+      continue;
+    }
     auto ec = ctx.hub.store().delete_topic(name);
     if (!ec) log::info("deleted topic '", name, "' for ", ctx.conn.peer);
     response.responses.push_back({name, wire(to_kafka_error(ec))});

@@ -3,7 +3,8 @@
 // (STATIC_BROKER_CONFIG if the operator set it, else DEFAULT_CONFIG); synonyms (v1+, when asked)
 // list the override and then the broker setting. BROKER resource for this node: its configs,
 // read-only. Errors are per resource: UNKNOWN_TOPIC_OR_PARTITION, INVALID_REQUEST for another
-// broker id or a resource type we do not describe.
+// broker id or a resource type we do not describe. Needs DescribeConfigs on the topic
+// (TOPIC_AUTHORIZATION_FAILED) or on the cluster for the broker (CLUSTER_AUTHORIZATION_FAILED).
 #include <algorithm>
 
 #include "kafka/request_context.h"
@@ -118,9 +119,15 @@ bool handle_describe_configs(request_context& ctx, wire::wire_reader& body) {
     out.resource_type = res.resource_type;
     out.resource_name = res.resource_name;
     if (res.resource_type == wire(config_resource_type::topic)) {
-      describe_topic(ctx, res, opt, out);
+      if (ctx.may_on_topic(auth::operation::describe_configs, res.resource_name))
+        describe_topic(ctx, res, opt, out);
+      else
+        out.error_code = wire(error_code::topic_authorization_failed);
     } else if (res.resource_type == wire(config_resource_type::broker)) {
-      describe_broker(ctx, res, opt, out);
+      if (ctx.may_on_cluster(auth::operation::describe_configs))
+        describe_broker(ctx, res, opt, out);
+      else
+        out.error_code = wire(error_code::cluster_authorization_failed);
     } else {
       out.error_code = wire(error_code::invalid_request);
       out.error_message = "resource type " + std::to_string(res.resource_type) +

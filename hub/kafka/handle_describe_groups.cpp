@@ -1,5 +1,6 @@
 // DescribeGroups (15) v0–4: live state from the coordinator; a group known only by its committed
-// offsets is "Empty", one known nowhere is "Dead" (both with no error, as Kafka answers).
+// offsets is "Empty", one known nowhere is "Dead" (both with no error, as Kafka answers). Needs
+// Describe on each group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/describe_groups.h"
@@ -16,7 +17,9 @@ bool handle_describe_groups(request_context& ctx, wire::wire_reader& body) {
   for (const auto& id : request.groups) {
     describe_groups_response::described_group out;
     out.group_id = id;
-    if (auto d = ctx.hub.groups().describe(id)) {
+    if (!ctx.may_on_group(auth::operation::describe, id)) {
+      out.error_code = wire(error_code::group_authorization_failed);
+    } else if (auto d = ctx.hub.groups().describe(id)) {
       live.push_back(std::move(*d));
       const auto& g = live.back();
       out.group_state = g.state;

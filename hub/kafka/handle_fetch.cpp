@@ -1,7 +1,8 @@
 // Fetch (1) v4–11: serves record batches straight from LMDB's memory map (the response
 // references them; the read transaction lives until the frame is written). Waits up to
 // max_wait_ms for min_bytes, waking on every commit. One node: high watermark = last stable
-// offset = log end; no fetch sessions (session_id 0 declines them, as Kafka allows).
+// offset = log end; no fetch sessions (session_id 0 declines them, as Kafka allows). Needs Read
+// on each topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise, answered at once).
 #include <algorithm>
 
 #include "kafka/errors.h"
@@ -14,8 +15,9 @@ namespace {
 
 class fetch_op : public std::enable_shared_from_this<fetch_op> {
  public:
-  fetch_op(request_context ctx, fetch_request request)
-      : _ctx(std::move(ctx)), _request(std::move(request)), _timer(_ctx.hub.io()) {}
+  fetch_op(request_context ctx, fetch_request request, std::vector<bool> denied)
+      : _ctx(std::move(ctx)), _request(std::move(request)), _denied(std::move(denied)),
+        _timer(_ctx.hub.io()) {}
 
   void start() {
     if (try_answer(false)) return;
@@ -41,7 +43,8 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     std::size_t total = 0;
     bool has_error = false;
     std::int64_t response_budget = _request.max_bytes > 0 ? _request.max_bytes : INT32_MAX;
-    for (const auto& t : _request.topics) {
+    for (std::size_t ti = 0; ti < _request.topics.size(); ++ti) {
+      const auto& t = _request.topics[ti];
       fetch_response::topic out_topic;
       out_topic.topic = t.topic;
       auto info = _ctx.hub.store().find_topic(t.topic);
@@ -50,6 +53,15 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
         out.partition_index = p.partition;
         std::error_code ec = txn_error;
         storage::partition_offsets offsets;
+        if (_denied[ti]) {
+          // As Kafka: no offsets for a refused partition (a high watermark of 0 would look like
+          // "end of partition" to librdkafka).
+          out.error_code = wire(error_code::topic_authorization_failed);
+          out.high_watermark = -1;
+          has_error = true;
+          out_topic.partitions.push_back(std::move(out));
+          continue;
+        }
         if (!info || p.partition < 0 || p.partition >= info->partition_count)
           ec = storage::storage_errc::unknown_partition;
         else if (!ec)
@@ -96,6 +108,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 
   request_context _ctx;
   fetch_request _request;
+  std::vector<bool> _denied;  // per topic of the request: no Read permission
   asio::steady_timer _timer;
   std::uint64_t _waiter = 0;
   bool _answered = false;
@@ -106,7 +119,9 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 bool handle_fetch(request_context& ctx, wire::wire_reader& body) {
   fetch_request request;
   if (!request.decode(body, ctx.version())) return false;
-  std::make_shared<fetch_op>(ctx, std::move(request))->start();
+  std::vector<bool> denied;
+  for (const auto& t : request.topics) denied.push_back(!ctx.may_on_topic(auth::operation::read, t.topic));
+  std::make_shared<fetch_op>(ctx, std::move(request), std::move(denied))->start();
   return true;
 }
 

@@ -1,5 +1,6 @@
 // FindCoordinator (10) v0–2: one node coordinates every group (clustered routing: see
-// groups/coordinator.h). Transaction coordinators do not exist here.
+// groups/coordinator.h). Transaction coordinators do not exist here. Needs Describe on the group
+// (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/find_coordinator.h"
@@ -14,6 +15,10 @@ bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body) {
   if (request.key_type != find_coordinator_request::key_type_group || !ep) {
     response.error_code = wire(error_code::coordinator_not_available);
     response.error_message = "transactions are not supported";
+    response.node_id = -1;
+    response.port = -1;
+  } else if (!ctx.may_on_group(auth::operation::describe, request.coordinator_key)) {
+    response.error_code = wire(error_code::group_authorization_failed);
     response.node_id = -1;
     response.port = -1;
   } else {

@@ -1,5 +1,6 @@
 // InitProducerId (22) v0–1: a fresh producer id (never reused, also across restarts) with
-// epoch 0 for idempotent producers. Transactions are not supported.
+// epoch 0 for idempotent producers. Transactions are not supported. Needs IdempotentWrite on the
+// cluster or Write on some topic (CLUSTER_AUTHORIZATION_FAILED).
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -15,6 +16,11 @@ bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body) {
     log::warn("InitProducerId from ", ctx.conn.peer, " asks for transactional id '", *request.transactional_id,
               "': transactions are not supported");
     response.error_code = wire(error_code::invalid_request);
+  } else if (!ctx.hub.permits(ctx.conn, auth::operation::idempotent_write, auth::resource_type::cluster,
+                              auth::cluster_name) &&
+             !ctx.hub.authorize_any(ctx.conn, auth::operation::write, auth::resource_type::topic)) {
+    response.error_code = wire(error_code::cluster_authorization_failed);
+    response.producer_id = -1;
   } else if (auto ec = ctx.hub.store().allocate_producer_id(response.producer_id)) {
     response.error_code = wire(to_kafka_error(ec));
     response.producer_id = -1;

@@ -1,5 +1,6 @@
 // JoinGroup (11) v0–5: hands the member to the group coordinator and answers when the rebalance
 // completes (possibly much later: the connection's later responses wait behind it, as in Kafka).
+// Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/join_group.h"
@@ -9,6 +10,12 @@ namespace tern::kafka {
 bool handle_join_group(request_context& ctx, wire::wire_reader& body) {
   join_group_request request;
   if (!request.decode(body, ctx.version())) return false;
+  if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
+    join_group_response response;
+    response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
   groups::join_params p;
   p.group_id = request.group_id;
   p.member_id = request.member_id;

@@ -1,4 +1,5 @@
-// LeaveGroup (13) v0–3 (v3: several members at once, KIP-345).
+// LeaveGroup (13) v0–3 (v3: several members at once, KIP-345). Needs Read on the group
+// (GROUP_AUTHORIZATION_FAILED).
 #include <algorithm>
 
 #include "kafka/errors.h"
@@ -10,6 +11,12 @@ namespace tern::kafka {
 bool handle_leave_group(request_context& ctx, wire::wire_reader& body) {
   leave_group_request request;
   if (!request.decode(body, ctx.version())) return false;
+  if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
+    leave_group_response response;
+    response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
   std::vector<groups::member_identity> members;
   if (ctx.version() < 3) members.push_back({request.member_id, std::nullopt});
   for (const auto& m : request.members) members.push_back({m.member_id, m.group_instance_id});

@@ -1,4 +1,5 @@
 // ListOffsets (2) v0–3: earliest (-2), latest (-1) or the first offset at/after a timestamp.
+// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
@@ -16,6 +17,7 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
     list_offsets_response::topic out_topic;
     out_topic.name = t.name;
     auto info = ctx.hub.store().find_topic(t.name);
+    bool authorized = ctx.may_on_topic(auth::operation::describe, t.name);
     for (const auto& p : t.partitions) {
       list_offsets_response::partition out;
       out.partition_index = p.partition_index;
@@ -26,6 +28,11 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
       };
       storage::partition_offsets offsets;
       std::error_code ec = txn_error;
+      if (!authorized) {
+        out.error_code = wire(error_code::topic_authorization_failed);
+        out_topic.partitions.push_back(std::move(out));
+        continue;
+      }
       if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count) {
         ec = storage::storage_errc::unknown_partition;
       } else if (!ec) {

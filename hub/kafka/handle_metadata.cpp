@@ -1,5 +1,8 @@
 // Metadata (3) v0–6: this node as the only broker, leader of every partition. Honours
 // allow_auto_topic_creation (v4+) and the broker's auto.create.topics.enable.
+// Authorization (as Kafka): all topics = those the principal may Describe; a requested topic it
+// may not Describe answers TOPIC_AUTHORIZATION_FAILED (whether it exists or not); auto-creation
+// needs Create on the cluster or the topic, else TOPIC_AUTHORIZATION_FAILED.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -27,6 +30,10 @@ metadata_response::topic lookup(request_context& ctx, const std::string& name, b
   auto& store = ctx.hub.store();
   metadata_response::topic missing;
   missing.name = name;
+  if (!ctx.may_on_topic(auth::operation::describe, name)) {
+    missing.error_code = wire(error_code::topic_authorization_failed);
+    return missing;
+  }
   if (auto info = store.find_topic(name)) return describe(*info, ctx.hub.node_id());
   if (!valid_topic_name(name)) {
     missing.error_code = wire(error_code::invalid_topic_exception);
@@ -34,6 +41,11 @@ metadata_response::topic lookup(request_context& ctx, const std::string& name, b
   }
   if (!may_create) {
     missing.error_code = wire(error_code::unknown_topic_or_partition);
+    return missing;
+  }
+  if (!ctx.hub.permits(ctx.conn, auth::operation::create, auth::resource_type::cluster, auth::cluster_name) &&
+      !ctx.may_on_topic(auth::operation::create, name)) {
+    missing.error_code = wire(error_code::topic_authorization_failed);
     return missing;
   }
   storage::topic_info created;
@@ -67,7 +79,8 @@ bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
   bool all = !request.topics || (ctx.version() == 0 && request.topics->empty());
   if (all) {
     for (const auto& info : ctx.hub.store().list_topics())
-      response.topics.push_back(describe(info, ctx.hub.node_id()));
+      if (ctx.hub.permits(ctx.conn, auth::operation::describe, auth::resource_type::topic, info.name))
+        response.topics.push_back(describe(info, ctx.hub.node_id()));
   } else {
     bool may_create = ctx.hub.config().auto_create_topics_enable &&
                       (ctx.version() < 4 || request.allow_auto_topic_creation);

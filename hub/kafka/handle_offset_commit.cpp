@@ -1,5 +1,7 @@
 // OffsetCommit (8) v0–7: checks the committer against the group (generation, member), the
 // partitions against the topics, then stores all valid offsets in one durable transaction.
+// Needs Read on the group (GROUP_AUTHORIZATION_FAILED for every partition) and on each topic
+// (TOPIC_AUTHORIZATION_FAILED for its partitions).
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -13,18 +15,25 @@ bool handle_offset_commit(request_context& ctx, wire::wire_reader& body) {
   // v0 carries no generation/member: a "simple" commit.
   std::int32_t generation = ctx.version() >= 1 ? request.generation_id : -1;
   std::string member = ctx.version() >= 1 ? request.member_id : "";
-  error_code group_error = to_kafka_error(
-      ctx.hub.groups().validate_commit(request.group_id, generation, member, request.group_instance_id));
+  error_code group_error =
+      ctx.may_on_group(auth::operation::read, request.group_id)
+          ? to_kafka_error(ctx.hub.groups().validate_commit(request.group_id, generation, member,
+                                                             request.group_instance_id))
+          : error_code::group_authorization_failed;
   auto response = std::make_shared<offset_commit_response>();
   std::vector<storage::log_store::committed_offset> offsets;
   for (const auto& t : request.topics) {
     offset_commit_response::topic out_topic;
     out_topic.name = t.name;
     auto info = ctx.hub.store().find_topic(t.name);
+    bool topic_authorized =
+        group_error != error_code::none || ctx.may_on_topic(auth::operation::read, t.name);
     for (const auto& p : t.partitions) {
       error_code code = group_error;
       if (code == error_code::none) {
-        if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count)
+        if (!topic_authorized)
+          code = error_code::topic_authorization_failed;
+        else if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count)
           code = error_code::unknown_topic_or_partition;
         else if (p.committed_metadata &&
                  p.committed_metadata->size() > static_cast<std::size_t>(ctx.hub.config().offset_metadata_max_bytes))

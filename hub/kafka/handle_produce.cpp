@@ -1,6 +1,7 @@
 // Produce (0) v3–7: validates every batch (framing, CRC32C, size) before anything is written,
 // hands the batches of each partition to the storage writer (group commit) and answers once all
-// partitions are committed. acks=0 gets no response at all, as in Kafka.
+// partitions are committed. acks=0 gets no response at all, as in Kafka. Needs Write on each
+// topic: a refused topic answers TOPIC_AUTHORIZATION_FAILED for every partition, nothing written.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -83,6 +84,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
     produce_response::topic out_topic;
     out_topic.name = t.name;
     auto info = ctx.hub.store().find_topic(t.name);
+    bool authorized = acks_valid && ctx.may_on_topic(auth::operation::write, t.name);
     for (const auto& p : t.partition_data) {
       produce_response::partition out;
       out.index = p.index;
@@ -90,6 +92,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       std::string why;
       error_code code = error_code::none;
       if (!acks_valid) code = request.transactional_id ? error_code::invalid_txn_state : error_code::invalid_required_acks;
+      else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
       else code = check_records(p, *info, ctx.hub.config().message_max_bytes, batches, why);
       if (code != error_code::none) {

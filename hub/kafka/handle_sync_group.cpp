@@ -1,4 +1,5 @@
-// SyncGroup (14) v0–3: the leader's assignments go to every member of the generation.
+// SyncGroup (14) v0–3: the leader's assignments go to every member of the generation. Needs Read
+// on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/sync_group.h"
@@ -8,6 +9,12 @@ namespace tern::kafka {
 bool handle_sync_group(request_context& ctx, wire::wire_reader& body) {
   sync_group_request request;
   if (!request.decode(body, ctx.version())) return false;
+  if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
+    sync_group_response response;
+    response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
   groups::sync_params p;
   p.group_id = request.group_id;
   p.generation_id = request.generation_id;

@@ -20,6 +20,21 @@ struct request_context {
 
   std::int16_t version() const { return header.api_version; }
 
+  // Whether this connection's principal may perform `op` on a topic/group/the cluster (see
+  // broker::authorize; denials are logged there).
+  bool may(auth::operation op, auth::resource_type type, std::string_view name) const {
+    return hub.authorize(conn, op, type, name);
+  }
+  bool may_on_topic(auth::operation op, std::string_view topic) const {
+    return may(op, auth::resource_type::topic, topic);
+  }
+  bool may_on_group(auth::operation op, std::string_view group) const {
+    return may(op, auth::resource_type::group, group);
+  }
+  bool may_on_cluster(auth::operation op) const {
+    return may(op, auth::resource_type::cluster, auth::cluster_name);
+  }
+
   // Encodes header + body. `keepalive` owns external spans the body references (zero-copy).
   template <typename Response>
   void respond(const Response& body, std::shared_ptr<const void> keepalive = {}) const {

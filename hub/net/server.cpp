@@ -8,6 +8,7 @@
 #include <asio/experimental/as_tuple.hpp>
 
 #include "app/log.h"
+#include "tls/tls.h"
 
 namespace tern::net {
 namespace {
@@ -32,22 +33,32 @@ struct server::state : std::enable_shared_from_this<server::state> {
   bool stopped = false;
   asio::steady_timer idle_sweep;
   clock::time_point last_refusal_log{};
+  clock::time_point last_handshake_refusal_log{};
+  std::size_t handshakes = 0;  // TLS connections in their handshake
 
   state(asio::io_context& i, server_limits l, frame_handler h)
       : io(i), limits(l), handler(std::move(h)), idle_sweep(i) {}
-  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::string listener);
+  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::string listener,
+                                    std::shared_ptr<const tls::server_config> tls);
+  bool refuse_handshake();
   void start_idle_sweep();
 };
 
 // One client connection: a reader coroutine that frames requests, and an ordered queue of
-// response slots drained by a chain of async writes.
+// response slots drained by a chain of async writes. On a TLS listener the reader first runs
+// the handshake; then reads decrypt through the session and writes encrypt into it.
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  connection(std::shared_ptr<server::state> owner, tcp::socket socket, connection_info info)
+  connection(std::shared_ptr<server::state> owner, tcp::socket socket, connection_info info,
+             std::shared_ptr<const tls::server_config> tls)
       : _owner(std::move(owner)), _socket(std::move(socket)), _info(std::move(info)),
-        _drained(_socket.get_executor()) {
+        _drained(_socket.get_executor()), _handshake_deadline(_socket.get_executor()) {
     _drained.expires_at(asio::steady_timer::time_point::max());
     _last_activity = clock::now();
+    if (tls) {
+      _tls = std::make_unique<tls::session>(std::move(tls));
+      _rx.resize(tls_read_bytes);
+    }
   }
 
   const connection_info& info() const { return _info; }
@@ -66,21 +77,113 @@ class connection : public std::enable_shared_from_this<connection> {
     _socket.shutdown(tcp::socket::shutdown_both, ignored);
     _socket.close(ignored);
     _drained.cancel();
+    _handshake_deadline.cancel();
     _owner->connections.erase(_info.id);
   }
 
  private:
+  static constexpr std::size_t tls_read_bytes = 16 * 1024;  // one TLS record's worth
+
+  // Counts this connection among the handshaking ones for as long as it lives.
+  struct handshake_slot {
+    server::state& owner;
+    explicit handshake_slot(server::state& s) : owner(s) { ++owner.handshakes; }
+    ~handshake_slot() { --owner.handshakes; }
+    handshake_slot(const handshake_slot&) = delete;
+    handshake_slot& operator=(const handshake_slot&) = delete;
+  };
+
+  std::string who() const {
+    return "connection " + std::to_string(_info.id) + " from " + _info.peer + " on " + _info.listener;
+  }
+
+  // Runs the TLS handshake under its deadline. Returns false once the connection is closed.
+  asio::awaitable<bool> handshake() {
+    handshake_slot slot(*_owner);
+    _handshake_deadline.expires_after(std::chrono::milliseconds(_owner->limits.handshake_timeout_ms));
+    _handshake_deadline.async_wait([weak = weak_from_this()](std::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || !self->_socket.is_open()) return;
+      log::info(self->who(), ": TLS handshake not done within ", self->_owner->limits.handshake_timeout_ms,
+                " ms (ssl.handshake.timeout.ms); closing");
+      self->close("handshake timeout");
+    });
+    bool first_read = true;
+    for (;;) {
+      auto ec = _tls->handshake();
+      if (_tls->has_output()) {  // handshake messages, or the alert of a failure
+        auto out = _tls->take_output();
+        auto [wec, n] = co_await asio::async_write(_socket, asio::buffer(out), use_tuple);
+        if (wec) co_return handshake_ended("write failed during the TLS handshake");
+      }
+      if (!ec) break;
+      if (ec != tls::errc::want_read) {
+        auto why = _tls->verify_failure();
+        if (why.empty() && !_first_byte_is_tls) why = "not TLS: a plaintext client on a TLS port?";
+        log::warn(who(), ": TLS handshake failed: ", ec.message(), why.empty() ? "" : " (", why,
+                  why.empty() ? "" : ")");
+        co_return handshake_ended("TLS handshake failed");
+      }
+      auto [rec, n] = co_await _socket.async_read_some(asio::buffer(_rx), use_tuple);
+      if (rec) {
+        if (_socket.is_open()) log::info(who(), ": closed by the peer during the TLS handshake");
+        co_return handshake_ended("peer closed during the TLS handshake");
+      }
+      if (first_read) _first_byte_is_tls = _rx[0] == 0x16;  // a handshake record
+      first_read = false;
+      _tls->feed({_rx.data(), n});
+    }
+    _handshake_deadline.cancel();
+    _info.principal = _tls->principal();
+    log::debug(who(), ": TLS ", _tls->cipher_suite(), ", principal ", _info.principal);
+    co_return true;
+  }
+
+  bool handshake_ended(const char* why) {
+    close(why);
+    return false;
+  }
+
+  // Fills `dst` from the socket, through the TLS session on a TLS listener.
+  asio::awaitable<std::error_code> read_exact(std::span<std::uint8_t> dst) {
+    if (!_tls) {
+      auto [ec, n] = co_await asio::async_read(_socket, asio::buffer(dst.data(), dst.size()), use_tuple);
+      co_return ec;
+    }
+    std::size_t filled = 0;
+    while (filled < dst.size()) {
+      std::size_t n = 0;
+      auto ec = _tls->read(dst.subspan(filled), n);
+      filled += n;
+      if (!ec) continue;
+      if (ec != tls::errc::want_read) co_return ec;
+      auto [rec, got] = co_await _socket.async_read_some(asio::buffer(_rx), use_tuple);
+      if (rec) co_return rec;
+      _tls->feed({_rx.data(), got});
+    }
+    co_return std::error_code{};
+  }
+
+  void close_after_read_error(std::error_code ec, const char* what) {
+    if (ec == asio::error::eof || ec == tls::errc::closed) return close("peer closed");
+    if (ec.category() == tls::tls_category()) {
+      log::warn(who(), ": bad TLS record (", ec.message(), "); closing");
+      return close("TLS error");
+    }
+    close(what);
+  }
+
   asio::awaitable<void> read_loop() {
     auto self = shared_from_this();
     const auto& limits = _owner->limits;
+    if (_tls && !co_await handshake()) co_return;
     for (;;) {
       while (_slots.size() >= limits.max_inflight && _socket.is_open()) {
         co_await _drained.async_wait(use_tuple);  // back-pressure: wait for responses to drain
       }
       if (!_socket.is_open()) co_return;
       std::uint8_t prefix[4];
-      auto [ec, n] = co_await asio::async_read(_socket, asio::buffer(prefix), use_tuple);
-      if (ec) co_return close(ec == asio::error::eof ? "peer closed" : "read failed");
+      if (auto ec = co_await read_exact(prefix)) co_return close_after_read_error(ec, "read failed");
       std::uint32_t size = std::uint32_t(prefix[0]) << 24 | std::uint32_t(prefix[1]) << 16 |
                            std::uint32_t(prefix[2]) << 8 | prefix[3];
       if (size == 0 || size > limits.max_frame_bytes) {
@@ -89,8 +192,7 @@ class connection : public std::enable_shared_from_this<connection> {
         co_return close("frame size");
       }
       auto frame = std::make_shared<std::vector<std::uint8_t>>(size);
-      auto [ec2, n2] = co_await asio::async_read(_socket, asio::buffer(*frame), use_tuple);
-      if (ec2) co_return close("truncated frame");
+      if (auto ec = co_await read_exact(*frame)) co_return close_after_read_error(ec, "truncated frame");
       _last_activity = clock::now();
       std::size_t slot = _next_slot++;
       _slots.emplace_back();
@@ -130,6 +232,11 @@ class connection : public std::enable_shared_from_this<connection> {
       _buffers.clear();
       _buffers.emplace_back(_prefix, 4);
       for (auto s : front.segments) _buffers.emplace_back(s.data(), s.size());
+      if (_tls && !encrypt_buffers()) {
+        pop_front();
+        close("TLS write failed");
+        continue;
+      }
       _writing = true;
       asio::async_write(_socket, _buffers,
                         [self = shared_from_this()](std::error_code ec, std::size_t) {
@@ -142,6 +249,38 @@ class connection : public std::enable_shared_from_this<connection> {
                           self->pump();
                         });
     }
+  }
+
+  // Replaces _buffers (plaintext) by one buffer of their ciphertext (_tls_out, kept until the
+  // write completes). Output the session produced while reading (an alert) goes first. Small
+  // segments (the length prefix, headers) are gathered into full records: one record per
+  // segment would cost 29 bytes of nonce and tag each, and small-MCU clients read per record.
+  bool encrypt_buffers() {
+    constexpr std::size_t record_bytes = 16 * 1024;
+    std::vector<std::uint8_t> stage;
+    stage.reserve(record_bytes);
+    auto flush = [&] {
+      auto ec = _tls->write(stage);
+      stage.clear();
+      if (ec) log::warn(who(), ": TLS encryption failed: ", ec.message());
+      return !ec;
+    };
+    for (const auto& b : _buffers) {
+      const auto* p = static_cast<const std::uint8_t*>(b.data());
+      std::size_t left = b.size();
+      while (left > 0) {
+        std::size_t n = std::min(left, record_bytes - stage.size());
+        stage.insert(stage.end(), p, p + n);
+        p += n;
+        left -= n;
+        if (stage.size() == record_bytes && !flush()) return false;
+      }
+    }
+    if (!stage.empty() && !flush()) return false;
+    _tls_out = _tls->take_output();
+    _buffers.clear();
+    _buffers.emplace_back(asio::buffer(_tls_out));
+    return true;
   }
 
   void pop_front() {
@@ -161,10 +300,28 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint8_t _prefix[4]{};
   std::vector<asio::const_buffer> _buffers;
   clock::time_point _last_activity;
+  asio::steady_timer _handshake_deadline;
+  std::unique_ptr<tls::session> _tls;  // null on a PLAINTEXT listener
+  std::vector<std::uint8_t> _rx;       // ciphertext read buffer (TLS only)
+  std::vector<std::uint8_t> _tls_out;  // ciphertext being written (TLS only)
+  bool _first_byte_is_tls = true;      // for the log line of a failed handshake
 };
 
+// A TLS connection beyond max_concurrent_handshakes is refused (logged at most every 10 s).
+bool server::state::refuse_handshake() {
+  if (handshakes < limits.max_concurrent_handshakes) return false;
+  auto now = clock::now();
+  if (now - last_handshake_refusal_log > std::chrono::seconds(10)) {
+    log::warn("refusing TLS connection: max.concurrent.handshakes=", limits.max_concurrent_handshakes,
+              " handshakes in progress");
+    last_handshake_refusal_log = now;
+  }
+  return true;
+}
+
 asio::awaitable<void> server::state::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
-                                                 std::string listener) {
+                                                 std::string listener,
+                                                 std::shared_ptr<const tls::server_config> tls) {
   auto self = shared_from_this();
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
@@ -184,12 +341,16 @@ asio::awaitable<void> server::state::accept_loop(std::shared_ptr<tcp::acceptor> 
       socket.close(ignored);
       continue;
     }
+    if (tls && refuse_handshake()) {
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     connection_info info;
     info.id = next_id++;
     info.peer = endpoint_text(socket.remote_endpoint(ignored));
     info.listener = listener;
-    auto conn = std::make_shared<connection>(self, std::move(socket), info);
+    auto conn = std::make_shared<connection>(self, std::move(socket), info, tls);
     connections[info.id] = conn;
     conn->start();
   }
@@ -223,7 +384,8 @@ server::server(asio::io_context& io, server_limits limits, frame_handler handler
 server::~server() { stop(); }
 
 std::error_code server::listen(const std::string& listener_name, const std::string& host,
-                               std::uint16_t port, std::uint16_t& bound_port) {
+                               std::uint16_t port, std::uint16_t& bound_port,
+                               std::shared_ptr<const tls::server_config> tls) {
   std::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) {
@@ -244,7 +406,9 @@ std::error_code server::listen(const std::string& listener_name, const std::stri
   if (ec) return ec;
   _state->acceptors.push_back(acceptor);
   asio::co_spawn(_state->io,
-                 [s = _state, acceptor, listener_name] { return s->accept_loop(acceptor, listener_name); },
+                 [s = _state, acceptor, listener_name, tls] {
+                   return s->accept_loop(acceptor, listener_name, tls);
+                 },
                  asio::detached);
   return {};
 }
@@ -260,6 +424,8 @@ void server::stop() {
   for (auto& [id, weak] : connections)
     if (auto conn = weak.lock()) conn->close("server stopping");
 }
+
+std::size_t server::handshake_count() const { return _state->handshakes; }
 
 std::size_t server::connection_count() const {
   std::size_t n = 0;

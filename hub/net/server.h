@@ -10,6 +10,14 @@
 // max_connections connections (later ones are accepted and closed at once); connections idle
 // for idle_timeout_ms are closed.
 //
+// TLS: a listener given a tls::server_config runs each connection's TLS handshake first (at
+// most handshake_timeout_ms; a connection still handshaking then is closed), then the same
+// framing through the TLS session. At most max_concurrent_handshakes connections (over all TLS
+// listeners) may be handshaking at once: a TLS connection accepted beyond that is closed at
+// once (a client retries; queueing them would only hold sockets an attacker opened). A
+// handshake failure, a bad record or plaintext on a TLS port closes that connection with one
+// log line. connection_info::principal comes from the session once the handshake is done.
+//
 // Threads: everything here runs on the one io_context thread. respond() must be called on that
 // thread, exactly once per frame.
 #include <cstdint>
@@ -21,6 +29,10 @@
 #include <vector>
 
 #include <asio.hpp>
+
+namespace tern::tls {
+class server_config;
+}
 
 namespace tern::net {
 
@@ -37,6 +49,9 @@ struct connection_info {
   std::uint64_t id = 0;
   std::string peer;        // "ip:port"
   std::string listener;    // listener name, e.g. PLAINTEXT
+  // Who the peer proved to be (TLS client certificate CN, PSK identity, SASL user), as Kafka's
+  // "User:<name>"; "User:ANONYMOUS" on a listener without authentication.
+  std::string principal = "User:ANONYMOUS";
 };
 
 using respond_fn = std::function<void(outgoing_frame)>;
@@ -50,6 +65,8 @@ struct server_limits {
   std::size_t max_inflight = 100;
   std::size_t max_connections = 1000;
   std::int64_t idle_timeout_ms = 600000;
+  std::int64_t handshake_timeout_ms = 10000;  // ssl.handshake.timeout.ms
+  std::size_t max_concurrent_handshakes = 100;
 };
 
 class server {
@@ -57,11 +74,15 @@ class server {
   server(asio::io_context& io, server_limits limits, frame_handler handler);
   ~server();
   // Binds and starts accepting. Returns the bound port through `bound_port` (useful with port 0).
+  // With `tls` set, every connection of this listener is a TLS server session on that config
+  // (shared, kept alive by the listener and its sessions).
   std::error_code listen(const std::string& listener_name, const std::string& host,
-                         std::uint16_t port, std::uint16_t& bound_port);
+                         std::uint16_t port, std::uint16_t& bound_port,
+                         std::shared_ptr<const tls::server_config> tls = nullptr);
   // Stops accepting and closes every connection.
   void stop();
   std::size_t connection_count() const;
+  std::size_t handshake_count() const;  // TLS connections still handshaking
 
  struct state;  // implementation detail (server.cpp), public so connections can reach it
 

@@ -116,7 +116,11 @@ class Hub:
                                    % (self.name, self.port, e, self.log_text()))
                 time.sleep(0.05)
 
-    def _find_port(self):
+    def listener_port(self, name):
+        """The port the running hub logged for listener `name` (e.g. "SSL", "PSK"), or None."""
+        return self._find_port(re.compile(r"listening on %s://[^ ]*:(\d+)" % re.escape(name)))
+
+    def _find_port(self, pattern=LISTENING_RE):
         marker = "---- start #%d:" % self.starts
         with self._log_lock:
             lines = list(self._log)
@@ -125,7 +129,7 @@ class Hub:
                 lines = lines[i:]
                 break
         for line in lines:
-            m = LISTENING_RE.search(line)
+            m = pattern.search(line)
             if m:
                 return int(m.group(1))
         return None

@@ -88,3 +88,24 @@ TEST(Config, FlagsStyleSettings) {
   ASSERT_TRUE(apply_setting(c, "listeners", "PLAINTEXT://[::1]:9092", "", error));
   EXPECT_EQ(c.listeners[0].host, "::1");
 }
+
+TEST(Config, AuthorizerKeys) {
+  server_config c;
+  std::string error;
+  EXPECT_TRUE(c.authorizer_acl_file.empty());  // no file: no authorizer
+  EXPECT_TRUE(c.effective_allow_everyone_if_no_acl_found());  // PLAINTEXT only
+  ASSERT_TRUE(apply_setting(c, "listeners", "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "", error));
+  EXPECT_FALSE(c.effective_allow_everyone_if_no_acl_found());  // an authenticated listener
+  ASSERT_TRUE(apply_setting(c, "allow.everyone.if.no.acl.found", "true", "", error)) << error;
+  EXPECT_TRUE(c.effective_allow_everyone_if_no_acl_found());
+  ASSERT_TRUE(apply_setting(c, "listeners", "PLAINTEXT://127.0.0.1:0", "", error));
+  ASSERT_TRUE(apply_setting(c, "allow.everyone.if.no.acl.found", "false", "", error));
+  EXPECT_FALSE(c.effective_allow_everyone_if_no_acl_found());
+  EXPECT_FALSE(apply_setting(c, "allow.everyone.if.no.acl.found", "maybe", "", error));
+  ASSERT_TRUE(apply_setting(c, "authorizer.acl.file", "/etc/tern/acls", "", error));
+  EXPECT_EQ(c.authorizer_acl_file, "/etc/tern/acls");
+  ASSERT_TRUE(apply_setting(c, "super.users", "User:admin; User:ops", "", error)) << error;
+  EXPECT_EQ(c.super_users, "User:admin; User:ops");
+  EXPECT_FALSE(apply_setting(c, "super.users", "User:admin;root", "--super.users", error));
+  EXPECT_NE(error.find("User:<name>"), std::string::npos) << error;
+}
