@@ -19,27 +19,8 @@ RECORDS = 2000
 PARTITIONS = 3
 
 
-class CodecsTest(unittest.TestCase):
-    hub = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(name="codecs")
-        try:
-            cls.hub.start()
-        except BaseException:
-            cls.hub.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.hub.assert_alive()
-            rc = cls.hub.stop()
-            if rc != 0:
-                raise AssertionError("exit code %s after SIGTERM\n%s" % (rc, cls.hub.log_text()))
-        finally:
-            cls.hub.close()
+class CodecsTest(th.HubTestCase):
+    hub_name = "codecs"
 
     def create(self, topic, partitions):
         th.tern_cli("topics", "--bootstrap-server", self.hub.bootstrap, "--create", "--topic",

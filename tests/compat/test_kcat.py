@@ -23,27 +23,8 @@ LIBRDKAFKA_DOWNGRADE = (
     "Debian/Ubuntu librdkafka client silently stops compressing. zstd is unaffected.")
 
 
-class KcatTest(unittest.TestCase):
-    hub = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(name="kcat")
-        try:
-            cls.hub.start()
-        except BaseException:
-            cls.hub.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.hub.assert_alive()
-            rc = cls.hub.stop()
-            if rc != 0:
-                raise AssertionError("exit code %s after SIGTERM\n%s" % (rc, cls.hub.log_text()))
-        finally:
-            cls.hub.close()
+class KcatTest(th.HubTestCase):
+    hub_name = "kcat"
 
     def create(self, topic, partitions):
         """Topics are created with the tern CLI (kcat cannot create topics)."""

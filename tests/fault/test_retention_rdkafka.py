@@ -30,17 +30,10 @@ import tern_harness as th  # noqa: E402
 FMT = "%o\t%k\t%s\n"
 
 
-class RetentionTest(unittest.TestCase):
+class RetentionTest(th.HubTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(extra_args=["--log.retention.check.interval.ms", "200"],
-                         name="retention")
-        cls.hub.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.close()
+    hub_name = "retention"
+    hub_args = ["--log.retention.check.interval.ms", "200"]
 
     @staticmethod
     def make_batch(topic, tag, b, records, ts, size):

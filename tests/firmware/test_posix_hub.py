@@ -13,27 +13,8 @@ import fw_e2e as fw  # noqa: E402
 import tern_harness as th  # noqa: E402
 
 
-class PosixExampleAgainstHub(unittest.TestCase):
-    hub = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(name="fw-hub")
-        try:
-            cls.hub.start()
-        except BaseException:
-            cls.hub.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.hub.assert_alive()
-            rc = cls.hub.stop()
-            if rc != 0:
-                raise AssertionError("exit code %s after SIGTERM\n%s" % (rc, cls.hub.log_text()))
-        finally:
-            cls.hub.close()
+class PosixExampleAgainstHub(th.HubTestCase):
+    hub_name = "fw-hub"
 
     def test_1000_readings_acks_all(self):
         th.create_topic(self.hub, "fw-readings", 3)

@@ -49,29 +49,13 @@ def parse_describe(out):
     return parts
 
 
-class CliTest(unittest.TestCase):
-    hub = None
+class CliTest(th.HubTestCase):
+    hub_name = "cli"
 
     @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(name="cli")
-        try:
-            cls.hub.start()
-            with cls.hub.connect() as c:
-                cls.broker_ids = list(kr.metadata(c, [], version=1)["brokers"])
-        except BaseException:
-            cls.hub.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.hub.assert_alive()
-            rc = cls.hub.stop()
-            if rc != 0:
-                raise AssertionError("exit code %s after SIGTERM\n%s" % (rc, cls.hub.log_text()))
-        finally:
-            cls.hub.close()
+    def prepare_hub(cls):
+        with cls.hub.connect() as c:
+            cls.broker_ids = list(kr.metadata(c, [], version=1)["brokers"])
 
     def tern(self, *args, input=None, check=True, timeout=60):
         return th.tern_cli(*args, input=input, check=check, timeout=timeout, hub=self.hub)

@@ -23,16 +23,9 @@ def overrides(conn, topic, version=2):
             if src == kr.SOURCE_TOPIC_CONFIG}
 
 
-class ConfigsTest(unittest.TestCase):
+class ConfigsTest(th.HubTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        cls.hub = th.Hub(name="configs")
-        cls.hub.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.close()
+    hub_name = "configs"
 
     def setUp(self):
         self.hub.assert_alive()

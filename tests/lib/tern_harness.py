@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 import kafka_raw  # noqa: F401  (re-exported for the tests)
 from kafka_raw import KafkaConnection
@@ -221,6 +222,40 @@ class Hub:
             self._join_drains()
             raise HubError("%s is not running (exit code %s)\n%s"
                            % (self.name, rc, self.log_text()))
+
+
+class HubTestCase(unittest.TestCase):
+    """One hub per test class: started before the class's tests, then checked alive and stopped
+    cleanly (exit code 0 after SIGTERM) after them. Subclasses set `hub_name` and `hub_args`, and
+    may override prepare_hub() for set-up that needs the running hub."""
+
+    hub_name = "hub"
+    hub_args = ()
+    hub = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = Hub(list(cls.hub_args), name=cls.hub_name)
+        try:
+            cls.hub.start()
+            cls.prepare_hub()
+        except BaseException:
+            cls.hub.close()
+            raise
+
+    @classmethod
+    def prepare_hub(cls):
+        pass
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.hub.assert_alive()
+            rc = cls.hub.stop()
+            if rc != 0:
+                raise AssertionError("exit code %s after SIGTERM\n%s" % (rc, cls.hub.log_text()))
+        finally:
+            cls.hub.close()
 
 
 def _cleanup_all():
