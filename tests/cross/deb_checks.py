@@ -23,7 +23,8 @@ UNIT_MUST_HAVE = [
 
 # Runtime libraries tern links; each must show up in Depends (dpkg-shlibdeps).
 LIB_PACKAGES = ["libc6", "libstdc++6", "libgcc-s1", "liblmdb0",
-                "zlib1g", "libsnappy1v5", "liblz4-1", "libzstd1"]  # codecs: common/compression.cpp
+                "zlib1g", "libsnappy1v5", "liblz4-1", "libzstd1",  # codecs: common/compression.cpp
+                "libmbedtls14", "libmbedx509-1", "libmbedcrypto7"]  # TLS listeners, tern pki
 
 
 class DebError(AssertionError):
