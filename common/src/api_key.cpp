@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 21> all{{
+constexpr std::array<api_version_range, 23> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -32,6 +32,12 @@ constexpr std::array<api_version_range, 21> all{{
     {api_key::describe_configs, 0, 4, 4},
     {api_key::alter_configs, 0, 2, 2},
     {api_key::incremental_alter_configs, 0, 1, 1},
+    // SASL (SASL_SSL/SASL_PLAINTEXT listeners). SaslHandshake v0 must be advertised (librdkafka
+    // 2.0.2 enables SASL only if the range covers v0) but v0 requests are answered
+    // UNSUPPORTED_VERSION: raw SASL tokens after it are not implemented. librdkafka (>= 1.0) and
+    // the Java client send v1, then SaslAuthenticate.
+    {api_key::sasl_handshake, 0, 1, INT16_MAX},
+    {api_key::sasl_authenticate, 0, 2, 2},
 }};
 }  // namespace
 

@@ -217,6 +217,7 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
       {"ssl.crl.location", string_setter(&server_config::ssl_crl_location)},
       {"ssl.cipher.suites", string_setter(&server_config::ssl_cipher_suites, "suite names, comma separated")},
       {"psk.identities.location", string_setter(&server_config::psk_identities_location)},
+      {"sasl.plain.users.location", string_setter(&server_config::sasl_plain_users_location)},
       {"ssl.client.auth",
        {[](server_config& c, std::string_view v) {
           if (v != "required" && v != "requested" && v != "none") return false;

@@ -40,12 +40,13 @@ bool load_authorizer(const app::server_config& config, std::unique_ptr<auth::aut
   return true;
 }
 
-void reload_acls_on_signal(asio::signal_set& signals, kafka::broker& hub) {
-  signals.async_wait([&signals, &hub](std::error_code ec, int) {
+void reload_acls_on_signal(asio::signal_set& signals, kafka::broker& hub, std::function<void()> also) {
+  signals.async_wait([&signals, &hub, also = std::move(also)](std::error_code ec, int) mutable {
     if (ec) return;
     std::string error;
     if (!hub.reload_acls(error)) log::error("ACL reload failed, keeping the old rules: ", error);
-    reload_acls_on_signal(signals, hub);
+    if (also) also();
+    reload_acls_on_signal(signals, hub, std::move(also));
   });
 }
 

@@ -2,6 +2,7 @@
 // ACLs for `tern serve` (loading the authorizer, SIGHUP reload) and the `tern acls` command that
 // edits the ACL file (format: hub/auth/acl.h).
 #include <asio.hpp>
+#include <functional>
 #include <memory>
 
 #include "app/config.h"
@@ -17,7 +18,9 @@ bool load_authorizer(const app::server_config& config, std::unique_ptr<auth::aut
 
 // Re-reads the broker's ACL file on every SIGHUP delivered to `signals` (which the caller
 // created for SIGHUP); a broken file is logged and the old rules stay.
-void reload_acls_on_signal(asio::signal_set& signals, kafka::broker& hub);
+// `also` runs after the ACL reload on each signal (serve.cpp: TLS listener files).
+void reload_acls_on_signal(asio::signal_set& signals, kafka::broker& hub,
+                           std::function<void()> also = {});
 
 int run_acls(int argc, char** argv);
 

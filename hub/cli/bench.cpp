@@ -1,6 +1,7 @@
 // `tern bench`: produce N records of S bytes (acks=1 by default) over one connection, then
 // consume them back, printing records/s, MB/s and produce-request latency percentiles. A figure
-// tool, not a pass/fail test.
+// tool, not a pass/fail test. --command-config measures over TLS; --handshakes N instead counts
+// TLS handshakes per second (full, or PSK with ssl.psk.identity).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "client/consumer.h"
 #include "client/producer.h"
 #include "tern/kafka/messages/create_topics.h"
+#include "tls/tls.h"
 
 namespace tern::cli {
 namespace {
@@ -48,6 +50,75 @@ bool ensure_topic(client::cluster_client& client, const std::string& topic, std:
   }
   return true;  // an existing topic is fine
 }
+// One TCP connection and one TLS handshake on it, blocking; the connection closes after.
+std::error_code one_handshake(asio::io_context& io,
+                              const asio::ip::tcp::resolver::results_type& endpoints,
+                              const client::tls_settings& tls, const std::string& host,
+                              std::string& detail, std::string& suite) {
+  asio::ip::tcp::socket socket(io);
+  std::error_code ec;
+  asio::connect(socket, endpoints, ec);
+  if (ec) return ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  tls::session session(tls.config, tls.verify_hostname ? host : std::string{});
+  std::uint8_t buffer[16384];
+  for (;;) {
+    auto result = session.handshake();
+    auto out = session.take_output();
+    if (!out.empty() && (asio::write(socket, asio::buffer(out), ec), ec)) return ec;
+    if (!result) break;
+    if (result != tls::errc::want_read) {
+      detail = session.verify_failure();
+      return result;
+    }
+    std::size_t n = socket.read_some(asio::buffer(buffer), ec);
+    if (ec) return ec;
+    session.feed(std::span<const std::uint8_t>(buffer, n));
+  }
+  suite = session.cipher_suite();
+  session.close_notify();
+  auto out = session.take_output();
+  asio::write(socket, asio::buffer(out), ec);
+  return {};
+}
+
+// --handshakes N: sequential TCP connect + TLS handshake + close, N times; prints handshakes/s.
+int run_handshakes(const cxxopts::ParseResult& opts, std::int64_t count) {
+  client::tls_settings tls;
+  std::string error;
+  if (!opts.count("command-config"))
+    return fail(cmd, "--handshakes needs --command-config with security.protocol=SSL");
+  if (!load_command_config(opts["command-config"].as<std::string>(), tls, error))
+    return fail(cmd, error);
+  if (!tls.config) return fail(cmd, "--handshakes needs security.protocol=SSL in --command-config");
+  std::string host;
+  std::uint16_t port = 0;
+  if (!client::parse_bootstrap(opts["bootstrap-server"].as<std::string>(), host, port))
+    return fail(cmd, "--bootstrap-server is not host:port");
+  std::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (!ec && tls.verify_hostname)
+    return fail(cmd, client::make_error_code(client::client_errc::tls_ip_name_check).message());
+  asio::io_context io;
+  asio::ip::tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+  if (ec) return fail(cmd, "cannot resolve " + host + ": " + ec.message());
+  auto start = clock::now();
+  std::string suite;
+  for (std::int64_t i = 0; i < count; ++i) {
+    std::string detail;
+    if (auto e = one_handshake(io, endpoints, tls, host, detail, suite))
+      return fail(cmd, "handshake " + std::to_string(i + 1) + ": " + e.message() +
+                           (detail.empty() ? "" : " (" + detail + ")"));
+  }
+  double s = seconds_since(start);
+  std::printf(
+      "handshakes: %lld TLS handshakes (TCP connect + handshake + close, one at a time) in %.2f s: "
+      "%.0f handshakes/s, %.2f ms each (%s)\n",
+      static_cast<long long>(count), s, static_cast<double>(count) / s,
+      s * 1000.0 / static_cast<double>(count), suite.c_str());
+  return 0;
+}
 }  // namespace
 
 int run_bench(int argc, char** argv) {
@@ -61,10 +132,13 @@ int run_bench(int argc, char** argv) {
       ("batch-records", "records per produce batch", cxxopts::value<std::size_t>()->default_value("1000"))
       ("inflight", "produce requests in flight", cxxopts::value<std::size_t>()->default_value("5"))
       ("acks", "0, 1 or all", cxxopts::value<std::string>()->default_value("1"))
+      ("handshakes", "instead: count N TLS handshakes/s (needs --command-config)", cxxopts::value<std::int64_t>())
       ("h,help", "show this help");
+  add_command_config(options);
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return 2;
   const auto& opts = *parsed;
+  if (opts.count("handshakes")) return run_handshakes(opts, opts["handshakes"].as<std::int64_t>());
   // A fresh topic by default, so old data never inflates the consume figures.
   auto topic = opts.count("topic") ? opts["topic"].as<std::string>()
                                    : "tern-bench-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
@@ -78,7 +152,7 @@ int run_bench(int argc, char** argv) {
   std::string error;
 
   client::cluster_client client;
-  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (!connect(cmd, opts, client)) return 1;
   if (!ensure_topic(client, topic, opts["partitions"].as<std::int32_t>(), error)) return fail(cmd, error);
 
   client::producer producer(client, po);

@@ -25,4 +25,17 @@ int fail(const char* command, const std::string& message);
 // Connects to --bootstrap-server; prints the cause and returns false when it cannot.
 bool connect(const char* command, const std::string& servers, client::cluster_client& client);
 
+// Adds --command-config to a client command's options.
+void add_command_config(cxxopts::Options& options);
+
+// Reads a Kafka client properties file (key=value lines, # comments) into TLS settings.
+// Keys: security.protocol (PLAINTEXT|SSL), ssl.ca.location, ssl.certificate.location,
+// ssl.key.location, ssl.key.password, ssl.endpoint.identification.algorithm (https|none),
+// ssl.cipher.suites, ssl.psk.identity + ssl.psk.key (hex: PSK instead of certificates).
+// false + `error` naming the key (or line) at fault; an unknown key is an error.
+bool load_command_config(const std::string& path, client::tls_settings& out, std::string& error);
+
+// connect() with the TLS settings of --command-config, when given.
+bool connect(const char* command, const cxxopts::ParseResult& opts, client::cluster_client& client);
+
 }  // namespace tern::cli

@@ -11,4 +11,5 @@ int run_groups(int argc, char** argv);
 int run_bench(int argc, char** argv);
 int run_acls(int argc, char** argv);
 int run_pki(int argc, char** argv);
+int run_passwd(int argc, char** argv);
 }  // namespace tern::cli

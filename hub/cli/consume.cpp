@@ -253,6 +253,7 @@ int run_consume(int argc, char** argv) {
        cxxopts::value<std::vector<std::string>>())
       ("property", "formatter property key=value (repeatable)", cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help");
+  add_command_config(options);
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return 2;
   const auto& opts = *parsed;
@@ -312,7 +313,7 @@ int run_consume(int argc, char** argv) {
     return fail(cmd, "--from-beginning contradicts auto.offset.reset=latest"), 2;
 
   client::cluster_client client;
-  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (!connect(cmd, opts, client)) return 1;
   if (client_id) client.bootstrap_connection().set_client_id(*client_id);
   auto topic = opts["topic"].as<std::string>();
   if (in_group) {

@@ -244,6 +244,7 @@ int run_groups(int argc, char** argv) {
       cxxopts::value<std::int64_t>())("execute", "with --reset-offsets: commit the plan")(
       "dry-run", "with --reset-offsets: only print the plan (the default)")("h,help",
                                                                             "show this help");
+  add_command_config(options);
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) {
     for (int i = 1; i < argc; ++i)
@@ -288,7 +289,7 @@ int run_groups(int argc, char** argv) {
   }
 
   client::cluster_client client;
-  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (!connect(cmd, opts, client)) return 1;
   if (opts.count("list")) return list(client);
   const auto group = opts["group"].as<std::string>();
   if (opts.count("describe")) return describe(client, group);

@@ -95,6 +95,7 @@ int run_produce(int argc, char** argv) {
       ("property", "parse.key=true, key.separator=SEP, linger.ms=N (repeatable)",
        cxxopts::value<std::vector<std::string>>())
       ("h,help", "show this help");
+  add_command_config(options);
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return 2;
   const auto& opts = *parsed;
@@ -114,7 +115,7 @@ int run_produce(int argc, char** argv) {
   int linger_ms = props.count("linger.ms") ? std::atoi(props["linger.ms"].c_str()) : 5;
   if (separator.empty()) return fail(cmd, "key.separator must not be empty"), 2;
   client::cluster_client client;
-  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (!connect(cmd, opts, client)) return 1;
   client::producer producer(client, po);
   auto topic = opts["topic"].as<std::string>();
   if (!producer.init(topic, error)) return fail(cmd, error);

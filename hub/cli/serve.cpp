@@ -127,15 +127,35 @@ void report_store(const storage::log_store& store, const app::server_config& con
   }
 }
 
+// SASL/PLAIN users for SASL_* listeners: the file is required once such a listener exists.
+bool load_sasl_users(const app::server_config& c, kafka::broker& hub) {
+  bool wanted = false;
+  for (const auto& l : c.listeners) wanted = wanted || kafka::is_sasl_listener(l.name);
+  if (!wanted) return true;
+  if (c.sasl_plain_users_location.empty()) {
+    log::error("a SASL listener needs sasl.plain.users.location (see `tern passwd`)");
+    return false;
+  }
+  std::string error;
+  auto users = auth::password_file::load(c.sasl_plain_users_location, error);
+  if (!users) {
+    log::error("sasl.plain.users.location: ", error);
+    return false;
+  }
+  log::info("SASL/PLAIN: ", users->size(), " users from '", c.sasl_plain_users_location, "'");
+  hub.set_sasl_users(std::move(users));
+  return true;
+}
+
 // The TLS configuration of an SSL or PSK listener, loaded once and shared by its connections.
 // Returns false (after logging which key's file is wrong and why) when it cannot be loaded.
 bool load_listener_tls(const app::server_config& c, const app::listener& l,
                        std::shared_ptr<const tls::server_config>& out) {
   out = nullptr;
-  if (l.name == "PLAINTEXT") return true;
-  if (l.name != "SSL" && l.name != "PSK") {
+  if (l.name == "PLAINTEXT" || l.name == "SASL_PLAINTEXT") return true;
+  if (l.name != "SSL" && l.name != "PSK" && l.name != "SASL_SSL") {
     log::error("listener ", l.name, "://", l.host, ":", l.port,
-               ": unknown listener type (PLAINTEXT, SSL or PSK)");
+               ": unknown listener type (PLAINTEXT, SSL, PSK, SASL_SSL or SASL_PLAINTEXT)");
     return false;
   }
   tls::server_options o;
@@ -186,6 +206,7 @@ int run_serve(int argc, char** argv) {
 
   asio::io_context io(1);
   kafka::broker hub(io, config, *store, std::move(authorizer));
+  if (!load_sasl_users(config, hub)) return 1;
   net::server_limits limits;
   limits.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   limits.max_inflight = static_cast<std::size_t>(config.max_inflight_requests_per_connection);
@@ -231,7 +252,20 @@ int run_serve(int argc, char** argv) {
     io.stop();
   });
   asio::signal_set hangup(io, SIGHUP);  // re-reads the ACL file
-  reload_acls_on_signal(hangup, hub);
+  // SIGHUP also re-reads each TLS listener's certificate, key, CA, CRL and PSK files: new
+  // connections use them, established ones keep theirs; a broken file keeps the old config.
+  reload_acls_on_signal(hangup, hub, [&] {
+    for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+      if (!listener_tls[i]) continue;
+      std::shared_ptr<const tls::server_config> fresh;
+      if (!load_listener_tls(config, config.listeners[i], fresh) || !fresh) {
+        log::error("listener ", config.listeners[i].name, ": TLS reload failed, keeping the old configuration");
+        continue;
+      }
+      listener_tls[i] = fresh;
+      server.set_tls(i, std::move(fresh));
+    }
+  });
   std::signal(SIGPIPE, SIG_IGN);
   io.run();
   server.stop();

@@ -196,6 +196,7 @@ int run_topics(int argc, char** argv) {
       ("all-configs", "with --describe: every effective config, not only the overrides")
       ("if-not-exists", "with --create: succeed if the topic exists")
       ("h,help", "show this help");
+  add_command_config(options);
   auto parsed = parse_options(options, argc, argv);
   if (!parsed) return argc > 1 && std::string(argv[1]) == "--help" ? 0 : 2;
   const auto& opts = *parsed;
@@ -205,7 +206,7 @@ int run_topics(int argc, char** argv) {
   if ((opts.count("create") || opts.count("delete") || opts.count("alter")) && !opts.count("topic"))
     return fail(cmd, "--topic is required"), 2;
   client::cluster_client client;
-  if (!connect(cmd, opts["bootstrap-server"].as<std::string>(), client)) return 1;
+  if (!connect(cmd, opts, client)) return 1;
   if (opts.count("create")) return create(client, opts);
   if (opts.count("list")) return list(client);
   if (opts.count("describe")) return describe(client, opts);

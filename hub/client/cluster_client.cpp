@@ -16,8 +16,10 @@ bool cluster_client::bootstrap(const std::string& servers, std::string& error) {
       continue;
     }
     auto conn = std::make_unique<kafka_connection>();
+    conn->set_tls(_tls);
     if (auto ec = conn->connect(host, port)) {
       last_error = "cannot connect to " + one + ": " + ec.message();
+      if (!conn->error_detail().empty()) last_error += " (" + conn->error_detail() + ")";
       continue;
     }
     _bootstrap = std::move(conn);
@@ -54,6 +56,7 @@ std::error_code cluster_client::connection_to(std::int32_t node_id, kafka_connec
   if (addr == _brokers.end()) return client_errc::malformed_response;
   auto conn = std::make_unique<kafka_connection>();
   conn->set_client_id(_bootstrap->client_id());
+  conn->set_tls(_tls);
   if (auto ec = conn->connect(addr->second.host, addr->second.port)) return ec;
   out = conn.get();
   _connections[node_id] = std::move(conn);

@@ -21,6 +21,9 @@ class cluster_client {
  public:
   // Connects to the first reachable bootstrap server. false + `error` (a sentence) on failure.
   bool bootstrap(const std::string& servers, std::string& error);
+  // TLS for every connection opened from now on (call before bootstrap()).
+  void set_tls(tls_settings settings) { _tls = std::move(settings); }
+  const tls_settings& tls() const { return _tls; }
 
   // Metadata for `topics` (nullopt = all). Updates the broker table.
   std::error_code metadata(const std::optional<std::vector<std::string>>& topics, bool allow_auto_create,
@@ -45,6 +48,7 @@ class cluster_client {
   std::map<std::int32_t, broker_address> _brokers;
   std::map<std::int32_t, std::unique_ptr<kafka_connection>> _connections;
   std::int32_t _controller_id = -1;
+  tls_settings _tls;
 };
 
 }  // namespace tern::client

@@ -60,6 +60,7 @@ bool connect_coordinator(cluster_client& client, const std::string& group_id,
       out.node_id = response.node_id;
       out.conn = std::make_unique<kafka_connection>();
       out.conn->set_client_id(boot.client_id());
+      out.conn->set_tls(client.tls());
       if (auto ec = out.conn->connect(response.host, static_cast<std::uint16_t>(response.port))) {
         error = "cannot connect to " + out.address + " (coordinator of group '" + group_id +
                 "'): " + ec.message();

@@ -1,6 +1,9 @@
 #include "client/kafka_connection.h"
 
 #include <charconv>
+#include <cstring>
+
+#include "tls/tls.h"
 
 #include "tern/kafka/messages/api_versions.h"
 
@@ -18,6 +21,9 @@ class category final : public std::error_category {
       case client_errc::frame_too_large: return "response frame larger than 256 MiB";
       case client_errc::timeout: return "timed out waiting for the broker";
       case client_errc::unsupported_version: return "the broker does not support a required API version";
+      case client_errc::tls_ip_name_check:
+        return "ssl.endpoint.identification.algorithm=https cannot check an IP address (Mbed TLS 2.28 "
+               "matches DNS names only): connect to the certificate's DNS name (e.g. localhost) or set it to none";
     }
     return "unknown client error";
   }
@@ -35,6 +41,9 @@ kafka_connection::~kafka_connection() { close(); }
 void kafka_connection::close() {
   std::error_code ignored;
   _socket.close(ignored);
+  _tls.reset();
+  _plain.clear();
+  _plain_pos = 0;
 }
 
 bool kafka_connection::is_open() const { return _socket.is_open(); }
@@ -74,7 +83,87 @@ std::error_code kafka_connection::connect(const std::string& host, std::uint16_t
   });
   if (ec) return ec;
   _socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (_tls_settings.config) {
+    if (auto e = tls_handshake(host)) {
+      close();
+      return e;
+    }
+  }
   return negotiate_versions();
+}
+
+// Runs the client handshake over the connected socket; a certificate that is not trusted leaves
+// the reason in _error_detail.
+std::error_code kafka_connection::tls_handshake(const std::string& host) {
+  _error_detail.clear();
+  std::error_code ec;
+  asio::ip::make_address(host, ec);
+  const bool is_ip = !ec;
+  if (_tls_settings.verify_hostname && is_ip) return client_errc::tls_ip_name_check;
+  // Mbed TLS checks whatever name SNI carries, so without a name check no SNI is sent.
+  _tls = std::make_unique<tls::session>(_tls_settings.config,
+                                        _tls_settings.verify_hostname ? host : std::string{});
+  for (;;) {
+    auto result = _tls->handshake();
+    if (auto e = tls_flush()) return e;
+    if (!result) return {};
+    if (result != tls::errc::want_read) {
+      _error_detail = _tls->verify_failure();
+      return result;
+    }
+    if (auto e = tls_fill()) return e;
+  }
+}
+
+// Sends whatever ciphertext the session has produced.
+std::error_code kafka_connection::tls_flush() {
+  if (!_tls->has_output()) return {};
+  auto out = _tls->take_output();
+  return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
+    asio::async_write(_socket, asio::buffer(out),
+                      [done](std::error_code e, std::size_t) { done(e); });
+  });
+}
+
+// Reads one chunk of ciphertext from the socket into the session.
+std::error_code kafka_connection::tls_fill() {
+  // Large reads: a fetch response spans many 16 KiB records, and each read costs a loop turn.
+  _cipher_in.resize(256 * 1024);
+  std::size_t n = 0;
+  auto ec = run_with_deadline(_io, _socket, _timeout, [&](auto done) {
+    _socket.async_read_some(asio::buffer(_cipher_in),
+                            [done, &n](std::error_code e, std::size_t got) {
+                              n = got;
+                              done(e);
+                            });
+  });
+  if (ec) return ec;
+  _tls->feed(std::span<const std::uint8_t>(_cipher_in.data(), n));
+  return {};
+}
+
+// Fills `out` with decrypted bytes, reading records from the socket as needed.
+std::error_code kafka_connection::tls_read_exact(std::span<std::uint8_t> out) {
+  std::size_t filled = 0;
+  while (filled < out.size()) {
+    if (_plain_pos < _plain.size()) {
+      std::size_t n = std::min(out.size() - filled, _plain.size() - _plain_pos);
+      std::memcpy(out.data() + filled, _plain.data() + _plain_pos, n);
+      _plain_pos += n;
+      filled += n;
+      continue;
+    }
+    _plain.resize(16384);
+    _plain_pos = 0;
+    std::size_t n = 0;
+    auto ec = _tls->read(_plain, n);
+    _plain.resize(n);
+    if (!ec) continue;
+    if (ec == tls::errc::closed) return asio::error::eof;
+    if (ec != tls::errc::want_read) return ec;
+    if (auto e = tls_fill()) return e;
+  }
+  return {};
 }
 
 std::error_code kafka_connection::negotiate_versions() {
@@ -107,6 +196,13 @@ std::error_code kafka_connection::write_frame(const wire::wire_writer& w) {
   std::uint32_t size = static_cast<std::uint32_t>(w.size());
   std::uint8_t prefix[4] = {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
                             static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
+  if (_tls) {
+    if (!_tls->handshake_done()) return asio::error::not_connected;
+    if (auto ec = _tls->write(prefix)) return ec;
+    for (auto s : w.segments())
+      if (auto ec = _tls->write(std::span<const std::uint8_t>(s.data(), s.size()))) return ec;
+    return tls_flush();
+  }
   std::vector<asio::const_buffer> buffers{asio::buffer(prefix)};
   for (auto s : w.segments()) buffers.emplace_back(s.data(), s.size());
   return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
@@ -116,6 +212,14 @@ std::error_code kafka_connection::write_frame(const wire::wire_writer& w) {
 
 std::error_code kafka_connection::read_frame(std::vector<std::uint8_t>& frame) {
   std::uint8_t prefix[4];
+  if (_tls) {
+    if (auto ec = tls_read_exact(prefix)) return ec;
+    std::uint32_t size = std::uint32_t(prefix[0]) << 24 | std::uint32_t(prefix[1]) << 16 |
+                         std::uint32_t(prefix[2]) << 8 | prefix[3];
+    if (size > max_response_bytes) return client_errc::frame_too_large;
+    frame.resize(size);
+    return tls_read_exact(frame);
+  }
   auto ec = run_with_deadline(_io, _socket, _timeout, [&](auto done) {
     asio::async_read(_socket, asio::buffer(prefix), [done](std::error_code e, std::size_t) { done(e); });
   });

@@ -6,9 +6,14 @@
 // Errors: std::error_code values — connection errors from Asio (the message names the cause,
 // e.g. "Connection refused"), client_errc for protocol trouble. After any error the connection
 // is unusable; open a new one.
+// TLS: with set_tls() before connect(), the connection runs tern_tls's engine in client mode
+// over its socket (handshake in connect(), every frame encrypted); error_detail() then says
+// why a server certificate was not trusted.
 // Threads: not thread-safe; one thread at a time.
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -27,6 +32,7 @@ enum class client_errc {
   frame_too_large,         // the broker announced a frame beyond our limit
   timeout,                 // no answer within the deadline
   unsupported_version,     // the broker does not support a version we need
+  tls_ip_name_check,       // a hostname check was asked for an IP address (Mbed TLS 2.28 cannot)
 };
 const std::error_category& client_category();
 inline std::error_code make_error_code(client_errc e) { return {static_cast<int>(e), client_category()}; }
@@ -35,7 +41,19 @@ inline std::error_code make_error_code(client_errc e) { return {static_cast<int>
 template <>
 struct std::is_error_code_enum<tern::client::client_errc> : std::true_type {};
 
+namespace tern::tls {
+class client_config;
+class session;
+}  // namespace tern::tls
+
 namespace tern::client {
+
+// How a connection secures itself: no config = PLAINTEXT.
+struct tls_settings {
+  std::shared_ptr<const tls::client_config> config;
+  // Check the server certificate's names against the host connected to (SNI is sent too).
+  bool verify_hostname = true;
+};
 }  // namespace tern::client
 
 namespace tern::client {
@@ -54,6 +72,10 @@ class kafka_connection {
   const std::string& client_id() const { return _client_id; }
   void set_client_id(std::string id) { _client_id = std::move(id); }
   void set_timeout(std::chrono::milliseconds t) { _timeout = t; }
+  // Takes effect at the next connect().
+  void set_tls(tls_settings settings) { _tls_settings = std::move(settings); }
+  // After a failed TLS handshake: why the server certificate was not trusted, else empty.
+  const std::string& error_detail() const { return _error_detail; }
 
   // Encodes and writes one request; returns its correlation id through `correlation_id`.
   template <typename Request>
@@ -119,6 +141,10 @@ class kafka_connection {
   std::error_code write_frame(const wire::wire_writer& w);
   std::error_code read_frame(std::vector<std::uint8_t>& frame);
   std::error_code negotiate_versions();
+  std::error_code tls_handshake(const std::string& host);
+  std::error_code tls_flush();
+  std::error_code tls_fill();
+  std::error_code tls_read_exact(std::span<std::uint8_t> out);
 
   asio::io_context _io;
   asio::ip::tcp::socket _socket;
@@ -128,6 +154,12 @@ class kafka_connection {
   std::vector<pending> _pending;
   std::vector<std::uint8_t> _last_frame;
   std::vector<std::pair<std::int16_t, std::int16_t>> _broker_versions;  // by api key: min,max
+  tls_settings _tls_settings;
+  std::unique_ptr<tls::session> _tls;  // null on a PLAINTEXT connection
+  std::vector<std::uint8_t> _plain;    // decrypted, not yet consumed from _plain_pos on
+  std::size_t _plain_pos = 0;
+  std::vector<std::uint8_t> _cipher_in;  // socket read buffer for TLS
+  std::string _error_detail;
 };
 
 // Splits "host:port[,host:port]" and returns the first; false if malformed.

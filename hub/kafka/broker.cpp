@@ -197,6 +197,8 @@ handler_fn handler_for(api_key key) {
     case api_key::describe_configs: return handle_describe_configs;
     case api_key::alter_configs: return handle_alter_configs;
     case api_key::incremental_alter_configs: return handle_incremental_alter_configs;
+    case api_key::sasl_handshake: return handle_sasl_handshake;
+    case api_key::sasl_authenticate: return handle_sasl_authenticate;
     default: return nullptr;
   }
 }
@@ -221,6 +223,11 @@ void broker::on_frame(const net::connection_info& conn, net::request_frame frame
   handler_fn handler = api ? handler_for(api->key) : nullptr;
   if (!handler) {
     log::warn("connection ", conn.id, " from ", conn.peer, ": unknown API key ", key, "; closing");
+    return close_connection(respond);
+  }
+  if (!sasl_admits(conn, api->key)) {
+    log::warn("connection ", conn.id, " from ", conn.peer, " on ", conn.listener, ": API ", key,
+              " before SASL authentication; closing");
     return close_connection(respond);
   }
   request_context ctx{*this, conn, {}, frame, std::move(respond)};

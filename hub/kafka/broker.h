@@ -19,6 +19,7 @@
 
 #include "app/config.h"
 #include "auth/authorizer.h"
+#include "auth/password_file.h"
 #include "groups/coordinator.h"
 #include "net/server.h"
 #include "storage/log_store.h"
@@ -45,6 +46,9 @@ class fetch_waiters {
   std::map<std::uint64_t, retry_fn> _waiters;
   std::uint64_t _next_id = 1;
 };
+
+// Whether a listener (named by its security protocol) requires SASL: SASL_SSL, SASL_PLAINTEXT.
+bool is_sasl_listener(std::string_view listener);
 
 class broker {
  public:
@@ -95,6 +99,10 @@ class broker {
   bool reload_acls(std::string& error);
   const auth::authorizer* authorizer() const { return _authorizer.get(); }
 
+  // SASL/PLAIN credentials for SASL_* listeners (null: every SaslAuthenticate fails).
+  void set_sasl_users(std::shared_ptr<const auth::password_file> users) { _sasl_users = std::move(users); }
+  const auth::password_file* sasl_users() const { return _sasl_users.get(); }
+
  private:
   void schedule_offsets_expiry();
   void expire_offsets();
@@ -113,6 +121,7 @@ class broker {
   asio::steady_timer _offsets_expiry;
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   std::unique_ptr<auth::authorizer> _authorizer;
+  std::shared_ptr<const auth::password_file> _sasl_users;
   // When each (principal, operation, resource) denial was last logged (bounded: see log_denial).
   std::map<std::string, std::int64_t, std::less<>> _denials_logged_ms;
   // Set while a "new data" notification is queued on the io thread, so a burst of commits

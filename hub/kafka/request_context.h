@@ -72,6 +72,12 @@ bool handle_delete_groups(request_context& ctx, wire::wire_reader& body);
 bool handle_describe_configs(request_context& ctx, wire::wire_reader& body);
 bool handle_alter_configs(request_context& ctx, wire::wire_reader& body);
 bool handle_incremental_alter_configs(request_context& ctx, wire::wire_reader& body);
+bool handle_sasl_handshake(request_context& ctx, wire::wire_reader& body);
+bool handle_sasl_authenticate(request_context& ctx, wire::wire_reader& body);
+
+// SASL listeners (SASL_SSL, SASL_PLAINTEXT): until SaslAuthenticate succeeds only ApiVersions,
+// SaslHandshake and SaslAuthenticate are admitted; anything else closes the connection (Kafka).
+bool sasl_admits(const net::connection_info& conn, api_key key);
 
 // The ApiVersions answer to a version we do not support: a v0 body with UNSUPPORTED_VERSION and
 // the supported list, so the client can pick a version (KIP-511).

@@ -4,6 +4,7 @@
 #include <deque>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include <asio/experimental/as_tuple.hpp>
 
@@ -28,6 +29,9 @@ struct server::state : std::enable_shared_from_this<server::state> {
   server_limits limits;
   frame_handler handler;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  // By listen() order; null for PLAINTEXT. Read at each accept, so set_tls() affects only new
+  // connections (established sessions keep the config they started with).
+  std::vector<std::shared_ptr<const tls::server_config>> listener_tls;
   std::unordered_map<std::uint64_t, std::weak_ptr<connection>> connections;
   std::uint64_t next_id = 1;
   bool stopped = false;
@@ -39,7 +43,7 @@ struct server::state : std::enable_shared_from_this<server::state> {
   state(asio::io_context& i, server_limits l, frame_handler h)
       : io(i), limits(l), handler(std::move(h)), idle_sweep(i) {}
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::string listener,
-                                    std::shared_ptr<const tls::server_config> tls);
+                                    std::size_t listener_index);
   bool refuse_handshake();
   void start_idle_sweep();
 };
@@ -205,6 +209,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void complete(std::size_t slot, outgoing_frame out) {
     std::size_t index = slot - _first_slot;
     assert(index < _slots.size() && !_slots[index].has_value());
+    if (out.update_connection) std::exchange(out.update_connection, {})(_info);
     _slots[index] = std::move(out);
     pump();
   }
@@ -321,11 +326,12 @@ bool server::state::refuse_handshake() {
 
 asio::awaitable<void> server::state::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                                  std::string listener,
-                                                 std::shared_ptr<const tls::server_config> tls) {
+                                                 std::size_t listener_index) {
   auto self = shared_from_this();
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
     if (stopped) co_return;
+    auto tls = listener_tls[listener_index];
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       log::warn("accept on ", listener, " failed: ", ec.message());
@@ -405,9 +411,11 @@ std::error_code server::listen(const std::string& listener_name, const std::stri
   bound_port = acceptor->local_endpoint(ec).port();
   if (ec) return ec;
   _state->acceptors.push_back(acceptor);
+  std::size_t index = _state->listener_tls.size();
+  _state->listener_tls.push_back(std::move(tls));
   asio::co_spawn(_state->io,
-                 [s = _state, acceptor, listener_name, tls] {
-                   return s->accept_loop(acceptor, listener_name, tls);
+                 [s = _state, acceptor, listener_name, index] {
+                   return s->accept_loop(acceptor, listener_name, index);
                  },
                  asio::detached);
   return {};
@@ -423,6 +431,13 @@ void server::stop() {
   _state->connections.clear();
   for (auto& [id, weak] : connections)
     if (auto conn = weak.lock()) conn->close("server stopping");
+}
+
+bool server::set_tls(std::size_t listener_index, std::shared_ptr<const tls::server_config> tls) {
+  if (listener_index >= _state->listener_tls.size() || !_state->listener_tls[listener_index] || !tls)
+    return false;
+  _state->listener_tls[listener_index] = std::move(tls);
+  return true;
 }
 
 std::size_t server::handshake_count() const { return _state->handshakes; }

@@ -36,6 +36,8 @@ class server_config;
 
 namespace tern::net {
 
+struct connection_info;
+
 // A response frame body (without the length prefix) as a list of spans. `keepalive` owns every
 // byte the spans point into until the frame is written (e.g. an LMDB read transaction).
 struct outgoing_frame {
@@ -43,6 +45,11 @@ struct outgoing_frame {
   std::shared_ptr<const void> keepalive;
   bool send = true;              // false: the request gets no response (Kafka acks=0)
   bool close_after = false;      // close the connection once this (and all before it) is written
+  // Set by the protocol layer when this request changes who the connection is (SASL
+  // authentication): run on the connection's info when the response is handed over, so every
+  // request read after this one sees the change. Frames are framed, not parsed, here: the net
+  // layer cannot know on its own which request authenticated.
+  std::function<void(connection_info&)> update_connection;
 };
 
 struct connection_info {
@@ -52,6 +59,8 @@ struct connection_info {
   // Who the peer proved to be (TLS client certificate CN, PSK identity, SASL user), as Kafka's
   // "User:<name>"; "User:ANONYMOUS" on a listener without authentication.
   std::string principal = "User:ANONYMOUS";
+  // SASL listeners: set once SaslAuthenticate succeeded (through outgoing_frame::update_connection).
+  bool sasl_authenticated = false;
 };
 
 using respond_fn = std::function<void(outgoing_frame)>;
@@ -79,6 +88,9 @@ class server {
   std::error_code listen(const std::string& listener_name, const std::string& host,
                          std::uint16_t port, std::uint16_t& bound_port,
                          std::shared_ptr<const tls::server_config> tls = nullptr);
+  // Replaces the TLS config of a TLS listener (index = order of listen() calls) for connections
+  // accepted from now on; established ones keep theirs. false for a PLAINTEXT listener.
+  bool set_tls(std::size_t listener_index, std::shared_ptr<const tls::server_config> tls);
   // Stops accepting and closes every connection.
   void stop();
   std::size_t connection_count() const;

@@ -339,10 +339,14 @@ std::shared_ptr<client_config> client_config::load(const client_options& o, load
     mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   }
   if (!o.certificate_file.empty()) {
-    if ((ret = parse_certs(c.chain, o.certificate_file)) ||
-        (ret = mbedtls_pk_parse_keyfile(&c.key, o.key_file.c_str(), nullptr)) ||
-        (ret = mbedtls_ssl_conf_own_cert(&c.conf, &c.chain, &c.key))) {
+    if ((ret = parse_certs(c.chain, o.certificate_file))) {
       error = {"ssl.certificate.location", mbedtls_error(ret), "'" + o.certificate_file + "'"};
+      return nullptr;
+    }
+    const char* password = o.key_password.empty() ? nullptr : o.key_password.c_str();
+    if ((ret = mbedtls_pk_parse_keyfile(&c.key, o.key_file.c_str(), password)) ||
+        (ret = mbedtls_ssl_conf_own_cert(&c.conf, &c.chain, &c.key))) {
+      error = {"ssl.key.location", mbedtls_error(ret), "'" + o.key_file + "'"};
       return nullptr;
     }
   }

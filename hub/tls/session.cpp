@@ -94,6 +94,14 @@ session::session(std::shared_ptr<const client_config> config) : _impl(std::make_
     throw std::bad_alloc();
 }
 
+session::session(std::shared_ptr<const client_config> config, const std::string& server_name)
+    : _impl(std::make_unique<impl>()) {
+  _impl->client = std::move(config);
+  _impl->setup(_impl->client->get().conf);
+  if (!server_name.empty() && mbedtls_ssl_set_hostname(&_impl->ssl, server_name.c_str()) != 0)
+    throw std::bad_alloc();
+}
+
 session::~session() = default;
 
 void session::feed(std::span<const std::uint8_t> ciphertext) {

@@ -100,6 +100,7 @@ struct client_options {
   std::string server_name;       // SNI and the name checked against the certificate; may be empty
   std::string certificate_file;  // optional client certificate chain (PEM)
   std::string key_file;          // its key
+  std::string key_password;      // for an encrypted key; empty = none
   std::string psk_identity;      // PSK mode when not empty
   std::vector<std::uint8_t> psk;
   std::string cipher_suites;  // comma separated; empty = defaults for the mode
@@ -126,6 +127,9 @@ class session {
  public:
   explicit session(std::shared_ptr<const server_config> config);
   explicit session(std::shared_ptr<const client_config> config);
+  // A client session whose SNI and certificate name check use `server_name` instead of the
+  // config's (empty = neither SNI nor a name check; the chain is still verified).
+  session(std::shared_ptr<const client_config> config, const std::string& server_name);
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;

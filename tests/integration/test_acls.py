@@ -9,6 +9,7 @@ permitted topics, that a refused produce wrote nothing, and SIGHUP reload of the
 """
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -91,8 +92,8 @@ class AclsTest(unittest.TestCase):
             # Not even the offsets are visible (no Describe).
             self.assertEqual(kr.list_offsets(c, "other", 0, -1)[0], TOPIC_AUTH)
         # Logged with the principal, once a minute per (principal, operation, resource).
-        log = self.hub.log_text(400)
         line = "authorization denied: principal User:ANONYMOUS operation Write on Topic:other"
+        log = self.hub.wait_log(re.escape(line), last=400)
         self.assertEqual(log.count(line), 1, log)
 
     def test_3_consume_is_refused(self):
@@ -106,7 +107,7 @@ class AclsTest(unittest.TestCase):
             self.assertEqual(err, kr.ERR_NONE)
             self.assertGreaterEqual(end, 3)
         self.assertIn("principal User:ANONYMOUS operation Read on Topic:sensors.temp",
-                      self.hub.log_text(400))
+                      self.hub.wait_log("operation Read on Topic:sensors.temp", last=400))
 
     def test_4_group_join_is_refused(self):
         rc, out = kcat_failing(self.hub, ["-G", "grp", "sensors.temp", "-e"])

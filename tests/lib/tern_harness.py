@@ -216,6 +216,15 @@ class Hub:
             lines = self._log[-last:]
         return "---- %s log (last %d lines) ----\n%s" % (self.name, len(lines), "\n".join(lines))
 
+    def wait_log(self, pattern, timeout=10, last=5000):
+        """The log as read so far, once a line matches regex `pattern` (or after `timeout`).
+        Output is drained by threads, so a line may arrive a moment after what caused it:
+        assert on the result instead of on log_text() right away."""
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.log_text(last)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.log_text(last)
+
     def assert_alive(self):
         if not self.alive():
             rc = self.proc.returncode if self.proc else None

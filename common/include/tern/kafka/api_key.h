@@ -28,6 +28,7 @@ enum class api_key : std::int16_t {
   init_producer_id = 22,
   describe_configs = 32,
   alter_configs = 33,
+  sasl_authenticate = 36,
   delete_groups = 42,
   incremental_alter_configs = 44,
 };

@@ -1,0 +1,219 @@
+"""SASL/PLAIN (issue 6): SASL_SSL with kcat (librdkafka 2.0.2: SaslHandshake v1 + SaslAuthenticate
+v0 over OpenSSL), SASL_PLAINTEXT on the raw wire (SaslAuthenticate v2, flexible), and the
+authenticated principal feeding the ACLs.
+
+Users are made with `tern passwd`; the CA and server certificate with the openssl CLI. The ACL file
+lets User:u Write and Read topic `t`; User:v is a valid user with no rights there.
+"""
+
+import os
+import re
+import stat
+import tempfile
+import unittest
+
+import kafka_raw as kr
+from kafka_raw import KafkaConnection
+from tern_harness import Hub, create_topic, run, tern_cli
+
+PASSWORDS = {"u": "u-secret-Pw1", "v": "v-secret-Pw2"}
+WRONG = "not-the-Password-9"
+TOPIC = "t"
+SASL_HANDSHAKE, SASL_AUTHENTICATE, METADATA, API_VERSIONS = 17, 36, 3, 18
+
+
+def make_ca_and_server(d):
+    def p(name):
+        return os.path.join(d, name)
+
+    for name in ("ca", "server"):
+        run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-out", p(name + ".key")])
+    run(["openssl", "req", "-x509", "-new", "-key", p("ca.key"), "-subj", "/CN=Tern SASL CA",
+         "-days", "3650", "-sha256", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", p("ca.pem")])
+    run(["openssl", "req", "-new", "-key", p("server.key"), "-subj", "/CN=localhost",
+         "-out", p("server.csr")])
+    with open(p("server.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run(["openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey",
+         p("ca.key"), "-CAcreateserial", "-days", "3650", "-sha256", "-extfile", p("server.ext"),
+         "-out", p("server.pem")])
+
+
+class SaslTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="tern-sasl-")
+        d = cls.dir = cls.tmp.name
+        make_ca_and_server(d)
+        cls.users = os.path.join(d, "users.txt")
+        for user, password in PASSWORDS.items():
+            tern_cli("passwd", "--file", cls.users, "--user", user, input=password + "\n")
+        cls.acl = os.path.join(d, "hub.acl")
+        for op in ("Write", "Read"):
+            tern_cli("acls", "--acl-file", cls.acl, "--add", "--allow-principal", "User:u",
+                     "--operation", op, "--topic", TOPIC)
+        # The topic exists before the ACLs apply (nobody may create it under them).
+        cls.hub = Hub(name="sasl").start()
+        create_topic(cls.hub, TOPIC, 1)
+        cls.hub.stop()
+        cls.hub.extra_args = [
+            "--listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+            "--ssl.certificate.location", os.path.join(d, "server.pem"),
+            "--ssl.key.location", os.path.join(d, "server.key"),
+            "--sasl.plain.users.location", cls.users,
+            "--authorizer.acl.file", cls.acl]
+        cls.hub.start()
+        cls.ssl_port = cls.hub.listener_port("SASL_SSL")
+        cls.plain_port = cls.hub.listener_port("SASL_PLAINTEXT")
+        assert cls.ssl_port and cls.plain_port, cls.hub.log_text()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.close()
+        cls.tmp.cleanup()
+
+    def tearDown(self):
+        self.hub.assert_alive()
+
+    def kcat(self, user, password, *args, input=None, check=True):
+        cmd = ["kcat", "-b", "127.0.0.1:%d" % self.ssl_port, "-m", "8",
+               "-X", "security.protocol=sasl_ssl", "-X", "sasl.mechanisms=PLAIN",
+               "-X", "sasl.username=" + user, "-X", "sasl.password=" + password,
+               "-X", "ssl.ca.location=" + os.path.join(self.dir, "ca.pem")]
+        return run(cmd + list(args), input=input, check=check, timeout=60, hub=self.hub)
+
+    def consume_as_u(self):
+        out = self.kcat("u", PASSWORDS["u"], "-C", "-t", TOPIC, "-e", "-q", "-o", "beginning",
+                        "-f", "%s\n").stdout.decode()
+        return out.splitlines()
+
+    # ---- the password file ---------------------------------------------------------------------
+
+    def test_password_file_has_hashes_only(self):
+        mode = stat.S_IMODE(os.stat(self.users).st_mode)
+        self.assertEqual(mode, 0o600)
+        text = open(self.users).read()
+        for password in PASSWORDS.values():
+            self.assertNotIn(password, text)
+        lines = [l for l in text.splitlines() if l and not l.startswith("#")]
+        self.assertEqual(len(lines), 2)
+        for user, line in zip(sorted(PASSWORDS), sorted(lines)):
+            self.assertRegex(line, r"^%s:pbkdf2-sha256:\d+:[0-9a-f]{32}:[0-9a-f]{64}$" % user)
+
+    def test_bad_password_file_stops_startup(self):
+        bad = os.path.join(self.dir, "bad-users.txt")
+        with open(bad, "w") as f:
+            f.write("# users\nu:pbkdf2-sha256:100000:00:zz\n")
+        p = run([self.hub.bin, "serve", "--listeners", "SASL_PLAINTEXT://127.0.0.1:0",
+                 "--log.dirs", os.path.join(self.dir, "bad-data"),
+                 "--sasl.plain.users.location", bad], check=False, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        err = (p.stdout + p.stderr).decode()
+        self.assertIn("sasl.plain.users.location", err)
+        self.assertIn("bad-users.txt:2", err)
+
+    # ---- kcat over SASL_SSL --------------------------------------------------------------------
+
+    def test_1_produce_and_consume(self):
+        before = self.consume_as_u()
+        lines = ["sasl-%d" % i for i in range(5)]
+        self.kcat("u", PASSWORDS["u"], "-P", "-t", TOPIC, "-X", "acks=all",
+                  input="".join(l + "\n" for l in lines))
+        self.assertEqual(self.consume_as_u(), before + lines)
+        self.assertRegex(self.hub.wait_log(r"SASL/PLAIN authenticated as User:u"),
+                         r"SASL/PLAIN authenticated as User:u")
+
+    def check_refused(self, user, password):
+        p = self.kcat(user, password, "-L", check=False)
+        err = p.stderr.decode()
+        self.assertNotEqual(p.returncode, 0, err)
+        self.assertIn("SASL authentication error", err)
+        self.assertIn("Authentication failed", err)
+        refused = r"SASL_AUTHENTICATION_FAILED for user '%s'" % re.escape(user)
+        log = self.hub.wait_log(refused)
+        self.assertRegex(log, refused)
+        self.assertNotIn(password, log)
+
+    def test_wrong_password_fails(self):
+        self.check_refused("u", WRONG)
+
+    def test_unknown_user_fails(self):
+        self.check_refused("nobody", PASSWORDS["u"])
+
+    # ---- ACLs see the SASL principal -----------------------------------------------------------
+
+    def test_2_principal_feeds_acls(self):
+        before = self.consume_as_u()
+        p = self.kcat("v", PASSWORDS["v"], "-P", "-t", TOPIC, "-X", "acks=all",
+                      "-X", "message.timeout.ms=5000", input="from-v\n", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Topic authorization failed", p.stderr.decode())
+        # librdkafka stops at Metadata (Describe, implied by Write for u, absent for v).
+        denied = r"authorization denied: principal User:v operation (Describe|Write) on Topic:t"
+        self.assertRegex(self.hub.wait_log(denied), denied)
+        self.assertEqual(self.consume_as_u(), before)  # nothing was written
+
+    # ---- the raw wire on SASL_PLAINTEXT --------------------------------------------------------
+
+    def raw(self):
+        c = KafkaConnection("127.0.0.1", self.plain_port)
+        self.addCleanup(c.close)
+        return c
+
+    def metadata(self, c):
+        r = c.call(METADATA, 1, kr.array([TOPIC], kr.string))
+        return r.remaining()
+
+    def assert_closed(self, c):
+        closed, got = c.wait_closed(timeout=5)
+        self.assertTrue(closed)
+        self.assertEqual(got, b"")
+
+    def handshake(self, c, mechanism):
+        r = c.call(SASL_HANDSHAKE, 1, kr.string(mechanism))
+        return r.i16(), r.array(lambda rr: rr.string())
+
+    def authenticate_v2(self, c, user, password):
+        token = b"\0" + user.encode() + b"\0" + password.encode()
+        r = c.call(SASL_AUTHENTICATE, 2, kr.uvarint(len(token) + 1) + token + kr.uvarint(0),
+                   header_version=2, flexible_response=True)
+        error = r.i16()
+        n = r.uvarint()
+        message = r._take(n - 1).decode() if n else None
+        return error, message
+
+    def test_metadata_before_authentication_closes(self):
+        c = self.raw()
+        self.assertEqual(c.call(API_VERSIONS, 0, b"").i16(), 0)  # allowed before authentication
+        c.send_request(METADATA, 1, kr.array([TOPIC], kr.string))
+        self.assert_closed(c)
+
+    def test_unsupported_mechanism(self):
+        c = self.raw()
+        error, mechanisms = self.handshake(c, "SCRAM-SHA-256")
+        self.assertEqual((error, mechanisms), (33, ["PLAIN"]))
+
+    def test_handshake_v0_refused(self):
+        c = self.raw()
+        r = c.call(SASL_HANDSHAKE, 0, kr.string("PLAIN"))
+        self.assertEqual(r.i16(), 35)  # UNSUPPORTED_VERSION: no raw-token framing
+
+    def test_raw_authenticate_v2(self):
+        c = self.raw()
+        self.assertEqual(self.handshake(c, "PLAIN"), (0, ["PLAIN"]))
+        self.assertEqual(self.authenticate_v2(c, "u", PASSWORDS["u"]), (0, None))
+        self.assertGreater(self.metadata(c), 0)
+
+    def test_raw_wrong_password_v2_then_closed(self):
+        c = self.raw()
+        self.assertEqual(self.handshake(c, "PLAIN")[0], 0)
+        error, message = self.authenticate_v2(c, "v", WRONG)
+        self.assertEqual(error, 58)
+        self.assertIn("Authentication failed", message)
+        self.assert_closed(c)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
