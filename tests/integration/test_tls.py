@@ -17,7 +17,7 @@ import unittest
 
 import kafka_raw
 from kafka_raw import KafkaConnection
-from tern_harness import Hub, create_topic, die_with_parent, run
+from tern_harness import Hub, create_topic, die_with_parent, run, tern_bin
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "firmware"))
 import fw_e2e as fw  # noqa: E402  (the firmware's posix example node and its record checks)
@@ -418,6 +418,105 @@ class BadInputTest(TlsTestBase):
         out = self.kcat_ssl(hub, "-C", "-t", "after.storm", "-e", "-q", "-f", "%s\n").stdout
         self.assertEqual(out, b"x\n")
         self.roundtrip_plain(hub, "after.storm.plain", 10)
+
+
+class CertificatePrincipalAclTest(TlsTestBase):
+    """The CN of a client certificate (mutual TLS) is the principal that the ACL file names."""
+
+    def test_certificate_principal_meets_acls(self):
+        acl_file = self.path("device-1.acl")
+
+        def acls(*args):
+            run([tern_bin(), "acls", "--acl-file", acl_file, "--add"] + list(args))
+
+        acls("--allow-principal", "User:device-1", "--operation", "Write", "--topic", "sensors.",
+             "--resource-pattern-type", "prefixed")
+        # ANONYMOUS (the PLAINTEXT listener) may read `other`, to see that nothing was written.
+        acls("--allow-principal", "User:ANONYMOUS", "--operation", "Read", "--topic", "other")
+        hub = self.start_hub("--ssl.client.auth", "required",
+                             "--ssl.ca.location", self.path("ca.pem"))
+        # The topics exist before the ACLs apply (nobody may create them under these ACLs).
+        create_topic(hub, "sensors.temp", 1)
+        create_topic(hub, "other", 1)
+        hub.stop()
+        hub.extra_args += ["--authorizer.acl.file", acl_file,
+                           "--allow.everyone.if.no.acl.found", "false"]
+        hub.start()
+        self.ssl_port = hub.listener_port("SSL")
+        self.assertIsNotNone(self.ssl_port, hub.log_text())
+
+        lines = ["t-%d" % i for i in range(5)]
+        self.kcat_ssl(hub, "-P", "-t", "sensors.temp", "-X", "acks=all",
+                      input="".join(l + "\n" for l in lines), cert="good")
+        p = self.kcat_ssl(hub, "-P", "-t", "other", "-X", "acks=all", input=b"x1\nx2\n",
+                          cert="good", check=False, timeout=30)
+        out = (p.stdout + p.stderr).decode("utf-8", "replace")
+        self.assertNotEqual(p.returncode, 0, out)
+        self.assertIn("Topic authorization failed", out)
+        p = self.kcat_ssl(hub, "-C", "-e", "-t", "sensors.temp", cert="good", check=False,
+                          timeout=30)
+        out = (p.stdout + p.stderr).decode("utf-8", "replace")
+        self.assertNotEqual(p.returncode, 0, out)
+        self.assertIn("Topic authorization failed", out)
+        for line in lines:
+            self.assertNotIn(line, p.stdout.decode("utf-8", "replace"))
+        # Nothing reached `other` (read as ANONYMOUS on PLAINTEXT, allowed Read by the ACLs).
+        got = self.kcat_plain(hub, "-C", "-e", "-q", "-t", "other", "-o", "beginning",
+                              "-f", "%o %s\n").stdout.decode()
+        self.assertEqual(got, "")
+        # kcat is refused at Metadata (Describe) before it can send a Produce.
+        self.wait_log(hub, r"authorization denied: principal User:device-1 operation "
+                           r"(Describe|Write) on Topic:other from \S+ \(SSL\)")
+        self.wait_log(hub, r"authorization denied: principal User:device-1 operation Read "
+                           r"on Topic:sensors\.temp")
+        # Read back with ACLs off (same data dir): exactly what device-1 was allowed to write.
+        hub.stop()
+        hub.extra_args = [a for a in hub.extra_args if a not in (
+            "--authorizer.acl.file", acl_file, "--allow.everyone.if.no.acl.found", "false")]
+        hub.start()
+        self.ssl_port = hub.listener_port("SSL")
+        got = self.kcat_plain(hub, "-C", "-e", "-q", "-t", "sensors.temp", "-o", "beginning",
+                              "-f", "%s\n").stdout.decode()
+        self.assertEqual(got.splitlines(), lines)
+        got = self.kcat_plain(hub, "-C", "-e", "-q", "-t", "other", "-o", "beginning",
+                              "-f", "%s\n").stdout.decode()
+        self.assertEqual(got, "")
+
+
+class FirmwareCertificateTest(TlsTestBase):
+    def test_firmware_mbedtls_certificate_mode_publishes_over_ssl(self):
+        """The firmware's Mbed TLS transport in certificate mode (boards/posix example, --ca)
+        against the SSL listener: it verifies the hub's certificate by DNS name (Mbed TLS 2.28
+        cannot verify IP SANs, so the SSL listener is advertised as localhost) and its readings
+        are read back exactly by kcat on PLAINTEXT. Server authentication only: the example has
+        no options for a client certificate and key, so mutual TLS is not exercised here."""
+        ports = []
+        for _ in range(2):  # free ports, so that they can be advertised (SSL as localhost)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                ports.append(s.getsockname()[1])
+        plain_port, port = ports
+        hub = Hub(["--listeners", "PLAINTEXT://127.0.0.1:%d,SSL://127.0.0.1:%d" % (plain_port, port),
+                   "--advertised.listeners",
+                   "PLAINTEXT://127.0.0.1:%d,SSL://localhost:%d" % (plain_port, port),
+                   "--ssl.certificate.location", self.path("server.pem"),
+                   "--ssl.key.location", self.path("server.key"), "--log.level", "debug"],
+                  name="tls-fw-cert-hub").start()
+        self.addCleanup(hub.close)
+        self.assertEqual(hub.listener_port("SSL"), port, hub.log_text())
+        create_topic(hub, "fw.cert", 2)
+        stats, _ = fw.run_example("localhost:%d" % port, "fw.cert", 300, "--acks", "-1",
+                                  "--idempotence", "off", "--ca", self.path("ca.pem"), hub=hub)
+        self.assertEqual(stats["delivered"], "300", stats)
+        self.assertEqual(stats["failed"], "0", stats)
+        fw.check_records(self, fw.kcat_read(hub.bootstrap, "fw.cert", 300), 300, 2)
+        self.wait_log(hub, r"on SSL: TLS TLS-ECDHE-ECDSA-\S+, principal User:ANONYMOUS")
+        # Trusting another CA: the device refuses the hub's certificate, nothing is written.
+        p = run(fw.example_cmd("localhost:%d" % port, "fw.cert", 5, "--ca",
+                               self.path("other_ca.pem"), "--flush-timeout-ms", "3000"),
+                check=False, timeout=60, hub=hub)
+        self.assertNotIn(b"delivered=5 ", p.stdout, p.stdout)
+        self.assertEqual(len(fw.kcat_read(hub.bootstrap, "fw.cert", 300)), 300)
 
 
 if __name__ == "__main__":
