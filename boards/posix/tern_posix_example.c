@@ -56,7 +56,30 @@ typedef struct options {
     const char *psk_hex;
     const char *psk_identity;
     const char *ca_file;
+    const char *cert_file;   /* client certificate for mutual TLS */
+    const char *key_file;
+    const char *server_name; /* name to verify in the broker's certificate (default: its host) */
 } options_t;
+
+#ifdef TERN_EXAMPLE_WITH_MBEDTLS
+/* Reads a PEM file into buf with a terminating NUL, which Mbed TLS counts in the length. */
+static int read_pem(const char *path, unsigned char *buf, size_t size, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    size_t len = f != NULL ? fread(buf, 1, size - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (len == 0 || len == size - 1) {
+        fprintf(stderr, "cannot read %s (missing, empty or over %u bytes)\n", path,
+                (unsigned)(size - 2));
+        return -1;
+    }
+    buf[len] = '\0';
+    *len_out = len + 1;
+    return 0;
+}
+#endif
 
 static void usage(void)
 {
@@ -66,7 +89,8 @@ static void usage(void)
             "required]\n"
             "  [--ring-bytes N] [--buffer-bytes N] [--linger-ms MS] [--flush-timeout-ms MS]\n"
             "  [--request-timeout-ms MS] [--timestamp-base MS] [--drop-oldest] [--no-keys]\n"
-            "  [--partition N] [--psk HEX --psk-identity ID | --ca FILE]\n");
+            "  [--partition N] [--psk HEX --psk-identity ID | --ca FILE [--cert FILE --key FILE]\n"
+            "  [--server-name NAME]]\n");
 }
 
 static int parse_args(int argc, char **argv, options_t *o)
@@ -140,9 +164,18 @@ static int parse_args(int argc, char **argv, options_t *o)
             o->psk_identity = v;
         } else if (strcmp(a, "--ca") == 0) {
             o->ca_file = v;
+        } else if (strcmp(a, "--cert") == 0) {
+            o->cert_file = v;
+        } else if (strcmp(a, "--key") == 0) {
+            o->key_file = v;
+        } else if (strcmp(a, "--server-name") == 0) {
+            o->server_name = v;
         } else {
             return -1;
         }
+    }
+    if ((o->cert_file == NULL) != (o->key_file == NULL)) {
+        return -1; /* a client certificate needs its key, and the other way round */
     }
     if (o->host[0] == '\0' || o->port == 0 || o->topic == NULL || o->count < 0 || o->sensors <= 0 ||
         o->ring_bytes < 64 || o->buffer_bytes < 256) {
@@ -255,7 +288,7 @@ int main(int argc, char **argv)
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     unsigned char psk[64];
-    static unsigned char ca[65536];
+    static unsigned char ca[65536], cert[16384], key[8192];
     int use_tls = 0;
 #endif
 
@@ -298,19 +331,20 @@ int main(int argc, char **argv)
             tls_cfg.psk_identity = o.psk_identity;
         }
         if (o.ca_file != NULL) {
-            FILE *f = fopen(o.ca_file, "rb");
-            size_t len = f != NULL ? fread(ca, 1, sizeof(ca) - 1, f) : 0;
-            if (f != NULL) {
-                fclose(f);
-            }
-            if (len == 0) {
-                fprintf(stderr, "cannot read %s\n", o.ca_file);
+            if (read_pem(o.ca_file, ca, sizeof(ca), &tls_cfg.ca_chain_len) != 0) {
                 return 2;
             }
-            ca[len] = '\0';
             tls_cfg.ca_chain = ca;
-            tls_cfg.ca_chain_len = len + 1; /* PEM: Mbed TLS wants the NUL counted */
         }
+        if (o.cert_file != NULL) {
+            if (read_pem(o.cert_file, cert, sizeof(cert), &tls_cfg.client_cert_len) != 0 ||
+                read_pem(o.key_file, key, sizeof(key), &tls_cfg.client_key_len) != 0) {
+                return 2;
+            }
+            tls_cfg.client_cert = cert;
+            tls_cfg.client_key = key;
+        }
+        tls_cfg.server_name = o.server_name;
         if (tern_mbedtls_transport_init(&tls, &tls_cfg, &lower, &clock, &transport) != TERN_OK) {
             fprintf(stderr, "TLS setup failed (Mbed TLS error -0x%04x)\n",
                     (unsigned)-tls.last_error);

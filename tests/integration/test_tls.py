@@ -488,8 +488,8 @@ class FirmwareCertificateTest(TlsTestBase):
         """The firmware's Mbed TLS transport in certificate mode (boards/posix example, --ca)
         against the SSL listener: it verifies the hub's certificate by DNS name (Mbed TLS 2.28
         cannot verify IP SANs, so the SSL listener is advertised as localhost) and its readings
-        are read back exactly by kcat on PLAINTEXT. Server authentication only: the example has
-        no options for a client certificate and key, so mutual TLS is not exercised here."""
+        are read back exactly by kcat on PLAINTEXT. Server authentication only; the next test
+        does mutual TLS."""
         ports = []
         for _ in range(2):  # free ports, so that they can be advertised (SSL as localhost)
             with socket.socket() as s:
@@ -517,6 +517,34 @@ class FirmwareCertificateTest(TlsTestBase):
                 check=False, timeout=60, hub=hub)
         self.assertNotIn(b"delivered=5 ", p.stdout, p.stdout)
         self.assertEqual(len(fw.kcat_read(hub.bootstrap, "fw.cert", 300)), 300)
+
+    def test_firmware_mutual_tls_gives_the_device_principal(self):
+        """Mutual TLS from the firmware (--cert/--key): with ssl.client.auth=required the device
+        is User:device-1 and its readings arrive; without its certificate nothing does. The
+        device verifies the hub by DNS name (--server-name localhost) while connecting to
+        127.0.0.1, as an MCU with a fixed broker address would."""
+        hub = Hub(["--listeners", "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0",
+                   "--ssl.certificate.location", self.path("server.pem"),
+                   "--ssl.key.location", self.path("server.key"),
+                   "--ssl.ca.location", self.path("ca.pem"), "--ssl.client.auth", "required",
+                   "--log.level", "debug"], name="tls-fw-mtls-hub").start()
+        self.addCleanup(hub.close)
+        port = hub.listener_port("SSL")
+        create_topic(hub, "fw.mtls", 1)
+        # Only the bootstrap connection is made: the SSL listener advertises 127.0.0.1, which
+        # the device reaches with the same --server-name.
+        stats, _ = fw.run_example("127.0.0.1:%d" % port, "fw.mtls", 100, "--acks", "-1",
+                                  "--idempotence", "off", "--ca", self.path("ca.pem"),
+                                  "--server-name", "localhost", "--cert", self.path("good.pem"),
+                                  "--key", self.path("good.key"), hub=hub)
+        self.assertEqual(stats["delivered"], "100", stats)
+        fw.check_records(self, fw.kcat_read(hub.bootstrap, "fw.mtls", 100), 100, 1)
+        self.wait_log(hub, r"on SSL: TLS TLS-ECDHE-ECDSA-\S+, principal User:device-1")
+        p = run(fw.example_cmd("127.0.0.1:%d" % port, "fw.mtls", 5, "--ca", self.path("ca.pem"),
+                               "--server-name", "localhost", "--flush-timeout-ms", "3000"),
+                check=False, timeout=60, hub=hub)
+        self.assertNotIn(b"delivered=5 ", p.stdout, p.stdout)
+        self.assertEqual(len(fw.kcat_read(hub.bootstrap, "fw.mtls", 100)), 100)
 
 
 if __name__ == "__main__":
