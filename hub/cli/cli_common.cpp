@@ -99,8 +99,9 @@ bool read_properties(const std::string& path, std::map<std::string, std::string>
 
 void add_command_config(cxxopts::Options& options) {
   options.add_options()("command-config",
-                        "Kafka client properties file: security.protocol=SSL, ssl.ca.location, "
-                        "ssl.certificate.location, ssl.key.location, ...",
+                        "Kafka client properties file: security.protocol=SSL|SASL_SSL, "
+                        "ssl.ca.location, ssl.certificate.location, ssl.key.location, "
+                        "sasl.username, sasl.password, ...",
                         cxxopts::value<std::string>());
 }
 
@@ -110,11 +111,12 @@ bool load_command_config(const std::string& path, client::tls_settings& out, std
   static const char* const known[] = {
       "security.protocol", "ssl.ca.location",  "ssl.certificate.location",
       "ssl.key.location",  "ssl.key.password", "ssl.endpoint.identification.algorithm",
-      "ssl.cipher.suites", "ssl.psk.identity", "ssl.psk.key"};
+      "ssl.cipher.suites", "ssl.psk.identity", "ssl.psk.key",
+      "sasl.mechanism",    "sasl.mechanisms",  "sasl.username", "sasl.password"};
   for (const auto& [key, value] : props) {
     if (std::find_if(std::begin(known), std::end(known), [&](const char* k) { return key == k; }) ==
         std::end(known)) {
-      error = path + ": unknown key '" + key + "' (supported: security.protocol, ssl.*)";
+      error = path + ": unknown key '" + key + "' (supported: security.protocol, ssl.*, sasl.*)";
       return false;
     }
   }
@@ -124,12 +126,25 @@ bool load_command_config(const std::string& path, client::tls_settings& out, std
   };
   std::string protocol = get("security.protocol");
   for (auto& ch : protocol) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (protocol.empty() || protocol == "PLAINTEXT") {
-    out = {};
-    return true;
+  out = {};
+  const bool sasl = protocol == "SASL_SSL" || protocol == "SASL_PLAINTEXT";
+  if (sasl) {
+    std::string mechanism = get("sasl.mechanism").empty() ? get("sasl.mechanisms") : get("sasl.mechanism");
+    if (!mechanism.empty() && mechanism != "PLAIN") {
+      error = path + ": sasl.mechanism '" + mechanism + "' is not PLAIN (the only one Tern has)";
+      return false;
+    }
+    out.sasl_username = get("sasl.username");
+    out.sasl_password = get("sasl.password");
+    if (out.sasl_username.empty()) {
+      error = path + ": security.protocol " + protocol + " needs sasl.username and sasl.password";
+      return false;
+    }
   }
-  if (protocol != "SSL") {
-    error = path + ": security.protocol '" + get("security.protocol") + "' is not PLAINTEXT or SSL";
+  if (protocol.empty() || protocol == "PLAINTEXT" || protocol == "SASL_PLAINTEXT") return true;
+  if (protocol != "SSL" && protocol != "SASL_SSL") {
+    error = path + ": security.protocol '" + get("security.protocol") +
+            "' is not PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL";
     return false;
   }
   std::string algorithm = get("ssl.endpoint.identification.algorithm");

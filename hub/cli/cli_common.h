@@ -29,9 +29,11 @@ bool connect(const char* command, const std::string& servers, client::cluster_cl
 void add_command_config(cxxopts::Options& options);
 
 // Reads a Kafka client properties file (key=value lines, # comments) into TLS settings.
-// Keys: security.protocol (PLAINTEXT|SSL), ssl.ca.location, ssl.certificate.location,
-// ssl.key.location, ssl.key.password, ssl.endpoint.identification.algorithm (https|none),
-// ssl.cipher.suites, ssl.psk.identity + ssl.psk.key (hex: PSK instead of certificates).
+// Keys: security.protocol (PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL), ssl.ca.location,
+// ssl.certificate.location, ssl.key.location, ssl.key.password,
+// ssl.endpoint.identification.algorithm (https|none), ssl.cipher.suites, ssl.psk.identity +
+// ssl.psk.key (hex: PSK instead of certificates), sasl.mechanism(s) (PLAIN), sasl.username,
+// sasl.password.
 // false + `error` naming the key (or line) at fault; an unknown key is an error.
 bool load_command_config(const std::string& path, client::tls_settings& out, std::string& error);
 

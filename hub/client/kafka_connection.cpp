@@ -6,6 +6,7 @@
 #include "tls/tls.h"
 
 #include "tern/kafka/messages/api_versions.h"
+#include "tern/kafka/messages/sasl.h"
 
 namespace tern::client {
 namespace {
@@ -21,6 +22,7 @@ class category final : public std::error_category {
       case client_errc::frame_too_large: return "response frame larger than 256 MiB";
       case client_errc::timeout: return "timed out waiting for the broker";
       case client_errc::unsupported_version: return "the broker does not support a required API version";
+      case client_errc::sasl_failed: return "SASL authentication failed";
       case client_errc::tls_ip_name_check:
         return "ssl.endpoint.identification.algorithm=https cannot check an IP address (Mbed TLS 2.28 "
                "matches DNS names only): connect to the certificate's DNS name (e.g. localhost) or set it to none";
@@ -89,7 +91,42 @@ std::error_code kafka_connection::connect(const std::string& host, std::uint16_t
       return e;
     }
   }
-  return negotiate_versions();
+  if (auto e = negotiate_versions()) return e;
+  if (_tls_settings.sasl_username.empty()) return {};
+  if (auto e = sasl_plain()) {
+    close();
+    return e;
+  }
+  return {};
+}
+
+// SaslHandshake v1 (PLAIN) then SaslAuthenticate v0 with the PLAIN token
+// (authzid NUL user NUL password), as librdkafka does.
+std::error_code kafka_connection::sasl_plain() {
+  kafka::sasl_handshake_request handshake;
+  handshake.mechanism = "PLAIN";
+  kafka::sasl_handshake_response mechanisms;
+  if (auto ec = call(handshake, 1, mechanisms)) return ec;
+  if (mechanisms.error_code != 0) {
+    _error_detail = "the broker does not enable SASL mechanism PLAIN";
+    return client_errc::sasl_failed;
+  }
+  kafka::sasl_authenticate_request auth;
+  auth.auth_bytes.push_back(0);
+  auth.auth_bytes.insert(auth.auth_bytes.end(), _tls_settings.sasl_username.begin(),
+                         _tls_settings.sasl_username.end());
+  auth.auth_bytes.push_back(0);
+  auth.auth_bytes.insert(auth.auth_bytes.end(), _tls_settings.sasl_password.begin(),
+                         _tls_settings.sasl_password.end());
+  kafka::sasl_authenticate_response answer;
+  auto ec = call(auth, 0, answer);
+  std::fill(auth.auth_bytes.begin(), auth.auth_bytes.end(), std::uint8_t{0});
+  if (ec) return ec;
+  if (answer.error_code != 0) {
+    _error_detail = answer.error_message.value_or("error " + std::to_string(answer.error_code));
+    return client_errc::sasl_failed;
+  }
+  return {};
 }
 
 // Runs the client handshake over the connected socket; a certificate that is not trusted leaves

@@ -33,6 +33,7 @@ enum class client_errc {
   timeout,                 // no answer within the deadline
   unsupported_version,     // the broker does not support a version we need
   tls_ip_name_check,       // a hostname check was asked for an IP address (Mbed TLS 2.28 cannot)
+  sasl_failed,             // SASL/PLAIN refused (error_detail() has the broker's message)
 };
 const std::error_category& client_category();
 inline std::error_code make_error_code(client_errc e) { return {static_cast<int>(e), client_category()}; }
@@ -53,6 +54,10 @@ struct tls_settings {
   std::shared_ptr<const tls::client_config> config;
   // Check the server certificate's names against the host connected to (SNI is sent too).
   bool verify_hostname = true;
+  // SASL/PLAIN after the (optional) TLS handshake: security.protocol SASL_SSL or
+  // SASL_PLAINTEXT. An empty username means no SASL.
+  std::string sasl_username;
+  std::string sasl_password;
 };
 }  // namespace tern::client
 
@@ -142,6 +147,7 @@ class kafka_connection {
   std::error_code read_frame(std::vector<std::uint8_t>& frame);
   std::error_code negotiate_versions();
   std::error_code tls_handshake(const std::string& host);
+  std::error_code sasl_plain();
   std::error_code tls_flush();
   std::error_code tls_fill();
   std::error_code tls_read_exact(std::span<std::uint8_t> out);

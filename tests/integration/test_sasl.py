@@ -114,6 +114,41 @@ class SaslTest(unittest.TestCase):
         self.assertIn("sasl.plain.users.location", err)
         self.assertIn("bad-users.txt:2", err)
 
+    # ---- the tern CLI as a SASL client (--command-config) -------------------------------------
+
+    def command_config(self, name, protocol, user, password):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("security.protocol=%s\nsasl.mechanism=PLAIN\nsasl.username=%s\n"
+                    "sasl.password=%s\nssl.ca.location=%s\n"
+                    # The brokers are advertised as 127.0.0.1: Mbed TLS 2.28 cannot check IP SANs.
+                    "ssl.endpoint.identification.algorithm=none\n"
+                    % (protocol, user, password, os.path.join(self.dir, "ca.pem")))
+        return path
+
+    def test_3_cli_produces_and_consumes_over_sasl(self):
+        ssl_config = self.command_config("u-ssl.properties", "SASL_SSL", "u", PASSWORDS["u"])
+        plain_config = self.command_config("u-plain.properties", "SASL_PLAINTEXT", "u",
+                                           PASSWORDS["u"])
+        before = self.consume_as_u()
+        tern_cli("produce", "--bootstrap-server", "127.0.0.1:%d" % self.ssl_port, "--topic", TOPIC,
+                 "--command-config", ssl_config, input="cli-1\ncli-2\n")
+        out = tern_cli("consume", "--bootstrap-server", "127.0.0.1:%d" % self.plain_port,
+                       "--topic", TOPIC, "--from-beginning", "--max-messages", str(len(before) + 2),
+                       "--timeout-ms", "10000", "--command-config", plain_config).stdout.decode()
+        self.assertEqual(out.splitlines(), before + ["cli-1", "cli-2"])
+        self.assertEqual(self.consume_as_u(), before + ["cli-1", "cli-2"])
+
+    def test_cli_with_a_wrong_password_is_refused(self):
+        config = self.command_config("u-wrong.properties", "SASL_SSL", "u", WRONG)
+        p = tern_cli("topics", "--bootstrap-server", "127.0.0.1:%d" % self.ssl_port, "--list",
+                     "--command-config", config, check=False)
+        self.assertEqual(p.returncode, 1, p)
+        err = p.stderr.decode()
+        self.assertIn("SASL authentication failed", err)
+        self.assertIn("Authentication failed", err)
+        self.assertNotIn(WRONG, err)
+
     # ---- kcat over SASL_SSL --------------------------------------------------------------------
 
     def test_1_produce_and_consume(self):
