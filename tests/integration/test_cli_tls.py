@@ -126,9 +126,10 @@ class CliTlsTest(unittest.TestCase):
     def test_bad_config_files(self):
         self.start_hub()
         p = self.tern("topics", self.properties("unknown", security_protocol="SSL",
-                                                sasl_mechanism="PLAIN"), "--list", check=False)
+                                                sasl_kerberos_service_name="kafka"),
+                      "--list", check=False)
         self.assertEqual(p.returncode, 1)
-        self.assertIn(b"unknown key 'sasl.mechanism'", p.stderr)
+        self.assertIn(b"unknown key 'sasl.kerberos.service.name'", p.stderr)
         p = self.tern("produce", self.properties("proto", security_protocol="TLS"), "--topic", "x",
                       input="a\n", check=False)
         self.assertIn(b"security.protocol 'TLS'", p.stderr)
