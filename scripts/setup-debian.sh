@@ -10,7 +10,39 @@ as_root() {
 }
 
 packages=(build-essential cmake pkg-config libasio-dev liblmdb-dev libcxxopts-dev libmbedtls-dev
-          zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev)
+          zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libraft-dev)
+
+# libraft-dev 0.22.1 (the cluster's metadata quorum) comes from bookworm-backports: bookworm's own
+# 0.15.0 lacks later safety fixes. Backports is enabled by reusing the URI of the Debian source the
+# machine already uses (no mirror is named here), and only libraft is pinned to it.
+enable_backports_for_raft() {
+  local list=/etc/apt/sources.list.d/tern-bookworm-backports.sources
+  local pin=/etc/apt/preferences.d/tern-libraft
+  if [ ! -f "$list" ]; then
+    local uri
+    uri=$(grep -h -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+            awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
+    if [ -z "$uri" ]; then
+      uri=$(grep -h -E '^deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+              grep -v -- '-security' | sed -E 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' |
+              awk '{print $1}' | head -n 1 || true)
+    fi
+    if [ -z "$uri" ]; then
+      echo "setup-debian: no Debian apt source found to reuse for bookworm-backports" >&2
+      exit 1
+    fi
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      "$uri" | as_root tee "$list" >/dev/null
+    need_update=1
+  fi
+  if [ ! -f "$pin" ]; then
+    printf 'Package: libraft-dev:any libraft0:any\nPin: release n=bookworm-backports\nPin-Priority: 990\n' |
+      as_root tee "$pin" >/dev/null
+    need_update=1
+  fi
+}
+need_update=0
+enable_backports_for_raft
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev googletest kcat librdkafka-dev python3 lmdb-utils openssl
              # firmware: Cortex-M cross builds and size report, libFuzzer targets
@@ -24,9 +56,9 @@ if [ "${1:-}" = "--test" ]; then
     dpkg --print-foreign-architectures | grep -qx "$arch" || as_root dpkg --add-architecture "$arch"
   done
   packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user dpkg-dev adduser
-             liblmdb-dev:arm64 libmbedtls-dev:arm64 libstdc++6:arm64 libgtest-dev:arm64
+             liblmdb-dev:arm64 libraft-dev:arm64 libmbedtls-dev:arm64 libstdc++6:arm64 libgtest-dev:arm64
              zlib1g-dev:arm64 libsnappy-dev:arm64 liblz4-dev:arm64 libzstd-dev:arm64
-             liblmdb-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf libgtest-dev:armhf
+             liblmdb-dev:armhf libraft-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf libgtest-dev:armhf
              zlib1g-dev:armhf libsnappy-dev:armhf liblz4-dev:armhf libzstd-dev:armhf)
 fi
 
@@ -34,7 +66,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+# An older libraft (bookworm's 0.15) counts as missing: the pin above upgrades it.
+if dpkg-query -W -f='${Version}' libraft-dev 2>/dev/null | grep -q '^0\.1'; then missing+=(libraft-dev); fi
+if [ ${#missing[@]} -gt 0 ] || [ "$need_update" = 1 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # A mirror half-way through a sync can fail one index; the install below says if it matters.
   as_root apt-get update -q || echo "setup-debian: apt-get update reported errors; installing anyway" >&2

@@ -230,6 +230,70 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
         "milliseconds, 100..3600000"}},
       {"max.concurrent.handshakes",
        {int_setter(&server_config::max_concurrent_handshakes, 1, 1000000), "1..1000000"}},
+      {"process.roles",
+       {[](server_config& c, std::string_view v) {
+          bool broker = false, controller = false;
+          if (!v.empty() && v.back() == ',') return false;
+          for (std::string_view rest = v; !rest.empty();) {
+            auto comma = rest.find(',');
+            auto item = trim(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item == "broker") broker = true;
+            else if (item == "controller") controller = true;
+            else return false;
+          }
+          if (!broker && !controller) return false;
+          c.role_broker = broker;
+          c.role_controller = controller;
+          return true;
+        },
+        "broker, controller or broker,controller"}},
+      {"controller.quorum.voters",
+       {[](server_config& c, std::string_view v) {
+          std::string ignored;
+          return parse_quorum_voters(v, c.controller_quorum_voters, ignored);
+        },
+        "id@host:port[,id@host:port...] with distinct ids"}},
+      {"controller.listener.names",
+       {[](server_config& c, std::string_view v) {
+          if (v.empty()) return false;
+          c.controller_listener_names = std::string(v);
+          return true;
+        },
+        "listener names, comma separated"}},
+      {"inter.broker.listener.name", string_setter(&server_config::inter_broker_listener_name, "a listener name")},
+      {"broker.heartbeat.interval.ms",
+       {int_setter(&server_config::broker_heartbeat_interval_ms, std::int64_t{10}, std::int64_t{60000}),
+        "milliseconds, 10..60000"}},
+      {"broker.session.timeout.ms",
+       {int_setter(&server_config::broker_session_timeout_ms, std::int64_t{100}, std::int64_t{600000}),
+        "milliseconds, 100..600000"}},
+      {"controller.quorum.election.timeout.ms",
+       {int_setter(&server_config::controller_quorum_election_timeout_ms, std::int64_t{100},
+                   std::int64_t{60000}),
+        "milliseconds, 100..60000"}},
+      {"replica.lag.time.max.ms",
+       {int_setter(&server_config::replica_lag_time_max_ms, std::int64_t{100}, INT64_MAX),
+        "milliseconds >= 100"}},
+      {"replica.fetch.wait.max.ms",
+       {int_setter(&server_config::replica_fetch_wait_max_ms, 0, 60000), "milliseconds, 0..60000"}},
+      {"replica.fetch.max.bytes",
+       {int_setter(&server_config::replica_fetch_max_bytes, 1024, 1 << 30), "1024..1073741824"}},
+      {"min.insync.replicas", {int_setter(&server_config::min_insync_replicas, 1, 5), "1..5"}},
+      {"unclean.leader.election.enable",
+       {[](server_config& c, std::string_view v) { return parse_bool(v, c.unclean_leader_election_enable); },
+        "true or false"}},
+      {"auto.leader.rebalance.enable",
+       {[](server_config& c, std::string_view v) { return parse_bool(v, c.auto_leader_rebalance_enable); },
+        "true or false"}},
+      {"leader.imbalance.check.interval.seconds",
+       {int_setter(&server_config::leader_imbalance_check_interval_seconds, std::int64_t{1},
+                   std::int64_t{86400}),
+        "seconds, 1..86400"}},
+      {"controlled.shutdown.enable",
+       {[](server_config& c, std::string_view v) { return parse_bool(v, c.controlled_shutdown_enable); },
+        "true or false"}},
+      {"metadata.log.dir", string_setter(&server_config::metadata_log_dir, "a directory path")},
       {"log.level",
        {[](server_config& c, std::string_view v) {
           if (v != "debug" && v != "info" && v != "warn" && v != "error") return false;
@@ -274,6 +338,112 @@ bool parse_listeners(std::string_view text, std::vector<listener>& out, std::str
     parsed.push_back(std::move(l));
   }
   out = std::move(parsed);
+  return true;
+}
+
+bool parse_quorum_voters(std::string_view text, std::vector<quorum_voter_address>& out,
+                         std::string& error) {
+  std::vector<quorum_voter_address> parsed;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    auto at = item.find('@');
+    auto colon = item.rfind(':');
+    quorum_voter_address v;
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon < at + 2 ||
+        !parse_int<std::int32_t>(item.substr(0, at), 0, INT32_MAX, v.node_id) ||
+        !parse_int<std::uint16_t>(item.substr(colon + 1), 1, 65535, v.port)) {
+      error = "voter '" + std::string(item) + "' is not id@host:port";
+      return false;
+    }
+    v.host = std::string(item.substr(at + 1, colon - at - 1));
+    if (v.host.size() > 2 && v.host.front() == '[' && v.host.back() == ']')
+      v.host = v.host.substr(1, v.host.size() - 2);
+    for (const auto& p : parsed)
+      if (p.node_id == v.node_id) {
+        error = "voter id " + std::to_string(v.node_id) + " appears twice";
+        return false;
+      }
+    parsed.push_back(std::move(v));
+  }
+  if (parsed.size() > 9) {
+    error = "at most 9 voters";
+    return false;
+  }
+  out = std::move(parsed);
+  return true;
+}
+
+bool is_controller_listener(const server_config& config, std::string_view name) {
+  for (std::string_view rest = config.controller_listener_names; !rest.empty();) {
+    auto comma = rest.find(',');
+    if (trim(rest.substr(0, comma)) == name) return true;
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  return false;
+}
+
+bool validate(server_config& config, std::string& error) {
+  bool has_kafka_listener = false;
+  const listener* controller = nullptr;
+  for (const auto& l : config.listeners) {
+    if (is_controller_listener(config, l.name)) controller = &l;
+    else has_kafka_listener = true;
+  }
+  if (!config.clustered()) {
+    if (!config.role_broker || config.role_controller) {
+      error = "process.roles other than broker needs controller.quorum.voters";
+      return false;
+    }
+    if (controller) {
+      error = "listener " + controller->name + " is a controller listener but controller.quorum.voters is not set";
+      return false;
+    }
+    return true;
+  }
+  const quorum_voter_address* self = nullptr;
+  for (const auto& v : config.controller_quorum_voters)
+    if (v.node_id == config.node_id) self = &v;
+  if (!config.role_controller) {
+    // Kafka allows broker-only nodes that follow the quorum as observers; Tern does not yet.
+    error = "process.roles=broker without controller is not supported in a cluster yet: every "
+            "node must be one of controller.quorum.voters (process.roles=broker,controller, or "
+            "controller for a witness)";
+    return false;
+  }
+  if (!self) {
+    error = "node.id " + std::to_string(config.node_id) + " is not in controller.quorum.voters";
+    return false;
+  }
+  if (!controller) {
+    error = "listeners needs a " + config.controller_listener_names +
+            "://host:port entry for the quorum (controller.listener.names)";
+    return false;
+  }
+  if (controller->port != 0 && controller->port != self->port) {
+    error = "the " + controller->name + " listener's port " + std::to_string(controller->port) +
+            " differs from this node's entry in controller.quorum.voters (" +
+            std::to_string(self->port) + ")";
+    return false;
+  }
+  if (config.role_broker && !has_kafka_listener) {
+    error = "process.roles has broker but listeners has no Kafka listener";
+    return false;
+  }
+  if (!config.inter_broker_listener_name.empty()) {
+    bool found = false;
+    for (const auto& l : config.listeners)
+      if (l.name == config.inter_broker_listener_name && !is_controller_listener(config, l.name)) found = true;
+    if (!found) {
+      error = "inter.broker.listener.name " + config.inter_broker_listener_name + " is not in listeners";
+      return false;
+    }
+  }
+  if (config.broker_heartbeat_interval_ms * 2 > config.broker_session_timeout_ms) {
+    error = "broker.session.timeout.ms must be at least twice broker.heartbeat.interval.ms";
+    return false;
+  }
   return true;
 }
 

@@ -20,8 +20,42 @@ struct listener {
   std::uint16_t port = 0;  // 0 = any free port (the actual one is advertised)
 };
 
+// One entry of controller.quorum.voters: "id@host:port".
+struct quorum_voter_address {
+  std::int32_t node_id = 0;
+  std::string host;
+  std::uint16_t port = 0;
+};
+
 struct server_config {
   std::int32_t node_id = 1;
+  // ---- Cluster (KRaft's keys). Without controller.quorum.voters the hub is a single node, exactly
+  // as before: no quorum, every partition led here. ----
+  bool role_broker = true;       // process.roles contains broker (stores and serves partitions)
+  bool role_controller = false;  // process.roles contains controller (votes in the quorum)
+  std::vector<quorum_voter_address> controller_quorum_voters;
+  std::string controller_listener_names = "CONTROLLER";
+  std::string inter_broker_listener_name;  // empty: the first Kafka listener
+  // Liveness: shorter than Kafka's 2 s / 9 s, for failover in a few seconds on a LAN.
+  std::int64_t broker_heartbeat_interval_ms = 500;
+  std::int64_t broker_session_timeout_ms = 3000;
+  std::int64_t controller_quorum_election_timeout_ms = 1000;
+  std::int64_t replica_lag_time_max_ms = 10000;
+  std::int32_t replica_fetch_wait_max_ms = 500;
+  std::int32_t replica_fetch_max_bytes = 1 << 20;
+  std::int32_t min_insync_replicas = 1;            // topic default for min.insync.replicas
+  bool unclean_leader_election_enable = false;     // topic default
+  bool auto_leader_rebalance_enable = true;
+  std::int64_t leader_imbalance_check_interval_seconds = 30;
+  bool controlled_shutdown_enable = true;
+  std::string metadata_log_dir;  // empty: <log.dirs>/__cluster_metadata
+
+  bool clustered() const { return !controller_quorum_voters.empty(); }
+  // The quorum's own log: metadata.log.dir, or a folder inside the data dir.
+  std::string effective_metadata_log_dir() const {
+    return metadata_log_dir.empty() ? log_dirs + "/__cluster_metadata" : metadata_log_dir;
+  }
+
   std::vector<listener> listeners{{"PLAINTEXT", "127.0.0.1", 9092}};
   std::vector<listener> advertised_listeners;  // empty = same as listeners
   std::string log_dirs = "./tern-data";
@@ -96,6 +130,15 @@ struct server_config {
     return advertised_listeners.empty() ? listeners : advertised_listeners;
   }
 };
+
+// Parses "1@host:port,2@host:port" (controller.quorum.voters).
+bool parse_quorum_voters(std::string_view text, std::vector<quorum_voter_address>& out,
+                         std::string& error);
+// Checks the keys that only make sense together (roles, voters, listeners), once every key is set.
+// Returns false with `error` naming the keys at fault.
+bool validate(server_config& config, std::string& error);
+// Whether a listener name is one of controller.listener.names (not a Kafka listener).
+bool is_controller_listener(const server_config& config, std::string_view name);
 
 // Sets one key. `where` prefixes error messages (e.g. "server.properties:12").
 bool apply_setting(server_config& config, std::string_view key, std::string_view value,

@@ -26,11 +26,13 @@ enum class api_key : std::int16_t {
   create_topics = 19,
   delete_topics = 20,
   init_producer_id = 22,
+  offset_for_leader_epoch = 23,
   describe_configs = 32,
   alter_configs = 33,
   sasl_authenticate = 36,
   delete_groups = 42,
   incremental_alter_configs = 44,
+  describe_quorum = 55,
 };
 
 struct api_version_range {

@@ -1,0 +1,188 @@
+"""Cluster harness: several real `tern serve` processes on loopback forming one Tern cluster.
+
+Each node is a Hub (tern_harness) with its own temporary data dir, node.id, process.roles and a
+CONTROLLER listener on a port chosen up front (controller.quorum.voters must name every voter's
+port before any of them starts). Kafka listeners use port 0: brokers register their bound port.
+A witness (process.roles=controller) has no Kafka listener and is ready once its quorum listener
+is up. Every node is stopped when the test ends (the Hub machinery does that).
+"""
+
+import re
+import time
+
+from tern_harness import Hub, HubError, free_port, kcat, run, tern_bin
+
+QUORUM_RE = re.compile(r"quorum listening on CONTROLLER://127\.0\.0\.1:(\d+)")
+
+
+class ClusterNode(Hub):
+    """One node of a cluster. `roles` is "broker,controller" (a data gateway) or "controller"
+    (a witness)."""
+
+    def __init__(self, node_id, roles, voters, controller_port, extra_args=(), name=None):
+        self.node_id = node_id
+        self.roles = roles
+        self.voters = voters
+        self.controller_port = controller_port
+        super().__init__(list(extra_args), name=name or "node%d" % node_id)
+
+    @property
+    def is_broker(self):
+        return "broker" in self.roles
+
+    def command(self):
+        listeners = "CONTROLLER://127.0.0.1:%d" % self.controller_port
+        if self.is_broker:
+            listeners = "PLAINTEXT://127.0.0.1:0," + listeners
+        return [self.bin, "serve", "--node.id", str(self.node_id), "--process.roles", self.roles,
+                "--controller.quorum.voters", self.voters, "--listeners", listeners,
+                "--log.dirs", self.data_dir] + self.extra_args
+
+    def _find_port(self, pattern=None):
+        if pattern is None and not self.is_broker:
+            pattern = QUORUM_RE
+        if pattern is None:
+            return super()._find_port()
+        return super()._find_port(pattern)
+
+    def _wait_connectable(self, deadline):
+        if self.is_broker:
+            super()._wait_connectable(deadline)
+
+    @property
+    def bootstrap(self):
+        if not self.is_broker:
+            raise HubError("%s is a witness: it has no Kafka listener" % self.name)
+        return super().bootstrap
+
+
+class Cluster:
+    """`brokers` data gateways (broker,controller) plus `witnesses` controller-only voters, ids
+    1..n (witnesses last). Use as a context manager; start() waits until every broker is
+    registered and unfenced as seen by kcat -L from each broker."""
+
+    def __init__(self, brokers=3, witnesses=0, extra_args=(), per_node_args=None):
+        self.nodes = []
+        count = brokers + witnesses
+        ports = [free_port() for _ in range(count)]
+        voters = ",".join("%d@127.0.0.1:%d" % (i + 1, ports[i]) for i in range(count))
+        for i in range(count):
+            roles = "broker,controller" if i < brokers else "controller"
+            args = list(extra_args) + list((per_node_args or {}).get(i + 1, ()))
+            self.nodes.append(ClusterNode(i + 1, roles, voters, ports[i], args))
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self, timeout=30):
+        for n in self.nodes:
+            n.start()
+        self.wait_brokers(len(self.brokers()), timeout=timeout)
+        return self
+
+    def close(self):
+        for n in self.nodes:
+            n.close()
+
+    def node(self, node_id):
+        return self.nodes[node_id - 1]
+
+    def brokers(self):
+        return [n for n in self.nodes if n.is_broker]
+
+    def live_brokers(self):
+        return [n for n in self.brokers() if n.alive()]
+
+    def bootstrap(self):
+        return ",".join(n.bootstrap for n in self.live_brokers())
+
+    def metadata(self, via, topic=None, timeout=30):
+        """kcat -L through broker `via`, parsed: {"brokers": {id: "host:port"},
+        "topics": {name: {partition: {"leader": id, "replicas": [...], "isrs": [...]}}}}."""
+        args = ["-L", "-m", "10"]
+        if topic:
+            args += ["-t", topic]
+        out = kcat(via, *args, timeout=timeout).stdout
+        return parse_kcat_metadata(out)
+
+    def wait_brokers(self, count, timeout=30):
+        """Waits until every live broker lists `count` brokers in its metadata."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                seen = [len(self.metadata(n, timeout=10)["brokers"]) for n in self.live_brokers()]
+                last = seen
+                if seen and all(s == count for s in seen):
+                    return
+            except AssertionError as e:  # kcat failed: a node still starting
+                last = str(e)[:300]
+            time.sleep(0.2)
+        raise HubError("brokers did not all see %d brokers within %ss (last: %s)\n%s"
+                       % (count, timeout, last, self.logs()))
+
+    def wait_leaders(self, topic, partitions, via=None, timeout=30, exclude=()):
+        """Waits until every partition of `topic` has a leader that is a live broker (not in
+        `exclude`), as seen through `via` (default: each live broker). Returns the metadata."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            ok = True
+            vias = [via] if via else self.live_brokers()
+            for v in vias:
+                try:
+                    md = self.metadata(v, topic, timeout=10)
+                except AssertionError as e:
+                    last, ok = str(e)[:300], False
+                    break
+                parts = md["topics"].get(topic, {})
+                live_ids = {n.node_id for n in self.live_brokers()} - set(exclude)
+                last = parts
+                if len(parts) != partitions or any(p["leader"] not in live_ids for p in parts.values()):
+                    ok = False
+                    break
+            if ok:
+                return md
+            time.sleep(0.2)
+        raise HubError("topic %s: not every partition got a live leader within %ss (last: %s)\n%s"
+                       % (topic, timeout, last, self.logs()))
+
+    def logs(self, last=80):
+        return "\n".join(n.log_text(last) for n in self.nodes)
+
+
+_BROKER_RE = re.compile(r"^\s*broker (\d+) at ([^ ]+)")
+_TOPIC_RE = re.compile(r'^\s*topic "([^"]+)" with (\d+) partitions')
+_PART_RE = re.compile(r"^\s*partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)")
+
+
+def parse_kcat_metadata(text):
+    brokers, topics, current = {}, {}, None
+    for line in text.splitlines():
+        m = _BROKER_RE.match(line)
+        if m:
+            brokers[int(m.group(1))] = m.group(2)
+            continue
+        m = _TOPIC_RE.match(line)
+        if m:
+            current = topics.setdefault(m.group(1), {})
+            continue
+        m = _PART_RE.match(line)
+        if m and current is not None:
+            ints = lambda s: [int(x) for x in s.split(",") if x]  # noqa: E731
+            current[int(m.group(1))] = {"leader": int(m.group(2)), "replicas": ints(m.group(3)),
+                                        "isrs": ints(m.group(4))}
+    return {"brokers": brokers, "topics": topics}
+
+
+def tern_admin(cluster, *args, timeout=60, check=True):
+    return run([tern_bin()] + list(args[:1]) + ["--bootstrap-server", cluster.bootstrap()]
+               + list(args[1:]), timeout=timeout, check=check)
