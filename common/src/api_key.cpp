@@ -5,13 +5,14 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 23> all{{
+constexpr std::array<api_version_range, 25> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
     {api_key::fetch, 4, 11, 12},
     {api_key::list_offsets, 0, 3, 6},
-    {api_key::metadata, 0, 6, 9},
+    // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node).
+    {api_key::metadata, 0, 8, 9},
     {api_key::api_versions, 0, 3, 3},
     {api_key::create_topics, 0, 4, 5},
     {api_key::delete_topics, 0, 1, 4},
@@ -38,6 +39,10 @@ constexpr std::array<api_version_range, 23> all{{
     // the Java client send v1, then SaslAuthenticate.
     {api_key::sasl_handshake, 0, 1, INT16_MAX},
     {api_key::sasl_authenticate, 0, 2, 2},
+    // Replication: followers find their divergence point; librdkafka validates positions after a
+    // leader change (KIP-320). DescribeQuorum for `tern cluster status` / kafka-metadata-quorum.
+    {api_key::offset_for_leader_epoch, 0, 4, 4},
+    {api_key::describe_quorum, 0, 1, 0},
 }};
 }  // namespace
 

@@ -53,6 +53,9 @@ std::string_view to_string(error_code e) {
     case error_code::concurrent_transactions: return "CONCURRENT_TRANSACTIONS";
     case error_code::unsupported_compression_type: return "UNSUPPORTED_COMPRESSION_TYPE";
     case error_code::kafka_storage_error: return "KAFKA_STORAGE_ERROR";
+    case error_code::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case error_code::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";
+    case error_code::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
     case error_code::sasl_authentication_failed: return "SASL_AUTHENTICATION_FAILED";
     case error_code::unknown_producer_id: return "UNKNOWN_PRODUCER_ID";
     case error_code::non_empty_group: return "NON_EMPTY_GROUP";

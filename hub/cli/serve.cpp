@@ -8,6 +8,7 @@
 #include "app/log.h"
 #include "cli/acls.h"
 #include "cli/commands.h"
+#include "cli/serve_cluster.h"
 #include "kafka/broker.h"
 #include "net/server.h"
 #include "storage/log_store.h"
@@ -72,6 +73,10 @@ int parse_serve_args(int argc, char** argv, app::server_config& config) {
       return 2;
     }
   }
+  if (!app::validate(config, error)) {
+    std::cerr << "tern serve: " << error << "\n";
+    return 2;
+  }
   return 0;
 }
 
@@ -99,6 +104,7 @@ storage::store_options store_options_from(const app::server_config& c) {
   o.max_bytes = c.log_dirs_max_bytes >= 0 ? c.log_dirs_max_bytes
                                           : static_cast<std::int64_t>(c.lmdb_map_size / 2);
   o.log_warning = [](std::string_view message) { log::warn(message); };
+  o.cluster_producer_ids = c.clustered();
   return o;
 }
 
@@ -194,6 +200,9 @@ int run_serve(int argc, char** argv) {
   log::parse_level(config.log_level, level);
   log::set_level(level);
 
+  if (config.clustered() && !config.role_broker) return run_witness(config);
+  if (config.clustered() && !check_metadata_dir(config)) return 1;
+
   std::unique_ptr<auth::authorizer> authorizer;
   if (!load_authorizer(config, authorizer)) return 1;
 
@@ -207,6 +216,19 @@ int run_serve(int argc, char** argv) {
   asio::io_context io(1);
   kafka::broker hub(io, config, *store, std::move(authorizer));
   if (!load_sasl_users(config, hub)) return 1;
+  // Cluster mode: the quorum voter, the controller and this broker's replicas.
+  std::unique_ptr<cluster::cluster_node> node;
+  std::unique_ptr<replication::replica_manager> replicas;
+  if (config.clustered()) {
+    node = std::make_unique<cluster::cluster_node>(io, cluster_options_from(config, store->cluster_id()));
+    replicas = std::make_unique<replication::replica_manager>(io, *store, *node, replica_options_from(config));
+    replicas->set_high_watermark_listener([&hub] { hub.waiters().retry_all(); });
+    hub.set_cluster(node.get(), replicas.get());
+  }
+  // The Kafka listeners (a controller listener belongs to the quorum).
+  std::vector<app::listener> kafka_listeners;
+  for (const auto& l : config.listeners)
+    if (!app::is_controller_listener(config, l.name)) kafka_listeners.push_back(l);
   net::server_limits limits;
   limits.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
   limits.max_inflight = static_cast<std::size_t>(config.max_inflight_requests_per_connection);
@@ -219,13 +241,13 @@ int run_serve(int argc, char** argv) {
   });
 
   // Every listener's TLS files are read before any port opens: a bad file stops start-up.
-  std::vector<std::shared_ptr<const tls::server_config>> listener_tls(config.listeners.size());
-  for (std::size_t i = 0; i < config.listeners.size(); ++i)
-    if (!load_listener_tls(config, config.listeners[i], listener_tls[i])) return 1;
+  std::vector<std::shared_ptr<const tls::server_config>> listener_tls(kafka_listeners.size());
+  for (std::size_t i = 0; i < kafka_listeners.size(); ++i)
+    if (!load_listener_tls(config, kafka_listeners[i], listener_tls[i])) return 1;
 
   std::vector<kafka::advertised_endpoint> advertised;
-  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
-    const auto& l = config.listeners[i];
+  for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
+    const auto& l = kafka_listeners[i];
     std::uint16_t bound = 0;
     if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i])) {
       log::error("cannot listen on ", l.host, ":", l.port, ": ", ec.message());
@@ -242,24 +264,43 @@ int run_serve(int argc, char** argv) {
     advertised.push_back(ep);
     log::info("listening on ", l.name, "://", l.host, ":", bound);
   }
+  if (node) {
+    std::vector<cluster::endpoint> endpoints;
+    for (const auto& ep : advertised) endpoints.push_back({ep.listener, ep.host, ep.port});
+    node->set_endpoints(std::move(endpoints));
+    if (!start_cluster_node(*node, config)) return 1;
+    replicas->start();
+  }
   hub.set_advertised(std::move(advertised));
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code ec, int signo) {
     if (ec) return;
-    log::info("signal ", signo, " received; shutting down");
-    server.stop();
-    io.stop();
+    auto stop = [&] {
+      server.stop();
+      io.stop();
+    };
+    if (!node || !config.controlled_shutdown_enable || signo != SIGTERM) {
+      log::info("signal ", signo, " received; shutting down");
+      return stop();
+    }
+    // Controlled shutdown (Kafka's): leaderships move to other ISR members first, so clients
+    // switch over at once instead of waiting for this broker's session to lapse.
+    log::info("signal ", signo, " received; moving this broker's leaderships away, then shutting down");
+    node->controlled_shutdown(std::chrono::seconds(5), [stop](bool moved) {
+      if (!moved) log::warn("controlled shutdown: some partitions are still led here; stopping anyway");
+      stop();
+    });
   });
   asio::signal_set hangup(io, SIGHUP);  // re-reads the ACL file
   // SIGHUP also re-reads each TLS listener's certificate, key, CA, CRL and PSK files: new
   // connections use them, established ones keep theirs; a broken file keeps the old config.
   reload_acls_on_signal(hangup, hub, [&] {
-    for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
       if (!listener_tls[i]) continue;
       std::shared_ptr<const tls::server_config> fresh;
-      if (!load_listener_tls(config, config.listeners[i], fresh) || !fresh) {
-        log::error("listener ", config.listeners[i].name, ": TLS reload failed, keeping the old configuration");
+      if (!load_listener_tls(config, kafka_listeners[i], fresh) || !fresh) {
+        log::error("listener ", kafka_listeners[i].name, ": TLS reload failed, keeping the old configuration");
         continue;
       }
       listener_tls[i] = fresh;
@@ -269,6 +310,9 @@ int run_serve(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   io.run();
   server.stop();
+  if (replicas) replicas->stop();
+  if (node) node->stop();
+  hub.set_cluster(nullptr, nullptr);
   log::info("stopped; syncing the store");
   return 0;
 }

@@ -176,6 +176,7 @@ std::vector<std::uint8_t> encode(std::uint64_t id, const alter_configs_response&
 std::vector<std::uint8_t> encode(std::uint64_t id, const alter_partition_request& m) {
   auto w = begin(kind::alter_partition_request, id);
   w.i32(m.leader_id);
+  w.i64(m.broker_epoch);
   w.uuid(m.topic_id);
   w.i32(m.partition);
   w.i32(m.leader_epoch);
@@ -225,6 +226,7 @@ bool decode(std::span<const std::uint8_t> bytes, envelope& out) {
     case kind::alter_partition_request: {
       auto& m = out.alter_partition_req;
       m.leader_id = r.i32();
+      m.broker_epoch = r.i64();
       m.topic_id = r.uuid();
       m.partition = r.i32();
       m.leader_epoch = r.i32();

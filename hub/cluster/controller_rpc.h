@@ -18,9 +18,11 @@
 #include <string>
 #include <vector>
 
+#include "cluster/metadata_records.h"
+
 namespace tern::cluster::rpc {
 
-using uuid = std::array<std::uint8_t, 16>;
+using uuid = uuid16;
 
 enum class kind : std::uint8_t {
   heartbeat_request = 1,
@@ -37,14 +39,7 @@ enum class kind : std::uint8_t {
 
 inline constexpr std::size_t topics_per_request_max = 1000;
 inline constexpr std::size_t configs_per_topic_max = 256;
-inline constexpr std::size_t endpoints_max = 16;
-inline constexpr std::size_t replicas_max = 16;
-
-struct endpoint {
-  std::string listener;
-  std::string host;
-  std::uint16_t port = 0;
-};
+// endpoints_max and replicas_max are the metadata records' (metadata_records.h).
 
 // A broker's registration and liveness in one message (sent every broker.heartbeat.interval.ms):
 // the controller registers it (again) when the incarnation or data dir differs from what the
@@ -104,6 +99,7 @@ struct alter_configs_response {
 
 struct alter_partition_request {
   std::int32_t leader_id = 0;
+  std::int64_t broker_epoch = 0;
   uuid topic_id{};
   std::int32_t partition = 0;
   std::int32_t leader_epoch = 0;

@@ -2,6 +2,7 @@
 
 #include "app/log.h"
 #include "kafka/request_context.h"
+#include "replication/replica_manager.h"
 
 namespace tern::kafka {
 
@@ -43,7 +44,16 @@ broker::broker(asio::io_context& io, const app::server_config& config, storage::
     : _io(io), _config(config), _store(store), _groups(io, coordinator_options_from(config)),
       _offsets_expiry(io), _authorizer(std::move(authorizer)) {
   schedule_offsets_expiry();
-  _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>&) {
+  _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>& logs) {
+    // In a cluster every commit matters to the replicas (leaders' log ends move the high
+    // watermark); on a single node a burst of commits costs one wake-up pass.
+    if (_config.clustered()) {  // immutable: safe to read on the writer thread
+      asio::post(_io, [this, logs] {
+        if (_replicas) _replicas->on_commit(logs);
+        _waiters.retry_all();
+      });
+      return;
+    }
     if (pending->exchange(true)) return;
     asio::post(_io, [this, pending] {
       pending->store(false);
@@ -198,6 +208,8 @@ handler_fn handler_for(api_key key) {
     case api_key::alter_configs: return handle_alter_configs;
     case api_key::incremental_alter_configs: return handle_incremental_alter_configs;
     case api_key::sasl_handshake: return handle_sasl_handshake;
+    case api_key::offset_for_leader_epoch: return handle_offset_for_leader_epoch;
+    case api_key::describe_quorum: return handle_describe_quorum;
     case api_key::sasl_authenticate: return handle_sasl_authenticate;
     default: return nullptr;
   }

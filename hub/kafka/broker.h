@@ -20,9 +20,14 @@
 #include "app/config.h"
 #include "auth/authorizer.h"
 #include "auth/password_file.h"
+#include "cluster/cluster_node.h"
 #include "groups/coordinator.h"
 #include "net/server.h"
 #include "storage/log_store.h"
+
+namespace tern::replication {
+class replica_manager;
+}
 
 namespace tern::kafka {
 
@@ -99,6 +104,15 @@ class broker {
   bool reload_acls(std::string& error);
   const auth::authorizer* authorizer() const { return _authorizer.get(); }
 
+  // Cluster mode (controller.quorum.voters set): the node (metadata image, controller client) and
+  // this broker's replicas. Both null on a single-node hub; set once before the first request.
+  void set_cluster(cluster::cluster_node* node, replication::replica_manager* replicas) {
+    _cluster = node;
+    _replicas = replicas;
+  }
+  cluster::cluster_node* cluster() { return _cluster; }
+  replication::replica_manager* replicas() { return _replicas; }
+
   // SASL/PLAIN credentials for SASL_* listeners (null: every SaslAuthenticate fails).
   void set_sasl_users(std::shared_ptr<const auth::password_file> users) { _sasl_users = std::move(users); }
   const auth::password_file* sasl_users() const { return _sasl_users.get(); }
@@ -122,6 +136,8 @@ class broker {
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   std::unique_ptr<auth::authorizer> _authorizer;
   std::shared_ptr<const auth::password_file> _sasl_users;
+  cluster::cluster_node* _cluster = nullptr;
+  replication::replica_manager* _replicas = nullptr;
   // When each (principal, operation, resource) denial was last logged (bounded: see log_denial).
   std::map<std::string, std::int64_t, std::less<>> _denials_logged_ms;
   // Set while a "new data" notification is queued on the io thread, so a burst of commits

@@ -1,20 +1,26 @@
-// CreateTopics (19) v0–4. Replication factor is checked against the cluster size (one node for
-// now); configs are validated; validate_only checks without creating. Needs Create on the cluster
-// or on the topic (TOPIC_AUTHORIZATION_FAILED).
+// CreateTopics (19) v0–4. Names and configs are validated here; validate_only checks without
+// creating. Needs Create on the cluster or on the topic (TOPIC_AUTHORIZATION_FAILED). A single
+// node creates the topic in its store (replication factor 1 only). A cluster forwards the topics
+// to the controller, which checks the replication factor against the live brokers, places the
+// replicas (Kafka's round-robin) and commits the topic to the metadata log.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_configs.h"
 #include "kafka/topic_names.h"
 #include "tern/kafka/messages/create_topics.h"
+#include "cluster/errors.h"
 
 namespace tern::kafka {
 namespace {
 constexpr std::int32_t cluster_size = 1;  // replication arrives with the cluster issue
 constexpr std::int32_t max_partitions = 10000;
 
+// Validates one topic; on a single node creates it too. In a cluster a valid topic is appended to
+// `forward` instead (and its result left at success, to be replaced by the controller's).
 create_topics_response::topic_result create_one(request_context& ctx, const create_topics_request::topic& t,
-                                                bool validate_only) {
+                                                bool validate_only,
+                                                std::vector<cluster::rpc::create_topic>* forward) {
   create_topics_response::topic_result result;
   result.name = t.name;
   auto fail = [&](error_code code, std::string message) {
@@ -42,7 +48,7 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
           static_cast<std::int32_t>(a.broker_ids.size()) != replication)
         return fail(error_code::invalid_replica_assignment, "replica assignment must list partitions 0..n-1 with equal replica counts");
       for (auto b : a.broker_ids)
-        if (b != ctx.hub.node_id())
+        if (!forward && b != ctx.hub.node_id())
           return fail(error_code::invalid_replica_assignment, "broker " + std::to_string(b) + " is not in the cluster");
     }
   }
@@ -51,7 +57,7 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
   if (partitions < 1 || partitions > max_partitions)
     return fail(error_code::invalid_partitions,
                 "number of partitions must be 1.." + std::to_string(max_partitions) + ", got " + std::to_string(partitions));
-  if (replication < 1 || replication > cluster_size)
+  if (replication < 1 || (!forward && replication > cluster_size))
     return fail(error_code::invalid_replication_factor,
                 "replication factor " + std::to_string(replication) + " is larger than the " +
                     std::to_string(cluster_size) + " available broker(s)");
@@ -60,6 +66,12 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
     std::string message;
     if (!valid_topic_config(c.name, c.value, message)) return fail(error_code::invalid_config, message);
     configs[c.name] = *c.value;
+  }
+  if (forward) {
+    cluster::rpc::create_topic c{t.name, partitions, static_cast<std::int16_t>(replication), configs, {}};
+    for (const auto& a : t.assignments) c.assignments.push_back(a.broker_ids);
+    forward->push_back(std::move(c));
+    return result;
   }
   if (ctx.hub.store().find_topic(t.name))
     return fail(error_code::topic_already_exists, "topic '" + t.name + "' already exists");
@@ -78,15 +90,42 @@ bool handle_create_topics(request_context& ctx, wire::wire_reader& body) {
   if (!request.decode(body, ctx.version())) return false;
   create_topics_response response;
   std::vector<std::string> seen;
+  cluster::rpc::create_topics_request forward;
+  forward.validate_only = request.validate_only;
+  auto* node = ctx.hub.cluster();
   for (const auto& t : request.topics) {
     if (std::find(seen.begin(), seen.end(), t.name) != seen.end()) {
       response.topics.push_back({t.name, wire(error_code::invalid_request), "topic listed twice"});
       continue;
     }
     seen.push_back(t.name);
-    response.topics.push_back(create_one(ctx, t, request.validate_only));
+    response.topics.push_back(create_one(ctx, t, request.validate_only, node ? &forward.topics : nullptr));
   }
-  ctx.respond(response);
+  if (forward.topics.empty()) {
+    ctx.respond(response);
+    return true;
+  }
+  node->create_topics(forward, [ctx, response](std::error_code ec,
+                                               const cluster::rpc::create_topics_response& r) mutable {
+    for (auto& out : response.topics) {
+      if (out.error_code != 0) continue;
+      if (ec) {
+        out.error_code = wire(to_kafka_error(ec));
+        out.error_message = "the controller did not answer: " + ec.message();
+        continue;
+      }
+      for (const auto& res : r.results) {
+        if (res.name != out.name) continue;
+        if (res.error != 0) {
+          out.error_code = wire(to_kafka_error(static_cast<cluster::cluster_errc>(res.error)));
+          out.error_message = res.message;
+        } else {
+          log::info("created topic '", out.name, "' in the cluster for ", ctx.conn.peer);
+        }
+      }
+    }
+    ctx.respond(response);
+  });
   return true;
 }
 

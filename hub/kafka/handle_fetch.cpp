@@ -1,13 +1,17 @@
 // Fetch (1) v4–11: serves record batches straight from LMDB's memory map (the response
 // references them; the read transaction lives until the frame is written). Waits up to
 // max_wait_ms for min_bytes, waking on every commit. One node: high watermark = last stable
-// offset = log end; no fetch sessions (session_id 0 declines them, as Kafka allows). Needs Read
+// offset = log end. A cluster: only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere; the
+// client's current_leader_epoch, v9+, is checked), consumers read up to the high watermark, and a
+// follower (replica_id >= 0) reads up to the log end while its fetch offset tells the leader how
+// far it has the log. No fetch sessions (session_id 0 declines them, as Kafka allows). Needs Read
 // on each topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise, answered at once).
 #include <algorithm>
 
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
+#include "replication/replica_manager.h"
 #include "tern/kafka/messages/fetch.h"
 
 namespace tern::kafka {
@@ -62,13 +66,25 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
           out_topic.partitions.push_back(std::move(out));
           continue;
         }
+        std::int64_t high_watermark = -1, read_limit = -1;
         if (!info || p.partition < 0 || p.partition >= info->partition_count)
           ec = storage::storage_errc::unknown_partition;
         else if (!ec)
           ec = txn->offsets(info->partition_log(p.partition), offsets);
+        if (!ec && _ctx.hub.replicas()) {
+          replication::replica_manager::partition_view view;
+          ec = _ctx.hub.replicas()->check_fetch(t.topic, p.partition, p.current_leader_epoch,
+                                                _request.replica_id, p.fetch_offset, view,
+                                                high_watermark, read_limit);
+          // The snapshot may be older than what the leader state knows.
+          read_limit = std::min(read_limit, offsets.log_end);
+          high_watermark = std::min(high_watermark, offsets.log_end);
+        } else {
+          high_watermark = read_limit = offsets.log_end;
+        }
         if (!ec) {
-          out.high_watermark = offsets.log_end;
-          out.last_stable_offset = offsets.log_end;
+          out.high_watermark = high_watermark;
+          out.last_stable_offset = high_watermark;
           out.log_start_offset = offsets.log_start;
           std::int64_t budget = std::min<std::int64_t>(p.partition_max_bytes, response_budget - static_cast<std::int64_t>(total));
           // KIP-74: the first batch of the response goes out whatever its size, so a consumer
@@ -76,7 +92,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
           if (budget > 0 || total == 0) {
             std::size_t bytes = 0;
             ec = txn->read(info->partition_log(p.partition), p.fetch_offset,
-                           static_cast<std::size_t>(std::max<std::int64_t>(budget, 1)), offsets.log_end,
+                           static_cast<std::size_t>(std::max<std::int64_t>(budget, 1)), read_limit,
                            out.record_batches, bytes);
             if (!ec && total > 0 && static_cast<std::int64_t>(bytes) > budget) {
               out.record_batches.clear();

@@ -26,6 +26,11 @@ bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body) {
     response.producer_id = -1;
   } else {
     response.producer_epoch = 0;
+    // A cluster: every broker hands out ids from its own range (node id + 1 in the bits above
+    // 40), so ids are unique cluster-wide and a producer keeps its id across leader changes.
+    if (ctx.hub.cluster())
+      response.producer_id = ((std::int64_t{ctx.hub.node_id()} + 1) & 0x3fffff) << 40 |
+                             (response.producer_id & ((std::int64_t{1} << 40) - 1));
   }
   ctx.respond(response);
   return true;

@@ -1,8 +1,10 @@
 // ListOffsets (2) v0–3: earliest (-2), latest (-1) or the first offset at/after a timestamp.
-// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise).
+// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise). In a
+// cluster only the leader answers, and "latest" is the high watermark (what consumers can read).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
+#include "replication/replica_manager.h"
 #include "tern/kafka/messages/list_offsets.h"
 
 namespace tern::kafka {
@@ -37,6 +39,13 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
         ec = storage::storage_errc::unknown_partition;
       } else if (!ec) {
         ec = txn->offsets(info->partition_log(p.partition_index), offsets);
+      }
+      if (!ec && ctx.hub.replicas()) {
+        replication::replica_manager::partition_view view;
+        std::int64_t high_watermark = 0, read_limit = 0;
+        ec = ctx.hub.replicas()->check_fetch(t.name, p.partition_index, -1, -1, 0, view,
+                                             high_watermark, read_limit);
+        offsets.log_end = std::min(offsets.log_end, high_watermark);
       }
       if (ec) {
         out.error_code = wire(to_kafka_error(ec));

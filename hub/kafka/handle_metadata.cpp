@@ -1,5 +1,8 @@
-// Metadata (3) v0–6: this node as the only broker, leader of every partition. Honours
-// allow_auto_topic_creation (v4+) and the broker's auto.create.topics.enable.
+// Metadata (3) v0–8. A single node: this node as the only broker, leader of every partition.
+// A cluster: every live (registered, unfenced) broker with its endpoint for the listener the
+// request came in on, and each partition's leader, leader epoch (v7+), replicas, ISR and offline
+// replicas from the metadata image; auto-creation goes through the controller like CreateTopics.
+// Honours allow_auto_topic_creation (v4+) and the broker's auto.create.topics.enable.
 // Authorization (as Kafka): all topics = those the principal may Describe; a requested topic it
 // may not Describe answers TOPIC_AUTHORIZATION_FAILED (whether it exists or not); auto-creation
 // needs Create on the cluster or the topic, else TOPIC_AUTHORIZATION_FAILED.
@@ -7,6 +10,7 @@
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
+#include "replication/replica_manager.h"
 #include "tern/kafka/messages/metadata.h"
 
 namespace tern::kafka {
@@ -63,11 +67,98 @@ metadata_response::topic lookup(request_context& ctx, const std::string& name, b
   return describe(created, ctx.hub.node_id());
 }
 
+metadata_response::topic describe(const cluster::metadata_image& image, const cluster::topic_state& t) {
+  metadata_response::topic out;
+  out.name = t.name;
+  for (std::size_t i = 0; i < t.partitions.size(); ++i) {
+    const auto& p = t.partitions[i];
+    metadata_response::partition part;
+    part.partition_index = static_cast<std::int32_t>(i);
+    part.leader_id = p.leader;
+    part.leader_epoch = p.leader_epoch;
+    part.replica_nodes = p.replicas;
+    part.isr_nodes = p.isr;
+    part.offline_replicas = image.offline_replicas(p);
+    if (p.leader == cluster::no_leader) part.error_code = wire(error_code::leader_not_available);
+    out.partitions.push_back(std::move(part));
+  }
+  return out;
+}
+
+// The cluster's answer, from the metadata image. Auto-creation (when allowed) is forwarded to the
+// controller; the answer goes out once it is decided (and the topic reported as
+// LEADER_NOT_AVAILABLE until this broker's image has it, as Kafka does).
+void answer_from_image(request_context& ctx, const metadata_request& request) {
+  auto& node = *ctx.hub.cluster();
+  const auto& image = node.image();
+  metadata_response response;
+  for (const auto& [id, b] : image.brokers()) {
+    if (b.fenced || !(b.roles & cluster::role_broker)) continue;
+    const cluster::endpoint* ep = nullptr;
+    for (const auto& e : b.endpoints)
+      if (e.listener == ctx.conn.listener) ep = &e;
+    if (ep) response.brokers.push_back({id, ep->host, ep->port, std::nullopt});
+  }
+  response.cluster_id = image.cluster_id().value_or("");
+  auto leader = node.metadata_quorum().leader_id();
+  // kafkajs sends admin requests to the controller: it must be a listed broker.
+  bool listed = false;
+  for (const auto& b : response.brokers) listed = listed || b.node_id == leader;
+  response.controller_id = listed ? leader : (response.brokers.empty() ? -1 : response.brokers.front().node_id);
+  bool all = !request.topics || (ctx.version() == 0 && request.topics->empty());
+  std::vector<std::string> to_create;
+  if (all) {
+    for (const auto& [name, t] : image.topics())
+      if (ctx.hub.permits(ctx.conn, auth::operation::describe, auth::resource_type::topic, name))
+        response.topics.push_back(describe(image, t));
+  } else {
+    bool may_create = ctx.hub.config().auto_create_topics_enable &&
+                      (ctx.version() < 4 || request.allow_auto_topic_creation);
+    for (const auto& req : *request.topics) {
+      metadata_response::topic missing;
+      missing.name = req.name;
+      if (!ctx.may_on_topic(auth::operation::describe, req.name)) {
+        missing.error_code = wire(error_code::topic_authorization_failed);
+      } else if (const auto* t = image.topic(req.name)) {
+        response.topics.push_back(describe(image, *t));
+        continue;
+      } else if (!valid_topic_name(req.name)) {
+        missing.error_code = wire(error_code::invalid_topic_exception);
+      } else if (!may_create) {
+        missing.error_code = wire(error_code::unknown_topic_or_partition);
+      } else if (!ctx.hub.permits(ctx.conn, auth::operation::create, auth::resource_type::cluster,
+                                  auth::cluster_name) &&
+                 !ctx.may_on_topic(auth::operation::create, req.name)) {
+        missing.error_code = wire(error_code::topic_authorization_failed);
+      } else {
+        missing.error_code = wire(error_code::leader_not_available);
+        to_create.push_back(req.name);
+      }
+      response.topics.push_back(std::move(missing));
+    }
+  }
+  if (to_create.empty()) return ctx.respond(response);
+  cluster::rpc::create_topics_request create;
+  for (const auto& name : to_create)
+    create.topics.push_back({name, ctx.hub.config().num_partitions,
+                             static_cast<std::int16_t>(ctx.hub.config().default_replication_factor), {}, {}});
+  node.create_topics(create, [ctx, response](std::error_code ec, const cluster::rpc::create_topics_response& r) {
+    if (ec) log::warn("auto-create via the controller failed: ", ec.message());
+    for (const auto& res : r.results)
+      if (res.error == 0) log::info("auto-created topic '", res.name, "' for ", ctx.conn.peer);
+    ctx.respond(response);
+  });
+}
+
 }  // namespace
 
 bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
   metadata_request request;
   if (!request.decode(body, ctx.version())) return false;
+  if (ctx.hub.cluster()) {
+    answer_from_image(ctx, request);
+    return true;
+  }
   metadata_response response;
   for (const auto& ep : ctx.hub.advertised()) {
     if (ep.listener != ctx.conn.listener) continue;

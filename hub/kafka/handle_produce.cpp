@@ -1,11 +1,15 @@
 // Produce (0) v3–7: validates every batch (framing, CRC32C, size) before anything is written,
 // hands the batches of each partition to the storage writer (group commit) and answers once all
-// partitions are committed. acks=0 gets no response at all, as in Kafka. Needs Write on each
+// partitions are committed. In a cluster only the partition's leader (holding its lease) takes
+// the write, stamped with its leader epoch; acks=all then answers once the whole ISR has it
+// (NOT_ENOUGH_REPLICAS before the write when the ISR is below min.insync.replicas,
+// NOT_ENOUGH_REPLICAS_AFTER_APPEND when it fell below while waiting). acks=0 gets no response at all, as in Kafka. Needs Write on each
 // topic: a refused topic answers TOPIC_AUTHORIZATION_FAILED for every partition, nothing written.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
+#include "replication/replica_manager.h"
 #include "tern/common/record_batch.h"
 #include "tern/kafka/messages/produce.h"
 
@@ -95,6 +99,14 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
       else code = check_records(p, *info, ctx.hub.config().message_max_bytes, batches, why);
+      std::int32_t leader_epoch = -1;
+      if (code == error_code::none && ctx.hub.replicas()) {
+        replication::replica_manager::partition_view view;
+        if (auto ec = ctx.hub.replicas()->check_produce(t.name, p.index, request.acks == -1, -1, view))
+          code = to_kafka_error(ec);
+        else
+          leader_epoch = view.leader_epoch;
+      }
       if (code != error_code::none) {
         if (!why.empty())
           log::warn("produce to ", t.name, "-", p.index, " from ", ctx.conn.peer, " refused: ", why);
@@ -108,10 +120,20 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       ++op->pending;
       storage::append_request append;
       append.log = info->partition_log(p.index);
+      append.leader_epoch = leader_epoch;
+      std::int64_t offsets_taken = 0;  // how many offsets the batches take (for acks=all)
+      for (auto b : batches) {
+        record_batch::batch_header h;
+        record_batch::parse_header(b, h);
+        offsets_taken += std::int64_t{h.last_offset_delta} + 1;
+      }
       append.batches = std::move(batches);
       append.keepalive = ctx.frame;
-      append.done = [op, topic_index, partition_index](const storage::append_result& result) {
-        asio::post(op->ctx.hub.io(), [op, topic_index, partition_index, result] {
+      bool wait_for_isr = request.acks == -1 && ctx.hub.replicas() != nullptr;
+      append.done = [op, topic_index, partition_index, offsets_taken, wait_for_isr,
+                     target = append.log](const storage::append_result& result) {
+        asio::post(op->ctx.hub.io(), [op, topic_index, partition_index, result, offsets_taken,
+                                      wait_for_isr, target] {
           auto& slot = op->response.responses[topic_index].partition_responses[partition_index];
           slot.error_code = wire(to_kafka_error(result.error));
           // A duplicate (a retry of committed batches) succeeds with the original offset.
@@ -122,7 +144,15 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
             log::warn("append to ", op->response.responses[topic_index].name, "-", slot.index,
                       " failed: ", result.error.message());
           }
-          op->finish_one();
+          auto* replicas = op->ctx.hub.replicas();
+          if (result.error || !wait_for_isr || !replicas) return op->finish_one();
+          replicas->wait_replicated(target, result.base_offset + offsets_taken, op->request.timeout_ms,
+                                    [op, topic_index, partition_index](std::error_code ec) {
+                                      auto& s = op->response.responses[topic_index]
+                                                    .partition_responses[partition_index];
+                                      if (ec) s.error_code = wire(to_kafka_error(ec));
+                                      op->finish_one();
+                                    });
         });
       };
       ctx.hub.store().append(std::move(append));

@@ -74,6 +74,8 @@ bool handle_alter_configs(request_context& ctx, wire::wire_reader& body);
 bool handle_incremental_alter_configs(request_context& ctx, wire::wire_reader& body);
 bool handle_sasl_handshake(request_context& ctx, wire::wire_reader& body);
 bool handle_sasl_authenticate(request_context& ctx, wire::wire_reader& body);
+bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_quorum(request_context& ctx, wire::wire_reader& body);
 
 // SASL listeners (SASL_SSL, SASL_PLAINTEXT): until SaslAuthenticate succeeds only ApiVersions,
 // SaslHandshake and SaslAuthenticate are admitted; anything else closes the connection (Kafka).

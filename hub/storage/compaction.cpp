@@ -78,7 +78,9 @@ bool log_store::impl::compaction_slice(compaction_run& run) {
     run.next_log = log;
     run.mapping = true;
     run.position = e.offsets.log_start;
-    run.map_end = e.offsets.log_end;
+    // Nothing at or above a set high watermark is compacted, nor used to supersede older
+    // records: it may yet be truncated.
+    run.map_end = std::min(e.offsets.log_end, removal_limit(log, e.offsets));
     run.log_end_at_start = e.offsets.log_end;
     run.key_map.clear();
     run.key_map_bytes = 0;
@@ -132,6 +134,10 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
     int rc = 0;
     if (!batch_at(c.cursor, log, run.position, k, v, base, h, rc) || base >= run.map_end) {
       if (rc != 0 || base < run.map_end) run.map_end = run.position;
+      return false;
+    }
+    if (base + h.last_offset_delta >= run.map_end) {  // straddles the high watermark
+      run.map_end = base;
       return false;
     }
     records.clear();

@@ -51,13 +51,17 @@ class category final : public std::error_category {
       case storage_errc::budget_exceeded:
         return "the store is at its byte budget (log.dirs.max.bytes) and the topic's "
                "full.policy is reject";
+      case storage_errc::fenced_leader_epoch:
+        return "leader epoch older than the partition's latest epoch";
+      case storage_errc::offset_mismatch:
+        return "replica batches do not start at the log end or are not contiguous";
     }
     return "unknown storage error";
   }
 };
 
 // Named databases; see the table at the top of log_store.h.
-constexpr unsigned named_db_count = 7;
+constexpr unsigned named_db_count = 8;
 
 std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
                              std::optional<std::uint32_t>& out) {
@@ -192,7 +196,8 @@ std::error_code log_store::impl::init_and_load() {
                                                   {"log", &dbi_log},
                                                   {"index_ts", &dbi_index},
                                                   {"producers", &dbi_producers},
-                                                  {"offsets", &dbi_offsets}};
+                                                  {"offsets", &dbi_offsets},
+                                                  {"epochs", &dbi_epochs}};
   static_assert(std::size(dbs) == named_db_count);
   for (const auto& [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
@@ -285,6 +290,7 @@ std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
       if (!format::decode_partition(to_span(v), e.offsets)) return storage_errc::io_error;
       e.topic = topic;
       stored_bytes += e.offsets.size_bytes;
+      if (e.offsets.high_watermark >= 0) hw_latest[log] = e.offsets.high_watermark;
       if (!partitions.emplace(log, std::move(e)).second) return storage_errc::io_error;
     }
   }
@@ -294,6 +300,7 @@ std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
 void log_store::impl::start_writer() {
   auto now = std::chrono::steady_clock::now();
   last_sync_at = now;
+  hw_flushed_at = now;
   next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
   next_compaction_at = now + std::chrono::milliseconds(options.compaction_interval_ms);
   stat_stored_bytes = stored_bytes;
@@ -357,10 +364,10 @@ std::error_code log_store::open(const store_options& options, std::unique_ptr<lo
   return {};
 }
 
-std::error_code log_store::create_topic(std::string_view name, std::int32_t partitions,
-                                        const std::map<std::string, std::string>& configs,
-                                        topic_info& out) {
-  // Pure argument checks happen here so bad input never queues behind producers.
+// Pure argument checks of create_topic, so bad input never queues behind producers.
+static std::error_code check_create_args(std::string_view name, std::int32_t partitions,
+                                         const std::map<std::string, std::string>& configs,
+                                         const store_options& options) {
   if (!format::valid_topic_name(name)) return storage_errc::invalid_argument;
   if (partitions < 1 || partitions > format::partition_count_max)
     return storage_errc::invalid_argument;
@@ -374,9 +381,27 @@ std::error_code log_store::create_topic(std::string_view name, std::int32_t part
   probe.configs = configs;
   topic_entry parsed;
   std::string message;
-  if (auto ec = parse_topic_configs(probe, _impl->options, parsed, message)) return ec;
+  return parse_topic_configs(probe, options, parsed, message);
+}
+
+std::error_code log_store::create_topic(std::string_view name, std::int32_t partitions,
+                                        const std::map<std::string, std::string>& configs,
+                                        topic_info& out) {
+  if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return ec;
   return _impl->run_on_writer(
-      [&] { return _impl->do_create_topic(name, partitions, configs, out); });
+      [&] { return _impl->do_create_topic(name, partitions, configs, nullptr, out); });
+}
+
+std::error_code log_store::create_topic(std::string_view name, std::int32_t partitions,
+                                        const std::array<std::uint8_t, 16>& topic_id,
+                                        const std::map<std::string, std::string>& configs,
+                                        topic_info& out) {
+  // Kafka reserves the all-zero Uuid (ZERO_UUID) for "no id".
+  if (std::all_of(topic_id.begin(), topic_id.end(), [](std::uint8_t b) { return b == 0; }))
+    return storage_errc::invalid_argument;
+  if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return ec;
+  return _impl->run_on_writer(
+      [&] { return _impl->do_create_topic(name, partitions, configs, &topic_id, out); });
 }
 
 std::error_code log_store::delete_topic(std::string_view name) {
@@ -476,10 +501,15 @@ std::error_code log_store::begin_read(std::unique_ptr<read_txn>& out) const {
 }
 
 std::optional<partition_offsets> log_store::offsets(log_id log) const {
-  std::lock_guard lock(_impl->state_mutex);
-  auto it = _impl->partitions.find(log);
-  if (it == _impl->partitions.end()) return std::nullopt;
-  return it->second.offsets;
+  partition_offsets out;
+  {
+    std::lock_guard lock(_impl->state_mutex);
+    auto it = _impl->partitions.find(log);
+    if (it == _impl->partitions.end()) return std::nullopt;
+    out = it->second.offsets;
+  }
+  _impl->report_high_watermark(log, out);
+  return out;
 }
 
 std::size_t log_store::enforce_retention(std::int64_t now_ms) {

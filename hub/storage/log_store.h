@@ -6,9 +6,11 @@
 // - One LMDB environment per data directory, named databases:
 //     meta        schema version, next partition log id, cluster id, pending purges
 //     topics      topic name → topic record (uuid, partition count, first log id, configs)
-//     partitions  log id u32 BE → partition state (log start, log end, size, max timestamp)
+//     partitions  log id u32 BE → partition state (log start, log end, size, max timestamp,
+//                 active tail, high watermark, latest leader epoch)
 //     log         log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset rewritten)
 //     index_ts    log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE → base offset u64 BE
+//     epochs      log id u32 BE ‖ leader epoch u64 BE → start offset u64 BE (replication)
 //   Big-endian keys keep a partition's batches contiguous and ordered. MDB_APPEND (full pages
 //   instead of half-split ones) only works for keys beyond the database's last key, so it helps
 //   the highest log id only; other partitions' appends are ordinary inserts at the end of their
@@ -36,6 +38,16 @@
 // before the pages it points to. Where a power cut must not cost the data dir, use
 // sync_every_commit. If a periodic sync fails, data believed durable may not be: every later
 // write fails with io_error (reads go on).
+//
+// Replication (cluster mode; section 6 of DESIGN.md). A leader appends with its leader epoch,
+// which the writer stamps into every batch (partitionLeaderEpoch, outside the CRC) and records
+// in the partition's epoch table (epoch → first offset written in it); an append with an epoch
+// older than the table's latest is refused, so a deposed leader cannot write. A follower
+// appends the leader's batches as they are (replica appends: the leader's offsets and epochs),
+// truncates a divergent tail (truncate, after OffsetForLeaderEpoch: end_offset_for_epoch) or
+// starts over (reset). The high watermark is kept per partition, coalesced into the next
+// commit, and bounds what retention and compaction may remove. A single-node hub uses none of
+// this: leader_epoch -1 stamps nothing and adds no epoch, and the high watermark is the log end.
 //
 // Errors: every fallible call returns std::error_code of storage_errc; unexpected LMDB or file
 // system failures all become io_error. A failed write leaves the store unchanged (the
@@ -76,6 +88,11 @@ enum class storage_errc {
   producer_fenced,       // producer epoch older than the one this partition has seen
   out_of_order_sequence, // base sequence is not the next one expected (a gap)
   budget_exceeded,       // the store holds max_bytes and the topic's full.policy is reject
+  // Replication:
+  fenced_leader_epoch,   // the append's leader epoch (or a replica batch's) is older than the
+                         // partition's latest epoch: a deposed leader must not write
+  offset_mismatch,       // a replica append does not start at the log end (or its batches are
+                         // not contiguous): nothing was written
 };
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
@@ -102,6 +119,18 @@ struct partition_offsets {
   std::int64_t segment_base = 0;
   std::uint64_t segment_bytes = 0;
   std::int64_t segment_start_ms = -1;
+  // Latest leader epoch in the partition's epoch table; -1 when it has none (single node).
+  std::int32_t last_epoch = -1;
+  // The high watermark: offsets below it are committed (replicated to the ISR).
+  //  - set_high_watermark was called for this partition (now or before a restart):
+  //    high_watermark_set, and the last value set, clamped to [log_start, log_end];
+  //  - never set and no epoch (last_epoch == -1, a single-node partition): log_end, so a
+  //    single-node hub reads to the end exactly as before replication existed;
+  //  - never set but the partition has epochs (a replica that has not learnt its high
+  //    watermark yet): log_start, nothing is known to be committed.
+  // (-1 only in a default-constructed value: the store fills it in whenever it reports one.)
+  std::int64_t high_watermark = -1;
+  bool high_watermark_set = false;
 };
 
 struct store_options {
@@ -121,6 +150,10 @@ struct store_options {
   std::int64_t compaction_interval_ms = 15000;
   std::size_t compaction_key_map_bytes = 16u << 20;
   std::uint32_t max_readers = 126;
+  // Cluster mode: producer ids come from every broker's own range (allocate_producer_id here
+  // allocates this broker's local part), so an id this store never allocated is not "unknown":
+  // with no state here, sequence 0 starts it. Replica appends then leave the counter alone.
+  bool cluster_producer_ids = false;
   // Where the store reports what it does on its own that an operator must hear of (data dropped
   // by full.policy=drop-oldest, appends refused at the budget). Called on the writer thread,
   // rate-limited per topic; must not block. Unset: nothing is reported.
@@ -129,6 +162,7 @@ struct store_options {
 
 struct append_result {
   std::error_code error;
+  // (Replica appends: never a duplicate; base_offset is the first batch's own base offset.)
   // True when every batch repeated one of the producer's last 5 batches (a retry whose first
   // attempt was committed): nothing was written and base_offset is the original one.
   bool duplicate = false;
@@ -145,16 +179,42 @@ struct append_result {
 //   unknown_topic      the log belonged to a topic that has been deleted
 //   unknown_partition  the log id was never allocated
 //   invalid_argument   no batches, a batch whose header does not parse or whose batchLength
-//                      disagrees with its span, a batch over 1 GiB, or offsets past INT64_MAX
+//                      disagrees with its span, a batch over 1 GiB, or offsets past INT64_MAX;
+//                      leader_epoch below -1; a replica request with leader_epoch != -1, or
+//                      a replica batch with a partitionLeaderEpoch below -1
+//   fenced_leader_epoch  leader_epoch (or, for a replica append, a batch's partitionLeaderEpoch)
+//                      is older than the partition's latest epoch; nothing written
+//   offset_mismatch    a replica append whose first batch does not start at the log end, or
+//                      whose batches are not contiguous (see allow_offset_gaps); nothing written
+//   unknown_producer / producer_fenced / out_of_order_sequence  (leader appends only; see
+//                      "Idempotent producers" below)
+//   budget_exceeded    the byte budget is reached and the topic's full.policy is reject
 //   map_full           the LMDB map is full; nothing of the whole group was written
 //   disk_full          ENOSPC/EDQUOT; nothing of the whole group was written
 //   io_error           any other failure; nothing of the whole group was written
 //   closed             the store is shutting down
-// Errors of the first three kinds concern that request only; the others fail its whole group.
+// Errors up to budget_exceeded concern that request only; the others fail its whole group.
 struct append_request {
   log_id log = 0;
   std::vector<bytes_view> batches;
   std::shared_ptr<const void> keepalive;
+  // Leader appends (replica == false). -1: no epoch, nothing stamped (the single-node hub).
+  // >= 0: stamped into every batch's partitionLeaderEpoch before it is stored; when newer than
+  // the partition's latest epoch, the epoch table gains (leader_epoch → this append's base
+  // offset); when older, the append is refused with fenced_leader_epoch.
+  std::int32_t leader_epoch = -1;
+  // A follower append: the batches carry the leader's base offsets and partitionLeaderEpochs
+  // and are stored as they are (no offset rewrite, no sequence checks; the caller has checked
+  // their CRCs). The first batch must start at the log end and each next one where the one
+  // before ended (else offset_mismatch); batch epochs must not go below the partition's latest
+  // epoch (else fenced_leader_epoch), and each newer one starts an entry in the epoch table.
+  // The producer state is updated from the batches (epoch, last batches, and the producer id
+  // counter is raised past their ids) so that this replica can lead and go on deduplicating.
+  bool replica = false;
+  // Replica appends only: accept a first batch past the log end and gaps between batches
+  // (offsets must still increase). A compacted leader log has such gaps: set it when the
+  // leader's read returned the batches that way. Extension beyond the cluster brief.
+  bool allow_offset_gaps = false;
   // Runs once on the writer thread after the commit (or failure), or on the calling thread of
   // append() with `closed` when the store is shutting down. Must not block or throw, and must not
   // call create_topic/delete_topic/enforce_retention (they wait for the writer); post elsewhere.
@@ -196,6 +256,25 @@ class read_txn {
   std::error_code offset_for_timestamp(log_id log, std::int64_t timestamp_ms,
                                        std::optional<std::pair<std::int64_t, std::int64_t>>& out) const;
 
+  // Replication reads. offsets() above also reports last_epoch and the high watermark: the
+  // latest one set (set_high_watermark may run ahead of the snapshot), clamped to this
+  // snapshot's [log_start, log_end].
+  //
+  // Replaces `out` with the partition's epoch table: (leader epoch, start offset), ascending in
+  // both. Empty for a partition that never had an epoch. At most one entry per leader epoch.
+  // Errors: unknown_topic / unknown_partition, io_error (a damaged entry).
+  std::error_code epochs(log_id log, std::vector<std::pair<std::int32_t, std::int64_t>>& out) const;
+  // Kafka's OffsetForLeaderEpoch answer (LeaderEpochFileCache.endOffsetFor), as of this snapshot:
+  //   requested == the latest epoch            → (epoch, log end)
+  //   an entry newer than requested exists     → (largest epoch <= requested, start offset of
+  //                                              the first epoch > requested); when no epoch
+  //                                              <= requested exists, (requested, start of the
+  //                                              first entry), as Kafka 2.x+ answers
+  //   requested > latest, -1, or an empty table → (-1, -1) (UNDEFINED_EPOCH, UNDEFINED offset)
+  // Errors: unknown_topic / unknown_partition, io_error.
+  std::error_code end_offset_for_epoch(log_id log, std::int32_t epoch, std::int32_t& out_epoch,
+                                       std::int64_t& out_end_offset) const;
+
  private:
   friend class log_store;
   read_txn(void* txn, const log_store* store) : _txn(txn), _store(store) {}
@@ -231,6 +310,12 @@ class log_store {
   // disk_full; io_error; closed.
   std::error_code create_topic(std::string_view name, std::int32_t partitions,
                                const std::map<std::string, std::string>& configs, topic_info& out);
+  // The same with the topic id chosen by the caller (the cluster controller: every replica
+  // creates the topic with the same id). Errors: as above, and invalid_argument for the
+  // all-zero id or an id another topic has.
+  std::error_code create_topic(std::string_view name, std::int32_t partitions,
+                               const std::array<std::uint8_t, 16>& topic_id,
+                               const std::map<std::string, std::string>& configs, topic_info& out);
   // Deletes the topic and all its batches. The topic is gone for appends and new snapshots when
   // this returns; its batches are purged in the background (across restarts if need be).
   // Errors: unknown_topic; map_full; disk_full; io_error; closed.
@@ -262,8 +347,45 @@ class log_store {
   // Errors: io_error (e.g. reader table full: more than max_readers snapshots alive).
   std::error_code begin_read(std::unique_ptr<read_txn>& out) const;
 
-  // Current offsets (latest commit), without a transaction; nullopt for an unknown log.
+  // Current offsets (latest commit), without a transaction; nullopt for an unknown log. The
+  // high watermark is the latest set (see partition_offsets).
   std::optional<partition_offsets> offsets(log_id log) const;
+
+  // ---- Replication ----
+  // Removes the tail of a partition: every batch whose base offset is >= offset. A mid-batch
+  // offset removes the batch holding it too, so the log then ends at that batch's base offset
+  // (below `offset`). Log end, size, max timestamp, the active tail and the epoch table (entries
+  // starting at or after the new end go) follow; the high watermark drops to the new end if it
+  // was above. Producer state: producers whose remembered batches all lie below the new end
+  // keep their state; the others are rebuilt from the remaining log, scanning back from the new
+  // end over at most 10,000 batches for their last producer_batches_kept batches (of their
+  // newest epoch); a producer with no batch found there loses its state (its next append
+  // then needs sequence 0 or gets unknown_producer, as after Kafka's producer expiry).
+  // offset == log end: nothing changes. offset <= log start: everything goes and
+  // log_start = log_end = offset (as reset). Large truncations commit in slices of 10,000
+  // deletions (each slice a valid shorter log), all before any later queued request runs.
+  // Asynchronous, through the writer queue (appends queued before it land first, those after
+  // see the truncated log); never blocks the caller. `done` runs once on the writer thread
+  // after the commit (same rules as append_request::done) — inside it, offsets(log) is exactly
+  // the state the truncation left, e.g. the log end after a mid-batch offset — or on the
+  // calling thread with `closed`.
+  // Errors: invalid_argument (offset < 0 or > log end), unknown_topic / unknown_partition,
+  // map_full, disk_full, io_error, closed. A failed slice leaves the log at the previous slice.
+  void truncate(log_id log, std::int64_t offset, std::function<void(std::error_code)> done);
+  // Empties the partition and sets log_start = log_end = start_offset (any offset >= 0, below or
+  // beyond the current end): a replica that must start over from a leader whose log starts
+  // later. The epoch table and every producer state of the partition go; a set high watermark
+  // becomes start_offset. Same queueing, slices, callback and errors as truncate (except that
+  // any start_offset >= 0 is valid).
+  void reset(log_id log, std::int64_t start_offset, std::function<void(std::error_code)> done);
+  // Records the partition's high watermark (Kafka's replication-offset-checkpoint). Cheap and
+  // callable from any thread (one mutex, no I/O): offsets() report it at once; the writer
+  // persists the latest value of every changed partition with its next commit, or on its own
+  // every sync_interval_ms (1 s when <= 0) when nothing else commits, and at close. Values
+  // above the log end are clamped to it (when set and again when persisted); a negative value
+  // or an unknown log is ignored. It may move down (a follower told a lower one by a new leader).
+  // Once set for a partition, retention and compaction never remove data at or above it.
+  void set_high_watermark(log_id log, std::int64_t high_watermark);
 
   // ---- Idempotent producers ----
   // Appends of batches that carry a producer id and base sequence are deduplicated against the
@@ -310,6 +432,7 @@ class log_store {
   // from the front only, in bounded slices between group commits. A batch expires when its
   // maxTimestamp < now_ms - retention.ms; one with no timestamp (-1) never expires by time. By
   // size, the front batch goes while the partition would still hold >= retention.bytes without
+  // it. A partition whose high watermark was set keeps every batch holding offsets at or above
   // it. Returns the number of batches deleted (0 when the store is closing). Must not be called
   // from the writer thread.
   std::size_t enforce_retention(std::int64_t now_ms);
@@ -320,7 +443,9 @@ class log_store {
   // older than delete.retention.ms. Batches younger than min.compaction.lag.ms and the active
   // tail (from segment_base) are never rewritten; offsets and timestamps of kept records never
   // change; batches are rewritten whole (same codec, new CRC) in bounded slices between group
-  // commits. Returns the number of records removed. Must not be called from the writer thread.
+  // commits. Nothing at or above a set high watermark is rewritten or counts as a newer record
+  // (it may yet be truncated). Returns the number of records removed. Must not be called from
+  // the writer thread.
   std::size_t enforce_compaction(std::int64_t now_ms);
 
   struct stats {

@@ -2,7 +2,9 @@
 // a retried batch land exactly once (Kafka's semantics: the last 5 batches of each producer are
 // remembered per partition; a retry of one of them is answered with its original offset, a gap
 // is OUT_OF_ORDER, an older epoch is fenced).
+#include <algorithm>
 #include <cassert>
+#include <climits>
 
 #include "storage/store_impl.h"
 #include "tern/common/record_batch.h"
@@ -100,7 +102,8 @@ std::error_code log_store::allocate_producer_id(std::int64_t& out) {
 
 std::error_code log_store::impl::check_producers(
     const append_request& r, std::int64_t log_end, const std::map<producer_key, producer_state>& staged,
-    std::vector<std::pair<producer_key, producer_state>>& updates, std::int64_t& duplicate_offset) const {
+    std::vector<std::pair<producer_key, producer_state>>& updates, std::int64_t& duplicate_offset,
+    std::int64_t next_producer_id_now) const {
   duplicate_offset = -1;
   std::int64_t offset = log_end;
   std::size_t duplicates = 0, idempotent = 0;
@@ -113,16 +116,11 @@ std::error_code log_store::impl::check_producers(
     offset += std::int64_t{h.last_offset_delta} + 1;
     if (h.producer_id < 0 || h.base_sequence < 0) continue;  // not idempotent
     ++idempotent;
-    if (h.producer_id >= next_producer_id) return storage_errc::unknown_producer;
+    // In a cluster other brokers allocate producer ids too: only the sequence rules apply.
+    if (!options.cluster_producer_ids && h.producer_id >= next_producer_id_now)
+      return storage_errc::unknown_producer;
     producer_key key{r.log, h.producer_id};
-    // The newest view of this producer: this request's earlier batches, the group, the store.
-    const producer_state* current = nullptr;
-    for (auto it = updates.rbegin(); it != updates.rend() && !current; ++it)
-      if (it->first == key) current = &it->second;
-    if (!current) {
-      if (auto it = staged.find(key); it != staged.end()) current = &it->second;
-      else if (auto st = producers.find(key); st != producers.end()) current = &st->second;
-    }
+    const producer_state* current = find_producer(key, updates, staged);
     std::int32_t last_sequence = add_sequence(h.base_sequence, h.last_offset_delta);
     producer_state next;
     if (!current) {
@@ -158,6 +156,108 @@ std::error_code log_store::impl::check_producers(
     updates.clear();
   }
   return {};
+}
+
+// The newest view of a producer: this request's earlier batches, the group, the store.
+const producer_state* log_store::impl::find_producer(
+    const producer_key& key, const std::vector<std::pair<producer_key, producer_state>>& updates,
+    const std::map<producer_key, producer_state>& staged) const {
+  for (auto it = updates.rbegin(); it != updates.rend(); ++it)
+    if (it->first == key) return &it->second;
+  if (auto it = staged.find(key); it != staged.end()) return &it->second;
+  if (auto it = producers.find(key); it != producers.end()) return &it->second;
+  return nullptr;
+}
+
+// Kafka's follower append (origin REPLICATION): the leader checked the sequences, so the state
+// simply follows the batches; a new producer epoch starts a fresh batch list. The id counter
+// goes past every id seen, so this replica, once leader, neither refuses these producers as
+// unknown nor hands their ids out again.
+void log_store::impl::replica_producers(
+    const append_request& r, group_txn& g,
+    std::vector<std::pair<producer_key, producer_state>>& updates) const {
+  for (auto batch : r.batches) {
+    record_batch::batch_header h;
+    [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
+    assert(!ec);
+    if (h.producer_id < 0 || h.base_sequence < 0) continue;  // not idempotent (or a marker)
+    producer_key key{r.log, h.producer_id};
+    const producer_state* current = find_producer(key, updates, g.producers);
+    producer_state next = current ? *current : producer_state{};
+    if (!current || next.epoch != h.producer_epoch) {
+      next.epoch = h.producer_epoch;
+      next.batches.clear();
+    }
+    next.batches.push_back(
+        {h.base_sequence, add_sequence(h.base_sequence, h.last_offset_delta), h.base_offset});
+    if (next.batches.size() > log_store::producer_batches_kept) next.batches.erase(next.batches.begin());
+    updates.emplace_back(key, std::move(next));
+    // (In a cluster each broker allocates from its own id range: another broker's ids must not
+    // move this one's counter.)
+    if (!options.cluster_producer_ids && h.producer_id < INT64_MAX)
+      g.next_producer_id = std::max(g.next_producer_id, h.producer_id + 1);
+  }
+}
+
+// After a truncation to `end` (-1: the partition was emptied, every state goes): producers
+// whose newest remembered batch lies at or past `end` are rebuilt from the batches before it,
+// scanning back at most producer_rebuild_scan_batches_max batches for their last
+// producer_batches_kept batches of the newest epoch found; one with none found loses its state.
+// The writes go into `txn`; `changes` (nullopt: erased) is applied in memory after the commit.
+int log_store::impl::rebuild_producers(MDB_txn* txn, log_id log, std::int64_t end,
+                                       std::map<producer_key, std::optional<producer_state>>& changes) {
+  std::map<std::int64_t, producer_state> found;  // producer id → batches found, newest first
+  std::set<std::int64_t> affected, complete;
+  for (auto it = producers.lower_bound({log, INT64_MIN}); it != producers.end() && it->first.first == log; ++it) {
+    if (end < 0 || (!it->second.batches.empty() && it->second.batches.back().base_offset >= end))
+      affected.insert(it->first.second);
+  }
+  if (end > 0 && !affected.empty()) {
+    cursor_guard c;
+    if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
+    auto key = format::log_key(log, end);
+    MDB_val k = to_val(key), v{};
+    int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(c.cursor, &k, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+    for (std::size_t n = 0; rc == 0 && n < producer_rebuild_scan_batches_max &&
+                            complete.size() < affected.size();
+         ++n, rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV)) {
+      log_id found_log = 0;
+      std::uint64_t base = 0;
+      record_batch::batch_header h;
+      if (!format::split_key(to_span(k), found_log, base) || found_log != log ||
+          record_batch::parse_header(to_span(v), h))
+        break;
+      if (h.base_sequence < 0 || !affected.count(h.producer_id) || complete.count(h.producer_id))
+        continue;
+      producer_state& st = found[h.producer_id];
+      if (!st.batches.empty() && st.epoch != h.producer_epoch) {
+        complete.insert(h.producer_id);  // an older epoch: the state starts after it
+        continue;
+      }
+      st.epoch = h.producer_epoch;
+      st.batches.push_back({h.base_sequence, add_sequence(h.base_sequence, h.last_offset_delta),
+                            format::offset_of(base)});
+      if (st.batches.size() == log_store::producer_batches_kept) complete.insert(h.producer_id);
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+  }
+  for (std::int64_t id : affected) {
+    producer_key key{log, id};
+    auto it = found.find(id);
+    if (it == found.end()) {
+      auto k_bytes = producer_key_bytes(log, id);
+      MDB_val k = to_val(k_bytes);
+      int rc = mdb_del(txn, dbi_producers, &k, nullptr);
+      if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+      changes[key] = std::nullopt;
+      continue;
+    }
+    std::reverse(it->second.batches.begin(), it->second.batches.end());  // newest last
+    if (int rc = write_producer_state(txn, key, it->second)) return rc;
+    changes[key] = std::move(it->second);
+  }
+  return 0;
 }
 
 int log_store::impl::write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st) {

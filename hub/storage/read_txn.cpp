@@ -77,6 +77,7 @@ std::error_code read_txn::offsets(log_id log, partition_offsets& out) const {
   if (rc == MDB_NOTFOUND) return s.unknown_log_error(log);
   if (rc != 0) return map_mdb_error(rc);
   if (!format::decode_partition(to_span(v), out)) return storage_errc::io_error;
+  s.report_high_watermark(log, out);
   return {};
 }
 

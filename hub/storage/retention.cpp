@@ -79,6 +79,8 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
   if (retention_ms < 0 && retention_bytes < 0) return 0;
   std::int64_t cutoff_ms =
       retention_ms < 0 || now_ms < INT64_MIN + retention_ms ? INT64_MIN : now_ms - retention_ms;
+  // Data at or above a set high watermark is not committed, or a follower may still need it.
+  const std::int64_t limit = removal_limit(log, st);
   cursor_guard c;
   if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
   while (st.log_start < st.log_end) {
@@ -101,6 +103,7 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
     bool oversize = retention_bytes >= 0 && st.size_bytes >= size &&
                     st.size_bytes - size >= static_cast<std::uint64_t>(retention_bytes);
     if (!expired && !oversize) break;
+    if (format::offset_of(base) + h.last_offset_delta >= limit) break;
     if (budget == 0) {
       finished = false;
       break;
@@ -157,13 +160,14 @@ void log_store::impl::purge_step() {
   if (purges.empty() || std::chrono::steady_clock::now() < purge_retry_at || sync_failed) return;
   const purge_range p = purges.front();
   std::size_t budget = purge_deletes_per_txn_max;
-  bool log_empty = false, index_empty = false, producers_empty = false;
+  bool log_empty = false, index_empty = false, producers_empty = false, epochs_empty = false;
   txn_guard t;
   int rc = mdb_txn_begin(env, nullptr, 0, &t.txn);
   if (rc == 0) rc = purge_db(t.txn, dbi_log, p, budget, log_empty);
   if (rc == 0) rc = purge_db(t.txn, dbi_index, p, budget, index_empty);
   if (rc == 0) rc = purge_db(t.txn, dbi_producers, p, budget, producers_empty);
-  bool finished = rc == 0 && log_empty && index_empty && producers_empty;
+  if (rc == 0) rc = purge_db(t.txn, dbi_epochs, p, budget, epochs_empty);
+  bool finished = rc == 0 && log_empty && index_empty && producers_empty && epochs_empty;
   if (finished) {
     std::string key = format::purge_key(p.first);
     MDB_val k = to_val(key);

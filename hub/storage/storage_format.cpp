@@ -62,11 +62,14 @@ std::array<std::uint8_t, partition_state_size> encode_partition(const partition_
   put_u64(v.data() + 32, static_cast<std::uint64_t>(p.segment_base));
   put_u64(v.data() + 40, p.segment_bytes);
   put_u64(v.data() + 48, static_cast<std::uint64_t>(p.segment_start_ms));
+  put_u64(v.data() + 56, static_cast<std::uint64_t>(p.high_watermark));
+  put_u32(v.data() + 64, static_cast<std::uint32_t>(p.last_epoch));
   return v;
 }
 
 bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out) {
-  if (value.size() != partition_state_size && value.size() != partition_state_size_v1)
+  if (value.size() != partition_state_size && value.size() != partition_state_size_v2 &&
+      value.size() != partition_state_size_v1)
     return false;
   out.log_start = static_cast<std::int64_t>(get_u64(value.data()));
   out.log_end = static_cast<std::int64_t>(get_u64(value.data() + 8));
@@ -82,8 +85,17 @@ bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& ou
     out.segment_bytes = get_u64(value.data() + 40);
     out.segment_start_ms = static_cast<std::int64_t>(get_u64(value.data() + 48));
   }
+  out.high_watermark_set = false;
+  if (value.size() == partition_state_size) {
+    out.high_watermark = static_cast<std::int64_t>(get_u64(value.data() + 56));
+    out.last_epoch = static_cast<std::int32_t>(get_u32(value.data() + 64));
+  } else {
+    // Schemas 1 and 2 knew no replication: no checkpoint, no epoch.
+    out.high_watermark = -1;
+    out.last_epoch = -1;
+  }
   return out.log_start >= 0 && out.log_start <= out.log_end && out.segment_base >= 0 &&
-         out.segment_base <= out.log_end;
+         out.segment_base <= out.log_end && out.high_watermark >= -1 && out.last_epoch >= -1;
 }
 
 namespace {

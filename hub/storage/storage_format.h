@@ -4,9 +4,12 @@
 // All integers are big-endian so that LMDB's default memcmp key order is numeric order:
 //   log key       log id u32 ‖ base offset u64                 (12 bytes)
 //   index_ts key  log id u32 ‖ timestamp u64 with sign bit flipped (12 bytes) → base offset u64
-//   partitions    log id u32 → partition state (56 bytes: log start, log end, size, max timestamp,
-//                 active tail base offset, tail bytes, tail start time; schema 1 wrote the
-//                 first 32 bytes only, which still decode)
+//   partitions    log id u32 → partition state (68 bytes: log start, log end, size, max timestamp,
+//                 active tail base offset, tail bytes, tail start time, high watermark i64
+//                 (-1 never set), latest leader epoch i32 (-1 none); schema 1 wrote the first
+//                 32 bytes only, schema 2 the first 56, which still decode)
+//   epochs        log id u32 ‖ leader epoch u64 → start offset u64 (the same 12-byte key layout
+//                 as the log, so purges remove a deleted topic's entries with its batches)
 //   topics        name → topic record (version u8, uuid[16], partition count i32, first log id
 //                 u32, config count u32, then per config: key len u32, key, value len u32, value)
 //   producers     log id u32 ‖ producer id u64 → epoch i16, count u8, count × (first seq u32,
@@ -32,7 +35,10 @@ namespace tern::storage::format {
 
 // Bumped when the layout above changes incompatibly; a newer file is refused (schema_too_new).
 // Schema 2 (active tail in the partition state) reads schema 1 files and marks them 2 on open.
-constexpr std::uint32_t schema_version = 2;
+// Schema 3 (high watermark and latest epoch in the partition state, the epochs database) reads
+// schema 1 and 2 files as they are and marks them 3 on open; a schema-2 Tern then refuses the
+// directory (schema_too_new) instead of failing on the longer partition states.
+constexpr std::uint32_t schema_version = 3;
 
 constexpr std::string_view meta_schema_version = "schema_version";  // u32
 constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
@@ -51,7 +57,8 @@ constexpr std::size_t config_key_size_max = 255;
 constexpr std::size_t config_value_size_max = 32 * 1024;
 
 constexpr std::size_t key_size = 12;
-constexpr std::size_t partition_state_size = 56;
+constexpr std::size_t partition_state_size = 68;
+constexpr std::size_t partition_state_size_v2 = 56;
 constexpr std::size_t partition_state_size_v1 = 32;
 using key_bytes = std::array<std::uint8_t, key_size>;
 
@@ -72,8 +79,13 @@ inline std::int64_t timestamp_of(std::uint64_t second) {
   return static_cast<std::int64_t>(second ^ (1ull << 63));
 }
 
+// The partition state as stored: high_watermark is the raw checkpoint (-1: never set) and
+// high_watermark_set is ignored; log_store turns it into the reported value.
 std::array<std::uint8_t, partition_state_size> encode_partition(const partition_offsets& p);
 bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out);
+
+// Epoch table entries: key log_key(log, epoch) (epoch >= 0), value the start offset u64.
+constexpr std::size_t epoch_value_size = 8;
 
 std::vector<std::uint8_t> encode_topic(const topic_info& t);
 // `name` is the key the record was stored under.

@@ -7,6 +7,8 @@
 //   commit), and reads them without the lock: no other thread writes them.
 // - Other threads read `topics`/`partitions` under `state_mutex` (list_topics, offsets, ...).
 // - `queue`, `stopping` and `commit_listener` are guarded by `queue_mutex`.
+// - `hw_latest`, `hw_dirty` (high watermarks set by any thread) are guarded by `hw_mutex`, which
+//   is never held while taking another lock.
 // - Everything in the "writer only" block is touched by the writer thread alone (and by open()
 //   before the thread starts).
 #include <lmdb.h>
@@ -18,6 +20,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -38,6 +41,10 @@ constexpr std::size_t purge_deletes_per_txn_max = 10000;
 // offset_for_timestamp reads at most this many batch headers past its index entry.
 constexpr std::size_t timestamp_scan_batches_max = 65536;
 static_assert(group_bytes_max < batch_size_bytes_max);
+// truncate/reset delete at most this many keys per transaction (each slice commits a valid log).
+constexpr std::size_t truncate_deletes_per_txn_max = 10000;
+// A truncation rebuilds a producer's state from at most this many batches before the new end.
+constexpr std::size_t producer_rebuild_scan_batches_max = 10000;
 
 // Maps an LMDB or errno result to the store's error values (0 → no error).
 std::error_code map_mdb_error(int rc);
@@ -136,6 +143,18 @@ struct compaction_run {
   std::vector<std::promise<std::size_t>> waiters;
 };
 
+// One group commit in the making (writer.cpp): what its transaction has staged so far.
+struct group_txn {
+  MDB_txn* txn = nullptr;
+  std::int64_t now_ms = 0;
+  std::unordered_map<log_id, partition_offsets> staged;
+  std::map<std::pair<log_id, std::int64_t>, producer_state> producers;
+  std::uint64_t staged_bytes = 0;  // the store's total as this transaction has it
+  std::uint64_t added_bytes = 0;
+  std::optional<std::uint64_t> map_free_bytes;  // counted once per group, when first needed
+  std::int64_t next_producer_id = 0;            // raised by replica appends
+};
+
 using writer_task = std::function<void()>;
 using queue_item = std::variant<append_request, writer_task>;
 
@@ -144,7 +163,7 @@ struct log_store::impl {
   int lock_fd = -1;  // flock'ed "tern.lock": one store per data dir, across processes too
   MDB_env* env = nullptr;
   MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0, dbi_log = 0, dbi_index = 0;
-  MDB_dbi dbi_producers = 0, dbi_offsets = 0;
+  MDB_dbi dbi_producers = 0, dbi_offsets = 0, dbi_epochs = 0;
   std::string cluster_id;
 
   mutable std::mutex state_mutex;
@@ -157,10 +176,18 @@ struct log_store::impl {
   std::vector<queue_item> queue;
   bool stopping = false;
   std::function<void(const std::vector<log_id>&)> commit_listener;
+  bool hw_flush_requested = false;  // wakes the writer to schedule a high watermark flush
   std::thread writer;
   std::thread::id writer_id;
 
+  // High watermarks: the latest set per partition (loaded from the partition states at open),
+  // and the partitions whose latest is not persisted yet.
+  mutable std::mutex hw_mutex;
+  std::unordered_map<log_id, std::int64_t> hw_latest;
+  std::set<log_id> hw_dirty;
+
   // Writer only.
+  std::chrono::steady_clock::time_point hw_flushed_at;
   // Idempotent producer state per (log, producer id); next id to hand out.
   std::map<std::pair<log_id, std::int64_t>, producer_state> producers;
   std::int64_t next_producer_id = 0;
@@ -216,7 +243,7 @@ struct log_store::impl {
   // admin (topics.cpp), writer thread
   std::error_code do_create_topic(std::string_view name, std::int32_t partition_count,
                                   const std::map<std::string, std::string>& configs,
-                                  topic_info& out);
+                                  const std::array<std::uint8_t, 16>* topic_id, topic_info& out);
   std::error_code do_delete_topic(std::string_view name);
   std::error_code do_alter_topic(std::string_view name,
                                  const std::map<std::string, std::string>& configs);
@@ -225,7 +252,16 @@ struct log_store::impl {
   void writer_main();
   void process_items(std::vector<queue_item>& items);
   void commit_group(std::vector<append_request>& group);
-  std::error_code check_request(const append_request& r, std::int64_t log_end) const;
+  // Stages one request into the group's transaction; request errors go to `result`. Returns an
+  // LMDB code (non-zero fails the whole group).
+  int stage_append(group_txn& g, const append_request& r, append_result& result);
+  std::error_code check_request(const append_request& r, const partition_offsets& st) const;
+  std::error_code check_replica_request(const append_request& r,
+                                        const partition_offsets& st) const;
+  // Producer state updates for a replica append: no checks, the leader's batches are the truth.
+  void replica_producers(const append_request& r, group_txn& g,
+                         std::vector<std::pair<std::pair<log_id, std::int64_t>, producer_state>>&
+                             updates) const;
   // Sequence checks for the producer batches of `r` (producers.cpp). On success `updates` holds
   // the producer states to install once the batches are written at `log_end`; `duplicate_offset`
   // >= 0 means the whole request repeats committed batches (nothing must be written).
@@ -233,12 +269,23 @@ struct log_store::impl {
   std::error_code check_producers(const append_request& r, std::int64_t log_end,
                                   const std::map<producer_key, producer_state>& staged,
                                   std::vector<std::pair<producer_key, producer_state>>& updates,
-                                  std::int64_t& duplicate_offset) const;
+                                  std::int64_t& duplicate_offset,
+                                  std::int64_t next_producer_id_now) const;
+  // The newest view of a producer: `updates` (newest last), then `staged`, then the store.
+  const producer_state* find_producer(
+      const producer_key& key, const std::vector<std::pair<producer_key, producer_state>>& updates,
+      const std::map<producer_key, producer_state>& staged) const;
   int write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st);
   // Offsets (offsets.cpp), writer thread.
   int delete_topic_offsets(MDB_txn* txn, std::string_view topic);
+  // Stores one batch at st.log_end (keep_offsets: at its own base offset, >= st.log_end) and
+  // stamps leader_epoch into it when >= 0.
   int put_batch(MDB_txn* txn, log_id log, bytes_view batch, const topic_settings& settings,
-                std::int64_t now_ms, partition_offsets& st);
+                std::int64_t now_ms, partition_offsets& st, std::int32_t leader_epoch = -1,
+                bool keep_offsets = false);
+  // Adds (epoch → start) to the epoch table when epoch is newer than st.last_epoch.
+  int put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch, std::int64_t start,
+                partition_offsets& st);
   // The byte budget for one request of `bytes` to `log`, given what the group staged so far
   // (`staged_bytes`: the store's total as of the transaction): starts a retention pass near it,
   // and at it applies the topic's full.policy (drop_oldest trims the partition's front in `txn`).
@@ -253,6 +300,32 @@ struct log_store::impl {
   std::uint64_t page_size_bytes = 4096;  // the environment's, read at open
   int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
   void publish(const std::unordered_map<log_id, partition_offsets>& staged);
+
+  // replication (replication.cpp), writer thread unless noted
+  // Moves the dirty high watermarks into `staged` (adding partitions not there yet); the logs
+  // added only for that go to `hw_only`. Returns the logs taken, to re-mark on failure.
+  std::vector<log_id> stage_high_watermarks(std::unordered_map<log_id, partition_offsets>& staged,
+                                            std::set<log_id>& hw_only);
+  void remark_high_watermarks(const std::vector<log_id>& logs);
+  // Persists dirty high watermarks when due (or `force`d) in a transaction of their own.
+  void flush_high_watermarks(bool force);
+  std::chrono::steady_clock::time_point hw_flush_due() const;
+  std::int64_t hw_flush_interval_ms() const;
+  // The offset below which retention and compaction may remove data (INT64_MAX: no limit).
+  // Any thread.
+  std::int64_t removal_limit(log_id log, const partition_offsets& st) const;
+  // Fills the reported high watermark fields of `st` (raw state in, reported out). Any thread.
+  void report_high_watermark(log_id log, partition_offsets& st) const;
+  std::error_code do_truncate(log_id log, std::int64_t offset, bool reset);
+  // One slice of a truncation to `end` (everything: empty the partition): returns an LMDB code,
+  // sets `finished` when nothing is left to delete and the final state is committed.
+  int truncate_slice(log_id log, std::int64_t end, bool everything, partition_offsets& st,
+                     bool& finished);
+  int finish_truncate(MDB_txn* txn, log_id log, std::int64_t end, bool everything,
+                      partition_offsets& st);
+  int rebuild_producers(MDB_txn* txn, log_id log, std::int64_t end,
+                        std::map<producer_key, std::optional<producer_state>>& changes);
+  void queue_task(writer_task task, const std::function<void(std::error_code)>& on_closed);
   void maybe_sync(bool force);
   std::chrono::steady_clock::time_point next_wakeup() const;
   bool background_pending() const {

@@ -9,6 +9,7 @@ namespace tern::storage {
 std::error_code log_store::impl::do_create_topic(std::string_view name,
                                                  std::int32_t partition_count,
                                                  const std::map<std::string, std::string>& configs,
+                                                 const std::array<std::uint8_t, 16>* topic_id,
                                                  topic_info& out) {
   assert(std::this_thread::get_id() == writer_id);
   assert(partition_count >= 1 && partition_count <= format::partition_count_max);
@@ -24,7 +25,15 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   info.partition_count = partition_count;
   info.first_log_id = next_log_id;
   info.configs = configs;
-  if (auto ec = random_uuid(info.uuid)) return ec;
+  if (topic_id) {
+    // Replicas of a cluster all create the topic under the controller's id: two topics with
+    // one id would make the id ambiguous.
+    for (const auto& [other_name, other] : topics)
+      if (other->info.uuid == *topic_id) return storage_errc::invalid_argument;
+    info.uuid = *topic_id;
+  } else if (auto ec = random_uuid(info.uuid)) {
+    return ec;
+  }
   std::string message;
   if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
   log_id next = next_log_id + static_cast<log_id>(partition_count);
@@ -36,7 +45,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   int rc = mdb_put(t.txn, dbi_topics, &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return storage_errc::topic_exists;
   if (rc != 0) return map_mdb_error(rc);
-  partition_offsets fresh;
+  partition_offsets fresh;  // high watermark never set (-1), no epoch
   for (std::int32_t p = 0; p < partition_count; ++p) {
     if ((rc = write_partition_state(t.txn, info.partition_log(p), fresh))) return map_mdb_error(rc);
   }
@@ -109,6 +118,13 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
     }
     stat_stored_bytes = stored_bytes;
     topics.erase(it);  // `info` dangles from here on
+  }
+  {
+    std::lock_guard lock(hw_mutex);
+    for (log_id l = purge.first; l < purge.first + purge.count; ++l) {
+      hw_latest.erase(l);
+      hw_dirty.erase(l);
+    }
   }
   purges.push_back(purge);
   return {};

@@ -38,8 +38,10 @@ void log_store::impl::writer_main() {
     {
       std::unique_lock lock(queue_mutex);
       if (queue.empty() && !stopping && !background_pending()) {
-        queue_cv.wait_until(lock, next_wakeup(), [this] { return !queue.empty() || stopping; });
+        queue_cv.wait_until(lock, next_wakeup(),
+                            [this] { return !queue.empty() || stopping || hw_flush_requested; });
       }
+      hw_flush_requested = false;
       items.swap(queue);
       stop = stopping;
     }
@@ -64,6 +66,7 @@ void log_store::impl::writer_main() {
     retention_step();
     compaction_step();
     purge_step();
+    flush_high_watermarks(false);
     maybe_sync(false);
   }
   // Closing: unfinished retention passes report what they did; purges resume on the next open.
@@ -75,6 +78,7 @@ void log_store::impl::writer_main() {
     for (auto& w : run.waiters) w.set_value(run.removed);
   }
   compaction_runs.clear();
+  flush_high_watermarks(true);
   maybe_sync(true);
 }
 
@@ -83,6 +87,7 @@ std::chrono::steady_clock::time_point log_store::impl::next_wakeup() const {
   if (options.retention_check_interval_ms > 0) wake = std::min(wake, next_retention_at);
   if (options.compaction_interval_ms > 0) wake = std::min(wake, next_compaction_at);
   if (!purges.empty()) wake = std::min(wake, purge_retry_at);
+  wake = std::min(wake, hw_flush_due());
   if (unsynced_commits && !options.sync_every_commit)
     wake = std::min(wake, last_sync_at + std::chrono::milliseconds(options.sync_interval_ms));
   return wake;
@@ -114,94 +119,57 @@ void log_store::impl::process_items(std::vector<queue_item>& items) {
 
 // Group commit: every request of the group goes into one write transaction. Requests that fail
 // their own checks are answered with their error and do not touch the transaction; an LMDB
-// failure aborts the transaction and fails every request that had not already failed.
+// failure aborts the transaction and fails every request that had not already failed. Dirty
+// high watermarks ride along in the same transaction.
 void log_store::impl::commit_group(std::vector<append_request>& group) {
   assert(!group.empty() && group.size() <= group_requests_max);
   std::vector<append_result> results(group.size());
-  std::unordered_map<log_id, partition_offsets> staged;
-  std::map<producer_key, producer_state> staged_producers;
+  group_txn g;
+  g.now_ms = wall_clock_ms();
+  g.staged_bytes = stored_bytes;
+  g.next_producer_id = next_producer_id;
+  std::set<log_id> hw_only;
+  std::vector<log_id> hw_taken;
   std::int64_t records = 0;
-  std::int64_t now_ms = wall_clock_ms();
-  std::uint64_t staged_bytes = stored_bytes;  // the store's total as this transaction has it
-  std::uint64_t group_added_bytes = 0;
-  std::optional<std::uint64_t> map_free_bytes;  // counted once per group, when first needed
   int rc = sync_failed ? EIO : 0;
   if (rc == 0) {
     txn_guard t;
     rc = mdb_txn_begin(env, nullptr, 0, &t.txn);
-    for (std::size_t i = 0; i < group.size() && rc == 0; ++i) {
-      const append_request& r = group[i];
-      auto entry = partitions.find(r.log);
-      if (entry == partitions.end()) {
-        results[i].error = unknown_log_error(r.log);
-        continue;
-      }
-      auto st_it = staged.find(r.log);
-      std::int64_t log_end =
-          st_it != staged.end() ? st_it->second.log_end : entry->second.offsets.log_end;
-      if (auto ec = check_request(r, log_end)) {
-        results[i].error = ec;
-        continue;
-      }
-      std::vector<std::pair<producer_key, producer_state>> producer_updates;
-      std::int64_t duplicate_offset = -1;
-      if (auto ec = check_producers(r, log_end, staged_producers, producer_updates, duplicate_offset)) {
-        results[i].error = ec;
-        continue;
-      }
-      if (duplicate_offset >= 0) {
-        // A retry of committed batches: answer with the original offset, write nothing.
-        results[i].duplicate = true;
-        results[i].base_offset = duplicate_offset;
-        auto st_now = staged.find(r.log);
-        results[i].log_start = st_now != staged.end() ? st_now->second.log_start : entry->second.offsets.log_start;
-        continue;
-      }
-      partition_offsets& st = staged.try_emplace(r.log, entry->second.offsets).first->second;
-      const topic_entry& topic = *entry->second.topic;
-      std::uint64_t bytes = 0;
-      for (auto batch : r.batches) bytes += batch.size();
-      bool refused = false;
-      if ((rc = make_room(t.txn, r.log, topic, bytes, staged_bytes, st, refused))) break;
-      if (refused) {
-        results[i].error = storage_errc::budget_exceeded;
-        continue;
-      }
-      if (!map_has_room(group_added_bytes + bytes, map_free_bytes)) {
-        results[i].error = storage_errc::map_full;
-        continue;
-      }
-      group_added_bytes += bytes;
-      results[i].base_offset = st.log_end;
-      for (auto batch : r.batches) {
-        if ((rc = put_batch(t.txn, r.log, batch, topic.settings, now_ms, st))) break;
-      }
-      staged_bytes += bytes;
-      results[i].log_start = st.log_start;
-      for (auto& [key, state] : producer_updates) staged_producers[key] = std::move(state);
-    }
-    for (auto it = staged_producers.begin(); it != staged_producers.end() && rc == 0; ++it)
+    g.txn = t.txn;
+    for (std::size_t i = 0; i < group.size() && rc == 0; ++i)
+      rc = stage_append(g, group[i], results[i]);
+    if (rc == 0) hw_taken = stage_high_watermarks(g.staged, hw_only);
+    for (auto it = g.producers.begin(); it != g.producers.end() && rc == 0; ++it)
       rc = write_producer_state(t.txn, it->first, it->second);
-    for (auto it = staged.begin(); it != staged.end() && rc == 0; ++it) {
+    if (rc == 0 && g.next_producer_id != next_producer_id) {
+      std::uint8_t next[8];
+      format::put_u64(next, static_cast<std::uint64_t>(g.next_producer_id));
+      MDB_val k = to_val(format::meta_next_producer_id), v = to_val(next, 8);
+      rc = mdb_put(t.txn, dbi_meta, &k, &v, 0);
+    }
+    for (auto it = g.staged.begin(); it != g.staged.end() && rc == 0; ++it) {
       rc = write_partition_state(t.txn, it->first, it->second);
       records += it->second.log_end - partitions.at(it->first).offsets.log_end;
     }
-    if (rc == 0) rc = staged.empty() ? 0 : t.commit();  // nothing staged: abort, no empty commit
+    if (rc == 0) rc = g.staged.empty() ? 0 : t.commit();  // nothing staged: abort, no empty commit
   }
-  std::error_code failure = map_write_error(rc, group_added_bytes);
+  std::error_code failure = map_write_error(rc, g.added_bytes);
   for (auto& r : results) {
     if (failure && !r.error) r.error = failure;
     if (r.error) {
       r.base_offset = -1;
       r.duplicate = false;
     }
-    r.append_time_ms = now_ms;
+    r.append_time_ms = g.now_ms;
   }
   std::vector<log_id> touched;
-  if (!failure && !staged.empty()) {
-    for (auto& [key, state] : staged_producers) producers[key] = std::move(state);
-    publish(staged);
-    for (const auto& [log, st] : staged) touched.push_back(log);
+  if (failure) remark_high_watermarks(hw_taken);
+  if (!failure && !g.staged.empty()) {
+    for (auto& [key, state] : g.producers) producers[key] = std::move(state);
+    next_producer_id = g.next_producer_id;
+    publish(g.staged);
+    for (const auto& [log, st] : g.staged)
+      if (!hw_only.count(log)) touched.push_back(log);
     std::sort(touched.begin(), touched.end());
     unsynced_commits = true;
     records_since_sync += records;
@@ -217,12 +185,79 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   if (listener && !touched.empty()) listener(touched);
 }
 
+int log_store::impl::stage_append(group_txn& g, const append_request& r, append_result& result) {
+  auto entry = partitions.find(r.log);
+  if (entry == partitions.end()) {
+    result.error = unknown_log_error(r.log);
+    return 0;
+  }
+  auto st_it = g.staged.find(r.log);
+  const partition_offsets& now = st_it != g.staged.end() ? st_it->second : entry->second.offsets;
+  if (auto ec = r.replica ? check_replica_request(r, now) : check_request(r, now)) {
+    result.error = ec;
+    return 0;
+  }
+  std::vector<std::pair<producer_key, producer_state>> producer_updates;
+  if (r.replica) {
+    replica_producers(r, g, producer_updates);
+  } else {
+    std::int64_t duplicate_offset = -1;
+    if (auto ec = check_producers(r, now.log_end, g.producers, producer_updates, duplicate_offset,
+                                  g.next_producer_id)) {
+      result.error = ec;
+      return 0;
+    }
+    if (duplicate_offset >= 0) {
+      // A retry of committed batches: answer with the original offset, write nothing.
+      result.duplicate = true;
+      result.base_offset = duplicate_offset;
+      result.log_start = now.log_start;
+      return 0;
+    }
+  }
+  partition_offsets& st = g.staged.try_emplace(r.log, entry->second.offsets).first->second;
+  const topic_entry& topic = *entry->second.topic;
+  std::uint64_t bytes = 0;
+  for (auto batch : r.batches) bytes += batch.size();
+  bool refused = false;
+  if (int rc = make_room(g.txn, r.log, topic, bytes, g.staged_bytes, st, refused)) return rc;
+  if (refused) {
+    result.error = storage_errc::budget_exceeded;
+    return 0;
+  }
+  if (!map_has_room(g.added_bytes + bytes, g.map_free_bytes)) {
+    result.error = storage_errc::map_full;
+    return 0;
+  }
+  g.added_bytes += bytes;
+  result.base_offset = st.log_end;
+  if (r.leader_epoch >= 0) {
+    if (int rc = put_epoch(g.txn, r.log, r.leader_epoch, st.log_end, st)) return rc;
+  }
+  for (std::size_t i = 0; i < r.batches.size(); ++i) {
+    if (r.replica) {
+      record_batch::batch_header h;
+      [[maybe_unused]] auto ec = record_batch::parse_header(r.batches[i], h);
+      assert(!ec);
+      if (i == 0) result.base_offset = h.base_offset;
+      if (int rc = put_epoch(g.txn, r.log, h.partition_leader_epoch, h.base_offset, st)) return rc;
+    }
+    if (int rc = put_batch(g.txn, r.log, r.batches[i], topic.settings, g.now_ms, st,
+                           r.leader_epoch, r.replica))
+      return rc;
+  }
+  g.staged_bytes += bytes;
+  result.log_start = st.log_start;
+  for (auto& [key, state] : producer_updates) g.producers[key] = std::move(state);
+  return 0;
+}
+
 // Checks a request against the partition's end before anything is written for it: the batches
 // must be whole v2 batches (the Kafka layer validated their CRC) and their offsets must fit.
 std::error_code log_store::impl::check_request(const append_request& r,
-                                               std::int64_t log_end) const {
-  if (r.batches.empty()) return storage_errc::invalid_argument;
-  std::int64_t end = log_end;
+                                               const partition_offsets& st) const {
+  if (r.batches.empty() || r.leader_epoch < -1) return storage_errc::invalid_argument;
+  std::int64_t end = st.log_end;
   for (auto batch : r.batches) {
     record_batch::batch_header h;
     if (record_batch::parse_header(batch, h) || h.total_size() != batch.size() ||
@@ -231,6 +266,33 @@ std::error_code log_store::impl::check_request(const append_request& r,
     if (end > INT64_MAX - 1 - h.last_offset_delta) return storage_errc::invalid_argument;
     end += std::int64_t{h.last_offset_delta} + 1;
   }
+  // A deposed leader (its epoch older than one a newer leader already wrote) must not write.
+  if (r.leader_epoch >= 0 && r.leader_epoch < st.last_epoch)
+    return storage_errc::fenced_leader_epoch;
+  return {};
+}
+
+// A replica request carries the leader's offsets and epochs: they must continue this log.
+std::error_code log_store::impl::check_replica_request(const append_request& r,
+                                                       const partition_offsets& st) const {
+  if (r.batches.empty() || r.leader_epoch != -1) return storage_errc::invalid_argument;
+  std::int64_t end = st.log_end;
+  std::int32_t epoch = st.last_epoch;
+  bool mismatch = false, fenced = false;
+  for (auto batch : r.batches) {
+    record_batch::batch_header h;
+    if (record_batch::parse_header(batch, h) || h.total_size() != batch.size() ||
+        batch.size() > batch_size_bytes_max || h.base_offset < 0 ||
+        h.partition_leader_epoch < -1 ||
+        h.base_offset > INT64_MAX - 1 - h.last_offset_delta)
+      return storage_errc::invalid_argument;
+    if (r.allow_offset_gaps ? h.base_offset < end : h.base_offset != end) mismatch = true;
+    if (h.partition_leader_epoch >= 0 && h.partition_leader_epoch < epoch) fenced = true;
+    epoch = std::max(epoch, h.partition_leader_epoch);
+    end = h.base_offset + h.last_offset_delta + 1;
+  }
+  if (mismatch) return storage_errc::offset_mismatch;
+  if (fenced) return storage_errc::fenced_leader_epoch;
   return {};
 }
 
@@ -238,10 +300,16 @@ std::error_code log_store::impl::check_request(const append_request& r,
 // rewrite baseOffset in place (outside the CRC). Returns an LMDB/errno code.
 int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
                                const topic_settings& settings, std::int64_t now_ms,
-                               partition_offsets& st) {
+                               partition_offsets& st, std::int32_t leader_epoch,
+                               bool keep_offsets) {
   record_batch::batch_header h;
   [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
   assert(!ec && h.total_size() == batch.size());
+  if (keep_offsets) {
+    // A replica batch lands at the leader's offset (a gap only when allow_offset_gaps).
+    assert(h.base_offset >= st.log_end);
+    st.log_end = h.base_offset;
+  }
   // The active tail (Kafka's active segment) rolls over at the append that finds it full or
   // old; compaction only ever rewrites what lies before segment_base.
   bool roll = st.segment_bytes > 0 &&
@@ -258,8 +326,9 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
   if (int rc = put_in_order(txn, dbi_log, to_val(key), value, MDB_RESERVE)) return rc;
   assert(value.mv_size == batch.size());
   std::memcpy(value.mv_data, batch.data(), batch.size());
-  record_batch::set_base_offset({static_cast<std::uint8_t*>(value.mv_data), batch.size()},
-                                st.log_end);
+  std::span<std::uint8_t> stored{static_cast<std::uint8_t*>(value.mv_data), batch.size()};
+  record_batch::set_base_offset(stored, st.log_end);
+  if (leader_epoch >= 0) record_batch::set_partition_leader_epoch(stored, leader_epoch);
   // index_ts holds one entry per new running maximum, so its keys rise with the offsets and a
   // range search finds the first batch that can hold a given timestamp.
   if (h.max_timestamp > st.max_timestamp) {
@@ -272,6 +341,18 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
   }
   st.log_end += std::int64_t{h.last_offset_delta} + 1;
   st.size_bytes += batch.size();
+  return 0;
+}
+
+int log_store::impl::put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch,
+                               std::int64_t start, partition_offsets& st) {
+  if (epoch < 0 || epoch <= st.last_epoch) return 0;
+  auto key = format::log_key(log, epoch);
+  std::uint8_t value[format::epoch_value_size];
+  format::put_u64(value, static_cast<std::uint64_t>(start));
+  MDB_val v = to_val(value, sizeof value);
+  if (int rc = put_in_order(txn, dbi_epochs, to_val(key), v, 0)) return rc;
+  st.last_epoch = epoch;
   return 0;
 }
 
@@ -311,6 +392,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
   }
   std::uint64_t freed = 0, batches = 0;
   partition_offsets trial = st;
+  const std::int64_t limit = removal_limit(log, st);  // never drop what is not committed
   cursor_guard c;
   if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
   while (freed < need && trial.log_start < trial.log_end) {
@@ -326,6 +408,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
     if (rc != 0) return rc;
     record_batch::batch_header h;
     if (record_batch::parse_header(to_span(v), h)) break;  // damaged: keep it, stop here
+    if (format::offset_of(base) + h.last_offset_delta >= limit) break;
     std::uint64_t size = v.mv_size;
     if ((rc = mdb_cursor_del(c.cursor, 0))) return rc;
     freed += size;

@@ -426,7 +426,7 @@ kafka::metadata_response metadata_fixture() {
   kafka::metadata_response::topic readings;
   readings.name = "readings";
   readings.partitions = {
-      {0, 0, 1, {1}, {1}, {}}, {0, 1, 2, {2, 1}, {2}, {1}}, {5, 2, -1, {}, {}, {}}};
+      {0, 0, 1, -1, {1}, {1}, {}}, {0, 1, 2, -1, {2, 1}, {2}, {1}}, {5, 2, -1, -1, {}, {}, {}}};
   kafka::metadata_response::topic missing;
   missing.error_code = 3;
   missing.name = "missing";

@@ -12,6 +12,7 @@ void encode_partition(wire::wire_writer& w, const metadata_response::partition& 
   w.i16(p.error_code);
   w.i32(p.partition_index);
   w.i32(p.leader_id);
+  if (version >= 7) w.i32(p.leader_epoch);
   codec::write_int32s(w, p.replica_nodes);
   codec::write_int32s(w, p.isr_nodes);
   if (version >= 5) codec::write_int32s(w, p.offline_replicas);
@@ -21,6 +22,7 @@ void decode_partition(wire::wire_reader& r, metadata_response::partition& p, std
   p.error_code = r.i16();
   p.partition_index = r.i32();
   p.leader_id = r.i32();
+  if (version >= 7) p.leader_epoch = r.i32();
   codec::read_int32s(r, p.replica_nodes);
   codec::read_int32s(r, p.isr_nodes);
   if (version >= 5) codec::read_int32s(r, p.offline_replicas);
@@ -33,6 +35,7 @@ void encode_topic(wire::wire_writer& w, const metadata_response::topic& t, std::
   codec::write_array(w, t.partitions, [&](const metadata_response::partition& p) {
     encode_partition(w, p, version);
   });
+  if (version >= 8) w.i32(t.topic_authorized_operations);
 }
 
 void decode_topic(wire::wire_reader& r, metadata_response::topic& t, std::int16_t version) {
@@ -41,6 +44,7 @@ void decode_topic(wire::wire_reader& r, metadata_response::topic& t, std::int16_
   if (version >= 1) t.is_internal = r.boolean();
   codec::read_array(r, t.partitions,
                     [&](metadata_response::partition& p) { decode_partition(r, p, version); });
+  if (version >= 8) t.topic_authorized_operations = r.i32();
 }
 
 }  // namespace
@@ -55,6 +59,10 @@ void metadata_request::encode(wire::wire_writer& w, std::int16_t version) const 
     codec::write_array(w, *topics, [&](const topic& t) { w.string(t.name); });
   }
   if (version >= 4) w.boolean(allow_auto_topic_creation);
+  if (version >= 8) {
+    w.boolean(include_cluster_authorized_operations);
+    w.boolean(include_topic_authorized_operations);
+  }
 }
 
 bool metadata_request::decode(wire::wire_reader& r, std::int16_t version) {
@@ -66,6 +74,10 @@ bool metadata_request::decode(wire::wire_reader& r, std::int16_t version) {
     for (std::int32_t i = 0; i < n && r.ok(); ++i) topics->emplace_back().name = r.string();
   }
   if (version >= 4) allow_auto_topic_creation = r.boolean();
+  if (version >= 8) {
+    include_cluster_authorized_operations = r.boolean();
+    include_topic_authorized_operations = r.boolean();
+  }
   return r.ok();
 }
 
@@ -81,6 +93,7 @@ void metadata_response::encode(wire::wire_writer& w, std::int16_t version) const
   if (version >= 2) w.nullable_string(cluster_id);
   if (version >= 1) w.i32(controller_id);
   codec::write_array(w, topics, [&](const topic& t) { encode_topic(w, t, version); });
+  if (version >= 8) w.i32(cluster_authorized_operations);
 }
 
 bool metadata_response::decode(wire::wire_reader& r, std::int16_t version) {
@@ -95,6 +108,7 @@ bool metadata_response::decode(wire::wire_reader& r, std::int16_t version) {
   if (version >= 2) cluster_id = r.nullable_string();
   if (version >= 1) controller_id = r.i32();
   codec::read_array(r, topics, [&](topic& t) { decode_topic(r, t, version); });
+  if (version >= 8) cluster_authorized_operations = r.i32();
   return r.ok();
 }
 

@@ -311,7 +311,9 @@ TEST(Metadata, RequestGoldenEveryVersion) {
       0x00, 0x02, 'b',  'c',   //   name "bc"
   };
   const bytes v4 = cat({v0, {0x00}});  // + allow_auto_topic_creation false
-  check_all_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v0}, {4, v4}, {5, v4}, {6, v4}});
+  const bytes v8 = cat({v4, {0x00, 0x00}});  // + include_cluster/topic_authorized_operations
+  check_all_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v0}, {4, v4}, {5, v4}, {6, v4}, {7, v4},
+                         {8, v8}});
 }
 
 TEST(Metadata, RequestAllTopics) {
@@ -402,8 +404,17 @@ TEST(Metadata, ResponseGoldenEveryVersion) {
   const bytes v3 = cat({throttle, v2});
   const bytes v5 = cat({throttle, brokers_v0, rack, cluster_id, controller_id, topic_head,
                         is_internal, partition_v0, offline});
-  check_all_versions(sample_metadata_response(),
-                     {{0, v0}, {1, v1}, {2, v2}, {3, v3}, {4, v3}, {5, v5}, {6, v5}});
+  // v7: leader_epoch (-1 by default) after leader_id; v8: authorized operations (INT32_MIN by
+  // default) after each topic's partitions and at the end.
+  bytes partition_v7 = partition_v0;
+  partition_v7.insert(partition_v7.begin() + 14, {0xff, 0xff, 0xff, 0xff});
+  const bytes v7 = cat({throttle, brokers_v0, rack, cluster_id, controller_id, topic_head,
+                        is_internal, partition_v7, offline});
+  const bytes v8 = cat({throttle, brokers_v0, rack, cluster_id, controller_id, topic_head,
+                        is_internal, partition_v7, offline, {0x80, 0x00, 0x00, 0x00},
+                        {0x80, 0x00, 0x00, 0x00}});
+  check_all_versions(sample_metadata_response(), {{0, v0}, {1, v1}, {2, v2}, {3, v3}, {4, v3},
+                                                  {5, v5}, {6, v5}, {7, v7}, {8, v8}});
 }
 
 TEST(Metadata, ResponseNullsAndDefaults) {
@@ -615,7 +626,7 @@ TEST(DeleteTopics, RejectsHostileInput) {
 #ifndef NDEBUG
 TEST(MessagesADeathTest, EncodeOutsideVersionRangeAsserts) {
   wire::wire_writer w;
-  EXPECT_DEATH(metadata_request{}.encode(w, 7), "");
+  EXPECT_DEATH(metadata_request{}.encode(w, 9), "");
   EXPECT_DEATH(api_versions_response{}.encode(w, 4), "");
   EXPECT_DEATH(create_topics_request{}.encode(w, -1), "");
   EXPECT_DEATH(delete_topics_response{}.encode(w, 2), "");

@@ -22,7 +22,8 @@ enum class error_code : std::int16_t {
   not_coordinator = 16,
   invalid_topic_exception = 17,    // bad topic name
   record_list_too_large = 18,
-  not_enough_replicas = 19,
+  not_enough_replicas = 19,        // ISR below min.insync.replicas: nothing written (acks=all)
+  not_enough_replicas_after_append = 20,  // written, but the ISR fell below min.insync.replicas
   invalid_required_acks = 21,
   illegal_generation = 22,
   inconsistent_group_protocol = 23,
@@ -65,6 +66,8 @@ enum class error_code : std::int16_t {
   member_id_required = 79,
   group_max_size_reached = 81,
   fenced_instance_id = 82,
+  fenced_leader_epoch = 74,        // the request's leader epoch is older than the broker's
+  unknown_leader_epoch = 75,       // the request's leader epoch is newer than the broker knows
   invalid_record = 87,
 };
 

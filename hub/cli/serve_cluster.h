@@ -1,0 +1,39 @@
+#pragma once
+// `tern serve` in a cluster (controller.quorum.voters set): the pieces run_serve adds to a
+// single-node hub, and the witness (process.roles=controller), which runs only the quorum.
+//
+// Errors: functions returning bool log the cause (naming the key or the directory) and return
+// false; the caller exits with status 1.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "app/config.h"
+#include "cluster/cluster_node.h"
+#include "replication/replica_manager.h"
+
+namespace tern::cli {
+
+// A name for the voter set, the same on every node: a data dir made for another cluster (other
+// voters) is refused with it, and the quorum's peers check it on every connection.
+std::string quorum_id_of(const app::server_config& config);
+
+// Makes sure the metadata log directory belongs to this cluster: creates it with a quorum.id file
+// on first start, refuses to start when the file names another voter set.
+bool check_metadata_dir(const app::server_config& config);
+
+// The node's options from the configuration. `dir_identity` is a string unique to the data dir
+// (the store's id); a broker whose data dir was replaced registers with another dir id.
+cluster::cluster_node_options cluster_options_from(const app::server_config& config,
+                                                   const std::string& dir_identity);
+replication::replica_manager_options replica_options_from(const app::server_config& config);
+
+// Starts the quorum and logs "quorum listening on CONTROLLER://host:port".
+bool start_cluster_node(cluster::cluster_node& node, const app::server_config& config);
+
+// The witness: a voter that stores no partitions. Runs until SIGINT/SIGTERM; returns the exit code.
+int run_witness(const app::server_config& config);
+
+}  // namespace tern::cli

@@ -1,0 +1,59 @@
+// OffsetForLeaderEpoch (23) v0–4: where a leader epoch ends in this partition's log (Kafka's
+// LeaderEpochFileCache.endOffsetFor). Followers ask it of a new leader to find where their log
+// diverged; librdkafka asks it after a leader change to validate its position (KIP-320). Only the
+// partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere), after checking the request's
+// current_leader_epoch (v2+). A single-node hub has no epochs: the answer is UNDEFINED (-1, -1).
+// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED).
+#include "kafka/errors.h"
+#include "kafka/request_context.h"
+#include "replication/replica_manager.h"
+#include "tern/kafka/messages/offset_for_leader_epoch.h"
+
+namespace tern::kafka {
+
+bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& body) {
+  offset_for_leader_epoch_request request;
+  if (!request.decode(body, ctx.version())) return false;
+  offset_for_leader_epoch_response response;
+  std::unique_ptr<storage::read_txn> txn;
+  auto txn_error = ctx.hub.store().begin_read(txn);
+  auto* replicas = ctx.hub.replicas();
+  for (const auto& t : request.topics) {
+    offset_for_leader_epoch_response::topic out_topic;
+    out_topic.topic = t.topic;
+    bool authorized = ctx.may_on_topic(auth::operation::describe, t.topic);
+    auto info = ctx.hub.store().find_topic(t.topic);
+    for (const auto& p : t.partitions) {
+      offset_for_leader_epoch_response::partition out;
+      out.partition = p.partition;
+      std::error_code ec = txn_error;
+      storage::log_id log = 0;
+      if (!authorized) {
+        out.error_code = wire(error_code::topic_authorization_failed);
+        out_topic.partitions.push_back(out);
+        continue;
+      }
+      if (!info || p.partition < 0 || p.partition >= info->partition_count) {
+        ec = storage::storage_errc::unknown_partition;
+      } else if (replicas) {
+        replication::replica_manager::partition_view view;
+        std::int64_t high_watermark = 0, read_limit = 0;
+        // replica_id -1: only the leadership and the current epoch are checked here.
+        if (!ec) ec = replicas->check_fetch(t.topic, p.partition, p.current_leader_epoch, -1, 0, view,
+                                            high_watermark, read_limit);
+        log = view.log;
+      } else {
+        log = info->partition_log(p.partition);
+      }
+      if (!ec) ec = txn->end_offset_for_epoch(log, p.leader_epoch, out.leader_epoch, out.end_offset);
+      if (ec) out.error_code = wire(to_kafka_error(ec));
+      out_topic.partitions.push_back(out);
+    }
+    response.topics.push_back(std::move(out_topic));
+  }
+  txn.reset();
+  ctx.respond(response);
+  return true;
+}
+
+}  // namespace tern::kafka

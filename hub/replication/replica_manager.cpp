@@ -1,0 +1,367 @@
+#include "replication/replica_manager.h"
+
+#include <algorithm>
+
+#include "app/log.h"
+#include "cluster/errors.h"
+
+namespace tern::replication {
+namespace {
+
+bool contains(const std::vector<cluster::node_id>& v, cluster::node_id id) {
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
+
+std::string name_of(const std::string& topic, std::int32_t partition) {
+  return topic + "-" + std::to_string(partition);
+}
+
+// Checks a client's idea of the leader epoch (-1: the client does not say) against ours.
+std::error_code check_epoch(std::int32_t client_epoch, std::int32_t ours) {
+  if (client_epoch < 0 || client_epoch == ours) return {};
+  return client_epoch < ours ? cluster::cluster_errc::fenced_leader_epoch
+                             : cluster::cluster_errc::unknown_leader_epoch;
+}
+
+}  // namespace
+
+replica_manager::replica_manager(asio::io_context& io, storage::log_store& store,
+                                 cluster::cluster_node& node, replica_manager_options options)
+    : _io(io), _store(store), _node(node), _options(std::move(options)), _isr_timer(io) {}
+
+replica_manager::~replica_manager() {
+  stop();
+  *_alive = false;
+}
+
+void replica_manager::start() {
+  _stopped = false;
+  _node.on_image_change([this](const cluster::image_delta&) { reconcile(); });
+  reconcile();
+  schedule_isr_check();
+}
+
+void replica_manager::stop() {
+  if (_stopped) return;
+  _stopped = true;
+  _isr_timer.cancel();
+  _node.on_image_change({});
+  for (auto& [k, p] : _partitions)
+    if (p.leading) p.leading->step_down();
+  for (auto& [id, f] : _fetchers) f->stop();
+  _fetchers.clear();
+}
+
+std::int64_t replica_manager::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Brings the local replicas in line with the image: topics created/deleted/reconfigured here,
+// leaders started or stepped down, followers attached to their leader's fetcher. Runs on every
+// image change; each step is a no-op when nothing changed for that partition.
+void replica_manager::reconcile() {
+  if (_stopped) return;
+  const auto& image = _node.image();
+  std::vector<std::string> gone;
+  for (const auto& [k, p] : _partitions) {
+    const auto* t = image.topic(p.topic);
+    if (!t || t->id != p.topic_id) gone.push_back(p.topic);
+  }
+  std::sort(gone.begin(), gone.end());
+  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+  for (const auto& name : gone) drop_topic(name);
+  for (const auto& [name, topic] : image.topics()) reconcile_topic(topic);
+}
+
+void replica_manager::drop_topic(const std::string& name) {
+  for (auto it = _partitions.begin(); it != _partitions.end();) {
+    if (it->second.topic != name) {
+      ++it;
+      continue;
+    }
+    if (it->second.leading) it->second.leading->step_down();
+    stop_following(it->second);
+    _by_log.erase(it->second.log);
+    it = _partitions.erase(it);
+  }
+  auto local = _store.find_topic(name);
+  if (!local) return;
+  if (auto ec = _store.delete_topic(name))
+    log::warn("replicas: deleting topic '", name, "' locally failed: ", ec.message());
+  else
+    log::info("replicas: deleted topic '", name, "' (deleted in the cluster)");
+}
+
+void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
+  auto self = _options.self;
+  bool replica_here = false;
+  for (const auto& p : topic.partitions) replica_here = replica_here || contains(p.replicas, self);
+  auto local = _store.find_topic(topic.name);
+  if (local && local->uuid != topic.id) {
+    // A topic of that name from before (deleted and re-created in the cluster, or data from a
+    // single-node past): the cluster's wins.
+    log::warn("replicas: local topic '", topic.name, "' is not the cluster's (another id); replacing it");
+    drop_topic(topic.name);
+    local.reset();
+  }
+  if (!local) {
+    if (!replica_here) return;
+    storage::topic_info created;
+    if (auto ec = _store.create_topic(topic.name, static_cast<std::int32_t>(topic.partitions.size()),
+                                      topic.id, topic.configs, created)) {
+      log::error("replicas: cannot create topic '", topic.name, "' locally: ", ec.message());
+      return;
+    }
+    local = created;
+  } else if (local->configs != topic.configs) {
+    std::string message;
+    if (auto ec = _store.alter_topic_configs(topic.name, topic.configs, message))
+      log::warn("replicas: applying the configs of '", topic.name, "' failed: ", ec.message(), " ", message);
+  }
+  for (std::int32_t i = 0; i < static_cast<std::int32_t>(topic.partitions.size()); ++i) {
+    if (i >= local->partition_count) break;
+    const auto& state = topic.partitions[static_cast<std::size_t>(i)];
+    auto [it, inserted] = _partitions.try_emplace(key{topic.name, i});
+    auto& p = it->second;
+    if (inserted) {
+      p.topic = topic.name;
+      p.topic_id = topic.id;
+      p.index = i;
+      p.log = local->partition_log(i);
+      _by_log[p.log] = it->first;
+    }
+    p.is_replica = contains(state.replicas, self);
+    bool epoch_changed = state.leader_epoch != p.leader_epoch || state.leader != p.leader;
+    p.partition_epoch = state.partition_epoch;
+    if (!p.is_replica || state.leader == cluster::no_leader) {
+      if (p.leading) p.leading->step_down();
+      p.leading.reset();
+      stop_following(p);
+    } else if (state.leader == self) {
+      if (!p.leading || epoch_changed) become_leader(p, state);
+      else p.leading->update_assignment(state.replicas, state.isr, now_ms());
+    } else if (epoch_changed || !p.following) {
+      become_follower(p, state);
+    }
+    p.leader = state.leader;
+    p.leader_epoch = state.leader_epoch;
+  }
+}
+
+void replica_manager::become_leader(local_partition& p, const cluster::partition_state& state) {
+  stop_following(p);
+  if (p.leading) p.leading->step_down();
+  auto offsets = _store.offsets(p.log);
+  std::int64_t log_end = offsets ? offsets->log_end : 0;
+  std::int64_t hw = offsets ? offsets->high_watermark : 0;
+  p.leading = std::make_unique<leader_state>(_options.self, state.leader_epoch, state.replicas,
+                                             state.isr, log_end, hw, _options.leader, now_ms());
+  log::info("replicas: leading ", name_of(p.topic, p.index), " at epoch ", state.leader_epoch,
+            " from offset ", log_end, " (isr ", state.isr.size(), ")");
+  publish_high_watermark(p, hw);
+}
+
+void replica_manager::become_follower(local_partition& p, const cluster::partition_state& state) {
+  if (p.leading) {
+    p.leading->step_down();
+    p.leading.reset();
+    log::info("replicas: no longer leading ", name_of(p.topic, p.index));
+  }
+  stop_following(p);
+  auto* f = fetcher_for(state.leader);
+  if (!f) return;
+  if (auto ec = f->add_partitions({{p.log, p.topic, p.index, state.leader_epoch}})) {
+    log::warn("replicas: cannot follow ", name_of(p.topic, p.index), ": ", ec.message());
+    return;
+  }
+  p.following = true;
+}
+
+void replica_manager::stop_following(local_partition& p) {
+  if (!p.following) return;
+  p.following = false;
+  auto it = _fetchers.find(p.leader);
+  if (it != _fetchers.end()) it->second->remove_partitions({{p.topic, p.index}});
+}
+
+follower_fetcher* replica_manager::fetcher_for(cluster::node_id leader) {
+  auto it = _fetchers.find(leader);
+  if (it != _fetchers.end()) return it->second.get();
+  const auto* b = _node.image().broker(leader);
+  if (!b) return nullptr;
+  const cluster::endpoint* ep = nullptr;
+  for (const auto& e : b->endpoints)
+    if (e.listener == _options.inter_broker_listener) ep = &e;
+  if (!ep && !b->endpoints.empty()) ep = &b->endpoints.front();
+  if (!ep) return nullptr;
+  auto options = _options.fetcher;
+  options.self = _options.self;
+  options.leader = leader;
+  options.host = ep->host;
+  options.port = ep->port;
+  auto on_error = [this, alive = _alive, leader](const followed_partition& fp, std::error_code ec) {
+    asio::post(_io, [this, alive, leader, fp, ec] {
+      if (!*alive || _stopped) return;
+      log::info("replicas: fetching ", name_of(fp.topic, fp.partition), " from broker ", leader,
+                " paused: ", ec.message());
+      // Until the metadata moves the leadership, check_isr() attaches it again after a pause.
+      auto found = _partitions.find(key{fp.topic, fp.partition});
+      if (found != _partitions.end() && found->second.leader_epoch == fp.leader_epoch) {
+        stop_following(found->second);
+        found->second.retry_following_ms = now_ms() + 1000;
+      }
+    });
+  };
+  auto f = std::make_unique<follower_fetcher>(_store, options, std::move(on_error));
+  f->start();
+  auto* raw = f.get();
+  _fetchers.emplace(leader, std::move(f));
+  return raw;
+}
+
+std::optional<replica_manager::partition_view> replica_manager::find(std::string_view topic,
+                                                                     std::int32_t partition) const {
+  auto it = _partitions.find(key{std::string(topic), partition});
+  if (it == _partitions.end()) return std::nullopt;
+  const auto& p = it->second;
+  partition_view v;
+  v.log = p.log;
+  v.leader = p.leader;
+  v.leader_epoch = p.leader_epoch;
+  v.is_leader = p.leading && p.leading->is_leader();
+  v.is_replica = p.is_replica;
+  return v;
+}
+
+std::error_code replica_manager::log_of(std::string_view topic, std::int32_t partition,
+                                        partition_view& out) const {
+  auto v = find(topic, partition);
+  if (!v || !v->is_replica) return replication_errc::not_leader_or_follower;
+  out = *v;
+  return {};
+}
+
+std::error_code replica_manager::check_produce(std::string_view topic, std::int32_t partition,
+                                               bool acks_all, std::int32_t client_epoch,
+                                               partition_view& out) const {
+  auto it = _partitions.find(key{std::string(topic), partition});
+  if (it == _partitions.end() || !it->second.leading || !_node.may_lead())
+    return replication_errc::not_leader_or_follower;
+  const auto& p = it->second;
+  if (auto ec = check_epoch(client_epoch, p.leader_epoch)) return ec;
+  if (auto ec = p.leading->can_accept(acks_all)) return ec;
+  out = *find(topic, partition);
+  return {};
+}
+
+void replica_manager::wait_replicated(storage::log_id log, std::int64_t offset, std::int64_t timeout_ms,
+                                      std::function<void(std::error_code)> done) {
+  auto k = _by_log.find(log);
+  if (k == _by_log.end()) return done(replication_errc::not_leader_or_follower);
+  auto& p = _partitions.at(k->second);
+  if (!p.leading) return done(replication_errc::not_leader_or_follower);
+  p.leading->wait_for_offset(offset, now_ms() + timeout_ms, std::move(done));
+}
+
+std::error_code replica_manager::check_fetch(std::string_view topic, std::int32_t partition,
+                                             std::int32_t client_epoch, std::int32_t replica_id,
+                                             std::int64_t fetch_offset, partition_view& view,
+                                             std::int64_t& high_watermark, std::int64_t& read_limit) {
+  auto it = _partitions.find(key{std::string(topic), partition});
+  if (it == _partitions.end() || !it->second.leading) return replication_errc::not_leader_or_follower;
+  auto& p = it->second;
+  if (auto ec = check_epoch(client_epoch, p.leader_epoch)) return ec;
+  view = *find(topic, partition);
+  if (replica_id >= 0) {
+    auto before = p.leading->high_watermark();
+    if (auto ec = p.leading->on_follower_fetch(replica_id, fetch_offset, now_ms())) {
+      if (ec == replication_errc::unknown_replica) return replication_errc::not_leader_or_follower;
+      if (ec != replication_errc::offset_out_of_range) return ec;
+    }
+    publish_high_watermark(p, before);
+    auto offsets = _store.offsets(p.log);
+    read_limit = offsets ? offsets->log_end : 0;
+  } else {
+    read_limit = p.leading->high_watermark();
+  }
+  high_watermark = p.leading->high_watermark();
+  return {};
+}
+
+void replica_manager::on_commit(const std::vector<storage::log_id>& logs) {
+  for (auto log : logs) {
+    auto k = _by_log.find(log);
+    if (k == _by_log.end()) continue;
+    auto& p = _partitions.at(k->second);
+    if (!p.leading) continue;
+    auto offsets = _store.offsets(log);
+    if (!offsets || offsets->log_end < p.leading->log_end()) continue;
+    auto before = p.leading->high_watermark();
+    p.leading->on_leader_append(offsets->log_end, now_ms());
+    publish_high_watermark(p, before);
+  }
+}
+
+void replica_manager::publish_high_watermark(local_partition& p, std::int64_t before) {
+  if (!p.leading) return;
+  auto hw = p.leading->high_watermark();
+  _store.set_high_watermark(p.log, hw);
+  if (hw != before && _hw_listener) _hw_listener();
+}
+
+void replica_manager::schedule_isr_check() {
+  if (_stopped) return;
+  _isr_timer.expires_after(std::chrono::milliseconds(_options.isr_check_interval_ms));
+  _isr_timer.async_wait([this, alive = _alive](std::error_code ec) {
+    if (ec || !*alive || _stopped) return;
+    check_isr();
+    schedule_isr_check();
+  });
+}
+
+// Times out acks=all waits and asks the controller for the ISR changes the leaders want (one
+// request in flight per partition; the answer arrives as an image change).
+void replica_manager::check_isr() {
+  auto now = now_ms();
+  const auto& image = _node.image();
+  for (auto& [k, p] : _partitions) {
+    if (!p.leading && p.is_replica && !p.following && p.leader != cluster::no_leader &&
+        p.leader != _options.self && now >= p.retry_following_ms) {
+      if (const auto* state = image.partition(p.topic_id, p.index)) become_follower(p, *state);
+    }
+    if (!p.leading) continue;
+    p.leading->tick(now);
+    if (p.alter_in_flight || !_node.may_lead()) continue;
+    auto changes = p.leading->pending_isr_changes(now);
+    if (changes.shrink.empty() && changes.expand.empty()) continue;
+    std::vector<cluster::node_id> isr;
+    for (auto id : p.leading->isr())
+      if (!contains(changes.shrink, id)) isr.push_back(id);
+    for (auto id : changes.expand) isr.push_back(id);
+    cluster::rpc::alter_partition_request req;
+    req.leader_id = _options.self;
+    req.broker_epoch = _node.broker_epoch();
+    req.topic_id = p.topic_id;
+    req.partition = p.index;
+    req.leader_epoch = p.leader_epoch;
+    req.partition_epoch = p.partition_epoch;
+    req.new_isr = isr;
+    p.alter_in_flight = true;
+    log::info("replicas: ", name_of(p.topic, p.index), " asks for ISR of ", isr.size(), " (",
+              changes.shrink.size(), " out, ", changes.expand.size(), " in)");
+    _node.alter_partition(req, [this, k = k, alive = _alive](std::error_code ec,
+                                                                const cluster::rpc::alter_partition_response& r) {
+      if (!*alive) return;
+      auto it = _partitions.find(k);
+      if (it == _partitions.end()) return;
+      it->second.alter_in_flight = false;
+      if (ec || r.error)
+        log::debug("replicas: ISR change of ", name_of(k.first, k.second), " not taken: ",
+                   ec ? ec.message() : std::error_code(static_cast<cluster::cluster_errc>(r.error)).message());
+    });
+  }
+}
+
+}  // namespace tern::replication

@@ -1,0 +1,142 @@
+#pragma once
+// The broker's replicas (Kafka's ReplicaManager): makes the local store follow the cluster's
+// metadata image. For every partition this broker replicates it keeps the local topic (same id
+// as the controller chose), and it either leads the partition (a leader_state: follower log ends,
+// ISR, high watermark, acks=all waits) or follows its leader (a follower fetcher per leader
+// broker). The Kafka handlers ask it who may write, up to where consumers may read, and tell it
+// about follower fetches; the store's commits move the leaders' log ends.
+//
+// Leader epochs: a leader appends with its epoch (the store stamps and fences on it); a follower
+// that becomes leader starts a new leader_state at its log end, and a leader that is deposed
+// steps down at once (its pending acks=all waits fail with NOT_LEADER_OR_FOLLOWER).
+// ISR: every isr_check_interval_ms the leaders' ISR changes (Kafka's replica.lag.time.max.ms
+// rules, see leader_state.h) are sent to the controller as AlterPartition requests.
+//
+// Threads: every method runs on the io_context thread, except the fetchers (their own threads,
+// talking to the store directly) whose reports are posted back here.
+// Errors: std::error_code values of replication_errc / cluster_errc / storage_errc, per call.
+// Lifetimes: the store and the cluster node must outlive this object; stop() before destroying.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "cluster/cluster_node.h"
+#include "replication/follower_fetcher.h"
+#include "replication/leader_state.h"
+#include "storage/log_store.h"
+
+namespace tern::replication {
+
+struct replica_manager_options {
+  node_id self = 0;
+  std::string inter_broker_listener = "PLAINTEXT";
+  leader_options leader;
+  bool unclean_default = false;
+  std::int64_t isr_check_interval_ms = 250;
+  fetcher_options fetcher;
+};
+
+class replica_manager {
+ public:
+  replica_manager(asio::io_context& io, storage::log_store& store, cluster::cluster_node& node,
+                  replica_manager_options options);
+  ~replica_manager();
+  replica_manager(const replica_manager&) = delete;
+  replica_manager& operator=(const replica_manager&) = delete;
+
+  void start();
+  void stop();
+
+  // A partition as this broker sees it.
+  struct partition_view {
+    storage::log_id log = 0;
+    cluster::node_id leader = cluster::no_leader;
+    std::int32_t leader_epoch = -1;
+    bool is_leader = false;   // this broker leads it (and holds a leader_state)
+    bool is_replica = false;  // this broker has a replica of it
+  };
+  // nullopt: the topic or partition is not in the cluster's metadata (or not created here yet).
+  std::optional<partition_view> find(std::string_view topic, std::int32_t partition) const;
+
+  // Whether this broker may append to the partition now (it leads, holds its lease, and for
+  // acks=all the ISR is large enough); fills the epoch to append with.
+  // Errors: replication_errc::not_leader_or_follower, not_enough_replicas;
+  // cluster_errc::fenced_leader_epoch / unknown_leader_epoch when `client_epoch` (>= 0) is not
+  // the partition's.
+  std::error_code check_produce(std::string_view topic, std::int32_t partition, bool acks_all,
+                                std::int32_t client_epoch, partition_view& out) const;
+  // Calls `done` once every ISR replica has the log up to `offset` (exclusive), or with an error
+  // (not_enough_replicas_after_append, request_timed_out, not_leader_or_follower).
+  void wait_replicated(storage::log_id log, std::int64_t offset, std::int64_t timeout_ms,
+                       std::function<void(std::error_code)> done);
+
+  // A Fetch for the partition. `replica_id` >= 0 is a follower fetching from `fetch_offset`
+  // (recorded before the read). Fills the high watermark to report and the read limit (HW for
+  // consumers, the log end for followers).
+  // Errors: not_leader_or_follower (not the leader, or a follower fetch from a non-replica),
+  // fenced_leader_epoch / unknown_leader_epoch for a `client_epoch` >= 0 that is not the
+  // partition's.
+  std::error_code check_fetch(std::string_view topic, std::int32_t partition, std::int32_t client_epoch,
+                              std::int32_t replica_id, std::int64_t fetch_offset,
+                              partition_view& view, std::int64_t& high_watermark,
+                              std::int64_t& read_limit);
+
+  // The store committed appends to these logs (posted to the io thread by the broker).
+  void on_commit(const std::vector<storage::log_id>& logs);
+  // Called whenever a high watermark moved (the broker wakes its waiting Fetches).
+  void set_high_watermark_listener(std::function<void()> l) { _hw_listener = std::move(l); }
+
+  // For OffsetForLeaderEpoch: the partition's log (leader or follower). Errors as find().
+  std::error_code log_of(std::string_view topic, std::int32_t partition, partition_view& out) const;
+
+ private:
+  struct local_partition {
+    std::string topic;
+    cluster::uuid16 topic_id{};
+    std::int32_t index = 0;
+    storage::log_id log = 0;
+    cluster::node_id leader = cluster::no_leader;
+    std::int32_t leader_epoch = -1;
+    std::int32_t partition_epoch = -1;
+    bool is_replica = false;
+    std::unique_ptr<leader_state> leading;  // set while this broker leads
+    bool following = false;                 // registered with a fetcher
+    bool alter_in_flight = false;
+    std::int64_t retry_following_ms = 0;  // a paused fetch is retried from then on
+  };
+  using key = std::pair<std::string, std::int32_t>;
+
+  void reconcile();
+  void reconcile_topic(const cluster::topic_state& topic);
+  void drop_topic(const std::string& name);
+  void become_leader(local_partition& p, const cluster::partition_state& state);
+  void become_follower(local_partition& p, const cluster::partition_state& state);
+  void stop_following(local_partition& p);
+  void schedule_isr_check();
+  void check_isr();
+  void publish_high_watermark(local_partition& p, std::int64_t before);
+  std::int64_t now_ms() const;
+  follower_fetcher* fetcher_for(cluster::node_id leader);
+
+  asio::io_context& _io;
+  storage::log_store& _store;
+  cluster::cluster_node& _node;
+  replica_manager_options _options;
+  std::map<key, local_partition> _partitions;
+  std::map<storage::log_id, key> _by_log;
+  std::map<cluster::node_id, std::unique_ptr<follower_fetcher>> _fetchers;
+  asio::steady_timer _isr_timer;
+  std::function<void()> _hw_listener;
+  bool _stopped = true;
+  std::shared_ptr<bool> _alive = std::make_shared<bool>(true);
+};
+
+}  // namespace tern::replication
