@@ -14,6 +14,7 @@ void print_usage() {
                "  produce   write lines from stdin to a topic\n"
                "  consume   print records of a topic (alone or as a member of a consumer group)\n"
                "  groups    list, describe, reset the offsets of and delete consumer groups\n"
+               "  cluster   show the metadata quorum and the brokers (tern cluster status)\n"
                "  bench     measure produce and consume throughput against a hub\n"
                "  acls      list, add and remove ACL rules in the hub's ACL file\n"
                "  pki       create a CA, server and device certificates and PSKs (tern pki --help)\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   if (command == "produce") return tern::cli::run_produce(sub_argc, sub_argv);
   if (command == "consume") return tern::cli::run_consume(sub_argc, sub_argv);
   if (command == "groups") return tern::cli::run_groups(sub_argc, sub_argv);
+  if (command == "cluster") return tern::cli::run_cluster(sub_argc, sub_argv);
   if (command == "bench") return tern::cli::run_bench(sub_argc, sub_argv);
   if (command == "acls") return tern::cli::run_acls(sub_argc, sub_argv);
   if (command == "pki") return tern::cli::run_pki(sub_argc, sub_argv);

@@ -8,6 +8,7 @@ int run_topics(int argc, char** argv);
 int run_produce(int argc, char** argv);
 int run_consume(int argc, char** argv);
 int run_groups(int argc, char** argv);
+int run_cluster(int argc, char** argv);
 int run_bench(int argc, char** argv);
 int run_acls(int argc, char** argv);
 int run_pki(int argc, char** argv);
