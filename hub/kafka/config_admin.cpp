@@ -1,5 +1,7 @@
 #include "kafka/config_admin.h"
 
+#include "cluster/errors.h"
+
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/topic_configs.h"
@@ -43,15 +45,30 @@ std::optional<storage::topic_info> check_alter_resource(request_context& ctx, st
                 "not authorized to alter the configs of topic '" + name + "'");
   if (!valid_topic_name(name))
     return fail(error_code::invalid_topic_exception, "topic name '" + name + "' is invalid");
-  auto info = ctx.hub.store().find_topic(name);
+  auto info = find_topic_for_admin(ctx, name);
   if (!info)
     return fail(error_code::unknown_topic_or_partition, "topic '" + name + "' does not exist");
   return info;
 }
 
+std::optional<storage::topic_info> find_topic_for_admin(request_context& ctx, const std::string& name) {
+  auto* node = ctx.hub.cluster();
+  if (!node) return ctx.hub.store().find_topic(name);
+  // The cluster's view: this broker may hold no replica of the topic.
+  const auto* t = node->image().topic(name);
+  if (!t) return std::nullopt;
+  storage::topic_info info;
+  info.name = t->name;
+  info.uuid = t->id;
+  info.partition_count = static_cast<std::int32_t>(t->partitions.size());
+  info.configs = t->configs;
+  return info;
+}
+
 void replace_topic_overrides(request_context& ctx, const std::string& topic,
                              const std::map<std::string, std::string>& configs, bool validate_only,
-                             alter_configs_resource_response& out) {
+                             alter_configs_resource_response& out,
+                             std::vector<forwarded_alter>& forward, std::size_t index) {
   std::string message;
   if (!valid_topic_configs(configs, ctx.hub.store().options().topic_defaults, message)) {
     out.error_code = wire(error_code::invalid_config);
@@ -59,6 +76,10 @@ void replace_topic_overrides(request_context& ctx, const std::string& topic,
     return;
   }
   if (validate_only) return;
+  if (ctx.hub.cluster()) {
+    forward.push_back({index, topic, configs});
+    return;
+  }
   if (auto ec = ctx.hub.store().alter_topic_configs(topic, configs, message)) {
     out.error_code = wire(to_kafka_config_error(ec));
     out.error_message = "cannot alter the configs of topic '" + topic +
@@ -69,6 +90,32 @@ void replace_topic_overrides(request_context& ctx, const std::string& topic,
   std::string list;
   for (const auto& [k, v] : configs) list += (list.empty() ? "" : ", ") + k + "=" + v;
   log::info("topic '", topic, "' config overrides now {", list, "} (from ", ctx.conn.peer, ")");
+}
+
+// One controller request per topic, one after the other (each is small and rare).
+void forward_alters(request_context& ctx, std::vector<forwarded_alter> forward,
+                    std::function<void(std::size_t, alter_configs_resource_response)> result,
+                    std::function<void()> done) {
+  if (forward.empty()) return done();
+  auto next = forward.front();
+  forward.erase(forward.begin());
+  cluster::rpc::alter_configs_request req{next.topic, next.configs};
+  ctx.hub.cluster()->alter_configs(
+      req, [ctx, next, rest = std::move(forward), result, done](
+               std::error_code ec, const cluster::rpc::alter_configs_response& r) mutable {
+        alter_configs_resource_response out;
+        if (!ec && r.error) ec = static_cast<cluster::cluster_errc>(r.error);
+        if (ec) {
+          out.error_code = wire(to_kafka_error(ec));
+          out.error_message = "cannot alter the configs of topic '" + next.topic + "': " +
+                              (r.message.empty() ? ec.message() : r.message);
+        } else {
+          log::info("topic '", next.topic, "' config overrides changed in the cluster (from ",
+                    ctx.conn.peer, ")");
+        }
+        result(next.index, std::move(out));
+        forward_alters(ctx, std::move(rest), std::move(result), std::move(done));
+      });
 }
 
 }  // namespace tern::kafka

@@ -2,7 +2,9 @@
 // What the AlterConfigs and IncrementalAlterConfigs handlers share: resource checks (only topics
 // can be altered; this broker's configs are static) and storing a topic's new override set,
 // all or nothing.
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +27,10 @@ std::optional<storage::topic_info> check_alter_resource(request_context& ctx, st
                                                         bool duplicate,
                                                         alter_configs_resource_response& out);
 
+// The topic as admin requests see it: the local store's on a single node, the metadata image's in
+// a cluster (configs and partition count; no log ids). nullopt when it does not exist.
+std::optional<storage::topic_info> find_topic_for_admin(request_context& ctx, const std::string& name);
+
 // True if (type, name) appears more than once in `resources`.
 template <typename Resource>
 bool listed_twice(const std::vector<Resource>& resources, const Resource& r) {
@@ -34,10 +40,43 @@ bool listed_twice(const std::vector<Resource>& resources, const Resource& r) {
   return n > 1;
 }
 
+// In a cluster a topic's configs change through the controller (the metadata log): a valid change
+// is queued here, with the index of its resource in the response, and forwarded once the whole
+// request has been checked.
+struct forwarded_alter {
+  std::size_t index = 0;
+  std::string topic;
+  std::map<std::string, std::string> configs;
+};
+
 // Validates `configs` as the topic's whole new override set and, unless `validate_only`, stores
-// it. Fills `out` with the outcome (INVALID_CONFIG naming the key and why, or a storage error).
+// it — or, in a cluster, appends it to `forward` (with `index`). Fills `out` with the outcome
+// (INVALID_CONFIG naming the key and why, or a storage error).
 void replace_topic_overrides(request_context& ctx, const std::string& topic,
                              const std::map<std::string, std::string>& configs, bool validate_only,
-                             alter_configs_resource_response& out);
+                             alter_configs_resource_response& out,
+                             std::vector<forwarded_alter>& forward, std::size_t index);
+
+// Answers an alter request: at once when nothing was forwarded, else after the controller has
+// answered every forwarded change (their results replace the resources' entries).
+template <typename Response>
+void answer_alters(request_context& ctx, Response response, std::vector<forwarded_alter> forward);
+void forward_alters(request_context& ctx, std::vector<forwarded_alter> forward,
+                    std::function<void(std::size_t, alter_configs_resource_response)> result,
+                    std::function<void()> done);
+
+template <typename Response>
+void answer_alters(request_context& ctx, Response response, std::vector<forwarded_alter> forward) {
+  if (forward.empty()) return ctx.respond(response);
+  auto shared = std::make_shared<Response>(std::move(response));
+  forward_alters(
+      ctx, std::move(forward),
+      [shared](std::size_t index, alter_configs_resource_response r) {
+        auto& slot = shared->responses[index];
+        slot.error_code = r.error_code;
+        slot.error_message = r.error_message;
+      },
+      [ctx, shared] { ctx.respond(*shared); });
+}
 
 }  // namespace tern::kafka

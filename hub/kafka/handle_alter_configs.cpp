@@ -10,7 +10,8 @@ namespace tern::kafka {
 namespace {
 
 void alter_one(request_context& ctx, const alter_configs_request::resource& res, bool validate_only,
-               alter_configs_resource_response& out) {
+               alter_configs_resource_response& out, std::vector<forwarded_alter>& forward,
+               std::size_t index) {
   std::map<std::string, std::string> configs;
   for (const auto& c : res.configs) {
     if (configs.count(c.name)) {
@@ -25,7 +26,7 @@ void alter_one(request_context& ctx, const alter_configs_request::resource& res,
     }
     configs[c.name] = *c.value;
   }
-  replace_topic_overrides(ctx, res.resource_name, configs, validate_only, out);
+  replace_topic_overrides(ctx, res.resource_name, configs, validate_only, out, forward, index);
 }
 
 }  // namespace
@@ -34,16 +35,17 @@ bool handle_alter_configs(request_context& ctx, wire::wire_reader& body) {
   alter_configs_request request;
   if (!request.decode(body, ctx.version())) return false;
   alter_configs_response response;
+  std::vector<forwarded_alter> forward;
   for (const auto& res : request.resources) {
     alter_configs_resource_response out;
     std::vector<std::string> keys;
     for (const auto& c : res.configs) keys.push_back(c.name);
     if (check_alter_resource(ctx, res.resource_type, res.resource_name, keys,
                              listed_twice(request.resources, res), out))
-      alter_one(ctx, res, request.validate_only, out);
+      alter_one(ctx, res, request.validate_only, out, forward, response.responses.size());
     response.responses.push_back(std::move(out));
   }
-  ctx.respond(response);
+  answer_alters(ctx, std::move(response), std::move(forward));
   return true;
 }
 

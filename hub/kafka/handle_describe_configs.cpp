@@ -7,6 +7,7 @@
 // (TOPIC_AUTHORIZATION_FAILED) or on the cluster for the broker (CLUSTER_AUTHORIZATION_FAILED).
 #include <algorithm>
 
+#include "kafka/config_admin.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_configs.h"
 #include "kafka/topic_names.h"
@@ -62,7 +63,7 @@ void describe_topic(request_context& ctx, const request::resource& res, const de
     out.error_message = "topic name '" + res.resource_name + "' is invalid";
     return;
   }
-  auto topic = ctx.hub.store().find_topic(res.resource_name);
+  auto topic = find_topic_for_admin(ctx, res.resource_name);
   if (!topic) {
     out.error_code = wire(error_code::unknown_topic_or_partition);
     out.error_message = "topic '" + res.resource_name + "' does not exist";

@@ -1,11 +1,37 @@
-// FindCoordinator (10) v0–2: one node coordinates every group (clustered routing: see
-// groups/coordinator.h). Transaction coordinators do not exist here. Needs Describe on the group
-// (GROUP_AUTHORIZATION_FAILED).
+// FindCoordinator (10) v0–2: a single node coordinates every group. In a cluster every broker
+// names the same coordinator for a group: a hash of the group id over the live brokers (so all
+// members of a group meet on one broker). Its group state and committed offsets are local to it
+// (replicated group offsets are the next cluster step). Transaction coordinators do not exist
+// here. Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/find_coordinator.h"
 
 namespace tern::kafka {
+namespace {
+
+// The live broker that coordinates `group` in a cluster, with its endpoint on `listener`; false
+// when no live broker has that listener.
+bool cluster_coordinator(const cluster::metadata_image& image, const std::string& group,
+                         const std::string& listener, find_coordinator_response& out) {
+  std::vector<const cluster::broker_state*> live;
+  for (const auto& [id, b] : image.brokers())
+    if (image.is_live(id) && (b.roles & cluster::role_broker)) live.push_back(&b);
+  if (live.empty()) return false;
+  std::uint32_t h = 2166136261u;  // FNV-1a: the same on every broker and build
+  for (unsigned char c : group) h = (h ^ c) * 16777619u;
+  const auto* b = live[h % live.size()];
+  for (const auto& e : b->endpoints)
+    if (e.listener == listener) {
+      out.node_id = b->id;
+      out.host = e.host;
+      out.port = e.port;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
 
 bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body) {
   find_coordinator_request request;
@@ -21,6 +47,12 @@ bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body) {
     response.error_code = wire(error_code::group_authorization_failed);
     response.node_id = -1;
     response.port = -1;
+  } else if (ctx.hub.cluster()) {
+    if (!cluster_coordinator(ctx.hub.cluster()->image(), request.coordinator_key, ctx.conn.listener, response)) {
+      response.error_code = wire(error_code::coordinator_not_available);
+      response.node_id = -1;
+      response.port = -1;
+    }
   } else {
     response.node_id = ctx.hub.node_id();
     response.host = ep->host;

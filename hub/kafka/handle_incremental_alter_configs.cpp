@@ -85,7 +85,8 @@ bool apply_op(request_context& ctx, const config& c, std::map<std::string, std::
 
 void alter_one(request_context& ctx, const incremental_alter_configs_request::resource& res,
                const storage::topic_info& topic, bool validate_only,
-               alter_configs_resource_response& out) {
+               alter_configs_resource_response& out, std::vector<forwarded_alter>& forward,
+               std::size_t index) {
   std::map<std::string, std::string> configs = topic.configs;
   std::vector<std::string> seen;
   for (const auto& c : res.configs) {
@@ -97,7 +98,7 @@ void alter_one(request_context& ctx, const incremental_alter_configs_request::re
     seen.push_back(c.name);
     if (!apply_op(ctx, c, configs, out)) return;
   }
-  replace_topic_overrides(ctx, res.resource_name, configs, validate_only, out);
+  replace_topic_overrides(ctx, res.resource_name, configs, validate_only, out, forward, index);
 }
 
 }  // namespace
@@ -106,16 +107,17 @@ bool handle_incremental_alter_configs(request_context& ctx, wire::wire_reader& b
   incremental_alter_configs_request request;
   if (!request.decode(body, ctx.version())) return false;
   incremental_alter_configs_response response;
+  std::vector<forwarded_alter> forward;
   for (const auto& res : request.resources) {
     alter_configs_resource_response out;
     std::vector<std::string> keys;
     for (const auto& c : res.configs) keys.push_back(c.name);
     if (auto topic = check_alter_resource(ctx, res.resource_type, res.resource_name, keys,
                                           listed_twice(request.resources, res), out))
-      alter_one(ctx, res, *topic, request.validate_only, out);
+      alter_one(ctx, res, *topic, request.validate_only, out, forward, response.responses.size());
     response.responses.push_back(std::move(out));
   }
-  ctx.respond(response);
+  answer_alters(ctx, std::move(response), std::move(forward));
   return true;
 }
 
