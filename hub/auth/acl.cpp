@@ -18,7 +18,7 @@ struct operation_name {
   std::string_view name;
 };
 
-constexpr std::array<operation_name, 10> operation_names{{
+constexpr std::array<operation_name, 11> operation_names{{
     {operation::all, "All"},
     {operation::read, "Read"},
     {operation::write, "Write"},
@@ -29,6 +29,7 @@ constexpr std::array<operation_name, 10> operation_names{{
     {operation::describe_configs, "DescribeConfigs"},
     {operation::alter_configs, "AlterConfigs"},
     {operation::idempotent_write, "IdempotentWrite"},
+    {operation::cluster_action, "ClusterAction"},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -147,12 +148,12 @@ bool applies_to(operation op, resource_type type) {
   if (op == o::all) return true;
   switch (type) {
     case resource_type::topic:
-      return op != o::idempotent_write;
+      return op != o::idempotent_write && op != o::cluster_action;
     case resource_type::group:
       return op == o::read || op == o::describe || op == o::delete_;
     case resource_type::cluster:
       return op == o::create || op == o::alter || op == o::describe || op == o::describe_configs ||
-             op == o::alter_configs || op == o::idempotent_write;
+             op == o::alter_configs || op == o::idempotent_write || op == o::cluster_action;
   }
   return false;
 }

@@ -42,6 +42,7 @@ enum class operation : std::uint8_t {
   describe_configs,
   alter_configs,
   idempotent_write,
+  cluster_action,  // broker-to-broker: follower fetches (replica_id >= 0), OffsetForLeaderEpoch
 };
 
 enum class resource_type : std::uint8_t { topic, group, cluster };

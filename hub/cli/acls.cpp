@@ -125,7 +125,7 @@ bool rules_from(const cxxopts::ParseResult& opts, std::vector<auth::acl_rule>& o
   if (op_names.empty()) {
     error =
         "give --operation (Read, Write, Create, Delete, Alter, Describe, DescribeConfigs, "
-        "AlterConfigs, IdempotentWrite, All)";
+        "AlterConfigs, IdempotentWrite, ClusterAction, All)";
     return false;
   }
   for (const auto& [perm, principal] : principals) {
@@ -241,7 +241,7 @@ int run_acls(int argc, char** argv) {
       cxxopts::value<std::vector<std::string>>())(
       "operation",
       "Read, Write, Create, Delete, Alter, Describe, DescribeConfigs, AlterConfigs, "
-      "IdempotentWrite or All",
+      "IdempotentWrite, ClusterAction or All",
       cxxopts::value<std::vector<std::string>>())("topic", "topic name, prefix or *",
                                                   cxxopts::value<std::vector<std::string>>())(
       "group", "group id, prefix or *", cxxopts::value<std::vector<std::string>>())(

@@ -5,7 +5,8 @@
 // client's current_leader_epoch, v9+, is checked), consumers read up to the high watermark, and a
 // follower (replica_id >= 0) reads up to the log end while its fetch offset tells the leader how
 // far it has the log. No fetch sessions (session_id 0 declines them, as Kafka allows). Needs Read
-// on each topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise, answered at once).
+// on each topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise, answered at once); a follower
+// fetch needs ClusterAction on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 #include <algorithm>
 
 #include "kafka/errors.h"
@@ -135,6 +136,14 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 bool handle_fetch(request_context& ctx, wire::wire_reader& body) {
   fetch_request request;
   if (!request.decode(body, ctx.version())) return false;
+  if (request.replica_id >= 0 && !ctx.may_on_cluster(auth::operation::cluster_action)) {
+    // Only brokers (ClusterAction on the cluster) may fetch as a follower: a follower's fetch
+    // moves the high watermark and reads past it.
+    fetch_response refused;
+    refused.error_code = wire(error_code::cluster_authorization_failed);
+    ctx.respond(refused);
+    return true;
+  }
   std::vector<bool> denied;
   for (const auto& t : request.topics) denied.push_back(!ctx.may_on_topic(auth::operation::read, t.topic));
   std::make_shared<fetch_op>(ctx, std::move(request), std::move(denied))->start();

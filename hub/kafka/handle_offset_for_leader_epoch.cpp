@@ -3,7 +3,8 @@
 // diverged; librdkafka asks it after a leader change to validate its position (KIP-320). Only the
 // partition's leader answers (NOT_LEADER_OR_FOLLOWER elsewhere), after checking the request's
 // current_leader_epoch (v2+). A single-node hub has no epochs: the answer is UNDEFINED (-1, -1).
-// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED).
+// Needs Describe on the topic (TOPIC_AUTHORIZATION_FAILED); a follower's request (replica_id >= 0)
+// ClusterAction on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "replication/replica_manager.h"
@@ -15,13 +16,15 @@ bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& bod
   offset_for_leader_epoch_request request;
   if (!request.decode(body, ctx.version())) return false;
   offset_for_leader_epoch_response response;
+  // A follower's request (v3+ replica_id >= 0) needs ClusterAction, as Kafka's.
+  bool cluster_denied = request.replica_id >= 0 && !ctx.may_on_cluster(auth::operation::cluster_action);
   std::unique_ptr<storage::read_txn> txn;
   auto txn_error = ctx.hub.store().begin_read(txn);
   auto* replicas = ctx.hub.replicas();
   for (const auto& t : request.topics) {
     offset_for_leader_epoch_response::topic out_topic;
     out_topic.topic = t.topic;
-    bool authorized = ctx.may_on_topic(auth::operation::describe, t.topic);
+    bool authorized = !cluster_denied && ctx.may_on_topic(auth::operation::describe, t.topic);
     auto info = ctx.hub.store().find_topic(t.topic);
     for (const auto& p : t.partitions) {
       offset_for_leader_epoch_response::partition out;
@@ -29,7 +32,8 @@ bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& bod
       std::error_code ec = txn_error;
       storage::log_id log = 0;
       if (!authorized) {
-        out.error_code = wire(error_code::topic_authorization_failed);
+        out.error_code = wire(cluster_denied ? error_code::cluster_authorization_failed
+                                             : error_code::topic_authorization_failed);
         out_topic.partitions.push_back(out);
         continue;
       }

@@ -202,12 +202,32 @@ TEST(authorizer, load_and_reload_keep_old_rules_on_error) {
   EXPECT_FALSE(a->reload(error));
   EXPECT_EQ(error, path +
                        ":1: unknown operation 'Writ' (expected one of All, Read, Write, Create, "
-                       "Delete, Alter, Describe, DescribeConfigs, AlterConfigs, IdempotentWrite)");
+                       "Delete, Alter, Describe, DescribeConfigs, AlterConfigs, IdempotentWrite, ClusterAction)");
   EXPECT_TRUE(a->authorize("User:b", operation::write, topic, "t"));
   EXPECT_FALSE(authorizer::load(std::string(dir) + "/missing", {}, error));
   EXPECT_NE(error.find("cannot read ACL file"), std::string::npos);
   std::remove(path.c_str());
   ::rmdir(dir);
+}
+
+}  // namespace
+}  // namespace tern::auth
+
+namespace tern::auth {
+namespace {
+
+// Followers fetch and ask OffsetForLeaderEpoch as brokers: ClusterAction on the cluster, which
+// no topic or group rule can grant.
+TEST(acl_parse, cluster_action_is_a_cluster_operation_only) {
+  std::vector<acl_rule> rules;
+  std::string error;
+  ASSERT_TRUE(parse_rules("allow User:broker ClusterAction cluster\n", "test", rules, error)) << error;
+  EXPECT_EQ(format_rule(rules[0]), "allow User:broker ClusterAction cluster");
+  EXPECT_FALSE(parse_rules("allow User:broker ClusterAction topic:t\n", "test", rules, error));
+  authorizer a(rules_of("allow User:broker ClusterAction cluster\n"), {false, {}});
+  EXPECT_TRUE(a.authorize("User:broker", operation::cluster_action, cluster, cluster_name));
+  EXPECT_FALSE(a.authorize("User:device", operation::cluster_action, cluster, cluster_name));
+  EXPECT_FALSE(a.authorize("User:broker", operation::read, topic, "t"));
 }
 
 }  // namespace
