@@ -3,6 +3,7 @@
 namespace tern::client {
 
 bool cluster_client::bootstrap(const std::string& servers, std::string& error) {
+  _bootstrap_servers = servers;
   std::string rest = servers;
   std::string last_error = "no bootstrap server given";
   while (!rest.empty()) {
@@ -40,10 +41,40 @@ std::error_code cluster_client::metadata(const std::optional<std::vector<std::st
   request.allow_auto_topic_creation = allow_auto_create;
   auto version = _bootstrap->version_for(kafka::api_key::metadata);
   if (version < 1) return client_errc::unsupported_version;
-  if (auto ec = _bootstrap->call(request, version, out)) return ec;
+  if (auto ec = _bootstrap->call(request, version, out)) {
+    // A connection that failed is unusable: try the other brokers once.
+    if (!reconnect_metadata()) return ec;
+    version = _bootstrap->version_for(kafka::api_key::metadata);
+    if (version < 1) return client_errc::unsupported_version;
+    if (auto again = _bootstrap->call(request, version, out)) return again;
+  }
   for (const auto& b : out.brokers) _brokers[b.node_id] = {b.host, static_cast<std::uint16_t>(b.port)};
   _controller_id = out.controller_id;
   return {};
+}
+
+bool cluster_client::reconnect_metadata() {
+  std::vector<std::pair<std::string, std::uint16_t>> candidates;
+  for (const auto& [id, b] : _brokers) candidates.emplace_back(b.host, b.port);
+  std::string rest = _bootstrap_servers;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string one = rest.substr(0, comma);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    std::string host;
+    std::uint16_t port = 0;
+    if (parse_bootstrap(one, host, port)) candidates.emplace_back(host, port);
+  }
+  for (const auto& [host, port] : candidates) {
+    auto conn = std::make_unique<kafka_connection>();
+    conn->set_client_id(_bootstrap->client_id());
+    conn->set_tls(_tls);
+    if (conn->connect(host, port, std::chrono::seconds(2))) continue;
+    _bootstrap = std::move(conn);
+    _bootstrap_address = host + ":" + std::to_string(port);
+    return true;
+  }
+  return false;
 }
 
 std::error_code cluster_client::connection_to(std::int32_t node_id, kafka_connection*& out) {

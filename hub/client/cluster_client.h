@@ -25,7 +25,9 @@ class cluster_client {
   void set_tls(tls_settings settings) { _tls = std::move(settings); }
   const tls_settings& tls() const { return _tls; }
 
-  // Metadata for `topics` (nullopt = all). Updates the broker table.
+  // Metadata for `topics` (nullopt = all). Updates the broker table. When the broker it asks has
+  // gone (a gateway of a cluster died), it asks the other brokers it knows, then the bootstrap
+  // servers, and sticks with the first that answers.
   std::error_code metadata(const std::optional<std::vector<std::string>>& topics, bool allow_auto_create,
                            kafka::metadata_response& out);
 
@@ -43,8 +45,17 @@ class cluster_client {
     std::string host;
     std::uint16_t port = 0;
   };
+  // Connects the metadata connection to another broker (known ones first, then the bootstrap
+  // list); false when none answers.
+  bool reconnect_metadata();
+  // Forgets the connection to `node_id` (it failed: the next connection_to() opens a new one).
+ public:
+  void drop_connection(std::int32_t node_id) { _connections.erase(node_id); }
+
+ private:
   std::unique_ptr<kafka_connection> _bootstrap;
   std::string _bootstrap_address;
+  std::string _bootstrap_servers;  // as given, for reconnect_metadata()
   std::map<std::int32_t, broker_address> _brokers;
   std::map<std::int32_t, std::unique_ptr<kafka_connection>> _connections;
   std::int32_t _controller_id = -1;

@@ -1,5 +1,8 @@
 #include "client/consumer.h"
 
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 
 #include "tern/common/compression.h"
@@ -149,22 +152,28 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
     request.topics.front().partitions.push_back(fp);
   }
   std::vector<std::int32_t> out_of_range;  // group mode: restart these at _auto_reset
+  std::vector<std::int32_t> moved;         // their leader changed or went away: look it up again
   for (auto& [leader, request] : by_leader) {
     kafka_connection* conn = nullptr;
-    if (auto ec = _client.connection_to(leader, conn)) {
-      error = _client.describe(leader, ec);
-      return false;
-    }
     kafka::fetch_response response;
-    if (auto ec = conn->call(request, conn->version_for(kafka::api_key::fetch), response)) {
-      error = _client.describe(leader, ec);
-      return false;
+    std::error_code fetch_error = leader < 0 ? std::error_code(client_errc::malformed_response)
+                                             : _client.connection_to(leader, conn);
+    if (!fetch_error) fetch_error = conn->call(request, conn->version_for(kafka::api_key::fetch), response);
+    if (fetch_error) {
+      // The leader's broker is gone (a failover in a cluster): find the new leaders.
+      if (leader >= 0) _client.drop_connection(leader);
+      for (const auto& fp : request.topics.front().partitions) moved.push_back(fp.partition);
+      continue;
     }
     for (const auto& t : response.responses) {
       for (const auto& p : t.partitions) {
         auto& state = _partitions[p.partition_index];
         if (p.error_code == kafka::wire(kafka::error_code::offset_out_of_range) && _auto_reset) {
           out_of_range.push_back(p.partition_index);
+          continue;
+        }
+        if (is_leader_change(p.error_code)) {
+          moved.push_back(p.partition_index);
           continue;
         }
         if (p.error_code != 0) {
@@ -226,7 +235,29 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
       }
     }
   }
+  if (!moved.empty() && !refresh_leaders(moved, error)) return false;
   return out_of_range.empty() || resolve(*_auto_reset, out_of_range, error);
+}
+
+bool consumer::is_leader_change(std::int16_t code) {
+  using kafka::error_code;
+  return code == kafka::wire(error_code::not_leader_or_follower) ||
+         code == kafka::wire(error_code::leader_not_available) ||
+         code == kafka::wire(error_code::fenced_leader_epoch) ||
+         code == kafka::wire(error_code::unknown_leader_epoch) ||
+         code == kafka::wire(error_code::unknown_topic_or_partition);
+}
+
+// After a leader change: waits a moment (an election takes a few hundred ms to seconds), then
+// asks the cluster where the partitions are led now. A partition without a leader yet keeps
+// leader -1 and is looked up again at the next poll. Positions are kept: nothing is skipped or
+// read twice. Fails only when no broker answers Metadata at all.
+bool consumer::refresh_leaders(const std::vector<std::int32_t>& partitions, std::string& error) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::map<std::int32_t, std::int32_t> leaders;
+  if (!find_leaders(_topic, partitions, leaders, error)) return false;
+  for (auto [p, leader] : leaders) _partitions[p].leader = leader;
+  return true;
 }
 
 }  // namespace tern::client

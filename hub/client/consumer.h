@@ -62,6 +62,8 @@ class consumer {
   bool caught_up() const;
 
  private:
+  static bool is_leader_change(std::int16_t code);
+  bool refresh_leaders(const std::vector<std::int32_t>& partitions, std::string& error);
   struct partition_state {
     std::int64_t position = 0;
     std::int64_t high_watermark = -1;
