@@ -13,6 +13,13 @@
  *         idempotent=0|1 pending=P status=<flush status>
  * and exits 0 if every reading was delivered, 1 otherwise, 2 on bad arguments.
  *
+ * --bootstrap takes one HOST:PORT or a comma-separated list (up to TERN_BOOTSTRAP_MAX): the
+ * session falls back through them (and through the brokers it learns) when one is unreachable.
+ * --print-deliveries prints one line per completed batch, as the session reports it:
+ *   delivery partition=P base_offset=O count=N error=E     (base_offset -1: not known)
+ * SIGTERM or SIGINT ends sampling early: the readings taken so far are flushed and the exit
+ * status then compares delivered with enqueued (the readings actually taken).
+ *
  * --ring-bytes sizes the offline buffer; --drop-oldest selects that full policy (default: the
  * example waits and polls until there is room, so no reading is lost).
  */
@@ -35,9 +42,12 @@
 #include "tern_transport_mbedtls.h"
 #endif
 
+#define BOOTSTRAP_HOST_MAX 128
+
 typedef struct options {
-    char host[128];
-    uint16_t port;
+    char hosts[TERN_BOOTSTRAP_MAX][BOOTSTRAP_HOST_MAX];
+    tern_bootstrap_address_t bootstrap[TERN_BOOTSTRAP_MAX];
+    size_t bootstrap_count;
     const char *topic;
     long count;
     long interval_ms;
@@ -52,6 +62,7 @@ typedef struct options {
     long long timestamp_base;
     int drop_oldest;
     int no_keys;
+    int print_deliveries;
     int partition; /* -1: by key */
     const char *psk_hex;
     const char *psk_identity;
@@ -84,13 +95,50 @@ static int read_pem(const char *path, unsigned char *buf, size_t size, size_t *l
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: tern_posix_example --bootstrap HOST:PORT --topic NAME [--count N]\n"
+            "usage: tern_posix_example --bootstrap HOST:PORT[,HOST:PORT...] --topic NAME\n"
+            "  [--count N] [--print-deliveries]\n"
             "  [--interval-ms MS] [--sensors N] [--acks -1|0|1] [--idempotence off|preferred|"
             "required]\n"
             "  [--ring-bytes N] [--buffer-bytes N] [--linger-ms MS] [--flush-timeout-ms MS]\n"
             "  [--request-timeout-ms MS] [--timestamp-base MS] [--drop-oldest] [--no-keys]\n"
             "  [--partition N] [--psk HEX --psk-identity ID | --ca FILE [--cert FILE --key FILE]\n"
             "  [--server-name NAME]]\n");
+}
+
+/* "h1:p1,h2:p2,...": at most TERN_BOOTSTRAP_MAX entries, each with a host and a port. */
+static int parse_bootstrap(const char *v, options_t *o)
+{
+    while (*v != '\0') {
+        const char *end = strchr(v, ',');
+        const char *colon;
+        size_t len = end != NULL ? (size_t)(end - v) : strlen(v);
+        char *host;
+        long port;
+        if (o->bootstrap_count == TERN_BOOTSTRAP_MAX) {
+            fprintf(stderr, "more than %d bootstrap addresses\n", TERN_BOOTSTRAP_MAX);
+            return -1;
+        }
+        colon = v + len;
+        while (colon > v && *colon != ':') {
+            colon--;
+        }
+        port = atol(colon + 1);
+        if (colon == v || (size_t)(colon - v) >= BOOTSTRAP_HOST_MAX || port <= 0 ||
+            port > 65535) {
+            return -1;
+        }
+        host = o->hosts[o->bootstrap_count];
+        memcpy(host, v, (size_t)(colon - v));
+        host[colon - v] = '\0';
+        o->bootstrap[o->bootstrap_count].host = host;
+        o->bootstrap[o->bootstrap_count].port = (uint16_t)port;
+        o->bootstrap_count++;
+        v += len;
+        if (*v == ',') {
+            v++;
+        }
+    }
+    return 0;
 }
 
 static int parse_args(int argc, char **argv, options_t *o)
@@ -118,18 +166,19 @@ static int parse_args(int argc, char **argv, options_t *o)
             o->no_keys = 1;
             continue;
         }
+        if (strcmp(a, "--print-deliveries") == 0) {
+            o->print_deliveries = 1;
+            continue;
+        }
         if (v == NULL) {
             return -1;
         }
         i++;
         if (strcmp(a, "--bootstrap") == 0) {
-            const char *colon = strrchr(v, ':');
-            if (colon == NULL || (size_t)(colon - v) >= sizeof(o->host)) {
+            o->bootstrap_count = 0;
+            if (parse_bootstrap(v, o) != 0) {
                 return -1;
             }
-            memcpy(o->host, v, (size_t)(colon - v));
-            o->host[colon - v] = '\0';
-            o->port = (uint16_t)atoi(colon + 1);
         } else if (strcmp(a, "--topic") == 0) {
             o->topic = v;
         } else if (strcmp(a, "--count") == 0) {
@@ -177,7 +226,7 @@ static int parse_args(int argc, char **argv, options_t *o)
     if ((o->cert_file == NULL) != (o->key_file == NULL)) {
         return -1; /* a client certificate needs its key, and the other way round */
     }
-    if (o->host[0] == '\0' || o->port == 0 || o->topic == NULL || o->count < 0 || o->sensors <= 0 ||
+    if (o->bootstrap_count == 0 || o->topic == NULL || o->count < 0 || o->sensors <= 0 ||
         o->ring_bytes < 64 || o->buffer_bytes < 256) {
         return -1;
     }
@@ -186,11 +235,24 @@ static int parse_args(int argc, char **argv, options_t *o)
 
 static void on_delivery(void *ctx, const tern_delivery_t *d)
 {
-    (void)ctx;
+    const options_t *o = (const options_t *)ctx;
+    if (o->print_deliveries) {
+        printf("delivery partition=%d base_offset=%lld count=%u error=%d\n", (int)d->partition,
+               (long long)d->base_offset, (unsigned)d->record_count, (int)d->error_code);
+        fflush(stdout);
+    }
     if (d->error_code != 0) {
         fprintf(stderr, "delivery failed: partition %d, %u reading(s), Kafka error %d\n",
                 (int)d->partition, (unsigned)d->record_count, (int)d->error_code);
     }
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
 }
 
 static void sleep_ms(long ms)
@@ -297,6 +359,8 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_stop_signal);
+    signal(SIGINT, on_stop_signal);
     ring_storage = malloc((size_t)o.ring_bytes); /* the host's choice; an MCU uses a static array */
     net.data = malloc((size_t)o.buffer_bytes);
     net.size = (size_t)o.buffer_bytes;
@@ -361,8 +425,14 @@ int main(int argc, char **argv)
                         o.drop_oldest ? TERN_RING_DROP_OLDEST : TERN_RING_REJECT_NEW, NULL, NULL);
     tern_producer_config_init(&cfg);
     topics[0] = o.topic;
-    cfg.bootstrap_host = o.host;
-    cfg.bootstrap_port = o.port;
+    /* One address keeps the single-host fields (what most boards use); a list uses the list. */
+    if (o.bootstrap_count == 1) {
+        cfg.bootstrap_host = o.bootstrap[0].host;
+        cfg.bootstrap_port = o.bootstrap[0].port;
+    } else {
+        cfg.bootstrap = o.bootstrap;
+        cfg.bootstrap_count = o.bootstrap_count;
+    }
     cfg.client_id = "tern-posix-example";
     cfg.topics = topics;
     cfg.topic_count = 1;
@@ -372,6 +442,7 @@ int main(int argc, char **argv)
     cfg.request_timeout_ms = (uint32_t)o.request_timeout_ms;
     cfg.reconnect_backoff_max_ms = 1000;
     cfg.on_delivery = on_delivery;
+    cfg.on_delivery_ctx = &o;
     if (st == TERN_OK) {
         st = tern_producer_init(&producer, &cfg, &transport, &clock, &net, &ring);
     }
@@ -380,7 +451,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    for (i = 0; i < o.count; i++) {
+    for (i = 0; i < o.count && !stop_requested; i++) {
         reading_t r;
         make_reading(&o, i, &r);
         for (;;) {
@@ -414,7 +485,7 @@ int main(int argc, char **argv)
         tern_producer_is_idempotent(&producer) ? 1 : 0,
         (unsigned long)tern_producer_pending(&producer), tern_status_str(st));
     fflush(stdout);
-    rc = (st == TERN_OK && stats->delivered == (uint32_t)o.count) ? 0 : 1;
+    rc = (st == TERN_OK && stats->delivered == (uint32_t)i) ? 0 : 1;
     (void)tern_producer_close(&producer);
 #ifdef TERN_EXAMPLE_WITH_MBEDTLS
     if (use_tls) {

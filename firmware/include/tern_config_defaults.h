@@ -37,6 +37,14 @@
 #define TERN_BROKERS_MAX 3
 #endif
 
+/**
+ * Bootstrap addresses a configuration can list (::tern_producer_config_t bootstrap). The list
+ * lives in caller memory; this only bounds its length.
+ */
+#ifndef TERN_BOOTSTRAP_MAX
+#define TERN_BOOTSTRAP_MAX 3
+#endif
+
 /** Longest broker host name the session can store, including the terminating NUL. */
 #ifndef TERN_HOST_LEN_MAX
 #define TERN_HOST_LEN_MAX 48
@@ -100,6 +108,9 @@
 #endif
 #if TERN_BROKERS_MAX < 1 || TERN_BROKERS_MAX > 255
 #error "TERN_BROKERS_MAX must be in 1..255"
+#endif
+#if TERN_BOOTSTRAP_MAX < 1 || TERN_BOOTSTRAP_MAX > 255
+#error "TERN_BOOTSTRAP_MAX must be in 1..255"
 #endif
 #if TERN_HOST_LEN_MAX < 8
 #error "TERN_HOST_LEN_MAX must be at least 8"

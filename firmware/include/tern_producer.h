@@ -15,6 +15,9 @@
  *   readings, batched into one RecordBatch v2 per partition, in at most one Produce request.
  * - One connection at a time: partitions led by another broker are served by reconnecting to
  *   that broker (its address comes from Metadata).
+ * - Bootstrap list: when the session has no connection it tries the configured bootstrap
+ *   addresses, then the brokers it learnt from Metadata, each once per poll, starting with the
+ *   one that last worked; so any broker of a cluster may die, the bootstrap one included.
  *
  * Delivery semantics:
  * - Readings leave the ring only when the broker acknowledged them (acks=1/all), or when they
@@ -77,10 +80,23 @@ typedef struct tern_delivery {
     int16_t error_code;    /**< 0 delivered; otherwise the Kafka error that made them fail. */
 } tern_delivery_t;
 
+/** One bootstrap address (an element of ::tern_producer_config_t bootstrap). */
+typedef struct tern_bootstrap_address {
+    const char *host; /**< NUL-terminated host name or address (shorter than TERN_HOST_LEN_MAX). */
+    uint16_t port;    /**< Port. */
+} tern_bootstrap_address_t;
+
 /** Session configuration. Start from tern_producer_config_init(). */
 typedef struct tern_producer_config {
-    const char *bootstrap_host;     /**< NUL-terminated host of the first broker to contact. */
-    uint16_t bootstrap_port;        /**< Its port. */
+    const char *bootstrap_host; /**< NUL-terminated host of the first broker to contact;
+                                     used only when bootstrap_count is 0. */
+    uint16_t bootstrap_port;    /**< Its port. */
+    /** Bootstrap list (caller memory that must outlive the session). Whenever the session has
+     *  no connection it tries these, then the brokers learnt from Metadata, in that order,
+     *  starting with the one that last worked. NULL with bootstrap_count 0 (the default): the
+     *  single bootstrap_host/bootstrap_port. */
+    const tern_bootstrap_address_t *bootstrap;
+    size_t bootstrap_count;         /**< 0..TERN_BOOTSTRAP_MAX entries in bootstrap. */
     const char *client_id;          /**< Kafka client id (NULL: TERN_CLIENT_ID_DEFAULT). */
     const char *const *topics;      /**< NUL-terminated topic names; must outlive the session. */
     size_t topic_count;             /**< 1..TERN_TOPICS_MAX. */
@@ -140,6 +156,7 @@ typedef struct tern_producer {
     int16_t v_init_pid; /* -1: the broker lacks InitProducerId */
     int16_t last_error;
     uint8_t scratch_status; /* set by parser callbacks */
+    uint16_t candidate;     /* bootstrap candidate tried first (the one that last worked) */
     bool connected;
     bool idempotent;
     bool need_pid;
@@ -178,8 +195,10 @@ void tern_producer_config_init(tern_producer_config_t *config);
  * @param[in] ring Offline buffer, initialised by the caller; must outlive the session.
  * @return ::TERN_OK; ::TERN_BAD_PARAMETER if a pointer or required function is NULL, acks is not
  *         -1/0/1, idempotence is required with acks != -1, the topic list is empty, longer than
- *         TERN_TOPICS_MAX or holds a NULL/empty/over-long name, the bootstrap host is missing or
- *         longer than TERN_HOST_LEN_MAX - 1, or the buffer is too small.
+ *         TERN_TOPICS_MAX or holds a NULL/empty/over-long name, bootstrap_count exceeds
+ *         TERN_BOOTSTRAP_MAX or is non-zero with a NULL list, a bootstrap host (bootstrap_host
+ *         when the list is empty, otherwise every listed host) is missing, empty or longer than
+ *         TERN_HOST_LEN_MAX - 1, or the buffer is too small.
  */
 tern_status_t tern_producer_init(tern_producer_t *producer, const tern_producer_config_t *config,
                                  const tern_transport_t *transport, const tern_clock_t *clock,
@@ -210,7 +229,9 @@ tern_status_t tern_producer_send(tern_producer_t *producer, size_t topic, int32_
  * id, refresh Metadata, then at most one Produce exchange. Call it regularly (e.g. every loop
  * iteration). Each exchange waits at most request_timeout_ms + TERN_RESPONSE_GRACE_MS, so a call
  * that has to reconnect first can block a few times that (plus the transport's connect time);
- * while backing off it returns at once.
+ * while backing off it returns at once. Without a connection it tries every bootstrap address
+ * and every broker learnt from Metadata once (the one that last worked first) and backs off
+ * only when all of them failed, so a call can also block once per unreachable candidate.
  *
  * @param[in,out] producer The session.
  * @return ::TERN_OK (progress made, or nothing to do: check tern_producer_pending());

@@ -20,8 +20,9 @@ extern "C" {
 /**
  * @brief Opens a connection to host:port (closing any previous one first).
  *
- * Called by the session for the bootstrap broker and for partition leaders it learns from
- * Metadata. May block; should give up within a bounded time of the board's choosing.
+ * Called by the session for the bootstrap brokers and for brokers (partition leaders, and
+ * fallbacks when a connection is lost) it learns from Metadata. May block; should give up within
+ * a bounded time of the board's choosing: an unreachable address costs that much per attempt.
  *
  * @param[in] ctx The transport context.
  * @param[in] host NUL-terminated host name or address literal.

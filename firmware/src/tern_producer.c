@@ -333,6 +333,71 @@ static tern_status_t open_connection(tern_producer_t *p, const char *host, uint1
     return TERN_OK;
 }
 
+/* Configured bootstrap address i (the list, or the single host when the list is empty);
+ * false past the end. */
+static bool bootstrap_at(const tern_producer_t *p, size_t i, const char **host, uint16_t *port)
+{
+    if (p->config.bootstrap_count == 0u) {
+        *host = p->config.bootstrap_host;
+        *port = p->config.bootstrap_port;
+        return i == 0u;
+    }
+    if (i >= p->config.bootstrap_count) {
+        return false;
+    }
+    *host = p->config.bootstrap[i].host;
+    *port = p->config.bootstrap[i].port;
+    return true;
+}
+
+/* Bootstrap candidate i: the configured addresses, then the brokers learnt from Metadata.
+ * Returns false past the end. */
+static bool candidate_at(const tern_producer_t *p, size_t i, const char **host, uint16_t *port,
+                         int32_t *node)
+{
+    size_t n = p->config.bootstrap_count == 0u ? 1u : p->config.bootstrap_count;
+    int s;
+    *node = -1;
+    if (i < n) {
+        return bootstrap_at(p, i, host, port);
+    }
+    i -= n;
+    for (s = 0; s < TERN_BROKERS_MAX; s++) {
+        if (p->brokers[s].node_id >= 0 && i-- == 0u) {
+            *host = p->brokers[s].host;
+            *port = p->brokers[s].port;
+            *node = p->brokers[s].node_id;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Connects to the first candidate that answers, starting with the one that last worked. */
+static tern_status_t connect_any(tern_producer_t *p)
+{
+    const char *host = NULL;
+    uint16_t port = 0;
+    int32_t node = -1;
+    size_t n = 0;
+    size_t k;
+    tern_status_t st = TERN_CONNECT_FAILED;
+    while (candidate_at(p, n, &host, &port, &node)) {
+        n++;
+    }
+    for (k = 0; k < n; k++) {
+        size_t i = ((size_t)p->candidate + k) % n;
+        (void)candidate_at(p, i, &host, &port, &node);
+        st = open_connection(p, host, port, node);
+        if (st == TERN_OK) {
+            p->candidate = (uint16_t)i;
+            break;
+        }
+        TERN_LOG_WARN(("tern: %s:%u unusable (status %d)", host, (unsigned)port, (int)st));
+    }
+    return st;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * InitProducerId and Metadata
  */
@@ -419,36 +484,54 @@ static int find_slot(const tern_producer_t *p, int32_t node)
     return -1;
 }
 
+/* Stores broker b in a free slot; false if there is none or the address cannot be kept. */
+static bool remember_broker(tern_producer_t *p, const tern_metadata_broker_t *b)
+{
+    int s = find_slot(p, -1);
+    if (s < 0 || b->host_len >= TERN_HOST_LEN_MAX || b->port <= 0 || b->port > 0xFFFF) {
+        return false;
+    }
+    p->brokers[s].node_id = b->node_id;
+    p->brokers[s].port = (uint16_t)b->port;
+    memcpy(p->brokers[s].host, b->host, b->host_len);
+    p->brokers[s].host[b->host_len] = '\0';
+    return true;
+}
+
 static void md_broker(void *ctx, const tern_metadata_broker_t *b)
 {
     tern_producer_t *p = (tern_producer_t *)ctx;
     const int32_t *leader = &p->leader[0][0];
+    const char *host;
+    uint16_t port;
     size_t i;
-    int s;
-    /* Learn which broker the bootstrap address is, to avoid a needless reconnect. */
-    if (p->conn_node < 0 && b->port == p->config.bootstrap_port &&
-        strlen(p->config.bootstrap_host) == b->host_len &&
-        memcmp(p->config.bootstrap_host, b->host, b->host_len) == 0) {
+    /* Learn which broker the bootstrap address is, to avoid a needless reconnect (a connection
+     * to a learnt broker knows its node already, so candidate is a bootstrap index here). */
+    if (p->conn_node < 0 && bootstrap_at(p, p->candidate, &host, &port) && b->port == port &&
+        strlen(host) == b->host_len && memcmp(host, b->host, b->host_len) == 0) {
         p->conn_node = b->node_id;
     }
-    /* Remember the addresses of partition leaders only (unused leader entries hold -1). */
+    /* Remember the addresses of partition leaders first (unused leader entries hold -1). */
     for (i = 0; i < TERN_TOPICS_MAX * TERN_PARTITIONS_MAX && leader[i] != b->node_id; i++) {
     }
     if (b->node_id < 0 || i == TERN_TOPICS_MAX * TERN_PARTITIONS_MAX ||
         find_slot(p, b->node_id) >= 0) {
         return;
     }
-    s = find_slot(p, -1);
-    if (s < 0 || b->host_len >= TERN_HOST_LEN_MAX || b->port <= 0 || b->port > 0xFFFF) {
+    if (!remember_broker(p, b)) {
         TERN_LOG_ERROR(("tern: cannot remember broker %ld (TERN_BROKERS_MAX %d, host length %lu)",
                         (long)b->node_id, TERN_BROKERS_MAX, (unsigned long)b->host_len));
         p->scratch_status = TERN_LIMIT;
-        return;
     }
-    p->brokers[s].node_id = b->node_id;
-    p->brokers[s].port = (uint16_t)b->port;
-    memcpy(p->brokers[s].host, b->host, b->host_len);
-    p->brokers[s].host[b->host_len] = '\0';
+}
+
+/* Then other brokers, while slots are free: fallbacks when the connection is lost. */
+static void md_other_broker(void *ctx, const tern_metadata_broker_t *b)
+{
+    tern_producer_t *p = (tern_producer_t *)ctx;
+    if (b->node_id >= 0 && find_slot(p, b->node_id) < 0) {
+        (void)remember_broker(p, b);
+    }
 }
 
 static tern_status_t refresh_metadata(tern_producer_t *p)
@@ -489,6 +572,10 @@ static tern_status_t refresh_metadata(tern_producer_t *p)
         vis.on_topic = NULL;
         vis.on_partition = NULL;
         vis.on_broker = md_broker;
+        st = tern_metadata_response_parse(body, body_len, p->v_metadata, &vis, NULL);
+    }
+    if (st == TERN_OK) {
+        vis.on_broker = md_other_broker;
         st = tern_metadata_response_parse(body, body_len, p->v_metadata, &vis, NULL);
     }
     if (st == TERN_OK) {
@@ -739,16 +826,28 @@ void tern_producer_config_init(tern_producer_config_t *config)
     config->metadata_max_age_ms = 300000;
 }
 
+static bool host_ok(const char *host)
+{
+    return host != NULL && host[0] != '\0' && strlen(host) < TERN_HOST_LEN_MAX;
+}
+
 static bool config_ok(const tern_producer_config_t *c)
 {
     size_t t;
     if (c->acks < -1 || c->acks > 1 || (unsigned)c->idempotence > TERN_IDEMPOTENCE_REQUIRED ||
         (c->idempotence != TERN_IDEMPOTENCE_OFF && c->acks != -1) || c->topics == NULL ||
-        c->topic_count == 0u || c->topic_count > TERN_TOPICS_MAX || c->bootstrap_host == NULL ||
-        c->bootstrap_host[0] == '\0' || strlen(c->bootstrap_host) >= TERN_HOST_LEN_MAX ||
+        c->topic_count == 0u || c->topic_count > TERN_TOPICS_MAX ||
+        c->bootstrap_count > TERN_BOOTSTRAP_MAX ||
+        (c->bootstrap_count > 0u && c->bootstrap == NULL) ||
+        (c->bootstrap_count == 0u && !host_ok(c->bootstrap_host)) ||
         (c->client_id != NULL && strlen(c->client_id) > 0x7FFFu) ||
         c->request_timeout_ms > 0x7FFFFFFFu) {
         return false;
+    }
+    for (t = 0; t < c->bootstrap_count; t++) {
+        if (!host_ok(c->bootstrap[t].host)) {
+            return false;
+        }
     }
     for (t = 0; t < c->topic_count; t++) {
         if (c->topics[t] == NULL || c->topics[t][0] == '\0' || strlen(c->topics[t]) > 0x7FFFu) {
@@ -868,7 +967,7 @@ tern_status_t tern_producer_poll(tern_producer_t *producer)
         return TERN_BACKOFF;
     }
     if (!p->connected) {
-        st = open_connection(p, p->config.bootstrap_host, p->config.bootstrap_port, -1);
+        st = connect_any(p);
     }
     if (st == TERN_OK && p->need_pid) {
         st = init_producer_id(p);

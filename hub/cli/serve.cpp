@@ -287,9 +287,14 @@ int run_serve(int argc, char** argv) {
     // Controlled shutdown (Kafka's): leaderships move to other ISR members first, so clients
     // switch over at once instead of waiting for this broker's session to lapse.
     log::info("signal ", signo, " received; moving this broker's leaderships away, then shutting down");
-    node->controlled_shutdown(std::chrono::seconds(5), [stop](bool moved) {
+    node->controlled_shutdown(std::chrono::seconds(5), [&, stop](bool moved) {
       if (!moved) log::warn("controlled shutdown: some partitions are still led here; stopping anyway");
-      stop();
+      if (!node->metadata_quorum().is_leader()) return stop();
+      // This node leads the metadata quorum: the other voters learn that the leadership moves
+      // are committed only from its next heartbeats. Give them a few before leaving.
+      auto linger = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(
+                                                             3 * std::max<std::int64_t>(10, config.controller_quorum_election_timeout_ms / 10)));
+      linger->async_wait([linger, stop](std::error_code) { stop(); });
     });
   });
   asio::signal_set hangup(io, SIGHUP);  // re-reads the ACL file

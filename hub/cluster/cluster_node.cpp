@@ -1,5 +1,6 @@
 #include "cluster/cluster_node.h"
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
@@ -95,7 +96,12 @@ void cluster_node::schedule_heartbeat() {
 }
 
 void cluster_node::send_heartbeat() {
-  if (_heartbeat_in_flight || _endpoints.empty()) return;
+  // A heartbeat lost with a dead controller must not hold the next one back until the request
+  // timeout (5 s, longer than a session: every broker would be fenced): after an interval, resend.
+  if (_endpoints.empty() ||
+      (_heartbeat_in_flight &&
+       clock::now() - _heartbeat_sent < std::chrono::milliseconds(_options.heartbeat_interval_ms)))
+    return;
   rpc::heartbeat_request req;
   req.node_id = self();
   req.incarnation_id = _incarnation;
@@ -105,6 +111,7 @@ void cluster_node::send_heartbeat() {
   req.want_shutdown = _want_shutdown;
   auto sent = clock::now();
   _heartbeat_in_flight = true;
+  _heartbeat_sent = sent;
   call([req](std::uint64_t id) { return rpc::encode(id, req); },
        [this, sent](std::error_code ec, const rpc::envelope& env) {
          _heartbeat_in_flight = false;
@@ -114,7 +121,7 @@ void cluster_node::send_heartbeat() {
          bool was_leading = may_lead();
          _broker_epoch = resp.broker_epoch;
          _fenced = resp.fenced || resp.broker_epoch < 0;
-         if (!_fenced) _lease_start = sent;
+         if (!_fenced) _lease_start = std::max(_lease_start, sent);
          if (was_leading != may_lead())
            log::info("broker ", self(), (may_lead() ? " is registered and unfenced (epoch " : " is fenced (epoch "),
                      _broker_epoch, ")");

@@ -105,6 +105,7 @@ class cluster_node {
   uuid16 _incarnation{};
   asio::steady_timer _heartbeat;
   bool _heartbeat_in_flight = false;
+  clock::time_point _heartbeat_sent{};  // when the heartbeat in flight left
   bool _want_shutdown = false;
   asio::steady_timer _shutdown_poll;
   clock::time_point _shutdown_deadline{};

@@ -42,6 +42,8 @@ struct tern_raft {
   raft_io_tick_cb tick_cb;
   raft_io_recv_cb recv_cb;
   bool closed;
+  struct raft_transfer transfer; /* a leadership transfer in progress (see lost_log) */
+  bool transferring;
 };
 
 enum op_kind { OP_SEND, OP_APPEND, OP_SNAPSHOT_PUT, OP_SNAPSHOT_GET, OP_CLOSE };
@@ -589,8 +591,45 @@ static int receive_fill(const tern_raft_msg* f, struct raft_message* m) {
   }
 }
 
+static void transfer_cb(struct raft_transfer* req) {
+  tern_raft* tr = (tern_raft*)req->data;
+  tr->transferring = false;
+}
+
+/* A follower answering with a log shorter than what it acknowledged before lost its disk (a
+ * wiped voter restarted on an empty metadata log). libraft 0.22.1 never lowers a follower's
+ * match index, so this leader would probe it forever without sending it anything. A new leader
+ * starts with fresh progress for everyone: hand leadership to the most up-to-date other voter. */
+static void handle_lost_log(tern_raft* tr, const tern_raft_msg* f) {
+  if (f->type != RAFT_APPEND_ENTRIES_RESULT || f->rejected == 0 || tr->transferring ||
+      raft_state(&tr->raft) != RAFT_LEADER)
+    return;
+  raft_index acknowledged = 0;
+  if (raft_match_index(&tr->raft, f->server_id, &acknowledged) != 0 ||
+      f->last_log_index >= acknowledged)
+    return;
+  raft_id target = 0;
+  raft_index best = 0;
+  for (unsigned i = 0; i < tr->raft.configuration.n; i++) {
+    const struct raft_server* s = &tr->raft.configuration.servers[i];
+    raft_index match = 0;
+    if (s->id == tr->raft.id || s->id == f->server_id || s->role != RAFT_VOTER) continue;
+    if (raft_match_index(&tr->raft, s->id, &match) != 0) continue;
+    if (target == 0 || match > best) {
+      target = s->id;
+      best = match;
+    }
+  }
+  if (target == 0) return;
+  memset(&tr->transfer, 0, sizeof tr->transfer);
+  tr->transfer.data = tr;
+  tr->transferring = true;
+  if (raft_transfer(&tr->raft, &tr->transfer, target, transfer_cb) != 0) tr->transferring = false;
+}
+
 void tern_raft_receive(tern_raft* tr, const tern_raft_msg* f) {
   if (tr->recv_cb == NULL) return;
+  handle_lost_log(tr, f);
   /* libraft 0.22.1's takeSnapshotCb dereferences a NULL pending install when an
    * InstallSnapshot arrives while a local snapshot is being written; drop the message instead
    * (the leader resends it after install_snapshot_timeout, or as soon as it probes again). */

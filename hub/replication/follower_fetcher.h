@@ -109,6 +109,7 @@ class follower_fetcher {
 
   void start();  // once
   void stop();   // idempotent; joins the thread
+  const fetcher_options& options() const { return _options; }
 
   // Adds (or replaces, by topic and partition) followed partitions; each starts at truncating.
   // Errors: too_many_partitions when the total would exceed partitions_max (nothing added).

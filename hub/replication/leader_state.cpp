@@ -56,7 +56,11 @@ void leader_state::set_assignment(const std::vector<node_id>& replicas,
     if (const follower* old = find_follower(n)) f = *old;
     f.node = n;
     bool entering = !in_isr(n);  // _isr is still the old one (empty when constructing)
-    if (entering && std::find(new_isr.begin(), new_isr.end(), n) != new_isr.end()) {
+    bool in_new_isr = std::find(new_isr.begin(), new_isr.end(), n) != new_isr.end();
+    // Dropped from the ISR (fenced, lagging): its last log end may predate a crash or a lost
+    // disk, so it must fetch again before it counts toward an ISR expansion.
+    if (!entering && !in_new_isr) f.log_end = -1;
+    if (entering && in_new_isr) {
       f.last_caught_up_ms = std::max(f.last_caught_up_ms, now_ms);
       if (f.last_fetch_leader_log_end < 0) f.last_fetch_leader_log_end = _log_end;
     }

@@ -23,6 +23,18 @@ std::error_code check_epoch(std::int32_t client_epoch, std::int32_t ours) {
                              : cluster::cluster_errc::unknown_leader_epoch;
 }
 
+// The endpoint followers fetch from: the inter-broker listener's, else the first one.
+const cluster::endpoint* endpoint_of(const cluster::metadata_image& image, cluster::node_id id,
+                                     const std::string& listener) {
+  const auto* b = image.broker(id);
+  if (!b) return nullptr;
+  const cluster::endpoint* ep = nullptr;
+  for (const auto& e : b->endpoints)
+    if (e.listener == listener) ep = &e;
+  if (!ep && !b->endpoints.empty()) ep = &b->endpoints.front();
+  return ep;
+}
+
 }  // namespace
 
 replica_manager::replica_manager(asio::io_context& io, storage::log_store& store,
@@ -72,6 +84,19 @@ void replica_manager::reconcile() {
   std::sort(gone.begin(), gone.end());
   gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
   for (const auto& name : gone) drop_topic(name);
+  // A leader that registered again at another address (a restart on another port) needs a new
+  // fetcher: the old one would retry the old address forever. Its partitions follow again below.
+  for (auto it = _fetchers.begin(); it != _fetchers.end();) {
+    const auto* ep = endpoint_of(image, it->first, _options.inter_broker_listener);
+    if (!ep || (ep->host == it->second->options().host && ep->port == it->second->options().port)) {
+      ++it;
+      continue;
+    }
+    it->second->stop();
+    for (auto& [k, p] : _partitions)
+      if (p.following && p.leader == it->first) p.following = false;
+    it = _fetchers.erase(it);
+  }
   for (const auto& [name, topic] : image.topics()) reconcile_topic(topic);
 }
 
@@ -189,12 +214,7 @@ void replica_manager::stop_following(local_partition& p) {
 follower_fetcher* replica_manager::fetcher_for(cluster::node_id leader) {
   auto it = _fetchers.find(leader);
   if (it != _fetchers.end()) return it->second.get();
-  const auto* b = _node.image().broker(leader);
-  if (!b) return nullptr;
-  const cluster::endpoint* ep = nullptr;
-  for (const auto& e : b->endpoints)
-    if (e.listener == _options.inter_broker_listener) ep = &e;
-  if (!ep && !b->endpoints.empty()) ep = &b->endpoints.front();
+  const auto* ep = endpoint_of(_node.image(), leader, _options.inter_broker_listener);
   if (!ep) return nullptr;
   auto options = _options.fetcher;
   options.self = _options.self;

@@ -679,6 +679,37 @@ TEST(ProducerSession, InitValidatesItsArguments) {
   expect_bad([](harness& g) { g.topic_names = {""}; });
   expect_bad([](harness& g) { g.topic_names.assign(TERN_TOPICS_MAX + 1, "t"); });
   expect_bad([](harness& g) { g.net_mem.resize(100); });
+  // The bootstrap list: bounded, every host present, non-empty and short enough.
+  static const tern_bootstrap_address_t two[] = {{"broker-1", 9001}, {"broker-2", 9002}};
+  static const tern_bootstrap_address_t no_host[] = {{"broker-1", 9001}, {nullptr, 9002}};
+  static const tern_bootstrap_address_t empty_host[] = {{"", 9001}};
+  static const std::string long_name(TERN_HOST_LEN_MAX, 'h');
+  static const tern_bootstrap_address_t long_host[] = {{long_name.c_str(), 9001}};
+  static std::vector<tern_bootstrap_address_t> too_many(TERN_BOOTSTRAP_MAX + 1, two[0]);
+  expect_bad([](harness& g) { g.cfg.bootstrap_count = 1; });  // NULL list
+  expect_bad([](harness& g) {
+    g.cfg.bootstrap = no_host;
+    g.cfg.bootstrap_count = 2;
+  });
+  expect_bad([](harness& g) {
+    g.cfg.bootstrap = empty_host;
+    g.cfg.bootstrap_count = 1;
+  });
+  expect_bad([](harness& g) {
+    g.cfg.bootstrap = long_host;
+    g.cfg.bootstrap_count = 1;
+  });
+  expect_bad([](harness& g) {
+    g.cfg.bootstrap = too_many.data();
+    g.cfg.bootstrap_count = too_many.size();
+  });
+  {
+    harness g;  // a list replaces the single host, which may then be absent
+    g.cfg.bootstrap_host = nullptr;
+    g.cfg.bootstrap = two;
+    g.cfg.bootstrap_count = 2;
+    EXPECT_EQ(g.init(), TERN_OK);
+  }
   EXPECT_EQ(tern_producer_init(nullptr, &h.cfg, &h.transport, &h.clock, &h.net, &h.ring),
             TERN_BAD_PARAMETER);
   tern_transport_t no_connect = h.transport;
@@ -716,6 +747,150 @@ TEST(ProducerSession, CloseKeepsQueuedReadings) {
   EXPECT_EQ(tern_producer_pending(&h.p), 1u);
   EXPECT_EQ(tern_producer_flush(&h.p, 5000), TERN_OK);
   h.expect_exactly_once(1);
+}
+
+// ---- bootstrap list and failover ---------------------------------------------------------------
+
+const tern_bootstrap_address_t all_three[] = {
+    {"broker-1", 9001}, {"broker-2", 9002}, {"broker-3", 9003}};
+
+TEST(ProducerSession, BootstrapListSkipsAFirstHostThatRefuses) {
+  harness h;
+  h.cluster.create_topic("readings", 3, 2);
+  h.cluster.broker(1)->up = false;  // the first address refuses connections
+  h.cfg.bootstrap_host = nullptr;
+  h.cfg.bootstrap = all_three;
+  h.cfg.bootstrap_count = 3;
+  h.cfg.idempotence = TERN_IDEMPOTENCE_REQUIRED;
+  ASSERT_EQ(h.init(), TERN_OK);
+  for (int i = 0; i < 30; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+  // One poll: broker-1 refuses, broker-2 answers, is the leader, and takes the readings.
+  EXPECT_EQ(tern_producer_poll(&h.p), TERN_OK);
+  EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+  h.expect_exactly_once(30);
+  EXPECT_EQ(h.cluster.connects, 1);  // broker-2 only: no reconnect to the same broker
+  EXPECT_EQ(tern_producer_get_stats(&h.p)->connects, 1u);
+}
+
+TEST(ProducerSession, BootstrapListAllDownBacksOffThenRecovers) {
+  harness h;
+  h.cluster.set_all_brokers(false);
+  h.cfg.bootstrap_host = nullptr;
+  h.cfg.bootstrap = all_three;
+  h.cfg.bootstrap_count = 3;
+  ASSERT_EQ(h.init(), TERN_OK);
+  ASSERT_EQ(h.send(0), TERN_OK);
+  EXPECT_EQ(tern_producer_poll(&h.p), TERN_CONNECT_FAILED);  // every address tried once
+  EXPECT_EQ(tern_producer_poll(&h.p), TERN_BACKOFF);
+  h.cluster.broker(3)->up = true;  // only the last one comes back
+  h.cluster.topics["readings"][0].leader = 3;
+  h.cluster.topics["readings"][1].leader = 3;
+  h.cluster.topics["readings"][2].leader = 3;
+  EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+  h.expect_exactly_once(1);
+}
+
+TEST(ProducerSession, EmptyListUsesTheSingleBootstrapHost) {
+  harness h;  // bootstrap_host "broker-1", no list: the pre-list behaviour
+  h.cfg.bootstrap = all_three;
+  h.cfg.bootstrap_count = 0;  // a pointer with count 0 is ignored
+  h.cluster.broker(1)->up = false;
+  ASSERT_EQ(h.init(), TERN_OK);
+  ASSERT_EQ(h.send(0), TERN_OK);
+  EXPECT_EQ(tern_producer_poll(&h.p), TERN_CONNECT_FAILED);  // it never tried broker-2/3
+  EXPECT_EQ(h.cluster.connects, 0);
+  h.cluster.broker(1)->up = true;
+  h.cluster.now += 1000;
+  EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+  h.expect_exactly_once(1);
+}
+
+// The leader (also the first bootstrap address) dies after writing a batch whose response is
+// lost, and leadership moves to broker 2: the session falls back through the list, refreshes
+// Metadata, and resends the SAME batch (same producer id, epoch and sequence) to the new leader,
+// which recognises it (its producer state is replicated): nothing lost, nothing duplicated.
+TEST(ProducerSession, LeaderDiesMidRequestAndTheSameBatchIsRetriedOnTheNewLeader) {
+  for (bool dup_as_error : {true, false}) {
+    harness h;
+    h.cluster.duplicate_as_error = dup_as_error;
+    h.cfg.bootstrap_host = nullptr;
+    h.cfg.bootstrap = all_three;
+    h.cfg.bootstrap_count = 3;
+    h.cfg.idempotence = TERN_IDEMPOTENCE_REQUIRED;
+    ASSERT_EQ(h.init(), TERN_OK);
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+    EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+    for (int i = 20; i < 45; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+    h.cluster.close_after_produce = 1;  // written on broker 1, then the connection drops
+    EXPECT_EQ(tern_producer_poll(&h.p), TERN_RECV_FAILED);
+    std::size_t written = h.cluster.produce_log.size();
+    h.cluster.broker(1)->up = false;
+    for (auto& part : h.cluster.topics["readings"]) part.leader = 2;
+    for (int i = 45; i < 60; ++i) ASSERT_EQ(h.send(i), TERN_OK);  // must not join the retry
+    EXPECT_EQ(tern_producer_flush(&h.p, 60000), TERN_OK);
+    h.expect_exactly_once(60);
+    EXPECT_EQ(h.cluster.requests[22], 1);  // one producer id for the whole session
+    // The first request after the failover is the lost one, partition by partition the same
+    // batch (its records were appended once, before the failure).
+    ASSERT_GT(h.cluster.produce_log.size(), written);
+    auto& before = h.cluster.produce_log[written - 1];
+    auto& retry = h.cluster.produce_log[written];
+    ASSERT_EQ(retry.size(), before.size());
+    for (std::size_t k = 0; k < retry.size(); ++k) {
+      EXPECT_EQ(std::get<1>(retry[k]), std::get<1>(before[k]));
+      if (dup_as_error) {  // (otherwise the fake logs the size of the batch it already holds)
+        EXPECT_EQ(std::get<2>(retry[k]), 0u) << "the retry must be deduplicated, not appended";
+      }
+    }
+    EXPECT_EQ(tern_producer_get_stats(&h.p)->delivered, 60u);
+    EXPECT_EQ(tern_producer_get_stats(&h.p)->failed, 0u);
+  }
+}
+
+// Only one bootstrap address, and it dies: the session falls back to the brokers it learnt from
+// Metadata (non-leaders included), finds the new leader and goes on.
+TEST(ProducerSession, FallsBackToBrokersLearntFromMetadata) {
+  harness h;
+  h.cfg.idempotence = TERN_IDEMPOTENCE_REQUIRED;
+  ASSERT_EQ(h.init(), TERN_OK);  // bootstrap_host broker-1 only; every leader on broker 1
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+  EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+  h.cluster.broker(1)->up = false;
+  for (auto& part : h.cluster.topics["readings"]) part.leader = 3;
+  for (int i = 10; i < 40; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+  EXPECT_EQ(tern_producer_flush(&h.p, 60000), TERN_OK);
+  h.expect_exactly_once(40);
+  EXPECT_EQ(h.cluster.requests[22], 1);
+  EXPECT_GE(h.cluster.requests[3], 2);  // Metadata refreshed after the connection loss
+}
+
+// NOT_LEADER_OR_FOLLOWER and LEADER_NOT_AVAILABLE from a live broker refresh Metadata; while the
+// election runs (no leader) readings wait; then they go to the new leader exactly once.
+TEST(ProducerSession, LeaderErrorsRefreshMetadataAndWaitForTheElection) {
+  harness h;
+  h.cfg.bootstrap_host = nullptr;
+  h.cfg.bootstrap = all_three;
+  h.cfg.bootstrap_count = 3;
+  h.cfg.idempotence = TERN_IDEMPOTENCE_REQUIRED;
+  ASSERT_EQ(h.init(), TERN_OK);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+  EXPECT_EQ(tern_producer_flush(&h.p, 10000), TERN_OK);
+  int metadata_before = h.cluster.requests[3];
+  for (int part = 0; part < 3; ++part) {
+    h.cluster.produce_errors[{"readings", part}] = {5};  // LEADER_NOT_AVAILABLE once
+    h.cluster.topics["readings"][static_cast<std::size_t>(part)].leader = -1;  // electing
+  }
+  for (int i = 10; i < 30; ++i) ASSERT_EQ(h.send(i), TERN_OK);
+  for (int k = 0; k < 5; ++k) {
+    tern_producer_poll(&h.p);
+    h.cluster.now += 200;
+  }
+  EXPECT_GT(h.cluster.requests[3], metadata_before + 1);  // Metadata polled during the election
+  EXPECT_EQ(tern_producer_pending(&h.p), 20u);
+  for (auto& part : h.cluster.topics["readings"]) part.leader = 2;
+  EXPECT_EQ(tern_producer_flush(&h.p, 60000), TERN_OK);
+  h.expect_exactly_once(30);
+  EXPECT_EQ(h.cluster.requests[22], 1);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@ A witness (process.roles=controller) has no Kafka listener and is ready once its
 is up. Every node is stopped when the test ends (the Hub machinery does that).
 """
 
+import os
 import re
 import time
 
@@ -19,12 +20,13 @@ class ClusterNode(Hub):
     """One node of a cluster. `roles` is "broker,controller" (a data gateway) or "controller"
     (a witness)."""
 
-    def __init__(self, node_id, roles, voters, controller_port, extra_args=(), name=None):
+    def __init__(self, node_id, roles, voters, controller_port, extra_args=(), name=None,
+                 data_dir=None):
         self.node_id = node_id
         self.roles = roles
         self.voters = voters
         self.controller_port = controller_port
-        super().__init__(list(extra_args), name=name or "node%d" % node_id)
+        super().__init__(list(extra_args), data_dir=data_dir, name=name or "node%d" % node_id)
 
     @property
     def is_broker(self):
@@ -110,7 +112,7 @@ class Cluster:
         args = ["-L", "-m", "10"]
         if topic:
             args += ["-t", topic]
-        out = kcat(via, *args, timeout=timeout).stdout
+        out = kcat(via, *args, timeout=timeout).stdout.decode("utf-8", "replace")
         return parse_kcat_metadata(out)
 
     def wait_brokers(self, count, timeout=30):
@@ -186,3 +188,103 @@ def parse_kcat_metadata(text):
 def tern_admin(cluster, *args, timeout=60, check=True):
     return run([tern_bin()] + list(args[:1]) + ["--bootstrap-server", cluster.bootstrap()]
                + list(args[1:]), timeout=timeout, check=check)
+
+
+# --------------------------------------------------------------------------------------------
+# Admin views and offline reads (tests/integration/test_cluster.py, tests/fault/*cluster*).
+
+_DESCRIBE_RE = re.compile(r"^\s*Topic: (\S+)\s+Partition: (\d+)\s+Leader: (-?\d+)\s+Replicas: ([\d,]*)"
+                          r"\s+Isr: ([\d,]*)")
+
+
+def _ints(text):
+    return [int(x) for x in text.split(",") if x]
+
+
+def parse_topics_describe(text):
+    """`tern topics --describe` -> {topic: {partition: {"leader", "replicas", "isrs"}}} (the
+    same shape as parse_kcat_metadata's topics)."""
+    topics = {}
+    for line in text.splitlines():
+        m = _DESCRIBE_RE.match(line)
+        if m:
+            topics.setdefault(m.group(1), {})[int(m.group(2))] = {
+                "leader": int(m.group(3)), "replicas": _ints(m.group(4)),
+                "isrs": _ints(m.group(5))}
+    return topics
+
+
+def parse_cluster_status(text):
+    """`tern cluster status` -> {"cluster_id", "leader_id", "voters": [...], "voter_rows":
+    {id: status}, "brokers": {id: "host:port"}, "controller": id or None, "text"}."""
+    out = {"cluster_id": None, "leader_id": None, "voters": [], "voter_rows": {}, "brokers": {},
+           "controller": None, "text": text}
+    in_brokers = False
+    for line in text.splitlines():
+        if line.startswith("ClusterId:"):
+            out["cluster_id"] = line.split(":", 1)[1].strip()
+        elif line.startswith("LeaderId:"):
+            out["leader_id"] = int(line.split(":", 1)[1])
+        elif line.startswith("CurrentVoters:"):
+            out["voters"] = _ints(line.split(":", 1)[1].strip().strip("[]"))
+        elif line.startswith("Brokers"):
+            in_brokers = True
+        elif in_brokers:
+            m = re.match(r"^\s+(\d+) at (\S+)( \(controller\))?", line)
+            if m:
+                out["brokers"][int(m.group(1))] = m.group(2)
+                if m.group(3):
+                    out["controller"] = int(m.group(1))
+        else:
+            m = re.match(r"^(\d+)\s+(\d+)\s+(\d+)\s+(-?\d+)\s+(Leader|Follower)", line)
+            if m:
+                out["voter_rows"][int(m.group(1))] = m.group(5)
+    return out
+
+
+def read_data_dir(data_dir, topic, partitions, name="offline"):
+    """Every batch stored in a STOPPED node's data dir: a copy of the dir is opened by a
+    single-node `tern serve` (no voters) and read with the raw client's Fetch from offset 0
+    (CRCs checked). Returns {partition: [kafka_raw Batch...]} (a partition missing from the copy
+    is absent from the dict)."""
+    import shutil
+    import tempfile
+    import kafka_raw
+    copy = tempfile.mkdtemp(prefix="tern-it-copy-")
+    try:
+        shutil.copytree(data_dir, copy, dirs_exist_ok=True)
+        for lock in ("tern.lock",):
+            try:
+                os.remove(os.path.join(copy, lock))
+            except OSError:
+                pass
+        out = {}
+        with Hub([], data_dir=copy, name=name) as hub:
+            with hub.connect() as conn:
+                md = kafka_raw.metadata(conn, [topic], version=4)
+                t = md["topics"].get(topic)
+                if not t or t["error"] != 0:
+                    return out
+                for p in range(partitions):
+                    if p in t["partitions"]:
+                        _, batches, _ = kafka_raw.fetch_all(conn, topic, p)
+                        out[p] = batches
+        return out
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def stored_topics(data_dir, name="offline"):
+    """Names of the topics a STOPPED node's data dir holds (opened as a copy, as above)."""
+    import shutil
+    import tempfile
+    import kafka_raw
+    copy = tempfile.mkdtemp(prefix="tern-it-copy-")
+    try:
+        shutil.copytree(data_dir, copy, dirs_exist_ok=True)
+        with Hub([], data_dir=copy, name=name) as hub:
+            with hub.connect() as conn:
+                md = kafka_raw.metadata(conn, None, version=4)
+        return set(md["topics"])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
