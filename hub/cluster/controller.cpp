@@ -28,6 +28,27 @@ std::string random_cluster_id(std::mt19937_64& random) {
   return id;
 }
 
+// A reply that waits for several proposals (one per topic of a request): sent once the last
+// one has finished. `pending` starts at 1 for the request itself, released by finish() after
+// every proposal is under way, so a proposal that completes at once cannot send it early.
+template <typename Response>
+struct batched_reply {
+  Response response;
+  std::size_t pending = 1;
+  controller::reply_fn reply;
+  std::uint64_t id = 0;
+
+  static std::shared_ptr<batched_reply> make(controller::reply_fn reply, std::uint64_t id) {
+    auto st = std::make_shared<batched_reply>();
+    st->reply = std::move(reply);
+    st->id = id;
+    return st;
+  }
+  void finish() {
+    if (--pending == 0) reply(rpc::encode(id, response));
+  }
+};
+
 }  // namespace
 
 controller::controller(asio::io_context& io, quorum& q, metadata_image& image,
@@ -168,19 +189,7 @@ void controller::handle_heartbeat(const rpc::heartbeat_request& req, std::uint64
 }
 
 void controller::handle_create(const rpc::create_topics_request& req, std::uint64_t id, reply_fn reply) {
-  struct state {
-    rpc::create_topics_response response;
-    std::size_t pending = 0;
-    reply_fn reply;
-    std::uint64_t id;
-  };
-  auto st = std::make_shared<state>();
-  st->reply = std::move(reply);
-  st->id = id;
-  auto finish_one = [st] {
-    if (--st->pending == 0) st->reply(rpc::encode(st->id, st->response));
-  };
-  st->pending = 1;  // released below, once every topic is under way
+  auto st = batched_reply<rpc::create_topics_response>::make(std::move(reply), id);
   for (std::size_t i = 0; i < req.topics.size(); ++i) {
     const auto& t = req.topics[i];
     st->response.results.push_back({t.name, 0, ""});
@@ -200,32 +209,21 @@ void controller::handle_create(const rpc::create_topics_request& req, std::uint6
     }
     if (req.validate_only) continue;
     ++st->pending;
-    propose(out, [this, st, i, topic_id, finish_one, name = t.name](std::error_code ec) {
+    propose(out, [this, st, i, topic_id, name = t.name](std::error_code ec) {
       // Two creations of one name can both be decided; only the first applies.
       const auto* created = _image.topic(name);
       if (!ec && (!created || created->id != topic_id)) ec = cluster_errc::topic_exists;
       st->response.results[i].error = code_of(ec);
       if (ec) st->response.results[i].message = ec.message();
       else log::info("controller: created topic '", name, "'");
-      finish_one();
+      st->finish();
     });
   }
-  finish_one();
+  st->finish();
 }
 
 void controller::handle_delete(const rpc::delete_topics_request& req, std::uint64_t id, reply_fn reply) {
-  struct state {
-    rpc::delete_topics_response response;
-    std::size_t pending = 1;
-    reply_fn reply;
-    std::uint64_t id;
-  };
-  auto st = std::make_shared<state>();
-  st->reply = std::move(reply);
-  st->id = id;
-  auto finish_one = [st] {
-    if (--st->pending == 0) st->reply(rpc::encode(st->id, st->response));
-  };
+  auto st = batched_reply<rpc::delete_topics_response>::make(std::move(reply), id);
   for (std::size_t i = 0; i < req.names.size(); ++i) {
     st->response.results.push_back({req.names[i], 0, ""});
     record_list out;
@@ -236,12 +234,12 @@ void controller::handle_delete(const rpc::delete_topics_request& req, std::uint6
       continue;
     }
     ++st->pending;
-    propose(out, [st, i, finish_one](std::error_code e) {
+    propose(out, [st, i](std::error_code e) {
       st->response.results[i].error = code_of(e);
-      finish_one();
+      st->finish();
     });
   }
-  finish_one();
+  st->finish();
 }
 
 void controller::handle_alter_configs(const rpc::alter_configs_request& req, std::uint64_t id,
