@@ -205,6 +205,10 @@ void controller::handle_create(const rpc::create_topics_request& req, std::uint6
     if (auto ec = decide_create_topic(_image, r, seed, topic_id, out)) {
       st->response.results[i].error = code_of(ec);
       st->response.results[i].message = ec.message();
+      if (ec == cluster_errc::invalid_replication_factor)
+        st->response.results[i].message = "replication factor " + std::to_string(t.replication_factor) +
+                                          " is larger than the " + std::to_string(placeable_brokers(_image).size()) +
+                                          " available broker(s)";
       continue;
     }
     if (req.validate_only) continue;
