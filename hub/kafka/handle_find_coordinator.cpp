@@ -1,6 +1,6 @@
 // FindCoordinator (10) v0–2: a single node coordinates every group. In a cluster every broker
-// names the same coordinator for a group: a hash of the group id over the live brokers (so all
-// members of a group meet on one broker). Its group state and committed offsets are local to it
+// names the same coordinator for a group: a hash of the group id over the registered brokers,
+// moving to the next live one only while its own is down (so all members meet on one broker). Its group state and committed offsets are local to it
 // (replicated group offsets are the next cluster step). Transaction coordinators do not exist
 // here. Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
@@ -14,20 +14,26 @@ namespace {
 // when no live broker has that listener.
 bool cluster_coordinator(const cluster::metadata_image& image, const std::string& group,
                          const std::string& listener, find_coordinator_response& out) {
-  std::vector<const cluster::broker_state*> live;
+  // Every registered broker has a slot (fenced ones too), so a group's coordinator moves only
+  // when its own broker is down — then to the next live one in id order — not whenever any
+  // broker comes or goes.
+  std::vector<const cluster::broker_state*> brokers;
   for (const auto& [id, b] : image.brokers())
-    if (image.is_live(id) && (b.roles & cluster::role_broker)) live.push_back(&b);
-  if (live.empty()) return false;
+    if (b.roles & cluster::role_broker) brokers.push_back(&b);
+  if (brokers.empty()) return false;
   std::uint32_t h = 2166136261u;  // FNV-1a: the same on every broker and build
   for (unsigned char c : group) h = (h ^ c) * 16777619u;
-  const auto* b = live[h % live.size()];
-  for (const auto& e : b->endpoints)
-    if (e.listener == listener) {
-      out.node_id = b->id;
-      out.host = e.host;
-      out.port = e.port;
-      return true;
-    }
+  for (std::size_t step = 0; step < brokers.size(); ++step) {
+    const auto* b = brokers[(h + step) % brokers.size()];
+    if (!image.is_live(b->id)) continue;
+    for (const auto& e : b->endpoints)
+      if (e.listener == listener) {
+        out.node_id = b->id;
+        out.host = e.host;
+        out.port = e.port;
+        return true;
+      }
+  }
   return false;
 }
 

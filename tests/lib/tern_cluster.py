@@ -21,11 +21,14 @@ class ClusterNode(Hub):
     (a witness)."""
 
     def __init__(self, node_id, roles, voters, controller_port, extra_args=(), name=None,
-                 data_dir=None):
+                 data_dir=None, kafka_port=0):
         self.node_id = node_id
         self.roles = roles
         self.voters = voters
         self.controller_port = controller_port
+        # 0: a new port on every start. pin_kafka_port() keeps the current one across restarts
+        # (as a real broker restarts on its configured port; clients' seed lists stay valid).
+        self.kafka_port = kafka_port
         super().__init__(list(extra_args), data_dir=data_dir, name=name or "node%d" % node_id)
 
     @property
@@ -35,7 +38,7 @@ class ClusterNode(Hub):
     def command(self):
         listeners = "CONTROLLER://127.0.0.1:%d" % self.controller_port
         if self.is_broker:
-            listeners = "PLAINTEXT://127.0.0.1:0," + listeners
+            listeners = "PLAINTEXT://127.0.0.1:%d," % self.kafka_port + listeners
         return [self.bin, "serve", "--node.id", str(self.node_id), "--process.roles", self.roles,
                 "--controller.quorum.voters", self.voters, "--listeners", listeners,
                 "--log.dirs", self.data_dir] + self.extra_args
@@ -50,6 +53,13 @@ class ClusterNode(Hub):
     def _wait_connectable(self, deadline):
         if self.is_broker:
             super()._wait_connectable(deadline)
+
+    def pin_kafka_port(self):
+        """Restart on the Kafka port this running broker has now (instead of a new one)."""
+        if self.is_broker:
+            if self.port is None:
+                raise HubError("%s has no Kafka port to pin (not started?)" % self.name)
+            self.kafka_port = self.port
 
     @property
     def bootstrap(self):
