@@ -222,7 +222,9 @@ int run_serve(int argc, char** argv) {
   if (config.clustered()) {
     node = std::make_unique<cluster::cluster_node>(io, cluster_options_from(config, store->cluster_id()));
     replicas = std::make_unique<replication::replica_manager>(io, *store, *node, replica_options_from(config));
-    replicas->set_high_watermark_listener([&hub] { hub.waiters().retry_all(); });
+    // A follower's Fetch moves the high watermark from inside a Fetch's own evaluation: the
+    // waiting Fetches are retried on a later turn, never re-entered.
+    replicas->set_high_watermark_listener([&hub] { hub.retry_waiters_soon(); });
     hub.set_cluster(node.get(), replicas.get());
   }
   // The Kafka listeners (a controller listener belongs to the quorum).

@@ -62,6 +62,14 @@ broker::broker(asio::io_context& io, const app::server_config& config, storage::
   });
 }
 
+void broker::retry_waiters_soon() {
+  if (_notify_pending->exchange(true)) return;
+  asio::post(_io, [this, pending = _notify_pending] {
+    pending->store(false);
+    _waiters.retry_all();
+  });
+}
+
 broker::~broker() {
   _store.set_commit_listener({});
   shutdown();

@@ -74,6 +74,9 @@ class broker {
   const app::server_config& config() const { return _config; }
   storage::log_store& store() { return _store; }
   fetch_waiters& waiters() { return _waiters; }
+  // Retries every waiting Fetch on a later turn of the loop (coalesced: many calls before it
+  // runs cost one pass). Safe to call from inside a Fetch's own retry, unlike retry_all().
+  void retry_waiters_soon();
   groups::coordinator& groups() { return _groups; }
   const std::vector<advertised_endpoint>& advertised() const { return _advertised; }
   std::int32_t node_id() const { return _config.node_id; }

@@ -229,8 +229,10 @@ follower_fetcher* replica_manager::fetcher_for(cluster::node_id leader) {
       // Until the metadata moves the leadership, check_isr() attaches it again after a pause.
       auto found = _partitions.find(key{fp.topic, fp.partition});
       if (found != _partitions.end() && found->second.leader_epoch == fp.leader_epoch) {
+        // Usually the new leader had not applied its leadership yet: try again soon (each try
+        // is one OffsetForLeaderEpoch round), not after Kafka's 1 s fetch backoff.
         stop_following(found->second);
-        found->second.retry_following_ms = now_ms() + 1000;
+        found->second.retry_following_ms = now_ms() + 100;
       }
     });
   };

@@ -91,7 +91,9 @@ class replica_manager {
 
   // The store committed appends to these logs (posted to the io thread by the broker).
   void on_commit(const std::vector<storage::log_id>& logs);
-  // Called whenever a high watermark moved (the broker wakes its waiting Fetches).
+  // Called whenever a high watermark moved (the broker wakes its waiting Fetches). It may run
+  // inside check_fetch(), i.e. inside a Fetch being evaluated: it must not evaluate Fetches
+  // synchronously (post the wake-up).
   void set_high_watermark_listener(std::function<void()> l) { _hw_listener = std::move(l); }
 
   // For OffsetForLeaderEpoch: the partition's log (leader or follower). Errors as find().
