@@ -320,6 +320,11 @@ class ClusterFailoverTest(unittest.TestCase):
         producer = follower = None
         try:
             start_cluster(cluster)
+            # Restarted brokers come back on their port, as real ones do on their configured
+            # listener: the clients' seed lists stay valid (with a new port per restart, all
+            # three seeds are stale after three kills and kcat gives up: ALL_BROKERS_DOWN).
+            for n in cluster.brokers():
+                n.pin_kafka_port()
             create_topic(cluster, topic, parts, 3)
             follower = KcatFollower(cluster.bootstrap(), topic)
             producer = SteadyProducer(cluster.bootstrap(), topic, parts, 100, "k")
