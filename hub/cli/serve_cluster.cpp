@@ -107,7 +107,6 @@ replication::replica_manager_options replica_options_from(const app::server_conf
   }
   o.leader.replica_lag_time_max_ms = c.replica_lag_time_max_ms;
   o.leader.min_insync_replicas = c.min_insync_replicas;
-  o.unclean_default = c.unclean_leader_election_enable;
   o.fetcher.max_wait_ms = c.replica_fetch_wait_max_ms;
   o.fetcher.partition_max_bytes = c.replica_fetch_max_bytes;
   return o;

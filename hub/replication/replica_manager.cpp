@@ -257,14 +257,6 @@ std::optional<replica_manager::partition_view> replica_manager::find(std::string
   return v;
 }
 
-std::error_code replica_manager::log_of(std::string_view topic, std::int32_t partition,
-                                        partition_view& out) const {
-  auto v = find(topic, partition);
-  if (!v || !v->is_replica) return replication_errc::not_leader_or_follower;
-  out = *v;
-  return {};
-}
-
 std::error_code replica_manager::check_produce(std::string_view topic, std::int32_t partition,
                                                bool acks_all, std::int32_t client_epoch,
                                                partition_view& out) const {

@@ -39,7 +39,6 @@ struct replica_manager_options {
   node_id self = 0;
   std::string inter_broker_listener = "PLAINTEXT";
   leader_options leader;
-  bool unclean_default = false;
   std::int64_t isr_check_interval_ms = 250;
   fetcher_options fetcher;
 };
@@ -96,8 +95,6 @@ class replica_manager {
   // synchronously (post the wake-up).
   void set_high_watermark_listener(std::function<void()> l) { _hw_listener = std::move(l); }
 
-  // For OffsetForLeaderEpoch: the partition's log (leader or follower). Errors as find().
-  std::error_code log_of(std::string_view topic, std::int32_t partition, partition_view& out) const;
 
  private:
   struct local_partition {
