@@ -8,6 +8,10 @@
 namespace tern::app {
 namespace {
 
+bool known_protocol(std::string_view p) {
+  return p == "PLAINTEXT" || p == "SSL" || p == "PSK" || p == "SASL_SSL" || p == "SASL_PLAINTEXT";
+}
+
 template <typename Int>
 bool parse_int(std::string_view text, Int min, Int max, Int& out) {
   Int v{};
@@ -261,6 +265,23 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
           return true;
         },
         "listener names, comma separated"}},
+      {"listener.security.protocol.map",
+       {[](server_config& c, std::string_view v) {
+          std::map<std::string, std::string> parsed;
+          while (!v.empty()) {
+            auto comma = v.find(',');
+            auto item = trim(v.substr(0, comma));
+            v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+            auto colon = item.find(':');
+            if (colon == std::string_view::npos) return false;
+            auto name = trim(item.substr(0, colon)), protocol = trim(item.substr(colon + 1));
+            if (name.empty() || !known_protocol(protocol)) return false;
+            parsed[std::string(name)] = std::string(protocol);
+          }
+          c.listener_security_protocol_map = std::move(parsed);
+          return true;
+        },
+        "NAME:PROTOCOL[,NAME:PROTOCOL...] with PLAINTEXT, SSL, PSK, SASL_SSL or SASL_PLAINTEXT"}},
       {"inter.broker.listener.name", string_setter(&server_config::inter_broker_listener_name, "a listener name")},
       {"broker.heartbeat.interval.ms",
        {int_setter(&server_config::broker_heartbeat_interval_ms, std::int64_t{10}, std::int64_t{60000}),
@@ -384,7 +405,43 @@ bool is_controller_listener(const server_config& config, std::string_view name) 
   return false;
 }
 
+std::string security_protocol_of(const server_config& config, std::string_view listener_name) {
+  auto it = config.listener_security_protocol_map.find(std::string(listener_name));
+  if (it != config.listener_security_protocol_map.end()) return it->second;
+  if (is_controller_listener(config, listener_name)) return "PLAINTEXT";
+  return std::string(listener_name);
+}
+
+bool server_config::effective_allow_everyone_if_no_acl_found() const {
+  if (allow_everyone_if_no_acl_found) return *allow_everyone_if_no_acl_found;
+  for (const auto& l : listeners)
+    if (!is_controller_listener(*this, l.name) && security_protocol_of(*this, l.name) != "PLAINTEXT")
+      return false;
+  return true;
+}
+
 bool validate(server_config& config, std::string& error) {
+  for (const auto& l : config.listeners) {
+    auto protocol = security_protocol_of(config, l.name);
+    if (!known_protocol(protocol)) {
+      error = "listener " + l.name + "://" + l.host + ":" + std::to_string(l.port) +
+              ": unknown security protocol " + protocol +
+              " (PLAINTEXT, SSL, PSK, SASL_SSL, SASL_PLAINTEXT; map other names with "
+              "listener.security.protocol.map)";
+      return false;
+    }
+    if (is_controller_listener(config, l.name) && protocol != "PLAINTEXT" && protocol != "SSL") {
+      error = "controller listener " + l.name + " must be PLAINTEXT or SSL (mutual TLS), not " + protocol;
+      return false;
+    }
+    if (is_controller_listener(config, l.name) && protocol == "SSL" &&
+        (config.ssl_ca_location.empty() || config.ssl_certificate_location.empty() ||
+         config.ssl_key_location.empty())) {
+      error = "controller listener " + l.name + " over SSL authenticates voters by certificate: it "
+              "needs ssl.certificate.location, ssl.key.location and ssl.ca.location";
+      return false;
+    }
+  }
   bool has_kafka_listener = false;
   const listener* controller = nullptr;
   for (const auto& l : config.listeners) {
@@ -437,6 +494,12 @@ bool validate(server_config& config, std::string& error) {
       if (l.name == config.inter_broker_listener_name && !is_controller_listener(config, l.name)) found = true;
     if (!found) {
       error = "inter.broker.listener.name " + config.inter_broker_listener_name + " is not in listeners";
+      return false;
+    }
+    auto protocol = security_protocol_of(config, config.inter_broker_listener_name);
+    if (protocol != "PLAINTEXT" && protocol != "SSL") {
+      error = "inter.broker.listener.name " + config.inter_broker_listener_name + " is " + protocol +
+              ": brokers replicate over PLAINTEXT or SSL (mutual TLS with the broker's certificate)";
       return false;
     }
   }

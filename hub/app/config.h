@@ -35,6 +35,10 @@ struct server_config {
   bool role_controller = false;  // process.roles contains controller (votes in the quorum)
   std::vector<quorum_voter_address> controller_quorum_voters;
   std::string controller_listener_names = "CONTROLLER";
+  // listener.security.protocol.map: listener name -> security protocol (PLAINTEXT, SSL, PSK,
+  // SASL_SSL, SASL_PLAINTEXT). A listener not in the map uses its name as its protocol, except a
+  // controller listener, which is PLAINTEXT unless mapped (to PLAINTEXT or SSL).
+  std::map<std::string, std::string> listener_security_protocol_map;
   std::string inter_broker_listener_name;  // empty: the first Kafka listener
   // Liveness: shorter than Kafka's 2 s / 9 s, for failover in a few seconds on a LAN.
   std::int64_t broker_heartbeat_interval_ms = 500;
@@ -118,12 +122,9 @@ struct server_config {
   std::optional<bool> allow_everyone_if_no_acl_found;
   std::string super_users;  // Kafka's "User:a;User:b"
 
-  bool effective_allow_everyone_if_no_acl_found() const {
-    if (allow_everyone_if_no_acl_found) return *allow_everyone_if_no_acl_found;
-    for (const auto& l : listeners)
-      if (l.name != "PLAINTEXT") return false;
-    return true;
-  }
+  // True when allow.everyone.if.no.acl.found is set so, or unset and every Kafka listener is
+  // PLAINTEXT (no identities to grant anything to).
+  bool effective_allow_everyone_if_no_acl_found() const;
 
   // The listeners clients are told about (advertised ones, or the bound ones).
   const std::vector<listener>& effective_advertised() const {
@@ -139,6 +140,8 @@ bool parse_quorum_voters(std::string_view text, std::vector<quorum_voter_address
 bool validate(server_config& config, std::string& error);
 // Whether a listener name is one of controller.listener.names (not a Kafka listener).
 bool is_controller_listener(const server_config& config, std::string_view name);
+// The security protocol of a listener (listener.security.protocol.map, see server_config).
+std::string security_protocol_of(const server_config& config, std::string_view listener_name);
 
 // Sets one key. `where` prefixes error messages (e.g. "server.properties:12").
 bool apply_setting(server_config& config, std::string_view key, std::string_view value,

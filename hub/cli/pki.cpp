@@ -2,6 +2,7 @@
 //   init                 CA key + self-signed CA certificate (ECDSA P-256, 10 years)
 //   issue-server         server key + certificate for --host names/addresses (serverAuth, 2 years)
 //   issue-device NAME    device key + certificate with CN=NAME (clientAuth, 2 years)
+//   issue-broker NAME    cluster node key + certificate, CN=NAME, --host names (server and client auth)
 //   issue-psk NAME       a random 32-byte pre-shared key appended to psk.txt as NAME:<hex>
 //   revoke NAME          devices/NAME.pem's serial added to crl.pem (a CRL we encode ourselves:
 //                        Mbed TLS 2.28 parses CRLs but has no writer)
@@ -316,6 +317,7 @@ struct pki_paths {
   fs::path server_key() const { return dir / "server.key"; }
   fs::path server_cert() const { return dir / "server.pem"; }
   fs::path devices() const { return dir / "devices"; }
+  fs::path brokers() const { return dir / "brokers"; }
   fs::path psk_file() const { return dir / "psk.txt"; }
   fs::path crl() const { return dir / "crl.pem"; }
 };
@@ -420,22 +422,45 @@ int issue(const pki_paths& paths, const cert_profile& profile, const fs::path& k
   return 0;
 }
 
-int issue_server(const pki_paths& paths, const std::vector<std::string>& hosts, bool force) {
-  cert_profile profile;
+// The subject alternative names of --host values; false after reporting a bad one.
+bool alt_names_of(const std::vector<std::string>& hosts, cert_profile& profile) {
   for (const auto& host : hosts) {
     pki_asn1::general_name name;
     std::string error;
-    if (!pki_asn1::parse_host(host, name, error)) return fail(cmd, "--host " + error), 2;
+    if (!pki_asn1::parse_host(host, name, error)) return fail(cmd, "--host " + error), false;
     profile.alt_names.push_back(name);
   }
   if (profile.alt_names.size() > pki_asn1::names_max)
-    return fail(cmd, "at most " + std::to_string(pki_asn1::names_max) + " --host values"), 2;
+    return fail(cmd, "at most " + std::to_string(pki_asn1::names_max) + " --host values"), false;
+  return true;
+}
+
+int issue_server(const pki_paths& paths, const std::vector<std::string>& hosts, bool force) {
+  cert_profile profile;
+  if (!alt_names_of(hosts, profile)) return 2;
   if (hosts.front().size() > 64)  // ub-common-name (RFC 5280 appendix A)
     return fail(cmd, "the first --host becomes the CN and must be at most 64 bytes"), 2;
   profile.subject = "CN=" + hosts.front();
   profile.ext_key_usages = {
       std::string_view(MBEDTLS_OID_SERVER_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH))};
   return issue(paths, profile, paths.server_key(), paths.server_cert(), true, force);
+}
+
+// A cluster node's certificate: CN=NAME (its principal User:NAME, to grant ClusterAction),
+// --host names for its listeners, and both serverAuth and clientAuth, because a broker is the
+// server of its listeners and the client of its peers (quorum and follower fetches, mutual TLS).
+int issue_broker(const pki_paths& paths, const std::string& name, const std::vector<std::string>& hosts,
+                 bool force) {
+  std::string error;
+  if (!valid_name(name, error)) return fail(cmd, error), 2;
+  cert_profile profile;
+  if (!alt_names_of(hosts, profile)) return 2;
+  profile.subject = "CN=" + name;
+  profile.ext_key_usages = {
+      std::string_view(MBEDTLS_OID_SERVER_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH)),
+      std::string_view(MBEDTLS_OID_CLIENT_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH))};
+  return issue(paths, profile, paths.brokers() / (name + ".key"), paths.brokers() / (name + ".pem"),
+               true, force);
 }
 
 int issue_device(const pki_paths& paths, const std::string& name, bool force) {
@@ -620,14 +645,16 @@ int run_pki(int argc, char** argv) {
       "  init                 create the CA: ca.key + ca.pem (10 years)\n"
       "  issue-server         server.key + server.pem (followed by the CA) for --host (2 years)\n"
       "  issue-device NAME    devices/NAME.key + devices/NAME.pem, CN=NAME, client auth (2 years)\n"
+      "  issue-broker NAME    brokers/NAME.key + brokers/NAME.pem (followed by the CA), CN=NAME,\n"
+      "                       for --host, server and client auth: a cluster node (2 years)\n"
       "  issue-psk NAME       append NAME:<64 hex> (a random 32-byte key) to psk.txt\n"
       "  revoke NAME          add devices/NAME.pem to crl.pem (signed by the CA, valid 1 year;\n"
       "                       revoking again re-signs it)\n");
-  options.custom_help("init|issue-server|issue-device NAME|issue-psk NAME|revoke NAME [options]");
+  options.custom_help("init|issue-server|issue-device NAME|issue-broker NAME|issue-psk NAME|revoke NAME [options]");
   options.positional_help("");
   options.add_options()("dir", "directory of the CA and issued files",
                         cxxopts::value<std::string>()->default_value("./tern-pki"))(
-      "host", "issue-server: DNS name or IP address (repeatable; first is the CN)",
+      "host", "issue-server, issue-broker: DNS name or IP address (repeatable; issue-server: first is the CN)",
       cxxopts::value<std::vector<std::string>>()->default_value("localhost,127.0.0.1"))(
       "force", "replace existing keys and certificates")(
       "print", "issue-psk: also print NAME:<key hex> on stdout")("h,help", "show this help")(
@@ -641,15 +668,16 @@ int run_pki(int argc, char** argv) {
   if (!parsed) return help ? 0 : 2;
   const auto& opts = *parsed;
   if (!opts.count("action"))
-    return fail(cmd, "give a subcommand: init, issue-server, issue-device, issue-psk or revoke"), 2;
+    return fail(cmd, "give a subcommand: init, issue-server, issue-device, issue-broker, issue-psk or revoke"), 2;
   const std::string action = opts["action"].as<std::string>();
-  const bool needs_name = action == "issue-device" || action == "issue-psk" || action == "revoke";
+  const bool needs_name = action == "issue-device" || action == "issue-broker" ||
+                          action == "issue-psk" || action == "revoke";
   if (needs_name != (opts.count("name") > 0))
     return fail(cmd, needs_name ? action + " needs a NAME" : action + " takes no NAME"), 2;
-  if (opts.count("host") && action != "issue-server")
-    return fail(cmd, "--host is for issue-server"), 2;
+  if (opts.count("host") && action != "issue-server" && action != "issue-broker")
+    return fail(cmd, "--host is for issue-server and issue-broker"), 2;
   if (opts.count("force") && (action == "issue-psk" || action == "revoke"))
-    return fail(cmd, "--force is for init, issue-server and issue-device"), 2;
+    return fail(cmd, "--force is for init, issue-server, issue-device and issue-broker"), 2;
   if (opts.count("print") && action != "issue-psk") return fail(cmd, "--print is for issue-psk"), 2;
   pki_paths paths{opts["dir"].as<std::string>()};
   const bool force = opts.count("force") > 0;
@@ -657,11 +685,13 @@ int run_pki(int argc, char** argv) {
   if (action == "issue-server")
     return issue_server(paths, opts["host"].as<std::vector<std::string>>(), force);
   if (action == "issue-device") return issue_device(paths, opts["name"].as<std::string>(), force);
+  if (action == "issue-broker")
+    return issue_broker(paths, opts["name"].as<std::string>(), opts["host"].as<std::vector<std::string>>(), force);
   if (action == "revoke") return revoke(paths, opts["name"].as<std::string>());
   if (action == "issue-psk")
     return issue_psk(paths, opts["name"].as<std::string>(), opts.count("print") > 0);
   return fail(cmd, "unknown subcommand '" + action +
-                       "' (init, issue-server, issue-device, issue-psk, revoke)"),
+                       "' (init, issue-server, issue-device, issue-broker, issue-psk, revoke)"),
          2;
 }
 

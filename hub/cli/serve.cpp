@@ -136,7 +136,7 @@ void report_store(const storage::log_store& store, const app::server_config& con
 // SASL/PLAIN users for SASL_* listeners: the file is required once such a listener exists.
 bool load_sasl_users(const app::server_config& c, kafka::broker& hub) {
   bool wanted = false;
-  for (const auto& l : c.listeners) wanted = wanted || kafka::is_sasl_listener(l.name);
+  for (const auto& l : c.listeners) wanted = wanted || kafka::is_sasl_listener(app::security_protocol_of(c, l.name));
   if (!wanted) return true;
   if (c.sasl_plain_users_location.empty()) {
     log::error("a SASL listener needs sasl.plain.users.location (see `tern passwd`)");
@@ -153,19 +153,23 @@ bool load_sasl_users(const app::server_config& c, kafka::broker& hub) {
   return true;
 }
 
+// Whether a voter's certificate principal may take part in the quorum: Kafka's rule for
+// controllers, ClusterAction on the cluster (super users included); any trusted certificate
+// when there is no authorizer.
+bool voter_allowed(const auth::authorizer* acls, const std::string& principal) {
+  return !acls || acls->authorize(principal, auth::operation::cluster_action, auth::resource_type::cluster,
+                                  auth::cluster_name);
+}
+
 // The TLS configuration of an SSL or PSK listener, loaded once and shared by its connections.
 // Returns false (after logging which key's file is wrong and why) when it cannot be loaded.
 bool load_listener_tls(const app::server_config& c, const app::listener& l,
                        std::shared_ptr<const tls::server_config>& out) {
   out = nullptr;
-  if (l.name == "PLAINTEXT" || l.name == "SASL_PLAINTEXT") return true;
-  if (l.name != "SSL" && l.name != "PSK" && l.name != "SASL_SSL") {
-    log::error("listener ", l.name, "://", l.host, ":", l.port,
-               ": unknown listener type (PLAINTEXT, SSL, PSK, SASL_SSL or SASL_PLAINTEXT)");
-    return false;
-  }
+  const auto protocol = app::security_protocol_of(c, l.name);  // validate() checked it
+  if (protocol == "PLAINTEXT" || protocol == "SASL_PLAINTEXT") return true;
   tls::server_options o;
-  o.psk = l.name == "PSK";
+  o.psk = protocol == "PSK";
   o.certificate_file = c.ssl_certificate_location;
   o.key_file = c.ssl_key_location;
   o.key_password = c.ssl_key_password;
@@ -200,11 +204,13 @@ int run_serve(int argc, char** argv) {
   log::parse_level(config.log_level, level);
   log::set_level(level);
 
-  if (config.clustered() && !config.role_broker) return run_witness(config);
-  if (config.clustered() && !check_metadata_dir(config)) return 1;
-
   std::unique_ptr<auth::authorizer> authorizer;
   if (!load_authorizer(config, authorizer)) return 1;
+  if (config.clustered() && !config.role_broker) {
+    auth::authorizer* acls = authorizer.get();
+    return run_witness(config, [acls](const std::string& principal) { return voter_allowed(acls, principal); });
+  }
+  if (config.clustered() && !check_metadata_dir(config)) return 1;
 
   std::unique_ptr<storage::log_store> store;
   if (auto ec = storage::log_store::open(store_options_from(config), store)) {
@@ -220,8 +226,12 @@ int run_serve(int argc, char** argv) {
   std::unique_ptr<cluster::cluster_node> node;
   std::unique_ptr<replication::replica_manager> replicas;
   if (config.clustered()) {
-    node = std::make_unique<cluster::cluster_node>(io, cluster_options_from(config, store->cluster_id()));
-    replicas = std::make_unique<replication::replica_manager>(io, *store, *node, replica_options_from(config));
+    auto node_options = cluster_options_from(config, store->cluster_id());
+    auto replica_options = replica_options_from(config);
+    auto authorize_peer = [&hub](const std::string& principal) { return voter_allowed(hub.authorizer(), principal); };
+    if (!load_cluster_tls(config, authorize_peer, node_options, &replica_options)) return 1;
+    node = std::make_unique<cluster::cluster_node>(io, std::move(node_options));
+    replicas = std::make_unique<replication::replica_manager>(io, *store, *node, std::move(replica_options));
     // A follower's Fetch moves the high watermark from inside a Fetch's own evaluation: the
     // waiting Fetches are retried on a later turn, never re-entered.
     replicas->set_high_watermark_listener([&hub] { hub.retry_waiters_soon(); });
@@ -251,7 +261,8 @@ int run_serve(int argc, char** argv) {
   for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
     const auto& l = kafka_listeners[i];
     std::uint16_t bound = 0;
-    if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i])) {
+    // The server knows listeners by their security protocol (what the Kafka layer acts on).
+    if (auto ec = server.listen(app::security_protocol_of(config, l.name), l.host, l.port, bound, listener_tls[i])) {
       log::error("cannot listen on ", l.host, ":", l.port, ": ", ec.message());
       return 1;
     }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/log.h"
+#include "tls/tls.h"
 
 namespace tern::cli {
 namespace {
@@ -112,6 +113,62 @@ replication::replica_manager_options replica_options_from(const app::server_conf
   return o;
 }
 
+bool load_cluster_tls(const app::server_config& c, peer_authorizer authorize_peer,
+                      cluster::cluster_node_options& node, replication::replica_manager_options* fetchers) {
+  const auto* controller = controller_listener(c);
+  const bool quorum_tls = controller && app::security_protocol_of(c, controller->name) == "SSL";
+  std::string inter_broker = fetchers ? fetchers->inter_broker_listener : std::string{};
+  const bool fetch_tls = fetchers && app::security_protocol_of(c, inter_broker) == "SSL";
+  std::shared_ptr<const tls::client_config> client;
+  if (quorum_tls || fetch_tls) {
+    // The node's own certificate serves as its client certificate (`tern pki issue-broker`
+    // gives it both serverAuth and clientAuth).
+    tls::client_options o;
+    o.ca_file = c.ssl_ca_location;
+    o.certificate_file = c.ssl_certificate_location;
+    o.key_file = c.ssl_key_location;
+    o.key_password = c.ssl_key_password;
+    o.cipher_suites = c.ssl_cipher_suites;
+    tls::load_error error;
+    client = tls::client_config::load(o, error);
+    if (!client) {
+      log::error("TLS between nodes: ", error.message());
+      return false;
+    }
+  }
+  if (quorum_tls) {
+    tls::server_options o;
+    o.certificate_file = c.ssl_certificate_location;
+    o.key_file = c.ssl_key_location;
+    o.key_password = c.ssl_key_password;
+    o.ca_file = c.ssl_ca_location;
+    o.crl_file = c.ssl_crl_location;
+    o.auth = tls::client_auth::required;  // whatever ssl.client.auth says for Kafka clients
+    o.cipher_suites = c.ssl_cipher_suites;
+    tls::load_error error;
+    auto server = tls::server_config::load(o, error);
+    if (!server) {
+      log::error("controller listener ", controller->name, ": ", error.message());
+      return false;
+    }
+    node.quorum.security.server = std::move(server);
+    node.quorum.security.client = client;
+    node.quorum.security.authorize_peer = std::move(authorize_peer);
+    log::info("quorum: mutual TLS between voters (", controller->name, " is SSL)");
+  } else {
+    log::warn("quorum: the controller listener is PLAINTEXT: any host that reaches it can vote and "
+              "register brokers; map it to SSL (listener.security.protocol.map) outside a trusted network");
+  }
+  if (fetch_tls) {
+    fetchers->fetcher.tls.config = client;
+    // Brokers are mostly addressed by IP, which Mbed TLS 2.28 cannot match against a
+    // certificate: the leader's chain must lead to ssl.ca.location, its name is not checked.
+    fetchers->fetcher.tls.verify_hostname = false;
+    log::info("replication: followers fetch over TLS (", inter_broker, " is SSL)");
+  }
+  return true;
+}
+
 bool start_cluster_node(cluster::cluster_node& node, const app::server_config& config) {
   if (auto ec = node.start()) {
     log::error("cannot start the metadata quorum (", config.effective_metadata_log_dir(), "): ", ec.message());
@@ -124,10 +181,12 @@ bool start_cluster_node(cluster::cluster_node& node, const app::server_config& c
   return true;
 }
 
-int run_witness(const app::server_config& config) {
+int run_witness(const app::server_config& config, peer_authorizer authorize_peer) {
   if (!check_metadata_dir(config)) return 1;
   asio::io_context io(1);
-  cluster::cluster_node node(io, cluster_options_from(config, "witness"));
+  auto options = cluster_options_from(config, "witness");
+  if (!load_cluster_tls(config, std::move(authorize_peer), options, nullptr)) return 1;
+  cluster::cluster_node node(io, std::move(options));
   if (!start_cluster_node(node, config)) return 1;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](std::error_code ec, int signo) {

@@ -4,6 +4,7 @@
 //
 // Errors: functions returning bool log the cause (naming the key or the directory) and return
 // false; the caller exits with status 1.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,10 +31,23 @@ cluster::cluster_node_options cluster_options_from(const app::server_config& con
                                                    const std::string& dir_identity);
 replication::replica_manager_options replica_options_from(const app::server_config& config);
 
+// Decides whether a voter's certificate principal may take part in the quorum.
+using peer_authorizer = std::function<bool(const std::string& principal)>;
+
+// TLS between the nodes, from ssl.*: the quorum's when the controller listener is SSL (mutual
+// TLS, the node's certificate on both sides, `authorize_peer` on each accepted voter), and the
+// follower fetchers' when the inter-broker listener is SSL (the node's certificate as client
+// certificate, the leader's chain checked against ssl.ca.location). `fetchers` may be null (the
+// witness). Logs the key at fault and returns false when a file cannot be loaded; logs a warning
+// when the quorum is plaintext.
+bool load_cluster_tls(const app::server_config& config, peer_authorizer authorize_peer,
+                      cluster::cluster_node_options& node, replication::replica_manager_options* fetchers);
+
 // Starts the quorum and logs "quorum listening on CONTROLLER://host:port".
 bool start_cluster_node(cluster::cluster_node& node, const app::server_config& config);
 
 // The witness: a voter that stores no partitions. Runs until SIGINT/SIGTERM; returns the exit code.
-int run_witness(const app::server_config& config);
+// `authorize_peer` as for load_cluster_tls.
+int run_witness(const app::server_config& config, peer_authorizer authorize_peer);
 
 }  // namespace tern::cli

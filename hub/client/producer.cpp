@@ -1,5 +1,8 @@
 #include "client/producer.h"
 
+#include <chrono>
+#include <thread>
+
 #include "tern/common/murmur2.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/produce.h"
@@ -13,9 +16,18 @@ std::string kafka_error(std::int16_t code) {
 
 bool producer::init(const std::string& topic, std::string& error) {
   kafka::metadata_response md;
-  if (auto ec = _client.metadata(std::vector<std::string>{topic}, true, md)) {
-    error = _client.describe(-1, ec);
-    return false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(_options.metadata_max_wait_ms);
+  for (;;) {
+    if (auto ec = _client.metadata(std::vector<std::string>{topic}, true, md)) {
+      error = _client.describe(-1, ec);
+      return false;
+    }
+    bool leaderless = !md.topics.empty() &&
+                      md.topics.front().error_code == kafka::wire(kafka::error_code::leader_not_available);
+    if (!md.topics.empty() && md.topics.front().error_code == 0)
+      for (const auto& p : md.topics.front().partitions) leaderless = leaderless || p.leader_id < 0;
+    if (!leaderless || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (md.topics.empty() || md.topics.front().error_code != 0) {
     auto code = md.topics.empty() ? kafka::wire(kafka::error_code::unknown_topic_or_partition) : md.topics.front().error_code;

@@ -25,13 +25,18 @@ struct producer_options {
   std::size_t batch_max_records = 10000;
   std::size_t batch_max_bytes = 1 << 20;
   std::size_t max_inflight = 5;       // requests per broker awaiting a response
+  // How long init() waits for a topic's partitions to get leaders (a topic just created, a
+  // leader election under way), like the Java producer's max.block.ms.
+  std::int32_t metadata_max_wait_ms = 10000;
 };
 
 class producer {
  public:
   producer(cluster_client& client, producer_options options) : _client(client), _options(options) {}
 
-  // Looks the topic up (auto-creating it if the broker allows). false + error if it is missing.
+  // Looks the topic up (auto-creating it if the broker allows), waiting up to
+  // metadata_max_wait_ms while it is LEADER_NOT_AVAILABLE or a partition has no leader. false +
+  // error if it is missing or still leaderless.
   bool init(const std::string& topic, std::string& error);
   std::int32_t partition_count() const { return static_cast<std::int32_t>(_leaders.size()); }
 

@@ -405,6 +405,7 @@ std::error_code quorum::impl::start() {
   raft_transport_options t;
   t.node_id = options.node_id;
   t.quorum_id = options.quorum_id;
+  t.security = options.security;
   std::string self_address;
   std::vector<tern_raft_server> servers;
   for (const auto& v : options.voters) {

@@ -46,6 +46,7 @@
 
 #include <asio.hpp>
 
+#include "cluster/raft_transport.h"
 #include "cluster/state_machine.h"
 
 namespace tern::cluster {
@@ -67,6 +68,7 @@ struct quorum_options {
   std::uint32_t snapshot_trailing = 128;
   std::string listen_host;                   // default: this voter's host; port 0 allowed in tests
   std::uint64_t map_size_bytes = 256ull << 20;  // the LMDB map of dir
+  raft_transport_security security;             // TLS between voters (raft_transport.h)
 };
 
 struct voter_status {

@@ -13,6 +13,7 @@
 
 #include "app/log.h"
 #include "cluster/raft_codec.h"
+#include "tls/tls.h"
 
 namespace tern::cluster {
 namespace {
@@ -21,10 +22,13 @@ using asio::ip::tcp;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 using clock = std::chrono::steady_clock;
 constexpr std::uint8_t hello_magic[4] = {'T', 'Q', 'H', '1'};
+constexpr std::size_t tls_read_bytes = 16 * 1024;  // one TLS record's worth of ciphertext
 
 struct connection {
   explicit connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
+  std::unique_ptr<tls::session> tls;  // null = plaintext
+  std::vector<std::uint8_t> rx;       // ciphertext read buffer (TLS only)
   std::deque<std::vector<std::uint8_t>> queue;  // whole frames, length included
   std::size_t queued_bytes = 0;
   bool writing = false;
@@ -35,6 +39,54 @@ struct connection {
   }
 };
 using connection_ptr = std::shared_ptr<connection>;
+
+std::string remote_of(const tcp::socket& socket) {
+  std::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// Reads more ciphertext into the session; an error when the connection ended.
+asio::awaitable<std::error_code> feed_more(const connection_ptr& c) {
+  c->rx.resize(tls_read_bytes);
+  auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(c->rx), use_tuple);
+  if (!ec) c->tls->feed({c->rx.data(), n});
+  co_return ec;
+}
+
+// Runs the TLS handshake to its end: {} when done, else why it failed.
+asio::awaitable<std::error_code> tls_handshake(connection_ptr c) {
+  for (;;) {
+    auto ec = c->tls->handshake();
+    if (c->tls->has_output()) {  // handshake messages, or the alert of a failure
+      auto out = c->tls->take_output();
+      auto [wec, n] = co_await asio::async_write(c->socket, asio::buffer(out), use_tuple);
+      (void)n;
+      if (wec) co_return wec;
+    }
+    if (ec != tls::errc::want_read) co_return ec;
+    if (auto rec = co_await feed_more(c)) co_return rec;
+  }
+}
+
+// Fills `dst` with plaintext from the connection (through the session when there is one).
+asio::awaitable<std::error_code> read_exact(connection_ptr c, std::span<std::uint8_t> dst) {
+  if (!c->tls) {
+    auto [ec, n] = co_await asio::async_read(c->socket, asio::buffer(dst.data(), dst.size()), use_tuple);
+    (void)n;
+    co_return ec;
+  }
+  std::size_t filled = 0;
+  while (filled < dst.size()) {
+    std::size_t n = 0;
+    auto ec = c->tls->read(dst.subspan(filled), n);
+    filled += n;
+    if (ec && ec != tls::errc::want_read) co_return ec;
+    if (n > 0) continue;
+    if (auto rec = co_await feed_more(c)) co_return rec;
+  }
+  co_return std::error_code{};
+}
 
 std::vector<std::uint8_t> frame_of(std::span<const std::uint8_t> body) {
   std::vector<std::uint8_t> f(4 + body.size());
@@ -117,6 +169,13 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
       std::vector<std::uint8_t> frame = std::move(c->queue.front());
       c->queue.pop_front();
       c->queued_bytes -= frame.size();
+      if (c->tls) {
+        if (c->tls->write(frame)) {
+          c->close();
+          break;
+        }
+        frame = c->tls->take_output();
+      }
       auto [ec, n] = co_await asio::async_write(c->socket, asio::buffer(frame), use_tuple);
       (void)n;
       if (ec) {
@@ -133,9 +192,7 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
   static asio::awaitable<bool> read_frame(connection_ptr c, std::size_t max_bytes,
                                           std::vector<std::uint8_t>& body, std::string_view who) {
     std::uint8_t header[4];
-    auto [ec, n] = co_await asio::async_read(c->socket, asio::buffer(header), use_tuple);
-    (void)n;
-    if (ec) co_return false;
+    if (co_await read_exact(c, header)) co_return false;
     std::uint32_t len = (std::uint32_t{header[0]} << 24) | (std::uint32_t{header[1]} << 16) |
                         (std::uint32_t{header[2]} << 8) | header[3];
     if (len == 0 || len > max_bytes) {
@@ -143,9 +200,7 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
       co_return false;
     }
     body.resize(len);
-    auto [ec2, n2] = co_await asio::async_read(c->socket, asio::buffer(body), use_tuple);
-    (void)n2;
-    co_return !ec2;
+    co_return !(co_await read_exact(c, body));
   }
 
   static asio::awaitable<void> read_loop(std::shared_ptr<state> self, connection_ptr c,
@@ -164,6 +219,14 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
     c->close();
   }
 
+  // Logs a refused connection once per (peer address without port, reason): voters reconnect
+  // every few seconds.
+  void refuse_once(const std::string& remote, const std::string& why) {
+    auto host = remote.substr(0, remote.rfind(':'));
+    if (refusals_logged.insert({-1, host + " " + why}).second)
+      log::warn("quorum transport: refused a connection from ", remote, ": ", why);
+  }
+
   void refuse(const connection_ptr& c, const hello& h, std::string_view why) {
     if (refusals_logged.insert({h.node_id, h.quorum_id}).second) {
       log::warn("quorum transport: refused a connection claiming node ", h.node_id,
@@ -179,6 +242,27 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
     timer->async_wait([c](std::error_code ec) {
       if (!ec) c->close();
     });
+    if (self->options.security.enabled()) {
+      c->tls = std::make_unique<tls::session>(self->options.security.server);
+      std::string remote = remote_of(c->socket);
+      if (auto ec = co_await tls_handshake(c)) {
+        if (!self->stopped) {
+          auto why = c->tls->verify_failure();
+          self->refuse_once(remote, "TLS handshake failed: " + ec.message() +
+                                        (why.empty() ? "" : " (" + why + ")"));
+        }
+        timer->cancel();
+        c->close();
+        co_return;
+      }
+      auto principal = c->tls->principal();
+      if (self->options.security.authorize_peer && !self->options.security.authorize_peer(principal)) {
+        self->refuse_once(remote, principal + " is not authorized (ClusterAction on the cluster)");
+        timer->cancel();
+        c->close();
+        co_return;
+      }
+    }
     std::vector<std::uint8_t> body;
     bool got = co_await read_frame(c, raft_hello_size_max_bytes, body, "an unidentified peer");
     timer->cancel();
@@ -222,13 +306,46 @@ struct raft_transport::state : std::enable_shared_from_this<raft_transport::stat
     co_return !ec2 && !self->stopped;
   }
 
+  // The TLS client side of a dialled connection (nothing to do in plaintext). No host name
+  // check: voters are mostly addressed by IP, which Mbed TLS 2.28 cannot match against a
+  // certificate; the chain must still lead to the configured CA.
+  static asio::awaitable<bool> secure_outbound(std::shared_ptr<state> self, connection_ptr c,
+                                               std::int32_t peer) {
+    if (!self->options.security.enabled()) co_return true;
+    c->tls = std::make_unique<tls::session>(self->options.security.client, std::string{});
+    auto timer = std::make_shared<asio::steady_timer>(self->io);
+    self->timers.push_back(timer);
+    timer->expires_after(std::chrono::milliseconds(self->options.hello_timeout_ms));
+    timer->async_wait([c](std::error_code ec) {
+      if (!ec) c->close();
+    });
+    auto ec = co_await tls_handshake(c);
+    timer->cancel();
+    if (!ec) {
+      // The acceptor must be a voter as much as we must: same rule both ways.
+      auto principal = c->tls->principal();
+      if (!self->options.security.authorize_peer || self->options.security.authorize_peer(principal))
+        co_return true;
+      self->refuse_once(remote_of(c->socket) + " (voter " + std::to_string(peer) + ")",
+                        principal + " is not authorized (ClusterAction on the cluster)");
+      co_return false;
+    }
+    if (!self->stopped) {
+      auto why = c->tls->verify_failure();
+      self->refuse_once(remote_of(c->socket) + " (voter " + std::to_string(peer) + ")",
+                        "TLS handshake failed: " + ec.message() + (why.empty() ? "" : " (" + why + ")"));
+    }
+    co_return false;
+  }
+
   static asio::awaitable<void> dial_loop(std::shared_ptr<state> self, std::int32_t peer) {
     std::int64_t backoff_ms = self->options.reconnect_min_ms;
     auto timer = std::make_shared<asio::steady_timer>(self->io);
     self->timers.push_back(timer);
     while (!self->stopped) {
       auto c = self->track(tcp::socket(self->io));
-      if (co_await connect(self, c->socket, self->peers[peer].info)) {
+      if (co_await connect(self, c->socket, self->peers[peer].info) &&
+          co_await secure_outbound(self, c, peer)) {
         backoff_ms = self->options.reconnect_min_ms;
         std::error_code ignored;
         c->socket.set_option(tcp::no_delay(true), ignored);
@@ -329,14 +446,14 @@ std::int64_t raft_transport::last_contact_ms_ago(std::int32_t peer) const {
       .count();
 }
 
-std::vector<std::uint8_t> raft_transport::hello_body(std::int32_t node_id,
+std::vector<std::uint8_t> raft_transport::hello_body(std::int32_t voter_id,
                                                       std::string_view quorum_id,
                                                       std::uint16_t version) {
   assert(quorum_id.size() <= raft_quorum_id_size_max_bytes);
   wire::wire_writer w;
   w.raw({hello_magic, 4});
   w.i16(static_cast<std::int16_t>(version));
-  w.i32(node_id);
+  w.i32(voter_id);
   w.i16(static_cast<std::int16_t>(quorum_id.size()));
   w.raw({reinterpret_cast<const std::uint8_t*>(quorum_id.data()), quorum_id.size()});
   return w.contiguous();

@@ -15,6 +15,16 @@
 // queue_frames_max frames and queue_bytes_max bytes: when full the oldest frame is dropped
 // (Raft tolerates loss and retransmits).
 //
+// Security (raft_transport_security): with TLS configs set, every connection is TLS 1.2 with
+// certificates on both sides (mutual TLS, the dialler is the TLS client): the acceptor verifies
+// the dialler's chain against its CA, then asks authorize_peer about the certificate's principal
+// ("User:<CN>") before it reads the hello; the dialler verifies the acceptor's chain and asks
+// authorize_peer about its principal before it sends the hello. A peer
+// that fails either check is closed and logged once per reason, so nothing without a trusted
+// certificate (and, with an authorizer, ClusterAction) can vote or reach the controller.
+// Without TLS configs the transport is plaintext (hello only: any host that can reach the port
+// can take part; the start-up log says so).
+//
 // Threads: every call, and the handler, run on the io_context thread.
 // Errors: start() returns the bind/listen error (std::errc / asio codes). send() reports a
 // dropped frame as false. Peers' failures are handled here (logged, reconnect), never thrown.
@@ -32,7 +42,22 @@
 
 #include <asio.hpp>
 
+namespace tern::tls {
+class server_config;
+class client_config;
+}  // namespace tern::tls
+
 namespace tern::cluster {
+
+// How voters authenticate each other; all null = plaintext.
+struct raft_transport_security {
+  std::shared_ptr<const tls::server_config> server;  // must require client certificates
+  std::shared_ptr<const tls::client_config> client;  // this node's certificate + the CA
+  // Decides whether a verified peer principal ("User:<CN>") may take part; null = any peer
+  // whose certificate chain is trusted.
+  std::function<bool(const std::string& principal)> authorize_peer;
+  bool enabled() const { return server && client; }
+};
 
 struct raft_transport_peer {
   std::int32_t node_id = 0;
@@ -50,7 +75,8 @@ struct raft_transport_options {
   std::size_t queue_bytes_max = 64u << 20;
   std::int64_t reconnect_min_ms = 100;
   std::int64_t reconnect_max_ms = 2000;
-  std::int64_t hello_timeout_ms = 5000;
+  std::int64_t hello_timeout_ms = 5000;  // the TLS handshake and the hello, together
+  raft_transport_security security;
 };
 
 inline constexpr std::uint16_t raft_transport_version = 1;
@@ -81,7 +107,7 @@ class raft_transport {
 
   // The body of the hello frame a voter sends first; exposed for tests that play a hostile or
   // mismatched peer.
-  static std::vector<std::uint8_t> hello_body(std::int32_t node_id, std::string_view quorum_id,
+  static std::vector<std::uint8_t> hello_body(std::int32_t voter_id, std::string_view quorum_id,
                                                std::uint16_t version = raft_transport_version);
 
   struct state;

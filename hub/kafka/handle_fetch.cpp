@@ -144,8 +144,11 @@ bool handle_fetch(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(refused);
     return true;
   }
+  // A follower is authorized by ClusterAction for every topic (Kafka's rule): brokers replicate
+  // whatever they are assigned, whatever the topics' ACLs say.
   std::vector<bool> denied;
-  for (const auto& t : request.topics) denied.push_back(!ctx.may_on_topic(auth::operation::read, t.topic));
+  for (const auto& t : request.topics)
+    denied.push_back(request.replica_id < 0 && !ctx.may_on_topic(auth::operation::read, t.topic));
   std::make_shared<fetch_op>(ctx, std::move(request), std::move(denied))->start();
   return true;
 }

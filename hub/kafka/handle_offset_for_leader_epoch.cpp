@@ -24,7 +24,9 @@ bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& bod
   for (const auto& t : request.topics) {
     offset_for_leader_epoch_response::topic out_topic;
     out_topic.topic = t.topic;
-    bool authorized = !cluster_denied && ctx.may_on_topic(auth::operation::describe, t.topic);
+    // A follower (ClusterAction) may ask about every topic; a client needs Describe on it.
+    bool authorized = request.replica_id >= 0 ? !cluster_denied
+                                              : ctx.may_on_topic(auth::operation::describe, t.topic);
     auto info = ctx.hub.store().find_topic(t.topic);
     for (const auto& p : t.partitions) {
       offset_for_leader_epoch_response::partition out;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <future>
 
+#include "app/log.h"
 #include "tern/kafka/api_key.h"
 #include "tern/kafka/messages/fetch.h"
 #include "tern/kafka/messages/list_offsets.h"
@@ -123,6 +124,7 @@ bool follower_fetcher::wait_for(std::int64_t ms) {
 
 void follower_fetcher::run() {
   std::int64_t backoff_ms = 0;
+  std::error_code last_logged;
   for (;;) {
     {
       std::lock_guard lock(_mutex);
@@ -140,8 +142,18 @@ void follower_fetcher::run() {
     if (!ec) ec = fetch_round(out);
     report(out);
     if (!ec) {
+      if (last_logged) log::info("replicas: fetching from broker ", _options.leader, " again");
+      last_logged = {};
       backoff_ms = 0;
       continue;
+    }
+    // Once per distinct error: a leader that stays unreachable (or refuses our certificate)
+    // must be visible in the log, not only in the partitions' status.
+    if (ec != last_logged) {
+      log::warn("replicas: fetching from broker ", _options.leader, " at ", _options.host, ":",
+                _options.port, " failed: ", ec.message(),
+                _connection.error_detail().empty() ? "" : " (" + _connection.error_detail() + ")");
+      last_logged = ec;
     }
     _connection.close();
     {

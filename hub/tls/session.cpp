@@ -66,9 +66,18 @@ std::string subject_cn(const mbedtls_x509_crt& crt) {
 }  // namespace
 
 // Sets the principal; with ssl.client.auth=requested a certificate that was sent must verify.
+// A client's principal is the server certificate's CN when the chain was verified (a CA set).
 std::error_code session::impl::finish_handshake() {
   done = true;
-  if (!server) return {};
+  if (!server) {
+    const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&ssl);
+    // Without a CA, Mbed TLS skips verification and reports MBEDTLS_X509_BADCERT_SKIP_VERIFY.
+    if (peer != nullptr && mbedtls_ssl_get_verify_result(&ssl) == 0) {
+      std::string cn = subject_cn(*peer);
+      if (!cn.empty()) principal = "User:" + cn;
+    }
+    return {};
+  }
   if (server->psk()) {
     principal = "User:" + psk_identity;
     return {};

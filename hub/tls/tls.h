@@ -156,8 +156,9 @@ class session {
   std::vector<std::uint8_t> take_output();
   bool has_output() const;
 
-  // After the handshake: "User:<CN>" of a verified client certificate, "User:<identity>" for
-  // PSK, "User:ANONYMOUS" otherwise. Also the negotiated suite (IANA name) for logs.
+  // After the handshake: "User:<CN>" of a verified client certificate (on a client session: of
+  // the server's certificate, when a CA verified it), "User:<identity>" for PSK,
+  // "User:ANONYMOUS" otherwise. Also the negotiated suite (IANA name) for logs.
   std::string principal() const;
   std::string cipher_suite() const;
   // Why the peer's certificate was not trusted ("revoked", "not trusted", ...), empty if it was

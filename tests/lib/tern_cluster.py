@@ -21,8 +21,9 @@ class ClusterNode(Hub):
     (a witness)."""
 
     def __init__(self, node_id, roles, voters, controller_port, extra_args=(), name=None,
-                 data_dir=None, kafka_port=0):
+                 data_dir=None, kafka_port=0, kafka_listener="PLAINTEXT"):
         self.node_id = node_id
+        self.kafka_listener = kafka_listener
         self.roles = roles
         self.voters = voters
         self.controller_port = controller_port
@@ -38,7 +39,7 @@ class ClusterNode(Hub):
     def command(self):
         listeners = "CONTROLLER://127.0.0.1:%d" % self.controller_port
         if self.is_broker:
-            listeners = "PLAINTEXT://127.0.0.1:%d," % self.kafka_port + listeners
+            listeners = "%s://127.0.0.1:%d," % (self.kafka_listener, self.kafka_port) + listeners
         return [self.bin, "serve", "--node.id", str(self.node_id), "--process.roles", self.roles,
                 "--controller.quorum.voters", self.voters, "--listeners", listeners,
                 "--log.dirs", self.data_dir] + self.extra_args
@@ -47,7 +48,7 @@ class ClusterNode(Hub):
         if pattern is None and not self.is_broker:
             pattern = QUORUM_RE
         if pattern is None:
-            return super()._find_port()
+            pattern = re.compile(r"listening on %s://127\.0\.0\.1:(\d+)" % self.kafka_listener)
         return super()._find_port(pattern)
 
     def _wait_connectable(self, deadline):
@@ -73,15 +74,18 @@ class Cluster:
     1..n (witnesses last). Use as a context manager; start() waits until every broker is
     registered and unfenced as seen by kcat -L from each broker."""
 
-    def __init__(self, brokers=3, witnesses=0, extra_args=(), per_node_args=None):
+    def __init__(self, brokers=3, witnesses=0, extra_args=(), per_node_args=None,
+                 kafka_listener="PLAINTEXT", kcat_args=()):
         self.nodes = []
+        self.kcat_args = list(kcat_args)  # e.g. -X security.protocol=ssl ... for SSL listeners
         count = brokers + witnesses
         ports = [free_port() for _ in range(count)]
         voters = ",".join("%d@127.0.0.1:%d" % (i + 1, ports[i]) for i in range(count))
         for i in range(count):
             roles = "broker,controller" if i < brokers else "controller"
             args = list(extra_args) + list((per_node_args or {}).get(i + 1, ()))
-            self.nodes.append(ClusterNode(i + 1, roles, voters, ports[i], args))
+            self.nodes.append(ClusterNode(i + 1, roles, voters, ports[i], args,
+                                          kafka_listener=kafka_listener))
 
     def __enter__(self):
         try:
@@ -119,7 +123,7 @@ class Cluster:
     def metadata(self, via, topic=None, timeout=30):
         """kcat -L through broker `via`, parsed: {"brokers": {id: "host:port"},
         "topics": {name: {partition: {"leader": id, "replicas": [...], "isrs": [...]}}}}."""
-        args = ["-L", "-m", "10"]
+        args = self.kcat_args + ["-L", "-m", "10"]
         if topic:
             args += ["-t", topic]
         out = kcat(via, *args, timeout=timeout).stdout.decode("utf-8", "replace")

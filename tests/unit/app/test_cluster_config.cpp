@@ -108,3 +108,55 @@ TEST(ClusterConfig, MalformedVotersAndRolesAreRefused) {
     EXPECT_FALSE(apply_setting(c, "process.roles", roles, "", error)) << roles;
   }
 }
+
+TEST(ClusterConfig, SecurityProtocolMapForTheControllerAndInterBrokerListeners) {
+  auto base = [] {
+    return with({{"process.roles", "broker,controller"},
+                 {"node.id", "1"},
+                 {"controller.quorum.voters", "1@gw1:9093,2@gw2:9093,3@gw3:9093"},
+                 {"listeners", "INTERNAL://gw1:9094,SSL://gw1:9092,CONTROLLER://gw1:9093"},
+                 {"ssl.certificate.location", "/etc/tern/node-1.pem"},
+                 {"ssl.key.location", "/etc/tern/node-1.key"},
+                 {"ssl.ca.location", "/etc/tern/ca.pem"}});
+  };
+  std::string error;
+  // Unmapped, INTERNAL is no protocol; the controller listener is PLAINTEXT by default.
+  auto c = base();
+  EXPECT_EQ(security_protocol_of(c, "CONTROLLER"), "PLAINTEXT");
+  EXPECT_EQ(security_protocol_of(c, "SSL"), "SSL");
+  EXPECT_FALSE(validate(c, error));
+  EXPECT_NE(error.find("INTERNAL"), std::string::npos) << error;
+  EXPECT_NE(error.find("listener.security.protocol.map"), std::string::npos) << error;
+
+  c = base();
+  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map",
+                            "INTERNAL:SSL, SSL:SSL, CONTROLLER:SSL", "", error)) << error;
+  ASSERT_TRUE(apply_setting(c, "inter.broker.listener.name", "INTERNAL", "", error)) << error;
+  EXPECT_TRUE(validate(c, error)) << error;
+  EXPECT_EQ(security_protocol_of(c, "INTERNAL"), "SSL");
+  EXPECT_EQ(security_protocol_of(c, "CONTROLLER"), "SSL");
+  EXPECT_FALSE(c.effective_allow_everyone_if_no_acl_found());
+
+  // Mutual TLS between voters needs the node's certificate and the CA.
+  c = base();
+  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map", "INTERNAL:PLAINTEXT,CONTROLLER:SSL", "", error));
+  c.ssl_ca_location.clear();
+  EXPECT_FALSE(validate(c, error));
+  EXPECT_NE(error.find("ssl.ca.location"), std::string::npos) << error;
+
+  // The quorum speaks PLAINTEXT or SSL only; brokers replicate over PLAINTEXT or SSL only.
+  c = base();
+  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map", "INTERNAL:PLAINTEXT,CONTROLLER:PSK", "", error));
+  EXPECT_FALSE(validate(c, error));
+  EXPECT_NE(error.find("must be PLAINTEXT or SSL"), std::string::npos) << error;
+  c = base();
+  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map", "INTERNAL:SASL_SSL", "", error));
+  ASSERT_TRUE(apply_setting(c, "inter.broker.listener.name", "INTERNAL", "", error));
+  c.sasl_plain_users_location = "/etc/tern/users";
+  EXPECT_FALSE(validate(c, error));
+  EXPECT_NE(error.find("replicate over PLAINTEXT or SSL"), std::string::npos) << error;
+
+  // Malformed maps are refused by the key itself.
+  for (const char* bad : {"INTERNAL", "INTERNAL:TLS", ":SSL", "A:SSL,B"})
+    EXPECT_FALSE(apply_setting(c, "listener.security.protocol.map", bad, "", error)) << bad;
+}

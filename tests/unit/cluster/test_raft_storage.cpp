@@ -167,7 +167,16 @@ TEST(RaftStorageWorker, RunsJobsInOrderAndCancelsTheRestOnStop) {
               },
               nullptr});
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Until the worker has run something (a fixed sleep flakes on a loaded machine), then stop
+  // with whatever is still queued.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    {
+      std::lock_guard l(m);
+      if (!ran.empty() || std::chrono::steady_clock::now() > deadline) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   w.stop();
   std::lock_guard l(m);
   ASSERT_FALSE(ran.empty());

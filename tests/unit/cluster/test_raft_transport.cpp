@@ -3,6 +3,7 @@
 #include "cluster/raft_codec.h"
 #include "cluster/raft_transport.h"
 #include "quorum_test_util.h"
+#include "tls/tls.h"
 
 namespace tern::cluster {
 namespace {
@@ -127,6 +128,90 @@ TEST(RaftTransport, GarbageClosesTheConnectionWithoutCrashing) {
   unknown.insert(unknown.end(), g.begin(), g.end());
   EXPECT_TRUE(closed_after(io, p1, unknown));
   EXPECT_EQ(frames, 2);  // the two undecodable bodies reached the handler; nothing else did
+}
+
+// ---- mutual TLS between voters ----------------------------------------------------------------
+
+std::string tls_data(const char* name) { return std::string(TERN_TLS_TEST_DATA) + "/" + name; }
+
+// Both voters use the test CA's server.pem (CN=localhost, no extended key usage: valid as a server
+// and as a client certificate), as `tern pki issue-broker` certificates are.
+raft_transport_security voter_security(std::function<bool(const std::string&)> authorize) {
+  tls::load_error error;
+  tls::server_options so;
+  so.certificate_file = tls_data("server.pem");
+  so.key_file = tls_data("server.key");
+  so.ca_file = tls_data("ca.pem");
+  so.auth = tls::client_auth::required;
+  tls::client_options co;
+  co.ca_file = tls_data("ca.pem");
+  co.certificate_file = tls_data("server.pem");
+  co.key_file = tls_data("server.key");
+  raft_transport_security s;
+  s.server = tls::server_config::load(so, error);
+  s.client = tls::client_config::load(co, error);
+  EXPECT_TRUE(s.server && s.client) << error.message();
+  s.authorize_peer = std::move(authorize);
+  return s;
+}
+
+TEST(RaftTransportTls, FramesFlowAndEveryAcceptedPeerIsAuthorized) {
+  asio::io_context io;
+  std::uint16_t p1 = test::free_port(), p2 = test::free_port();
+  std::vector<std::string> asked;
+  auto authorize = [&](const std::string& principal) {
+    asked.push_back(principal);
+    return true;
+  };
+  node a, b;
+  auto oa = options_for(1, p1, {{2, "127.0.0.1", p2}});
+  oa.security = voter_security(authorize);
+  auto ob = options_for(2, p2, {{1, "127.0.0.1", p1}});
+  ob.security = voter_security(authorize);
+  a.t = std::make_unique<raft_transport>(io, oa, [&](std::int32_t from, auto body) {
+    a.got.emplace_back(from, std::vector<std::uint8_t>(body.begin(), body.end()));
+    return true;
+  });
+  b.t = std::make_unique<raft_transport>(io, ob, [&](std::int32_t from, auto body) {
+    b.got.emplace_back(from, std::vector<std::uint8_t>(body.begin(), body.end()));
+    return true;
+  });
+  ASSERT_FALSE(a.t->start());
+  ASSERT_FALSE(b.t->start());
+  ASSERT_TRUE(run_until(io, [&] { return a.t->connected(2) && b.t->connected(1); }, 5000));
+  // Frames bigger than a TLS record cross too (they span several records).
+  std::vector<std::uint8_t> big(100 * 1024);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  EXPECT_TRUE(a.t->send(2, big));
+  EXPECT_TRUE(b.t->send(1, {1, 2, 3}));
+  ASSERT_TRUE(run_until(io, [&] { return !a.got.empty() && !b.got.empty(); }, 5000));
+  EXPECT_EQ(b.got[0].second, big);
+  EXPECT_EQ(a.got[0].second, (std::vector<std::uint8_t>{1, 2, 3}));
+  ASSERT_GE(asked.size(), 2u);  // each side authorized the other's certificate
+  for (const auto& p : asked) EXPECT_EQ(p, "User:localhost");
+}
+
+TEST(RaftTransportTls, UnauthorizedPrincipalsAndPlaintextPeersAreCutOff) {
+  asio::io_context io;
+  std::uint16_t p1 = test::free_port(), p2 = test::free_port();
+  int frames = 0;
+  auto oa = options_for(1, p1, {{2, "127.0.0.1", p2}});
+  oa.security = voter_security([](const std::string&) { return false; });  // nobody may vote
+  auto ob = options_for(2, p2, {{1, "127.0.0.1", p1}});
+  ob.security = voter_security([](const std::string&) { return true; });
+  raft_transport a(io, oa, [&](std::int32_t, auto) { return ++frames, true; });
+  raft_transport b(io, ob, [&](std::int32_t, auto) { return ++frames, true; });
+  ASSERT_FALSE(a.start());
+  ASSERT_FALSE(b.start());
+  // a refuses b's certificate both ways: when b dials it, and when it dials b (before its hello).
+  run_until(io, [] { return false; }, 1500);
+  EXPECT_FALSE(a.connected(2));
+  EXPECT_FALSE(b.connected(1));
+  EXPECT_FALSE(b.send(1, {4, 2}));
+  // A plaintext peer with a valid hello is closed by the TLS handshake.
+  EXPECT_TRUE(closed_after(io, p1, framed(raft_transport::hello_body(2, "q-1"))));
+  EXPECT_TRUE(closed_after(io, p2, framed(raft_transport::hello_body(1, "q-1"))));
+  EXPECT_EQ(frames, 0);
 }
 
 TEST(RaftCodec, EveryMessageTypeRoundTrips) {
