@@ -430,6 +430,12 @@ bool validate(server_config& config, std::string& error) {
               "listener.security.protocol.map)";
       return false;
     }
+    // The Kafka layer recognises SASL listeners by name (connections carry the listener name).
+    if ((protocol.starts_with("SASL_") || l.name.starts_with("SASL_")) && protocol != l.name) {
+      error = "listener " + l.name + ": a SASL listener must be named as its protocol "
+              "(SASL_SSL:// or SASL_PLAINTEXT://), not mapped in listener.security.protocol.map";
+      return false;
+    }
     if (is_controller_listener(config, l.name) && protocol != "PLAINTEXT" && protocol != "SSL") {
       error = "controller listener " + l.name + " must be PLAINTEXT or SSL (mutual TLS), not " + protocol;
       return false;

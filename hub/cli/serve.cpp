@@ -261,8 +261,7 @@ int run_serve(int argc, char** argv) {
   for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
     const auto& l = kafka_listeners[i];
     std::uint16_t bound = 0;
-    // The server knows listeners by their security protocol (what the Kafka layer acts on).
-    if (auto ec = server.listen(app::security_protocol_of(config, l.name), l.host, l.port, bound, listener_tls[i])) {
+    if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i])) {
       log::error("cannot listen on ", l.host, ":", l.port, ": ", ec.message());
       return 1;
     }

@@ -76,29 +76,49 @@ void replace_topic_overrides(request_context& ctx, const std::string& topic,
     return;
   }
   if (validate_only) return;
-  if (ctx.hub.cluster()) {
-    forward.push_back({index, topic, configs});
-    return;
-  }
-  if (auto ec = ctx.hub.store().alter_topic_configs(topic, configs, message)) {
-    out.error_code = wire(to_kafka_config_error(ec));
-    out.error_message = "cannot alter the configs of topic '" + topic +
-                        "': " + (message.empty() ? ec.message() : message);
-    log::warn("altering the configs of topic '", topic, "' failed: ", *out.error_message);
-    return;
-  }
-  std::string list;
-  for (const auto& [k, v] : configs) list += (list.empty() ? "" : ", ") + k + "=" + v;
-  log::info("topic '", topic, "' config overrides now {", list, "} (from ", ctx.conn.peer, ")");
+  forward.push_back({index, topic, configs});
 }
 
-// One controller request per topic, one after the other (each is small and rare).
+namespace {
+// A single node: one change through the storage writer, its outcome posted back to the io thread.
+void alter_locally(request_context& ctx, forwarded_alter next,
+                   std::function<void(alter_configs_resource_response)> result) {
+  auto configs = next.configs;
+  ctx.hub.store().alter_topic_configs_async(
+      next.topic, std::move(configs),
+      [ctx, next, result = std::move(result)](std::error_code ec, const std::string& message) {
+        asio::post(ctx.hub.io(), [ctx, next, result, ec, message] {
+          alter_configs_resource_response out;
+          if (ec) {
+            out.error_code = wire(to_kafka_config_error(ec));
+            out.error_message = "cannot alter the configs of topic '" + next.topic +
+                                "': " + (message.empty() ? ec.message() : message);
+            log::warn("altering the configs of topic '", next.topic, "' failed: ", *out.error_message);
+          } else {
+            std::string list;
+            for (const auto& [k, v] : next.configs) list += (list.empty() ? "" : ", ") + k + "=" + v;
+            log::info("topic '", next.topic, "' config overrides now {", list, "} (from ", ctx.conn.peer, ")");
+          }
+          result(std::move(out));
+        });
+      });
+}
+}  // namespace
+
+// One change per topic, one after the other (each is small and rare).
 void forward_alters(request_context& ctx, std::vector<forwarded_alter> forward,
                     std::function<void(std::size_t, alter_configs_resource_response)> result,
                     std::function<void()> done) {
   if (forward.empty()) return done();
   auto next = forward.front();
   forward.erase(forward.begin());
+  if (!ctx.hub.cluster()) {
+    return alter_locally(ctx, next, [ctx, index = next.index, rest = std::move(forward), result,
+                                     done](alter_configs_resource_response out) mutable {
+      result(index, std::move(out));
+      forward_alters(ctx, std::move(rest), std::move(result), std::move(done));
+    });
+  }
   cluster::rpc::alter_configs_request req{next.topic, next.configs};
   ctx.hub.cluster()->alter_configs(
       req, [ctx, next, rest = std::move(forward), result, done](

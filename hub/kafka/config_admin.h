@@ -40,25 +40,25 @@ bool listed_twice(const std::vector<Resource>& resources, const Resource& r) {
   return n > 1;
 }
 
-// In a cluster a topic's configs change through the controller (the metadata log): a valid change
-// is queued here, with the index of its resource in the response, and forwarded once the whole
-// request has been checked.
+// A valid change of a topic's configs is queued here, with the index of its resource in the
+// response, and applied once the whole request has been checked: in a cluster through the
+// controller (the metadata log), on a single node through the storage writer (asynchronously: the
+// io thread never waits for it).
 struct forwarded_alter {
   std::size_t index = 0;
   std::string topic;
   std::map<std::string, std::string> configs;
 };
 
-// Validates `configs` as the topic's whole new override set and, unless `validate_only`, stores
-// it — or, in a cluster, appends it to `forward` (with `index`). Fills `out` with the outcome
-// (INVALID_CONFIG naming the key and why, or a storage error).
+// Validates `configs` as the topic's whole new override set and, unless `validate_only`, appends
+// it to `forward` (with `index`). Fills `out` with INVALID_CONFIG naming the key and why.
 void replace_topic_overrides(request_context& ctx, const std::string& topic,
                              const std::map<std::string, std::string>& configs, bool validate_only,
                              alter_configs_resource_response& out,
                              std::vector<forwarded_alter>& forward, std::size_t index);
 
-// Answers an alter request: at once when nothing was forwarded, else after the controller has
-// answered every forwarded change (their results replace the resources' entries).
+// Answers an alter request: at once when nothing was queued, else after every queued change is
+// applied (their results replace the resources' entries).
 template <typename Response>
 void answer_alters(request_context& ctx, Response response, std::vector<forwarded_alter> forward);
 void forward_alters(request_context& ctx, std::vector<forwarded_alter> forward,

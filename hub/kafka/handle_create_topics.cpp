@@ -16,11 +16,21 @@ namespace {
 constexpr std::int32_t cluster_size = 1;  // replication arrives with the cluster issue
 constexpr std::int32_t max_partitions = 10000;
 
-// Validates one topic; on a single node creates it too. In a cluster a valid topic is appended to
-// `forward` instead (and its result left at success, to be replaced by the controller's).
+// A valid topic a single node creates in its store, after the whole request is validated.
+struct local_create {
+  std::size_t result_index = 0;  // in the response's topics
+  std::string name;
+  std::int32_t partitions = 0;
+  std::map<std::string, std::string> configs;
+};
+
+// Validates one topic. On a single node a valid topic is appended to `local` (created later,
+// asynchronously); in a cluster to `forward`. Its result is left at success, to be replaced by
+// the store's or the controller's.
 create_topics_response::topic_result create_one(request_context& ctx, const create_topics_request::topic& t,
                                                 bool validate_only,
-                                                std::vector<cluster::rpc::create_topic>* forward) {
+                                                std::vector<cluster::rpc::create_topic>* forward,
+                                                std::vector<local_create>& local, std::size_t result_index) {
   create_topics_response::topic_result result;
   result.name = t.name;
   auto fail = [&](error_code code, std::string message) {
@@ -76,12 +86,31 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
   if (ctx.hub.store().find_topic(t.name))
     return fail(error_code::topic_already_exists, "topic '" + t.name + "' already exists");
   if (validate_only) return result;
-  storage::topic_info info;
-  if (auto ec = ctx.hub.store().create_topic(t.name, partitions, configs, info)) {
-    return fail(to_kafka_error(ec), "cannot create topic '" + t.name + "': " + ec.message());
-  }
-  log::info("created topic '", t.name, "' with ", partitions, " partitions for ", ctx.conn.peer);
+  local.push_back({result_index, t.name, partitions, std::move(configs)});
   return result;
+}
+
+// Creates local[next..] one after the other through the storage writer (the io thread never
+// waits for it), then answers.
+void create_locally(request_context ctx, std::shared_ptr<create_topics_response> response,
+                    std::shared_ptr<std::vector<local_create>> local, std::size_t next) {
+  if (next == local->size()) return ctx.respond(*response);
+  const auto& c = (*local)[next];
+  ctx.hub.store().create_topic_async(
+      c.name, c.partitions, c.configs,
+      [ctx, response, local, next](std::error_code ec, const storage::topic_info&) {
+        asio::post(ctx.hub.io(), [ctx, response, local, next, ec] {
+          const auto& done = (*local)[next];
+          auto& out = response->topics[done.result_index];
+          if (ec) {
+            out.error_code = wire(to_kafka_error(ec));
+            out.error_message = "cannot create topic '" + done.name + "': " + ec.message();
+          } else {
+            log::info("created topic '", done.name, "' with ", done.partitions, " partitions for ", ctx.conn.peer);
+          }
+          create_locally(ctx, response, local, next + 1);
+        });
+      });
 }
 }  // namespace
 
@@ -92,6 +121,7 @@ bool handle_create_topics(request_context& ctx, wire::wire_reader& body) {
   std::vector<std::string> seen;
   cluster::rpc::create_topics_request forward;
   forward.validate_only = request.validate_only;
+  std::vector<local_create> local;
   auto* node = ctx.hub.cluster();
   for (const auto& t : request.topics) {
     if (std::find(seen.begin(), seen.end(), t.name) != seen.end()) {
@@ -99,7 +129,13 @@ bool handle_create_topics(request_context& ctx, wire::wire_reader& body) {
       continue;
     }
     seen.push_back(t.name);
-    response.topics.push_back(create_one(ctx, t, request.validate_only, node ? &forward.topics : nullptr));
+    response.topics.push_back(create_one(ctx, t, request.validate_only, node ? &forward.topics : nullptr,
+                                         local, response.topics.size()));
+  }
+  if (!local.empty()) {
+    create_locally(ctx, std::make_shared<create_topics_response>(std::move(response)),
+                   std::make_shared<std::vector<local_create>>(std::move(local)), 0);
+    return true;
   }
   if (forward.topics.empty()) {
     ctx.respond(response);

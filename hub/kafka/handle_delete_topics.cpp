@@ -9,12 +9,32 @@
 #include "tern/kafka/messages/delete_topics.h"
 
 namespace tern::kafka {
+namespace {
+
+// A single node deletes response->responses[indexes[next..]] one after the other through the
+// storage writer (the io thread never waits for it), then answers.
+void delete_locally(request_context ctx, std::shared_ptr<delete_topics_response> response,
+                    std::shared_ptr<std::vector<std::size_t>> indexes, std::size_t next) {
+  if (next == indexes->size()) return ctx.respond(*response);
+  std::string name = response->responses[(*indexes)[next]].name;
+  ctx.hub.store().delete_topic_async(name, [ctx, response, indexes, next](std::error_code ec) {
+    asio::post(ctx.hub.io(), [ctx, response, indexes, next, ec] {
+      auto& out = response->responses[(*indexes)[next]];
+      if (!ec) log::info("deleted topic '", out.name, "' for ", ctx.conn.peer);
+      out.error_code = wire(to_kafka_error(ec));
+      delete_locally(ctx, response, indexes, next + 1);
+    });
+  });
+}
+
+}  // namespace
 
 bool handle_delete_topics(request_context& ctx, wire::wire_reader& body) {
   delete_topics_request request;
   if (!request.decode(body, ctx.version())) return false;
   delete_topics_response response;
   cluster::rpc::delete_topics_request forward;
+  std::vector<std::size_t> local;  // a single node: the answers to fill by deleting locally
   for (const auto& name : request.topic_names) {
     if (!ctx.may_on_topic(auth::operation::delete_, name)) {
       response.responses.push_back({name, wire(error_code::topic_authorization_failed)});
@@ -25,9 +45,13 @@ bool handle_delete_topics(request_context& ctx, wire::wire_reader& body) {
       response.responses.push_back({name, 0});
       continue;
     }
-    auto ec = ctx.hub.store().delete_topic(name);
-    if (!ec) log::info("deleted topic '", name, "' for ", ctx.conn.peer);
-    response.responses.push_back({name, wire(to_kafka_error(ec))});
+    local.push_back(response.responses.size());
+    response.responses.push_back({name, 0});
+  }
+  if (!local.empty()) {
+    delete_locally(ctx, std::make_shared<delete_topics_response>(std::move(response)),
+                   std::make_shared<std::vector<std::size_t>>(std::move(local)), 0);
+    return true;
   }
   if (forward.names.empty()) {
     ctx.respond(response);

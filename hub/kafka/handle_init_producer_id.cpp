@@ -21,16 +21,28 @@ bool handle_init_producer_id(request_context& ctx, wire::wire_reader& body) {
              !ctx.hub.authorize_any(ctx.conn, auth::operation::write, auth::resource_type::topic)) {
     response.error_code = wire(error_code::cluster_authorization_failed);
     response.producer_id = -1;
-  } else if (auto ec = ctx.hub.store().allocate_producer_id(response.producer_id)) {
-    response.error_code = wire(to_kafka_error(ec));
-    response.producer_id = -1;
   } else {
-    response.producer_epoch = 0;
-    // A cluster: every broker hands out ids from its own range (node id + 1 in the bits above
-    // 40), so ids are unique cluster-wide and a producer keeps its id across leader changes.
-    if (ctx.hub.cluster())
-      response.producer_id = ((std::int64_t{ctx.hub.node_id()} + 1) & 0x3fffff) << 40 |
-                             (response.producer_id & ((std::int64_t{1} << 40) - 1));
+    // The id is a write transaction on the storage writer: the answer comes back through the
+    // io thread, which never waits for it.
+    ctx.hub.store().allocate_producer_id_async([ctx, response](std::error_code ec, std::int64_t id) mutable {
+      asio::post(ctx.hub.io(), [ctx, response, ec, id]() mutable {
+        if (ec) {
+          response.error_code = wire(to_kafka_error(ec));
+          response.producer_id = -1;
+        } else {
+          response.producer_epoch = 0;
+          // A cluster: every broker hands out ids from its own range (node id + 1 in the bits
+          // above 40), so ids are unique cluster-wide and a producer keeps its id across leader
+          // changes.
+          response.producer_id = ctx.hub.cluster()
+                                     ? ((std::int64_t{ctx.hub.node_id()} + 1) & 0x3fffff) << 40 |
+                                           (id & ((std::int64_t{1} << 40) - 1))
+                                     : id;
+        }
+        ctx.respond(response);
+      });
+    });
+    return true;
   }
   ctx.respond(response);
   return true;

@@ -30,10 +30,13 @@ metadata_response::topic describe(const storage::topic_info& info, std::int32_t 
   return t;
 }
 
-metadata_response::topic lookup(request_context& ctx, const std::string& name, bool may_create) {
+// A requested topic as this node knows it. A topic to auto-create is answered with an empty
+// placeholder and `create` set: the caller creates it through the storage writer.
+metadata_response::topic lookup(request_context& ctx, const std::string& name, bool may_create, bool& create) {
   auto& store = ctx.hub.store();
   metadata_response::topic missing;
   missing.name = name;
+  create = false;
   if (!ctx.may_on_topic(auth::operation::describe, name)) {
     missing.error_code = wire(error_code::topic_authorization_failed);
     return missing;
@@ -52,19 +55,37 @@ metadata_response::topic lookup(request_context& ctx, const std::string& name, b
     missing.error_code = wire(error_code::topic_authorization_failed);
     return missing;
   }
-  storage::topic_info created;
-  auto ec = store.create_topic(name, ctx.hub.config().num_partitions, {}, created);
-  if (ec == storage::storage_errc::topic_exists) {
-    if (auto info = store.find_topic(name)) return describe(*info, ctx.hub.node_id());
-  }
-  if (ec) {
-    log::warn("auto-create of topic '", name, "' failed: ", ec.message());
-    missing.error_code = wire(to_kafka_error(ec));
-    return missing;
-  }
-  log::info("auto-created topic '", name, "' with ", created.partition_count, " partitions for ",
-            ctx.conn.peer);
-  return describe(created, ctx.hub.node_id());
+  create = true;
+  return missing;
+}
+
+// Auto-creates the topics at response->topics[indexes[next..]] one after the other through the
+// storage writer (the io thread never waits for it), then answers.
+void auto_create(request_context ctx, std::shared_ptr<metadata_response> response,
+                 std::shared_ptr<std::vector<std::size_t>> indexes, std::size_t next) {
+  if (next == indexes->size()) return ctx.respond(*response);
+  std::string name = response->topics[(*indexes)[next]].name;
+  ctx.hub.store().create_topic_async(
+      name, ctx.hub.config().num_partitions, {},
+      [ctx, response, indexes, next](std::error_code ec, const storage::topic_info& created) {
+        asio::post(ctx.hub.io(), [ctx, response, indexes, next, ec, created] {
+          auto& out = response->topics[(*indexes)[next]];
+          std::optional<storage::topic_info> info;
+          if (ec == storage::storage_errc::topic_exists) info = ctx.hub.store().find_topic(out.name);
+          if (!ec) {
+            log::info("auto-created topic '", out.name, "' with ", created.partition_count,
+                      " partitions for ", ctx.conn.peer);
+            info = created;
+          }
+          if (info) {
+            out = describe(*info, ctx.hub.node_id());
+          } else {
+            log::warn("auto-create of topic '", out.name, "' failed: ", ec.message());
+            out.error_code = wire(to_kafka_error(ec));
+          }
+          auto_create(ctx, response, indexes, next + 1);
+        });
+      });
 }
 
 metadata_response::topic describe(const cluster::metadata_image& image, const cluster::topic_state& t) {
@@ -175,7 +196,17 @@ bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
   } else {
     bool may_create = ctx.hub.config().auto_create_topics_enable &&
                       (ctx.version() < 4 || request.allow_auto_topic_creation);
-    for (const auto& t : *request.topics) response.topics.push_back(lookup(ctx, t.name, may_create));
+    std::vector<std::size_t> to_create;
+    for (const auto& t : *request.topics) {
+      bool create = false;
+      response.topics.push_back(lookup(ctx, t.name, may_create, create));
+      if (create) to_create.push_back(response.topics.size() - 1);
+    }
+    if (!to_create.empty()) {
+      auto_create(ctx, std::make_shared<metadata_response>(std::move(response)),
+                  std::make_shared<std::vector<std::size_t>>(std::move(to_create)), 0);
+      return true;
+    }
   }
   ctx.respond(response);
   return true;

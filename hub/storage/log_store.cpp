@@ -409,9 +409,10 @@ std::error_code log_store::delete_topic(std::string_view name) {
   return _impl->run_on_writer([&] { return _impl->do_delete_topic(name); });
 }
 
-std::error_code log_store::alter_topic_configs(std::string_view name,
-                                               const std::map<std::string, std::string>& configs,
-                                               std::string& message) {
+// Pure argument checks of alter_topic_configs; `message` names what is wrong.
+static std::error_code check_alter_args(std::string_view name,
+                                        const std::map<std::string, std::string>& configs,
+                                        const store_options& options, std::string& message) {
   if (!format::valid_topic_name(name)) return storage_errc::unknown_topic;
   if (configs.size() > format::config_count_max) {
     message = "more than " + std::to_string(format::config_count_max) + " configs";
@@ -427,8 +428,61 @@ std::error_code log_store::alter_topic_configs(std::string_view name,
   topic_info probe;
   probe.configs = configs;
   topic_entry parsed;
-  if (auto ec = parse_topic_configs(probe, _impl->options, parsed, message)) return ec;
+  return parse_topic_configs(probe, options, parsed, message);
+}
+
+std::error_code log_store::alter_topic_configs(std::string_view name,
+                                               const std::map<std::string, std::string>& configs,
+                                               std::string& message) {
+  if (auto ec = check_alter_args(name, configs, _impl->options, message)) return ec;
   return _impl->run_on_writer([&] { return _impl->do_alter_topic(name, configs); });
+}
+
+// ---- asynchronous administration: the same work queued as a writer task ----
+
+void log_store::create_topic_async(std::string name, std::int32_t partitions,
+                                   std::map<std::string, std::string> configs,
+                                   std::function<void(std::error_code, const topic_info&)> done) {
+  assert(done);
+  if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return done(ec, {});
+  auto* p = _impl.get();
+  auto task = [p, name = std::move(name), partitions, configs = std::move(configs), done] {
+    topic_info info;
+    auto ec = p->do_create_topic(name, partitions, configs, nullptr, info);
+    done(ec, info);
+  };
+  p->queue_task(std::move(task), [done](std::error_code ec) { done(ec, {}); });
+}
+
+void log_store::delete_topic_async(std::string name, std::function<void(std::error_code)> done) {
+  assert(done);
+  if (!format::valid_topic_name(name)) return done(storage_errc::unknown_topic);
+  auto* p = _impl.get();
+  p->queue_task([p, name = std::move(name), done] { done(p->do_delete_topic(name)); }, done);
+}
+
+void log_store::alter_topic_configs_async(
+    std::string name, std::map<std::string, std::string> configs,
+    std::function<void(std::error_code, const std::string& message)> done) {
+  assert(done);
+  std::string message;
+  if (auto ec = check_alter_args(name, configs, _impl->options, message)) return done(ec, message);
+  auto* p = _impl.get();
+  p->queue_task([p, name = std::move(name), configs = std::move(configs),
+                 done] { done(p->do_alter_topic(name, configs), std::string{}); },
+                [done](std::error_code ec) { done(ec, std::string{}); });
+}
+
+void log_store::allocate_producer_id_async(std::function<void(std::error_code, std::int64_t)> done) {
+  assert(done);
+  auto* p = _impl.get();
+  p->queue_task(
+      [p, done] {
+        std::int64_t id = -1;
+        auto ec = p->do_allocate_producer_id(id);
+        done(ec, id);
+      },
+      [done](std::error_code ec) { done(ec, -1); });
 }
 
 std::optional<topic_settings> log_store::topic_settings_of(std::string_view name) const {

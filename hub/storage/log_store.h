@@ -327,6 +327,19 @@ class log_store {
   std::error_code alter_topic_configs(std::string_view name,
                                       const std::map<std::string, std::string>& configs,
                                       std::string& message);
+  // Asynchronous forms of the administration calls, for an event loop that must never wait on
+  // the writer (a big group commit and its fsync can take tens of ms): the same checks and
+  // errors, the work queued behind the appends already queued. `done` runs exactly once: on the
+  // writer thread (same rules as append_request::done: post it to your own thread, do not call
+  // a synchronous admin call from it), or at once on the caller's thread when the arguments are
+  // refused or the store is closing.
+  void create_topic_async(std::string name, std::int32_t partitions,
+                          std::map<std::string, std::string> configs,
+                          std::function<void(std::error_code, const topic_info&)> done);
+  void delete_topic_async(std::string name, std::function<void(std::error_code)> done);
+  void alter_topic_configs_async(std::string name, std::map<std::string, std::string> configs,
+                                 std::function<void(std::error_code, const std::string& message)> done);
+  void allocate_producer_id_async(std::function<void(std::error_code, std::int64_t)> done);
   // The effective settings of a topic (its overrides over the defaults); nullopt when unknown.
   std::optional<topic_settings> topic_settings_of(std::string_view name) const;
   const store_options& options() const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <climits>
+#include <thread>
 
 #include "storage/store_impl.h"
 #include "tern/common/record_batch.h"
@@ -84,20 +85,22 @@ std::error_code log_store::impl::load_producers(MDB_txn* txn) {
 }
 
 std::error_code log_store::allocate_producer_id(std::int64_t& out) {
-  return _impl->run_on_writer([this, &out]() -> std::error_code {
-    auto& s = *_impl;
-    if (s.sync_failed) return storage_errc::io_error;
-    txn_guard t;
-    if (int rc = mdb_txn_begin(s.env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
-    std::uint8_t next[8];
-    format::put_u64(next, static_cast<std::uint64_t>(s.next_producer_id + 1));
-    MDB_val k = to_val(format::meta_next_producer_id), v = to_val(next, 8);
-    if (int rc = mdb_put(t.txn, s.dbi_meta, &k, &v, 0)) return map_mdb_error(rc);
-    if (int rc = t.commit()) return map_mdb_error(rc);
-    s.unsynced_commits = true;
-    out = s.next_producer_id++;
-    return {};
-  });
+  return _impl->run_on_writer([this, &out] { return _impl->do_allocate_producer_id(out); });
+}
+
+std::error_code log_store::impl::do_allocate_producer_id(std::int64_t& out) {
+  assert(std::this_thread::get_id() == writer_id);
+  if (sync_failed) return storage_errc::io_error;
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  std::uint8_t next[8];
+  format::put_u64(next, static_cast<std::uint64_t>(next_producer_id + 1));
+  MDB_val k = to_val(format::meta_next_producer_id), v = to_val(next, 8);
+  if (int rc = mdb_put(t.txn, dbi_meta, &k, &v, 0)) return map_mdb_error(rc);
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  unsynced_commits = true;
+  out = next_producer_id++;
+  return {};
 }
 
 std::error_code log_store::impl::check_producers(

@@ -247,6 +247,8 @@ struct log_store::impl {
   std::error_code do_delete_topic(std::string_view name);
   std::error_code do_alter_topic(std::string_view name,
                                  const std::map<std::string, std::string>& configs);
+  // producers (producers.cpp), writer thread
+  std::error_code do_allocate_producer_id(std::int64_t& out);
 
   // group commit and the writer loop (writer.cpp)
   void writer_main();

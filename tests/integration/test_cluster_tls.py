@@ -2,8 +2,9 @@
 controller listener and on the inter-broker listener, broker principals granted ClusterAction.
 
 Three gateways, each with its own certificate from `tern pki issue-broker` (CN=node-N, server and
-client auth), run with listeners SSL (Kafka, ssl.client.auth=required) + CONTROLLER mapped to SSL,
-inter.broker.listener.name=SSL and an ACL file that grants ClusterAction only to User:node-1..3.
+client auth), run with a Kafka listener named INTERNAL and CONTROLLER, both mapped to SSL by
+listener.security.protocol.map (ssl.client.auth=required), inter.broker.listener.name=INTERNAL and
+an ACL file that grants ClusterAction only to User:node-1..3.
 - The cluster forms: kcat over SSL lists 3 brokers on every node, `tern cluster status` shows
   the quorum; an acks=all topic of RF 3 gets a full ISR (followers fetch over mutual TLS, as
   ClusterAction principals) and reads back every record.
@@ -87,7 +88,7 @@ class ClusterTls(unittest.TestCase):
                          "-X", "ssl.key.location=" + cls.path("devices/admin.key")]
         per_node = {n: cls.node_args("node-%d" % n) for n in (1, 2, 3)}
         cls.cluster = Cluster(brokers=3, extra_args=ARGS, per_node_args=per_node,
-                              kafka_listener="SSL", kcat_args=cls.kcat_args)
+                              kafka_listener="INTERNAL", kcat_args=cls.kcat_args)
         cls.cluster.__enter__()
 
     @classmethod
@@ -101,8 +102,8 @@ class ClusterTls(unittest.TestCase):
 
     @classmethod
     def node_args(cls, cert):
-        return ["--listener.security.protocol.map", "CONTROLLER:SSL,SSL:SSL",
-                "--inter.broker.listener.name", "SSL",
+        return ["--listener.security.protocol.map", "CONTROLLER:SSL,INTERNAL:SSL",
+                "--inter.broker.listener.name", "INTERNAL",
                 "--ssl.certificate.location", cls.path("brokers/%s.pem" % cert),
                 "--ssl.key.location", cls.path("brokers/%s.key" % cert),
                 "--ssl.ca.location", cls.path("ca.pem"), "--ssl.client.auth", "required",
@@ -145,7 +146,7 @@ class ClusterTls(unittest.TestCase):
             self.assertEqual(self.brokers_seen(n), {1, 2, 3})
             log = n.log_text(2000)
             self.assertIn("quorum: mutual TLS between voters", log)
-            self.assertIn("replication: followers fetch over TLS (SSL is SSL)", log)
+            self.assertIn("replication: followers fetch over TLS (INTERNAL is SSL)", log)
         status = parse_cluster_status(self.admin("cluster", "status").stdout.decode())
         self.assertEqual(status["voters"], [1, 2, 3])
         self.assertIn(status["leader_id"], (1, 2, 3))

@@ -150,11 +150,17 @@ TEST(ClusterConfig, SecurityProtocolMapForTheControllerAndInterBrokerListeners) 
   EXPECT_FALSE(validate(c, error));
   EXPECT_NE(error.find("must be PLAINTEXT or SSL"), std::string::npos) << error;
   c = base();
-  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map", "INTERNAL:SASL_SSL", "", error));
-  ASSERT_TRUE(apply_setting(c, "inter.broker.listener.name", "INTERNAL", "", error));
+  ASSERT_TRUE(apply_setting(c, "listeners", "SASL_SSL://gw1:9094,SSL://gw1:9092,CONTROLLER://gw1:9093", "", error));
+  ASSERT_TRUE(apply_setting(c, "inter.broker.listener.name", "SASL_SSL", "", error));
   c.sasl_plain_users_location = "/etc/tern/users";
   EXPECT_FALSE(validate(c, error));
   EXPECT_NE(error.find("replicate over PLAINTEXT or SSL"), std::string::npos) << error;
+
+  // SASL listeners keep their protocol's name.
+  c = base();
+  ASSERT_TRUE(apply_setting(c, "listener.security.protocol.map", "INTERNAL:SASL_PLAINTEXT", "", error));
+  EXPECT_FALSE(validate(c, error));
+  EXPECT_NE(error.find("named as its protocol"), std::string::npos) << error;
 
   // Malformed maps are refused by the key itself.
   for (const char* bad : {"INTERNAL", "INTERNAL:TLS", ":SSL", "A:SSL,B"})

@@ -1,0 +1,89 @@
+// The asynchronous administration calls (what the io thread uses): same outcomes as the
+// synchronous ones, `done` exactly once, refusals answered at once, queued work behind appends.
+#include <future>
+#include <thread>
+
+#include "storage_test_util.h"
+
+namespace tern::storage {
+namespace {
+
+using namespace test;
+
+template <typename... Args>
+struct outcome {
+  std::promise<std::tuple<std::error_code, Args...>> promise;
+  std::thread::id thread;
+  int calls = 0;
+  auto callback() {
+    return [this](std::error_code ec, Args... args) {
+      ++calls;
+      thread = std::this_thread::get_id();
+      promise.set_value({ec, args...});
+    };
+  }
+  std::tuple<std::error_code, Args...> get() { return promise.get_future().get(); }
+};
+
+TEST(StorageAdminAsync, CreateAlterAllocateDeleteThroughTheWriter) {
+  temp_dir dir;
+  auto store = open_store(options_for(dir));
+
+  outcome<const topic_info&> created;
+  store->create_topic_async("t", 3, {{"retention.ms", "1000"}}, created.callback());
+  auto [ec, info] = created.get();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(info.name, "t");
+  EXPECT_EQ(info.partition_count, 3);
+  EXPECT_NE(created.thread, std::this_thread::get_id());  // ran on the writer
+  ASSERT_TRUE(store->find_topic("t"));
+
+  outcome<const topic_info&> again;
+  store->create_topic_async("t", 1, {}, again.callback());
+  EXPECT_EQ(std::get<0>(again.get()), storage_errc::topic_exists);
+
+  outcome<const std::string&> altered;
+  store->alter_topic_configs_async("t", {{"retention.ms", "5000"}}, altered.callback());
+  ASSERT_FALSE(std::get<0>(altered.get()));
+  EXPECT_EQ(store->topic_settings_of("t")->retention_ms, 5000);
+
+  std::int64_t first = -1, second = -1;
+  outcome<std::int64_t> id1, id2;
+  store->allocate_producer_id_async(id1.callback());
+  store->allocate_producer_id_async(id2.callback());
+  std::error_code e1, e2;
+  std::tie(e1, first) = id1.get();
+  std::tie(e2, second) = id2.get();
+  ASSERT_FALSE(e1);
+  ASSERT_FALSE(e2);
+  EXPECT_EQ(second, first + 1);  // in queue order, never reused
+
+  outcome<> deleted;
+  store->delete_topic_async("t", [&](std::error_code e) { deleted.promise.set_value({e}); });
+  EXPECT_FALSE(std::get<0>(deleted.get()));
+  EXPECT_FALSE(store->find_topic("t"));
+}
+
+TEST(StorageAdminAsync, BadArgumentsAreAnsweredAtOnceOnTheCallersThread) {
+  temp_dir dir;
+  auto store = open_store(options_for(dir));
+  outcome<const topic_info&> bad_name;
+  store->create_topic_async("no spaces", 1, {}, bad_name.callback());
+  EXPECT_EQ(bad_name.calls, 1);  // synchronously
+  EXPECT_EQ(bad_name.thread, std::this_thread::get_id());
+  EXPECT_EQ(std::get<0>(bad_name.get()), storage_errc::invalid_argument);
+
+  outcome<const std::string&> bad_value;
+  store->alter_topic_configs_async("t", {{"retention.ms", "soon"}}, bad_value.callback());
+  EXPECT_EQ(bad_value.calls, 1);
+  auto [ec, message] = bad_value.get();
+  EXPECT_EQ(ec, storage_errc::invalid_argument);
+  EXPECT_NE(message.find("retention.ms"), std::string::npos) << message;
+
+  outcome<> unknown;
+  store->delete_topic_async("missing", [&](std::error_code e) { unknown.promise.set_value({e}); });
+  EXPECT_EQ(std::get<0>(unknown.get()), storage_errc::unknown_topic);
+}
+
+}  // namespace
+}  // namespace tern::storage
