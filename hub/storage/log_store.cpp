@@ -60,8 +60,10 @@ class category final : public std::error_category {
   }
 };
 
-// Named databases; see the table at the top of log_store.h.
-constexpr unsigned named_db_count = 8;
+// Named databases shared by every log; see the table at the top of log_store.h. Each log adds
+// two (log/<id>, ts/<id>); the schema-3 "log" and "index_ts" are opened only to migrate them.
+constexpr unsigned named_db_count = 6;
+constexpr unsigned legacy_db_count = 2;
 
 std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
                              std::optional<std::uint32_t>& out) {
@@ -84,7 +86,7 @@ std::error_code put_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key, st
 std::error_code validate_options(const store_options& o) {
   bool ok = !o.dir.empty() && o.map_size_bytes >= (1u << 16) && o.max_readers >= 1 &&
             (o.sync_every_commit || o.sync_interval_ms > 0) && o.sync_every_records >= 0 &&
-            o.max_bytes >= -1;
+            o.max_bytes >= -1 && o.max_partitions >= 1 && o.max_partitions <= (1u << 20);
   topic_settings probe;
   std::string message;
   for (auto key : topic_setting_keys()) {
@@ -171,7 +173,8 @@ std::error_code log_store::impl::open_env() {
     return map_mdb_error(rc);
   }
   int rc = mdb_env_set_mapsize(env, options.map_size_bytes);
-  if (rc == 0) rc = mdb_env_set_maxdbs(env, named_db_count);
+  if (rc == 0)
+    rc = mdb_env_set_maxdbs(env, named_db_count + legacy_db_count + 2 * options.max_partitions);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
   // MDB_NOTLS: read transactions belong to the read_txn object, not to the thread, so the io
   // thread may hold several and hand them between coroutines.
@@ -188,13 +191,44 @@ std::error_code log_store::impl::open_env() {
 }
 
 std::error_code log_store::impl::init_and_load() {
+  bool migrate = false;
+  std::uint32_t from_version = 0;
+  if (auto ec = check_schema_and_mark(migrate, from_version)) return ec;
+  if (migrate) {
+    if (auto ec = migrate_layout(from_version)) return ec;
+  }
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  if (auto ec = load_meta(t.txn)) return ec;
+  if (auto ec = load_topics(t.txn)) return ec;
+  if (auto ec = load_partitions(t.txn)) return ec;
+  if (auto ec = load_producers(t.txn)) return ec;
+  // Every live log's databases (created here for logs that had no batches before schema 4).
+  // Handles of logs still to purge are opened by purge_step when it gets to them.
+  std::vector<std::pair<log_id, log_dbs>> opened;
+  opened.reserve(partitions.size());
+  for (const auto& [log, e] : partitions) {
+    log_dbs dbs;
+    if (int rc = open_log_dbs(t.txn, log, true, dbs))
+      return rc == MDB_DBS_FULL ? make_error_code(storage_errc::invalid_argument)
+                                : map_mdb_error(rc);
+    opened.emplace_back(log, dbs);
+  }
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  publish_log_dbs(opened);
+  return {};
+}
+
+// Opens the shared databases and reads the schema version. A new dir is marked current; a
+// schema 1-3 dir is marked current with meta_migration = its version in the same transaction
+// (from then on an older Tern refuses it), and `migrate` asks for migrate_layout.
+std::error_code log_store::impl::check_schema_and_mark(bool& migrate, std::uint32_t& from_version) {
+  migrate = false;
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
   const std::pair<const char*, MDB_dbi*> dbs[] = {{"meta", &dbi_meta},
                                                   {"topics", &dbi_topics},
                                                   {"partitions", &dbi_partitions},
-                                                  {"log", &dbi_log},
-                                                  {"index_ts", &dbi_index},
                                                   {"producers", &dbi_producers},
                                                   {"offsets", &dbi_offsets},
                                                   {"epochs", &dbi_epochs}};
@@ -202,24 +236,59 @@ std::error_code log_store::impl::init_and_load() {
   for (const auto& [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
   }
-  if (auto ec = load_meta(t.txn)) return ec;
-  if (auto ec = load_topics(t.txn)) return ec;
-  if (auto ec = load_partitions(t.txn)) return ec;
-  if (auto ec = load_producers(t.txn)) return ec;
-  return map_mdb_error(t.commit());
+  std::optional<std::uint32_t> version, migrating;
+  if (auto ec = get_u32_meta(t.txn, dbi_meta, format::meta_schema_version, version)) return ec;
+  if (version && *version > format::schema_version) return storage_errc::schema_too_new;
+  if (version && *version < 1) return storage_errc::io_error;
+  if (auto ec = get_u32_meta(t.txn, dbi_meta, format::meta_migration, migrating)) return ec;
+  if (migrating && (*migrating < 1 || *migrating >= 4)) return storage_errc::io_error;
+  // A new store, or an older schema this version reads (schema 1: partition states without the
+  // active tail; schema 2: without the high watermark and epoch), is marked current.
+  if (!version || *version < format::schema_version) {
+    if (auto ec = put_u32_meta(t.txn, dbi_meta, format::meta_schema_version, format::schema_version))
+      return ec;
+    if (version) {
+      migrating = *version;
+      if (auto ec = put_u32_meta(t.txn, dbi_meta, format::meta_migration, *version)) return ec;
+    }
+  }
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  if (migrating) {
+    migrate = true;
+    from_version = *migrating;
+  }
+  return {};
+}
+
+int log_store::impl::open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs& out) {
+  unsigned flags = create ? unsigned{MDB_CREATE} : 0u;
+  std::string name = format::log_db_name(log);
+  if (int rc = mdb_dbi_open(txn, name.c_str(), flags, &out.batches)) return rc;
+  name = format::ts_db_name(log);
+  return mdb_dbi_open(txn, name.c_str(), flags, &out.index);
+}
+
+const log_dbs& log_store::impl::dbs_of(log_id log) const {
+  auto it = log_databases.find(log);
+  assert(it != log_databases.end());
+  return it->second;
+}
+
+void log_store::impl::publish_log_dbs(const std::vector<std::pair<log_id, log_dbs>>& opened) {
+  if (opened.empty()) return;
+  std::unique_lock lock(dbi_mutex);
+  std::uint64_t seq = dbi_seq.load() + 1;
+  for (auto [log, dbs] : opened) {
+    dbs.created_seq = seq;
+    log_databases[log] = dbs;
+  }
+  // After the map: a reader that sees this value also sees the handles (and began its
+  // snapshot after their commit, see read_txn.cpp).
+  dbi_seq.store(seq);
 }
 
 std::error_code log_store::impl::load_meta(MDB_txn* txn) {
-  std::optional<std::uint32_t> version, next;
-  if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_schema_version, version)) return ec;
-  if (version && *version > format::schema_version) return storage_errc::schema_too_new;
-  if (version && *version < 1) return storage_errc::io_error;
-  // A new store, or an older schema this version reads as it is (schema 1: partition states
-  // without the active tail), is marked current: from then on an older Tern refuses it.
-  if (!version || *version < format::schema_version) {
-    if (auto ec = put_u32_meta(txn, dbi_meta, format::meta_schema_version, format::schema_version))
-      return ec;
-  }
+  std::optional<std::uint32_t> next;
   if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_next_log_id, next)) return ec;
   next_log_id = next.value_or(format::first_log_id);
   if (next_log_id < format::first_log_id) return storage_errc::io_error;
@@ -250,7 +319,7 @@ std::error_code log_store::impl::load_meta(MDB_txn* txn) {
       return storage_errc::io_error;
     auto* id = reinterpret_cast<const std::uint8_t*>(key.data() + format::meta_purge_prefix.size());
     purges.push_back(
-        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data))});
+        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data)), 0});
   }
   return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
 }
@@ -494,9 +563,12 @@ void log_store::set_commit_listener(std::function<void(const std::vector<log_id>
 }
 
 std::error_code log_store::begin_read(std::unique_ptr<read_txn>& out) const {
+  // Before the snapshot begins: a log whose databases were published later is one this
+  // snapshot may not see (read_txn.cpp).
+  std::uint64_t seq = _impl->dbi_seq.load();
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(_impl->env, nullptr, MDB_RDONLY, &txn)) return map_mdb_error(rc);
-  out.reset(new read_txn(txn, this));
+  out.reset(new read_txn(txn, this, seq));
   return {};
 }
 

@@ -8,13 +8,16 @@
 //     topics      topic name → topic record (uuid, partition count, first log id, configs)
 //     partitions  log id u32 BE → partition state (log start, log end, size, max timestamp,
 //                 active tail, high watermark, latest leader epoch)
-//     log         log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset rewritten)
-//     index_ts    log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE → base offset u64 BE
+//     log/<id>    one per log: log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset
+//                 rewritten)
+//     ts/<id>     one per log: log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE →
+//                 base offset u64 BE
 //     epochs      log id u32 BE ‖ leader epoch u64 BE → start offset u64 BE (replication)
-//   Big-endian keys keep a partition's batches contiguous and ordered. MDB_APPEND (full pages
-//   instead of half-split ones) only works for keys beyond the database's last key, so it helps
-//   the highest log id only; other partitions' appends are ordinary inserts at the end of their
-//   key range. storage_format.h has the exact layouts.
+//   Big-endian keys keep a partition's batches ordered. MDB_APPEND (full pages instead of
+//   half-split ones) only works for keys beyond a database's last key: with one database per
+//   log, every append is one, however many partitions are written interleaved (schema 3 and
+//   older shared one "log" database, whose pages ended up half empty; open() migrates them).
+//   storage_format.h has the exact layouts.
 // - The partition state (log start/end, size, max timestamp) is written in the same transaction
 //   as the batches, so open() is O(partitions): it never scans a log.
 // - Every partition of every topic gets a log id that is never reused, so a deleted and
@@ -150,6 +153,11 @@ struct store_options {
   std::int64_t compaction_interval_ms = 15000;
   std::size_t compaction_key_map_bytes = 16u << 20;
   std::uint32_t max_readers = 126;
+  // Partition logs the environment can hold at once (live ones plus those of deleted topics not
+  // purged yet): each has two named databases, and LMDB sizes per-environment and
+  // per-transaction tables by this maximum, so it is fixed at open. Creating a topic past it
+  // fails with invalid_argument.
+  std::uint32_t max_partitions = 10000;
   // Cluster mode: producer ids come from every broker's own range (allocate_producer_id here
   // allocates this broker's local part), so an id this store never allocated is not "unknown":
   // with no state here, sequence 0 starts it. Replica appends then leave the counter alone.
@@ -277,9 +285,11 @@ class read_txn {
 
  private:
   friend class log_store;
-  read_txn(void* txn, const log_store* store) : _txn(txn), _store(store) {}
+  read_txn(void* txn, const log_store* store, std::uint64_t dbi_seq)
+      : _txn(txn), _store(store), _dbi_seq(dbi_seq) {}
   void* _txn;  // MDB_txn*, read-only
   const log_store* _store;
+  std::uint64_t _dbi_seq;  // per-log databases created after this are not in the snapshot
 };
 
 class log_store {
