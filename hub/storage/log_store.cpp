@@ -3,6 +3,7 @@
 // retention and purging in retention.cpp, read transactions in read_txn.cpp.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -55,6 +56,9 @@ class category final : public std::error_category {
         return "leader epoch older than the partition's latest epoch";
       case storage_errc::offset_mismatch:
         return "replica batches do not start at the log end or are not contiguous";
+      case storage_errc::map_too_large:
+        return "the LMDB map does not fit in this process's address space (32-bit, qemu or "
+               "ulimit -v): lower lmdb.map.size (the warning above names a value that fits)";
     }
     return "unknown storage error";
   }
@@ -149,6 +153,8 @@ std::error_code parse_topic_configs(const topic_info& info, const store_options&
 
 log_store::impl::~impl() {
   stop_writer();
+  for (MDB_txn* txn : read_pool) mdb_txn_abort(txn);
+  read_pool.clear();
   if (env) mdb_env_close(env);
   if (lock_fd >= 0) close(lock_fd);  // releases the flock
 }
@@ -167,6 +173,43 @@ std::error_code log_store::impl::lock_dir() {
   return {};
 }
 
+// LMDB maps the whole map (or the whole data file, if larger) up front: under a small address
+// space (32-bit armhf, qemu user mode, ulimit -v) mdb_env_open fails with ENOMEM or EINVAL. True
+// when a reservation of that size fails here too; then log_warning names lmdb.map.size and a
+// size that does fit (half the largest reservation that succeeds, leaving room for the rest of
+// the process).
+bool log_store::impl::map_does_not_fit() const {
+  std::uint64_t need = options.map_size_bytes;
+  std::error_code fs_ec;
+  auto file_bytes = std::filesystem::file_size(options.dir + "/data.mdb", fs_ec);
+  if (!fs_ec) need = std::max<std::uint64_t>(need, file_bytes);
+  auto fits = [](std::uint64_t bytes) {
+    if (bytes > SIZE_MAX) return false;
+    void* p = mmap(nullptr, static_cast<std::size_t>(bytes), PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return false;
+    munmap(p, static_cast<std::size_t>(bytes));
+    return true;
+  };
+  if (fits(need)) return false;
+  std::uint64_t largest = need;
+  while (largest > (1u << 20) && !fits(largest)) largest /= 2;
+  std::uint64_t suggest = largest / 2 / (1u << 20) * (1u << 20);
+  if (options.log_warning) {
+    std::string message = "storage: cannot map " + std::to_string(need) +
+                          " bytes of LMDB (lmdb.map.size=" + std::to_string(options.map_size_bytes) +
+                          ") in this process's address space; ";
+    if (!fs_ec && file_bytes > suggest) {
+      message += "the data file '" + options.dir + "/data.mdb' alone needs " +
+                 std::to_string(file_bytes) + " bytes, so this data dir needs a 64-bit host";
+    } else {
+      message += "set lmdb.map.size=" + std::to_string(suggest) + " (or less)";
+    }
+    options.log_warning(message);
+  }
+  return true;
+}
+
 std::error_code log_store::impl::open_env() {
   if (int rc = mdb_env_create(&env)) {
     env = nullptr;
@@ -180,9 +223,11 @@ std::error_code log_store::impl::open_env() {
   // thread may hold several and hand them between coroutines.
   unsigned flags = MDB_NOTLS | (options.sync_every_commit ? 0u : unsigned{MDB_NOSYNC});
   if (rc == 0) rc = mdb_env_open(env, options.dir.c_str(), flags, 0640);
+  if ((rc == ENOMEM || rc == EINVAL) && map_does_not_fit()) return storage_errc::map_too_large;
   if (rc != 0) return map_mdb_error(rc);  // ~impl closes env, as mdb_env_open requires
   MDB_stat env_stat{};
   if (mdb_env_stat(env, &env_stat) == 0) page_size_bytes = env_stat.ms_psize;
+  read_pool_limit = std::min<std::size_t>(read_pool_max, options.max_readers / 4);
   // Reader slots of a process that died while reading would pin old pages forever.
   int dead = 0;
   rc = mdb_reader_check(env, &dead);
@@ -567,9 +612,40 @@ std::error_code log_store::begin_read(std::unique_ptr<read_txn>& out) const {
   // snapshot may not see (read_txn.cpp).
   std::uint64_t seq = _impl->dbi_seq.load();
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(_impl->env, nullptr, MDB_RDONLY, &txn)) return map_mdb_error(rc);
+  if (int rc = _impl->begin_read_txn(txn)) return map_mdb_error(rc);
   out.reset(new read_txn(txn, this, seq));
   return {};
+}
+
+int log_store::impl::begin_read_txn(MDB_txn*& out) {
+  MDB_txn* pooled = nullptr;
+  {
+    std::lock_guard lock(read_pool_mutex);
+    if (!read_pool.empty()) {
+      pooled = read_pool.back();
+      read_pool.pop_back();
+    }
+  }
+  if (pooled) {
+    if (mdb_txn_renew(pooled) == 0) {
+      out = pooled;
+      return 0;
+    }
+    mdb_txn_abort(pooled);
+  }
+  return mdb_txn_begin(env, nullptr, MDB_RDONLY, &out);
+}
+
+void log_store::impl::end_read_txn(MDB_txn* txn) {
+  mdb_txn_reset(txn);
+  {
+    std::lock_guard lock(read_pool_mutex);
+    if (read_pool.size() < read_pool_limit) {
+      read_pool.push_back(txn);
+      return;
+    }
+  }
+  mdb_txn_abort(txn);
 }
 
 std::optional<partition_offsets> log_store::offsets(log_id log) const {

@@ -96,6 +96,8 @@ enum class storage_errc {
                          // partition's latest epoch: a deposed leader must not write
   offset_mismatch,       // a replica append does not start at the log end (or its batches are
                          // not contiguous): nothing was written
+  map_too_large,         // open(): the LMDB map (map_size_bytes, or the data file if larger) does
+                         // not fit the process's address space (32-bit, qemu, ulimit -v)
 };
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
@@ -155,9 +157,10 @@ struct store_options {
   std::uint32_t max_readers = 126;
   // Partition logs the environment can hold at once (live ones plus those of deleted topics not
   // purged yet): each has two named databases, and LMDB sizes per-environment and
-  // per-transaction tables by this maximum, so it is fixed at open. Creating a topic past it
-  // fails with invalid_argument.
-  std::uint32_t max_partitions = 10000;
+  // per-transaction tables by this maximum, so it is fixed at open (a new read transaction
+  // clears ~100 bytes per partition of it: ~30 us at 4096; reused ones do not). Creating a topic
+  // past it fails with invalid_argument.
+  std::uint32_t max_partitions = 4096;
   // Cluster mode: producer ids come from every broker's own range (allocate_producer_id here
   // allocates this broker's local part), so an id this store never allocated is not "unknown":
   // with no state here, sequence 0 starts it. Replica appends then leave the counter alone.
@@ -298,7 +301,8 @@ class log_store {
   // databases, writes the schema version and a random cluster id on first open, clears reader
   // slots of dead processes, loads topics and partition states, starts the writer thread.
   // Errors: invalid_argument (empty dir, map smaller than 64 KiB, no readers, sync_interval_ms
-  // <= 0 without sync_every_commit, retention values below -1); schema_too_new; map_full /
+  // <= 0 without sync_every_commit, retention values below -1); schema_too_new; map_too_large
+  // (log_warning names a map size that fits); map_full /
   // disk_full (first open on a full disk or a tiny map); io_error (cannot create the files, the
   // directory is already open in a store of this or another process, not an LMDB file, damaged
   // records).

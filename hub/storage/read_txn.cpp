@@ -78,7 +78,7 @@ const log_dbs* snapshot_dbs(const std::unordered_map<log_id, log_dbs>& all, log_
 
 }  // namespace
 
-read_txn::~read_txn() { mdb_txn_abort(as_txn(_txn)); }
+read_txn::~read_txn() { _store->_impl->end_read_txn(as_txn(_txn)); }
 
 std::error_code read_txn::offsets(log_id log, partition_offsets& out) const {
   const auto& s = *_store->_impl;

@@ -1,6 +1,11 @@
 // The schema-4 layout (one pair of LMDB databases per partition log): upgrades of schema 2 and 3
 // data dirs, a migration interrupted half way, and space use with interleaved partitions.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <fstream>
 #include <map>
 
 #include "storage_test_util.h"
@@ -332,6 +337,57 @@ TEST(StorageLayout, NewerSchemaIsStillRefused) {
   }
   std::unique_ptr<log_store> s;
   EXPECT_EQ(log_store::open(o, s), storage_errc::schema_too_new);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TERN_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TERN_TEST_ASAN 1
+#endif
+#endif
+
+// Under a small address space (as on 32-bit or under qemu) a map that does not fit fails with
+// map_too_large, the warning names lmdb.map.size and a value, and that value then works.
+TEST(StorageLayout, MapTooLargeForTheAddressSpaceNamesASizeThatFits) {
+#ifdef TERN_TEST_ASAN
+  GTEST_SKIP() << "an address-space limit breaks the sanitizer's shadow memory";
+#else
+  temp_dir dir;
+  // In a child: the limit must not hold for the rest of the tests.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t vm_pages = 0;
+    statm >> vm_pages;
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max = vm_pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) +
+                                      (1ull << 30);
+    if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(10);
+    auto o = options_for(dir);
+    o.map_size_bytes = 8ull << 30;  // more than the 1 GiB left
+    std::string warning;
+    o.log_warning = [&](std::string_view m) { warning = m; };
+    std::unique_ptr<log_store> s;
+    if (log_store::open(o, s) != storage_errc::map_too_large) _exit(11);
+    auto at = warning.find("set lmdb.map.size=");
+    if (at == std::string::npos) _exit(12);
+    o.map_size_bytes = std::stoull(warning.substr(at + std::strlen("set lmdb.map.size=")));
+    if (o.map_size_bytes < (64u << 20) || o.map_size_bytes > (1ull << 30)) _exit(13);
+    if (log_store::open(o, s)) _exit(14);
+    topic_info t;
+    if (s->create_topic("t", 1, {}, t)) _exit(15);
+    s.reset();
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 setrlimit, 11 open did not fail with map_too_large, "
+                                       "12 no size named, 13 size out of range, 14 open with it, "
+                                       "15 create_topic";
+#endif
 }
 
 // Pages in use in a closed data dir: every page up to the last one written, minus the free ones.
