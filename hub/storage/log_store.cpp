@@ -216,6 +216,7 @@ std::error_code log_store::impl::open_env() {
     return map_mdb_error(rc);
   }
   int rc = mdb_env_set_mapsize(env, options.map_size_bytes);
+  // Two per partition log, and the two shared schema-3 databases a migration reads from.
   if (rc == 0)
     rc = mdb_env_set_maxdbs(env, named_db_count + legacy_db_count + 2 * options.max_partitions);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
@@ -254,9 +255,7 @@ std::error_code log_store::impl::init_and_load() {
   opened.reserve(partitions.size());
   for (const auto& [log, e] : partitions) {
     log_dbs dbs;
-    if (int rc = open_log_dbs(t.txn, log, true, dbs))
-      return rc == MDB_DBS_FULL ? make_error_code(storage_errc::invalid_argument)
-                                : map_mdb_error(rc);
+    if (int rc = open_log_dbs(t.txn, log, true, dbs)) return log_dbs_error(rc, "opening the store");
     opened.emplace_back(log, dbs);
   }
   if (int rc = t.commit()) return map_mdb_error(rc);
@@ -311,6 +310,17 @@ int log_store::impl::open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs
   if (int rc = mdb_dbi_open(txn, name.c_str(), flags, &out.batches)) return rc;
   name = format::ts_db_name(log);
   return mdb_dbi_open(txn, name.c_str(), flags, &out.index);
+}
+
+std::error_code log_store::impl::log_dbs_error(int rc, std::string_view what) const {
+  if (rc != MDB_DBS_FULL) return map_mdb_error(rc);
+  if (options.log_warning) {
+    options.log_warning("storage: " + std::string(what) + " needs more partition logs than the "
+                        "store's maximum of " + std::to_string(options.max_partitions) +
+                        " (live partitions plus those of deleted topics not purged yet; "
+                        "store_options::max_partitions)");
+  }
+  return storage_errc::invalid_argument;
 }
 
 const log_dbs& log_store::impl::dbs_of(log_id log) const {

@@ -301,7 +301,8 @@ class log_store {
   // databases, writes the schema version and a random cluster id on first open, clears reader
   // slots of dead processes, loads topics and partition states, starts the writer thread.
   // Errors: invalid_argument (empty dir, map smaller than 64 KiB, no readers, sync_interval_ms
-  // <= 0 without sync_every_commit, retention values below -1); schema_too_new; map_too_large
+  // <= 0 without sync_every_commit, retention values below -1, a data dir holding more partition
+  // logs than max_partitions); schema_too_new; map_too_large
   // (log_warning names a map size that fits); map_full /
   // disk_full (first open on a full disk or a tiny map); io_error (cannot create the files, the
   // directory is already open in a store of this or another process, not an LMDB file, damaged
@@ -320,8 +321,9 @@ class log_store {
   // Creates a topic with `partitions` new log ids (never used before) and a random uuid.
   // Errors: invalid_argument (name empty, over 249 characters, not [a-zA-Z0-9._-], "." or "..";
   // partitions outside 1..10000; over 256 configs, a config key empty or over 255 bytes, a value
-  // over 32 KiB; retention.ms / retention.bytes not an integer >= -1); topic_exists; map_full;
-  // disk_full; io_error; closed.
+  // over 32 KiB; retention.ms / retention.bytes not an integer >= -1; more partition logs in
+  // all than store_options::max_partitions, which log_warning then names); topic_exists;
+  // map_full; disk_full; io_error; closed.
   std::error_code create_topic(std::string_view name, std::int32_t partitions,
                                const std::map<std::string, std::string>& configs, topic_info& out);
   // The same with the topic id chosen by the caller (the cluster controller: every replica

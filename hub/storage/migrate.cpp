@@ -121,9 +121,7 @@ std::error_code log_store::impl::migrate_layout(std::uint32_t from_version) {
       break;
     }
     log_dbs dbs;
-    if (int rc = open_log_dbs(t.txn, log, true, dbs))
-      return rc == MDB_DBS_FULL ? make_error_code(storage_errc::invalid_argument)
-                                : map_mdb_error(rc);
+    if (int rc = open_log_dbs(t.txn, log, true, dbs)) return log_dbs_error(rc, "migrating the data dir");
     std::size_t entries_left = migrate_entries_per_txn_max;
     std::size_t bytes_left = migrate_bytes_per_txn_max;
     bool log_done = false, index_done = false;  // (the next step finds out anyway)

@@ -276,6 +276,9 @@ struct log_store::impl {
   // Opens (create: creating) the databases of `log` in `txn`. MDB_NOTFOUND without create when
   // they do not exist. The handles are usable by others only once `txn` commits.
   int open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs& out);
+  // open_log_dbs's MDB_DBS_FULL as an error: invalid_argument, and log_warning says which
+  // limit (`what` names the operation). Other codes map as map_mdb_error.
+  std::error_code log_dbs_error(int rc, std::string_view what) const;
   // The databases of a live log (writer thread, or open()); asserts the log is mapped.
   const log_dbs& dbs_of(log_id log) const;
   // Maps handles opened by a committed transaction (writer thread).

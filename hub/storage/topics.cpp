@@ -38,6 +38,10 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
   log_id next = next_log_id + static_cast<log_id>(partition_count);
 
+  // The environment has handles for a little more (see open_env); the limit is the option's.
+  if (log_databases.size() + static_cast<std::size_t>(partition_count) > options.max_partitions)
+    return log_dbs_error(MDB_DBS_FULL, "creating topic '" + info.name + "'");
+
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
   auto record = format::encode_topic(info);
@@ -54,8 +58,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
     // DBS_FULL: more logs than store_options::max_partitions. (An aborted transaction closes
     // the handles it opened.)
     if ((rc = open_log_dbs(t.txn, info.partition_log(p), true, dbs)))
-      return rc == MDB_DBS_FULL ? make_error_code(storage_errc::invalid_argument)
-                                : map_mdb_error(rc);
+      return log_dbs_error(rc, "creating topic '" + info.name + "'");
     opened.emplace_back(info.partition_log(p), dbs);
   }
   std::uint8_t next_bytes[4];

@@ -339,6 +339,52 @@ TEST(StorageLayout, NewerSchemaIsStillRefused) {
   EXPECT_EQ(log_store::open(o, s), storage_errc::schema_too_new);
 }
 
+// Each partition log has databases of its own, up to max_partitions in all; a deleted topic's
+// come back once purged (LMDB reuses the handles), and the new topic sees none of the old data.
+TEST(StorageLayout, PartitionLimitAndHandleReuseAfterPurge) {
+  temp_dir dir;
+  auto o = options_for(dir);
+  o.max_partitions = 4;
+  std::string warning;
+  o.log_warning = [&](std::string_view m) { warning = m; };
+  auto s = open_store(o);
+  topic_info a, b, c;
+  ASSERT_FALSE(s->create_topic("a", 3, {}, a));
+  ASSERT_FALSE(append_sync(*s, a.partition_log(2), {make_batch({1}, "old", 50)}).error);
+  EXPECT_EQ(s->create_topic("b", 2, {}, b), storage_errc::invalid_argument);
+  EXPECT_NE(warning.find("maximum of 4"), std::string::npos) << warning;
+  EXPECT_FALSE(s->find_topic("b"));
+  ASSERT_FALSE(s->create_topic("c", 1, {}, c));
+  ASSERT_FALSE(s->delete_topic("a"));
+  std::string message;
+  // One writer round trip that needs no databases: the purge of "a" has run after it.
+  ASSERT_FALSE(s->alter_topic_configs("c", {}, message));
+  std::unique_ptr<read_txn> before;  // a snapshot older than the next topic's databases
+  ASSERT_FALSE(s->begin_read(before));
+  topic_info d;
+  ASSERT_FALSE(s->create_topic("d", 3, {}, d)) << warning;
+  for (std::int32_t p = 0; p < 3; ++p) {
+    EXPECT_TRUE(read_all(*s, d.partition_log(p), 0).empty());
+    std::vector<bytes_view> out;
+    std::size_t n = 0;
+    EXPECT_TRUE(before->read(d.partition_log(p), 0, SIZE_MAX, INT64_MAX, out, n));
+    EXPECT_TRUE(out.empty());
+  }
+  auto r = append_sync(*s, d.partition_log(2), {make_batch({2}, "new", 50)});
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(r.base_offset, 0);
+  auto got = read_all(*s, d.partition_log(2), 0);
+  ASSERT_EQ(got.size(), 1u);
+  std::vector<record_batch::record> records;
+  ASSERT_FALSE(record_batch::decode_records(got[0], records));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(records[0].value->data()), 3), "new");
+  before.reset();
+  s.reset();
+  s = open_store(o);  // the limit holds across restarts as well
+  EXPECT_EQ(read_all(*s, d.partition_log(2), 0).size(), 1u);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 #define TERN_TEST_ASAN 1
 #elif defined(__has_feature)
