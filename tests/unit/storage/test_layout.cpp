@@ -489,21 +489,22 @@ std::uint64_t pages_for(std::int32_t partitions, int batch_count) {
 // The acceptance bound of the layout: interleaved partitions cost at most 15% more pages than
 // the same batches in one partition (schema 3 took 1.73x with 8 partitions). Each log costs a
 // few pages of its own (two roots, two partly filled last pages), which 20,000 batches over 64
-// partitions do not amortise: 64 is checked at the 100,000 batches of the acceptance figure.
+// partitions do not amortise (1.16): 64 is checked with 50,000 (tests/bench/space.py measures
+// the acceptance figure, 100,000 batches through a real hub).
 TEST(StorageLayout, InterleavedPartitionsStayCompact) {
   const double one = static_cast<double>(pages_for(1, 20000));
   const double eight = static_cast<double>(pages_for(8, 20000));
   RecordProperty("pages_1_of_20000", std::to_string(one));
   RecordProperty("pages_8_of_20000", std::to_string(eight));
   EXPECT_LE(eight / one, 1.15) << one << " pages for 1 partition, " << eight << " for 8";
-  const double one_large = static_cast<double>(pages_for(1, 100000));
-  const double sixty_four = static_cast<double>(pages_for(64, 100000));
-  RecordProperty("pages_1_of_100000", std::to_string(one_large));
-  RecordProperty("pages_64_of_100000", std::to_string(sixty_four));
+  const double one_large = static_cast<double>(pages_for(1, 50000));
+  const double sixty_four = static_cast<double>(pages_for(64, 50000));
+  RecordProperty("pages_1_of_50000", std::to_string(one_large));
+  RecordProperty("pages_64_of_50000", std::to_string(sixty_four));
   EXPECT_LE(sixty_four / one_large, 1.15)
       << one_large << " pages for 1 partition, " << sixty_four << " for 64";
   std::printf("pages: 20,000 batches: 1 partition %.0f, 8 partitions %.0f (%.3f); "
-              "100,000 batches: 1 partition %.0f, 64 partitions %.0f (%.3f)\n",
+              "50,000 batches: 1 partition %.0f, 64 partitions %.0f (%.3f)\n",
               one, eight, eight / one, one_large, sixty_four, sixty_four / one_large);
 }
 
