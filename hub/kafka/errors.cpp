@@ -20,6 +20,7 @@ error_code from_storage(storage::storage_errc e) {
     case storage_errc::disk_full:
     case storage_errc::io_error:
     case storage_errc::schema_too_new:
+    case storage_errc::map_too_large:
     // Retriable on purpose: a producer waits out a full store (retention or an operator frees
     // space) instead of dropping its data.
     case storage_errc::budget_exceeded: return error_code::kafka_storage_error;

@@ -116,7 +116,7 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
   txn_guard t;
   t.txn = txn;
   cursor_guard c;
-  if (mdb_cursor_open(txn, dbi_log, &c.cursor) != 0) {
+  if (mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor) != 0) {
     run.map_end = run.position;
     return false;
   }
@@ -178,7 +178,7 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
   int rc = 0;
   {
     cursor_guard c;
-    if ((rc = mdb_cursor_open(t.txn, dbi_log, &c.cursor))) return false;
+    if ((rc = mdb_cursor_open(t.txn, dbs_of(log).batches, &c.cursor))) return false;
     for (std::size_t n = 0; more && n < compaction_batches_per_slice_max &&
                             bytes < compaction_bytes_per_slice_max;
          ++n) {
@@ -239,7 +239,7 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
       // `kept` points into the map page the put may move: done with it before the put.
       auto key = format::log_key(log, base);
       MDB_val nk = to_val(key), nv = to_val(rebuilt);
-      if ((rc = mdb_put(t.txn, dbi_log, &nk, &nv, 0))) break;
+      if ((rc = mdb_put(t.txn, dbs_of(log).batches, &nk, &nv, 0))) break;
       st.size_bytes = st.size_bytes - std::min<std::uint64_t>(st.size_bytes, old_size) + rebuilt.size();
     }
   }

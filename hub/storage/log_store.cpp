@@ -3,6 +3,7 @@
 // retention and purging in retention.cpp, read transactions in read_txn.cpp.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -55,13 +56,18 @@ class category final : public std::error_category {
         return "leader epoch older than the partition's latest epoch";
       case storage_errc::offset_mismatch:
         return "replica batches do not start at the log end or are not contiguous";
+      case storage_errc::map_too_large:
+        return "the LMDB map does not fit in this process's address space (32-bit, qemu or "
+               "ulimit -v): lower lmdb.map.size (the warning above names a value that fits)";
     }
     return "unknown storage error";
   }
 };
 
-// Named databases; see the table at the top of log_store.h.
-constexpr unsigned named_db_count = 8;
+// Named databases shared by every log; see the table at the top of log_store.h. Each log adds
+// two (log/<id>, ts/<id>); the schema-3 "log" and "index_ts" are opened only to migrate them.
+constexpr unsigned named_db_count = 6;
+constexpr unsigned legacy_db_count = 2;
 
 std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
                              std::optional<std::uint32_t>& out) {
@@ -84,7 +90,7 @@ std::error_code put_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key, st
 std::error_code validate_options(const store_options& o) {
   bool ok = !o.dir.empty() && o.map_size_bytes >= (1u << 16) && o.max_readers >= 1 &&
             (o.sync_every_commit || o.sync_interval_ms > 0) && o.sync_every_records >= 0 &&
-            o.max_bytes >= -1;
+            o.max_bytes >= -1 && o.max_partitions >= 1 && o.max_partitions <= (1u << 20);
   topic_settings probe;
   std::string message;
   for (auto key : topic_setting_keys()) {
@@ -147,6 +153,8 @@ std::error_code parse_topic_configs(const topic_info& info, const store_options&
 
 log_store::impl::~impl() {
   stop_writer();
+  for (MDB_txn* txn : read_pool) mdb_txn_abort(txn);
+  read_pool.clear();
   if (env) mdb_env_close(env);
   if (lock_fd >= 0) close(lock_fd);  // releases the flock
 }
@@ -165,21 +173,62 @@ std::error_code log_store::impl::lock_dir() {
   return {};
 }
 
+// LMDB maps the whole map (or the whole data file, if larger) up front: under a small address
+// space (32-bit armhf, qemu user mode, ulimit -v) mdb_env_open fails with ENOMEM or EINVAL. True
+// when a reservation of that size fails here too; then log_warning names lmdb.map.size and a
+// size that does fit (half the largest reservation that succeeds, leaving room for the rest of
+// the process).
+bool log_store::impl::map_does_not_fit() const {
+  std::uint64_t need = options.map_size_bytes;
+  std::error_code fs_ec;
+  auto file_bytes = std::filesystem::file_size(options.dir + "/data.mdb", fs_ec);
+  if (!fs_ec) need = std::max<std::uint64_t>(need, file_bytes);
+  auto fits = [](std::uint64_t bytes) {
+    if (bytes > SIZE_MAX) return false;
+    void* p = mmap(nullptr, static_cast<std::size_t>(bytes), PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return false;
+    munmap(p, static_cast<std::size_t>(bytes));
+    return true;
+  };
+  if (fits(need)) return false;
+  std::uint64_t largest = need;
+  while (largest > (1u << 20) && !fits(largest)) largest /= 2;
+  std::uint64_t suggest = largest / 2 / (1u << 20) * (1u << 20);
+  if (options.log_warning) {
+    std::string message = "storage: cannot map " + std::to_string(need) +
+                          " bytes of LMDB (lmdb.map.size=" + std::to_string(options.map_size_bytes) +
+                          ") in this process's address space; ";
+    if (!fs_ec && file_bytes > suggest) {
+      message += "the data file '" + options.dir + "/data.mdb' alone needs " +
+                 std::to_string(file_bytes) + " bytes, so this data dir needs a 64-bit host";
+    } else {
+      message += "set lmdb.map.size=" + std::to_string(suggest) + " (or less)";
+    }
+    options.log_warning(message);
+  }
+  return true;
+}
+
 std::error_code log_store::impl::open_env() {
   if (int rc = mdb_env_create(&env)) {
     env = nullptr;
     return map_mdb_error(rc);
   }
   int rc = mdb_env_set_mapsize(env, options.map_size_bytes);
-  if (rc == 0) rc = mdb_env_set_maxdbs(env, named_db_count);
+  // Two per partition log, and the two shared schema-3 databases a migration reads from.
+  if (rc == 0)
+    rc = mdb_env_set_maxdbs(env, named_db_count + legacy_db_count + 2 * options.max_partitions);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
   // MDB_NOTLS: read transactions belong to the read_txn object, not to the thread, so the io
   // thread may hold several and hand them between coroutines.
   unsigned flags = MDB_NOTLS | (options.sync_every_commit ? 0u : unsigned{MDB_NOSYNC});
   if (rc == 0) rc = mdb_env_open(env, options.dir.c_str(), flags, 0640);
+  if ((rc == ENOMEM || rc == EINVAL) && map_does_not_fit()) return storage_errc::map_too_large;
   if (rc != 0) return map_mdb_error(rc);  // ~impl closes env, as mdb_env_open requires
   MDB_stat env_stat{};
   if (mdb_env_stat(env, &env_stat) == 0) page_size_bytes = env_stat.ms_psize;
+  read_pool_limit = std::min<std::size_t>(read_pool_max, options.max_readers / 4);
   // Reader slots of a process that died while reading would pin old pages forever.
   int dead = 0;
   rc = mdb_reader_check(env, &dead);
@@ -188,13 +237,42 @@ std::error_code log_store::impl::open_env() {
 }
 
 std::error_code log_store::impl::init_and_load() {
+  bool migrate = false;
+  std::uint32_t from_version = 0;
+  if (auto ec = check_schema_and_mark(migrate, from_version)) return ec;
+  if (migrate) {
+    if (auto ec = migrate_layout(from_version)) return ec;
+  }
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  if (auto ec = load_meta(t.txn)) return ec;
+  if (auto ec = load_topics(t.txn)) return ec;
+  if (auto ec = load_partitions(t.txn)) return ec;
+  if (auto ec = load_producers(t.txn)) return ec;
+  // Every live log's databases (created here for logs that had no batches before schema 4).
+  // Handles of logs still to purge are opened by purge_step when it gets to them.
+  std::vector<std::pair<log_id, log_dbs>> opened;
+  opened.reserve(partitions.size());
+  for (const auto& [log, e] : partitions) {
+    log_dbs dbs;
+    if (int rc = open_log_dbs(t.txn, log, true, dbs)) return log_dbs_error(rc, "opening the store");
+    opened.emplace_back(log, dbs);
+  }
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  publish_log_dbs(opened);
+  return {};
+}
+
+// Opens the shared databases and reads the schema version. A new dir is marked current; a
+// schema 1-3 dir is marked current with meta_migration = its version in the same transaction
+// (from then on an older Tern refuses it), and `migrate` asks for migrate_layout.
+std::error_code log_store::impl::check_schema_and_mark(bool& migrate, std::uint32_t& from_version) {
+  migrate = false;
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
   const std::pair<const char*, MDB_dbi*> dbs[] = {{"meta", &dbi_meta},
                                                   {"topics", &dbi_topics},
                                                   {"partitions", &dbi_partitions},
-                                                  {"log", &dbi_log},
-                                                  {"index_ts", &dbi_index},
                                                   {"producers", &dbi_producers},
                                                   {"offsets", &dbi_offsets},
                                                   {"epochs", &dbi_epochs}};
@@ -202,24 +280,70 @@ std::error_code log_store::impl::init_and_load() {
   for (const auto& [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
   }
-  if (auto ec = load_meta(t.txn)) return ec;
-  if (auto ec = load_topics(t.txn)) return ec;
-  if (auto ec = load_partitions(t.txn)) return ec;
-  if (auto ec = load_producers(t.txn)) return ec;
-  return map_mdb_error(t.commit());
+  std::optional<std::uint32_t> version, migrating;
+  if (auto ec = get_u32_meta(t.txn, dbi_meta, format::meta_schema_version, version)) return ec;
+  if (version && *version > format::schema_version) return storage_errc::schema_too_new;
+  if (version && *version < 1) return storage_errc::io_error;
+  if (auto ec = get_u32_meta(t.txn, dbi_meta, format::meta_migration, migrating)) return ec;
+  if (migrating && (*migrating < 1 || *migrating >= 4)) return storage_errc::io_error;
+  // A new store, or an older schema this version reads (schema 1: partition states without the
+  // active tail; schema 2: without the high watermark and epoch), is marked current.
+  if (!version || *version < format::schema_version) {
+    if (auto ec = put_u32_meta(t.txn, dbi_meta, format::meta_schema_version, format::schema_version))
+      return ec;
+    if (version) {
+      migrating = *version;
+      if (auto ec = put_u32_meta(t.txn, dbi_meta, format::meta_migration, *version)) return ec;
+    }
+  }
+  if (int rc = t.commit()) return map_mdb_error(rc);
+  if (migrating) {
+    migrate = true;
+    from_version = *migrating;
+  }
+  return {};
+}
+
+int log_store::impl::open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs& out) {
+  unsigned flags = create ? unsigned{MDB_CREATE} : 0u;
+  std::string name = format::log_db_name(log);
+  if (int rc = mdb_dbi_open(txn, name.c_str(), flags, &out.batches)) return rc;
+  name = format::ts_db_name(log);
+  return mdb_dbi_open(txn, name.c_str(), flags, &out.index);
+}
+
+std::error_code log_store::impl::log_dbs_error(int rc, std::string_view what) const {
+  if (rc != MDB_DBS_FULL) return map_mdb_error(rc);
+  if (options.log_warning) {
+    options.log_warning("storage: " + std::string(what) + " needs more partition logs than the "
+                        "store's maximum of " + std::to_string(options.max_partitions) +
+                        " (live partitions plus those of deleted topics not purged yet; "
+                        "store_options::max_partitions)");
+  }
+  return storage_errc::invalid_argument;
+}
+
+const log_dbs& log_store::impl::dbs_of(log_id log) const {
+  auto it = log_databases.find(log);
+  assert(it != log_databases.end());
+  return it->second;
+}
+
+void log_store::impl::publish_log_dbs(const std::vector<std::pair<log_id, log_dbs>>& opened) {
+  if (opened.empty()) return;
+  std::unique_lock lock(dbi_mutex);
+  std::uint64_t seq = dbi_seq.load() + 1;
+  for (auto [log, dbs] : opened) {
+    dbs.created_seq = seq;
+    log_databases[log] = dbs;
+  }
+  // After the map: a reader that sees this value also sees the handles (and began its
+  // snapshot after their commit, see read_txn.cpp).
+  dbi_seq.store(seq);
 }
 
 std::error_code log_store::impl::load_meta(MDB_txn* txn) {
-  std::optional<std::uint32_t> version, next;
-  if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_schema_version, version)) return ec;
-  if (version && *version > format::schema_version) return storage_errc::schema_too_new;
-  if (version && *version < 1) return storage_errc::io_error;
-  // A new store, or an older schema this version reads as it is (schema 1: partition states
-  // without the active tail), is marked current: from then on an older Tern refuses it.
-  if (!version || *version < format::schema_version) {
-    if (auto ec = put_u32_meta(txn, dbi_meta, format::meta_schema_version, format::schema_version))
-      return ec;
-  }
+  std::optional<std::uint32_t> next;
   if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_next_log_id, next)) return ec;
   next_log_id = next.value_or(format::first_log_id);
   if (next_log_id < format::first_log_id) return storage_errc::io_error;
@@ -250,7 +374,7 @@ std::error_code log_store::impl::load_meta(MDB_txn* txn) {
       return storage_errc::io_error;
     auto* id = reinterpret_cast<const std::uint8_t*>(key.data() + format::meta_purge_prefix.size());
     purges.push_back(
-        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data))});
+        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data)), 0});
   }
   return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
 }
@@ -548,10 +672,44 @@ void log_store::set_commit_listener(std::function<void(const std::vector<log_id>
 }
 
 std::error_code log_store::begin_read(std::unique_ptr<read_txn>& out) const {
+  // Before the snapshot begins: a log whose databases were published later is one this
+  // snapshot may not see (read_txn.cpp).
+  std::uint64_t seq = _impl->dbi_seq.load();
   MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(_impl->env, nullptr, MDB_RDONLY, &txn)) return map_mdb_error(rc);
-  out.reset(new read_txn(txn, this));
+  if (int rc = _impl->begin_read_txn(txn)) return map_mdb_error(rc);
+  out.reset(new read_txn(txn, this, seq));
   return {};
+}
+
+int log_store::impl::begin_read_txn(MDB_txn*& out) {
+  MDB_txn* pooled = nullptr;
+  {
+    std::lock_guard lock(read_pool_mutex);
+    if (!read_pool.empty()) {
+      pooled = read_pool.back();
+      read_pool.pop_back();
+    }
+  }
+  if (pooled) {
+    if (mdb_txn_renew(pooled) == 0) {
+      out = pooled;
+      return 0;
+    }
+    mdb_txn_abort(pooled);
+  }
+  return mdb_txn_begin(env, nullptr, MDB_RDONLY, &out);
+}
+
+void log_store::impl::end_read_txn(MDB_txn* txn) {
+  mdb_txn_reset(txn);
+  {
+    std::lock_guard lock(read_pool_mutex);
+    if (read_pool.size() < read_pool_limit) {
+      read_pool.push_back(txn);
+      return;
+    }
+  }
+  mdb_txn_abort(txn);
 }
 
 std::optional<partition_offsets> log_store::offsets(log_id log) const {

@@ -8,13 +8,16 @@
 //     topics      topic name → topic record (uuid, partition count, first log id, configs)
 //     partitions  log id u32 BE → partition state (log start, log end, size, max timestamp,
 //                 active tail, high watermark, latest leader epoch)
-//     log         log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset rewritten)
-//     index_ts    log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE → base offset u64 BE
+//     log/<id>    one per log: log id u32 BE ‖ base offset u64 BE → batch bytes (baseOffset
+//                 rewritten)
+//     ts/<id>     one per log: log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE →
+//                 base offset u64 BE
 //     epochs      log id u32 BE ‖ leader epoch u64 BE → start offset u64 BE (replication)
-//   Big-endian keys keep a partition's batches contiguous and ordered. MDB_APPEND (full pages
-//   instead of half-split ones) only works for keys beyond the database's last key, so it helps
-//   the highest log id only; other partitions' appends are ordinary inserts at the end of their
-//   key range. storage_format.h has the exact layouts.
+//   Big-endian keys keep a partition's batches ordered. MDB_APPEND (full pages instead of
+//   half-split ones) only works for keys beyond a database's last key: with one database per
+//   log, every append is one, however many partitions are written interleaved (schema 3 and
+//   older shared one "log" database, whose pages ended up half empty; open() migrates them).
+//   storage_format.h has the exact layouts.
 // - The partition state (log start/end, size, max timestamp) is written in the same transaction
 //   as the batches, so open() is O(partitions): it never scans a log.
 // - Every partition of every topic gets a log id that is never reused, so a deleted and
@@ -93,6 +96,8 @@ enum class storage_errc {
                          // partition's latest epoch: a deposed leader must not write
   offset_mismatch,       // a replica append does not start at the log end (or its batches are
                          // not contiguous): nothing was written
+  map_too_large,         // open(): the LMDB map (map_size_bytes, or the data file if larger) does
+                         // not fit the process's address space (32-bit, qemu, ulimit -v)
 };
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
@@ -150,6 +155,12 @@ struct store_options {
   std::int64_t compaction_interval_ms = 15000;
   std::size_t compaction_key_map_bytes = 16u << 20;
   std::uint32_t max_readers = 126;
+  // Partition logs the environment can hold at once (live ones plus those of deleted topics not
+  // purged yet): each has two named databases, and LMDB sizes per-environment and
+  // per-transaction tables by this maximum, so it is fixed at open (a new read transaction
+  // clears ~100 bytes per partition of it: ~30 us at 4096; reused ones do not). Creating a topic
+  // past it fails with invalid_argument.
+  std::uint32_t max_partitions = 4096;
   // Cluster mode: producer ids come from every broker's own range (allocate_producer_id here
   // allocates this broker's local part), so an id this store never allocated is not "unknown":
   // with no state here, sequence 0 starts it. Replica appends then leave the counter alone.
@@ -277,9 +288,11 @@ class read_txn {
 
  private:
   friend class log_store;
-  read_txn(void* txn, const log_store* store) : _txn(txn), _store(store) {}
+  read_txn(void* txn, const log_store* store, std::uint64_t dbi_seq)
+      : _txn(txn), _store(store), _dbi_seq(dbi_seq) {}
   void* _txn;  // MDB_txn*, read-only
   const log_store* _store;
+  std::uint64_t _dbi_seq;  // per-log databases created after this are not in the snapshot
 };
 
 class log_store {
@@ -288,7 +301,9 @@ class log_store {
   // databases, writes the schema version and a random cluster id on first open, clears reader
   // slots of dead processes, loads topics and partition states, starts the writer thread.
   // Errors: invalid_argument (empty dir, map smaller than 64 KiB, no readers, sync_interval_ms
-  // <= 0 without sync_every_commit, retention values below -1); schema_too_new; map_full /
+  // <= 0 without sync_every_commit, retention values below -1, a data dir holding more partition
+  // logs than max_partitions); schema_too_new; map_too_large
+  // (log_warning names a map size that fits); map_full /
   // disk_full (first open on a full disk or a tiny map); io_error (cannot create the files, the
   // directory is already open in a store of this or another process, not an LMDB file, damaged
   // records).
@@ -306,8 +321,9 @@ class log_store {
   // Creates a topic with `partitions` new log ids (never used before) and a random uuid.
   // Errors: invalid_argument (name empty, over 249 characters, not [a-zA-Z0-9._-], "." or "..";
   // partitions outside 1..10000; over 256 configs, a config key empty or over 255 bytes, a value
-  // over 32 KiB; retention.ms / retention.bytes not an integer >= -1); topic_exists; map_full;
-  // disk_full; io_error; closed.
+  // over 32 KiB; retention.ms / retention.bytes not an integer >= -1; more partition logs in
+  // all than store_options::max_partitions, which log_warning then names); topic_exists;
+  // map_full; disk_full; io_error; closed.
   std::error_code create_topic(std::string_view name, std::int32_t partitions,
                                const std::map<std::string, std::string>& configs, topic_info& out);
   // The same with the topic id chosen by the caller (the cluster controller: every replica

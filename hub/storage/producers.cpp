@@ -217,7 +217,7 @@ int log_store::impl::rebuild_producers(MDB_txn* txn, log_id log, std::int64_t en
   }
   if (end > 0 && !affected.empty()) {
     cursor_guard c;
-    if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
+    if (int rc = mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor)) return rc;
     auto key = format::log_key(log, end);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);

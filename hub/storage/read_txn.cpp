@@ -65,9 +65,20 @@ bool find_in_batch(bytes_view batch, const record_batch::batch_header& h, std::i
   return false;
 }
 
+// The databases of `log` as a snapshot that began at `seq` may use them; nullptr when the log
+// has none it may use: purged (its topic is gone), or created after the snapshot began, when the
+// handles are not valid in it (the log was empty or absent in it anyway). The caller holds
+// the store's dbi_mutex shared for as long as it uses the handles.
+const log_dbs* snapshot_dbs(const std::unordered_map<log_id, log_dbs>& all, log_id log,
+                           std::uint64_t seq) {
+  auto it = all.find(log);
+  if (it == all.end() || it->second.created_seq > seq) return nullptr;
+  return &it->second;
+}
+
 }  // namespace
 
-read_txn::~read_txn() { mdb_txn_abort(as_txn(_txn)); }
+read_txn::~read_txn() { _store->_impl->end_read_txn(as_txn(_txn)); }
 
 std::error_code read_txn::offsets(log_id log, partition_offsets& out) const {
   const auto& s = *_store->_impl;
@@ -89,9 +100,11 @@ std::error_code read_txn::read(log_id log, std::int64_t offset, std::size_t max_
   if (auto ec = offsets(log, st)) return ec;
   if (offset < st.log_start || offset > st.log_end) return storage_errc::offset_out_of_range;
   if (offset == st.log_end || offset >= end_offset) return {};
+  std::shared_lock lock(_store->_impl->dbi_mutex);
+  const log_dbs* dbs = snapshot_dbs(_store->_impl->log_databases, log, _dbi_seq);
+  if (!dbs) return {};
   cursor_guard c;
-  if (int rc = mdb_cursor_open(as_txn(_txn), _store->_impl->dbi_log, &c.cursor))
-    return map_mdb_error(rc);
+  if (int rc = mdb_cursor_open(as_txn(_txn), dbs->batches, &c.cursor)) return map_mdb_error(rc);
   MDB_val k{}, v{};
   int rc = seek_batch(c.cursor, log, offset, k, v);
   // [log_start, log_end) is never empty of batches: a miss means a damaged file.
@@ -127,9 +140,12 @@ std::error_code read_txn::offset_for_timestamp(
   if (st.log_start == st.log_end) return {};
   std::int64_t start = 0;
   std::int64_t next_entry = -1;  // base offset of the following index entry, -1 if none
+  std::shared_lock lock(s.dbi_mutex);
+  const log_dbs* dbs = snapshot_dbs(s.log_databases, log, _dbi_seq);
+  if (!dbs) return {};
   {
     cursor_guard idx;
-    if (int rc = mdb_cursor_open(as_txn(_txn), s.dbi_index, &idx.cursor)) return map_mdb_error(rc);
+    if (int rc = mdb_cursor_open(as_txn(_txn), dbs->index, &idx.cursor)) return map_mdb_error(rc);
     auto key = format::ts_key(log, timestamp_ms);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(idx.cursor, &k, &v, MDB_SET_RANGE);
@@ -148,7 +164,7 @@ std::error_code read_txn::offset_for_timestamp(
           static_cast<std::int64_t>(format::get_u64(static_cast<const std::uint8_t*>(v.mv_data)));
   }
   cursor_guard c;
-  if (int rc = mdb_cursor_open(as_txn(_txn), s.dbi_log, &c.cursor)) return map_mdb_error(rc);
+  if (int rc = mdb_cursor_open(as_txn(_txn), dbs->batches, &c.cursor)) return map_mdb_error(rc);
   auto key = format::log_key(log, start);
   MDB_val k = to_val(key), v{};
   int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);

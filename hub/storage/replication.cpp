@@ -248,7 +248,7 @@ std::error_code log_store::impl::do_truncate(log_id log, std::int64_t offset, bo
     txn_guard r;
     if (int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &r.txn)) return map_mdb_error(rc);
     cursor_guard c;
-    if (int rc = mdb_cursor_open(r.txn, dbi_log, &c.cursor)) return map_mdb_error(rc);
+    if (int rc = mdb_cursor_open(r.txn, dbs_of(log).batches, &c.cursor)) return map_mdb_error(rc);
     auto key = format::log_key(log, offset);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
@@ -282,7 +282,7 @@ int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everythin
   std::uint64_t freed = 0;
   std::int64_t lowest = -1;
   bool batches_done = false, index_done = false, epochs_done = false;
-  int rc = delete_from_back(t.txn, dbi_log, log, budget, [&](std::uint64_t second, bytes_view v) {
+  int rc = delete_from_back(t.txn, dbs_of(log).batches, log, budget, [&](std::uint64_t second, bytes_view v) {
     std::int64_t base = format::offset_of(second);
     if (!everything && base < end) return false;
     freed += v.size();
@@ -298,7 +298,7 @@ int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everythin
     return everything || (v.size() == 8 && format::offset_of(format::get_u64(v.data())) >= end);
   };
   if (rc == 0 && batches_done)
-    rc = delete_from_back(t.txn, dbi_index, log, budget, past_end, index_done);
+    rc = delete_from_back(t.txn, dbs_of(log).index, log, budget, past_end, index_done);
   if (rc == 0 && index_done)
     rc = delete_from_back(t.txn, dbi_epochs, log, budget, past_end, epochs_done);
   std::map<producer_key, std::optional<producer_state>> producer_changes;
@@ -349,7 +349,7 @@ int log_store::impl::finish_truncate(MDB_txn* txn, log_id log, std::int64_t end,
   // index_ts holds running maxima, so its last remaining entry is the new max timestamp.
   std::uint64_t second = 0;
   bytes_view value;
-  int rc = last_entry(txn, dbi_index, log, second, value);
+  int rc = last_entry(txn, dbs_of(log).index, log, second, value);
   if (rc != 0 && rc != MDB_NOTFOUND) return rc;
   st.max_timestamp = rc == 0 ? format::timestamp_of(second) : -1;
   rc = last_entry(txn, dbi_epochs, log, second, value);

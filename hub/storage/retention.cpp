@@ -82,7 +82,7 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
   // Data at or above a set high watermark is not committed, or a follower may still need it.
   const std::int64_t limit = removal_limit(log, st);
   cursor_guard c;
-  if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
+  if (int rc = mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor)) return rc;
   while (st.log_start < st.log_end) {
     auto key = format::log_key(log, st.log_start);
     MDB_val k = to_val(key), v{};
@@ -126,7 +126,7 @@ int log_store::impl::trim_index(MDB_txn* txn, log_id log, std::int64_t log_start
   bool entry_at_start = false;
   {
     cursor_guard c;
-    if (int rc = mdb_cursor_open(txn, dbi_index, &c.cursor)) return rc;
+    if (int rc = mdb_cursor_open(txn, dbs_of(log).index, &c.cursor)) return rc;
     auto first = format::ts_key(log, INT64_MIN);
     MDB_val k = to_val(first), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
@@ -149,25 +149,58 @@ int log_store::impl::trim_index(MDB_txn* txn, log_id log, std::int64_t log_start
   std::size_t keep = entry_at_start || below.empty() ? 0 : 1;
   for (std::size_t i = 0; i + keep < below.size() && budget > 0; ++i, --budget) {
     MDB_val k = to_val(below[i]);
-    if (int rc = mdb_del(txn, dbi_index, &k, nullptr)) return rc;
+    if (int rc = mdb_del(txn, dbs_of(log).index, &k, nullptr)) return rc;
   }
   return 0;
 }
 
-// Deletes up to purge_deletes_per_txn_max keys of the oldest pending purge; when both the log
-// and the index hold nothing more of its logs, the purge record goes in the same transaction.
+// Drops the per-log databases of up to purge_logs_per_txn_max logs of the oldest pending purge
+// and deletes up to purge_deletes_per_txn_max of its producer and epoch keys; when nothing of
+// it is left, the purge record goes in the same transaction.
 void log_store::impl::purge_step() {
   if (purges.empty() || std::chrono::steady_clock::now() < purge_retry_at || sync_failed) return;
-  const purge_range p = purges.front();
+  purge_range& p = purges.front();
+  const log_id end = p.first + p.count;
+  log_id next_drop = std::max(p.next_drop, p.first);
   std::size_t budget = purge_deletes_per_txn_max;
-  bool log_empty = false, index_empty = false, producers_empty = false, epochs_empty = false;
+  bool producers_empty = false, epochs_empty = false;
   txn_guard t;
   int rc = mdb_txn_begin(env, nullptr, 0, &t.txn);
-  if (rc == 0) rc = purge_db(t.txn, dbi_log, p, budget, log_empty);
-  if (rc == 0) rc = purge_db(t.txn, dbi_index, p, budget, index_empty);
+  for (std::size_t n = 0; rc == 0 && next_drop < end && n < purge_logs_per_txn_max;
+       ++n, ++next_drop) {
+    // Logs not mapped (a purge resumed after a restart) are opened by name; gone ones skipped.
+    MDB_dbi dbis[2]{};
+    bool found[2]{};
+    auto it = log_databases.find(next_drop);
+    if (it != log_databases.end()) {
+      dbis[0] = it->second.batches;
+      dbis[1] = it->second.index;
+      found[0] = found[1] = true;
+    } else {
+      const std::string names[2] = {format::log_db_name(next_drop), format::ts_db_name(next_drop)};
+      for (int i = 0; i < 2 && rc == 0; ++i) {
+        rc = mdb_dbi_open(t.txn, names[i].c_str(), 0, &dbis[i]);
+        found[i] = rc == 0;
+        if (rc == MDB_NOTFOUND) rc = 0;
+      }
+    }
+    // Emptying the database (the long part) leaves the handle open, so readers of older
+    // snapshots may go on using it; only the final drop of the empty database closes it, under
+    // the exclusive lock, together with forgetting it.
+    for (int i = 0; i < 2 && rc == 0; ++i) {
+      if (found[i]) rc = mdb_drop(t.txn, dbis[i], 0);
+    }
+    if (rc != 0) break;
+    std::unique_lock lock(dbi_mutex);
+    for (int i = 0; i < 2 && rc == 0; ++i) {
+      if (found[i]) rc = mdb_drop(t.txn, dbis[i], 1);
+    }
+    // The handles are closed now even if the transaction aborts; a retry opens them by name.
+    if (it != log_databases.end()) log_databases.erase(it);
+  }
   if (rc == 0) rc = purge_db(t.txn, dbi_producers, p, budget, producers_empty);
   if (rc == 0) rc = purge_db(t.txn, dbi_epochs, p, budget, epochs_empty);
-  bool finished = rc == 0 && log_empty && index_empty && producers_empty && epochs_empty;
+  bool finished = rc == 0 && next_drop >= end && producers_empty && epochs_empty;
   if (finished) {
     std::string key = format::purge_key(p.first);
     MDB_val k = to_val(key);
@@ -180,10 +213,11 @@ void log_store::impl::purge_step() {
     return;
   }
   unsynced_commits = true;
+  p.next_drop = next_drop;
   if (finished) purges.pop_front();
 }
 
-// Log, index and producer keys share the layout log id u32 ‖ u64, so one range walk serves all. Each
+// Producer and epoch keys share the layout log id u32 ‖ u64, so one range walk serves both. Each
 // deletion re-seeks from the start of the range: cheap, and independent of where LMDB leaves a
 // cursor after mdb_cursor_del.
 int log_store::impl::purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget,

@@ -215,4 +215,14 @@ bool valid_topic_name(std::string_view name) {
   return true;
 }
 
+static std::string db_name(std::string_view prefix, log_id log) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(prefix);
+  for (int shift = 28; shift >= 0; shift -= 4) out.push_back(digits[(log >> shift) & 0xf]);
+  return out;
+}
+
+std::string log_db_name(log_id log) { return db_name("log/", log); }
+std::string ts_db_name(log_id log) { return db_name("ts/", log); }
+
 }  // namespace tern::storage::format

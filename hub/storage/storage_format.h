@@ -4,6 +4,10 @@
 // All integers are big-endian so that LMDB's default memcmp key order is numeric order:
 //   log key       log id u32 ‖ base offset u64                 (12 bytes)
 //   index_ts key  log id u32 ‖ timestamp u64 with sign bit flipped (12 bytes) → base offset u64
+//   Schema 4 keeps each log's batches in a named database of its own, "log/" ‖ log id as 8 hex
+//   digits, and its index_ts entries in "ts/" ‖ the same (keys unchanged: 4 redundant bytes per
+//   entry buy unchanged range checks everywhere). Schemas 1-3 kept them in the shared databases
+//   "log" and "index_ts"; open() moves them (migrate.cpp).
 //   partitions    log id u32 → partition state (68 bytes: log start, log end, size, max timestamp,
 //                 active tail base offset, tail bytes, tail start time, high watermark i64
 //                 (-1 never set), latest leader epoch i32 (-1 none); schema 1 wrote the first
@@ -38,7 +42,11 @@ namespace tern::storage::format {
 // Schema 3 (high watermark and latest epoch in the partition state, the epochs database) reads
 // schema 1 and 2 files as they are and marks them 3 on open; a schema-2 Tern then refuses the
 // directory (schema_too_new) instead of failing on the longer partition states.
-constexpr std::uint32_t schema_version = 3;
+// Schema 4 (per-log databases) migrates schema 1-3 dirs on open: it marks the dir 4 with
+// meta_migration = the old version first, so an older Tern refuses a half-moved dir, then moves
+// the logs in bounded transactions (a crash resumes), then drops the shared databases.
+constexpr std::uint32_t schema_version = 4;
+constexpr std::string_view meta_migration = "migrating_from";  // u32: the schema being migrated
 
 constexpr std::string_view meta_schema_version = "schema_version";  // u32
 constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
@@ -92,6 +100,10 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t);
 bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, topic_info& out);
 
 std::string purge_key(log_id first);
+
+// Names of the named databases holding one log's batches and index_ts entries (schema 4).
+std::string log_db_name(log_id log);
+std::string ts_db_name(log_id log);
 
 // Kafka's textual Uuid form: 22 characters of unpadded base64url.
 std::string base64url(const std::array<std::uint8_t, 16>& bytes);

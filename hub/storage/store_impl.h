@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -38,6 +39,8 @@ constexpr std::size_t batch_size_bytes_max = 1u << 30;
 constexpr std::size_t retention_deletes_per_txn_max = 1000;
 constexpr std::size_t retention_partitions_per_txn_max = 4096;
 constexpr std::size_t purge_deletes_per_txn_max = 10000;
+// Per-log databases a purge transaction drops (each drop frees all of that log's pages).
+constexpr std::size_t purge_logs_per_txn_max = 16;
 // offset_for_timestamp reads at most this many batch headers past its index entry.
 constexpr std::size_t timestamp_scan_batches_max = 65536;
 static_assert(group_bytes_max < batch_size_bytes_max);
@@ -115,6 +118,7 @@ struct partition_entry {
 struct purge_range {
   log_id first = 0;
   std::uint32_t count = 0;
+  log_id next_drop = 0;  // in memory: the first log whose databases may still exist (0: first)
 };
 
 // One pass of retention over every partition, done in slices between group commits.
@@ -155,6 +159,18 @@ struct group_txn {
   std::int64_t next_producer_id = 0;            // raised by replica appends
 };
 
+// The two databases of one partition log (schema 4): its batches and its index_ts entries, each
+// in a named database of its own so that every append is an MDB_APPEND into that database's
+// rightmost page (interleaved partitions in one database left pages half empty). Keys keep the
+// 12-byte layout of storage_format.h (log id ‖ u64).
+struct log_dbs {
+  MDB_dbi batches = 0;
+  MDB_dbi index = 0;
+  // dbi_seq after the commit that created the databases (0: there at open). A read_txn that
+  // began earlier must not use the handles: its snapshot predates them (see read_txn.cpp).
+  std::uint64_t created_seq = 0;
+};
+
 using writer_task = std::function<void()>;
 using queue_item = std::variant<append_request, writer_task>;
 
@@ -162,8 +178,29 @@ struct log_store::impl {
   store_options options;
   int lock_fd = -1;  // flock'ed "tern.lock": one store per data dir, across processes too
   MDB_env* env = nullptr;
-  MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0, dbi_log = 0, dbi_index = 0;
+  MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0;
   MDB_dbi dbi_producers = 0, dbi_offsets = 0, dbi_epochs = 0;
+
+  // Per-log databases by log id. The writer is the only thread that opens, drops or maps
+  // handles; it changes the map under an exclusive `dbi_mutex` and reads it without the lock.
+  // Readers hold `dbi_mutex` shared for as long as they use a handle, so a drop (which closes
+  // the handle in LMDB) never runs under a reader's cursor.
+  mutable std::shared_mutex dbi_mutex;
+  std::unordered_map<log_id, log_dbs> log_databases;
+  std::atomic<std::uint64_t> dbi_seq{0};
+
+  // Reset read transactions kept for reuse. mdb_txn_begin allocates and clears a table sized by
+  // the environment's maximum of databases (two per partition: ~400 KB at 4096 partitions, tens
+  // of microseconds); mdb_txn_renew reuses it. Each kept one holds a reader slot, so at most a
+  // quarter of max_readers (and read_pool_max) are kept.
+  static constexpr std::size_t read_pool_max = 4;
+  std::mutex read_pool_mutex;
+  std::vector<MDB_txn*> read_pool;
+  std::size_t read_pool_limit = 0;
+  // A read transaction: renewed from the pool or begun. Any thread.
+  int begin_read_txn(MDB_txn*& out);
+  // Gives a read transaction back (reset and pooled, or aborted). Any thread.
+  void end_read_txn(MDB_txn* txn);
   std::string cluster_id;
 
   mutable std::mutex state_mutex;
@@ -226,11 +263,26 @@ struct log_store::impl {
   // open (log_store.cpp)
   std::error_code lock_dir();
   std::error_code open_env();
+  bool map_does_not_fit() const;
   std::error_code init_and_load();
   std::error_code load_meta(MDB_txn* txn);
   std::error_code load_topics(MDB_txn* txn);
   std::error_code load_partitions(MDB_txn* txn);
   std::error_code load_producers(MDB_txn* txn);
+  // Schema 1-3 data dirs kept every log in the shared "log" and "index_ts" databases; moves
+  // them into per-log databases (migrate.cpp), resumable, one bounded transaction at a time.
+  std::error_code check_schema_and_mark(bool& migrate, std::uint32_t& from_version);
+  std::error_code migrate_layout(std::uint32_t from_version);
+  // Opens (create: creating) the databases of `log` in `txn`. MDB_NOTFOUND without create when
+  // they do not exist. The handles are usable by others only once `txn` commits.
+  int open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs& out);
+  // open_log_dbs's MDB_DBS_FULL as an error: invalid_argument, and log_warning says which
+  // limit (`what` names the operation). Other codes map as map_mdb_error.
+  std::error_code log_dbs_error(int rc, std::string_view what) const;
+  // The databases of a live log (writer thread, or open()); asserts the log is mapped.
+  const log_dbs& dbs_of(log_id log) const;
+  // Maps handles opened by a committed transaction (writer thread).
+  void publish_log_dbs(const std::vector<std::pair<log_id, log_dbs>>& opened);
   void start_writer();
   void stop_writer();
 

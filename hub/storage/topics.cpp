@@ -38,6 +38,10 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
   log_id next = next_log_id + static_cast<log_id>(partition_count);
 
+  // The environment has handles for a little more (see open_env); the limit is the option's.
+  if (log_databases.size() + static_cast<std::size_t>(partition_count) > options.max_partitions)
+    return log_dbs_error(MDB_DBS_FULL, "creating topic '" + info.name + "'");
+
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
   auto record = format::encode_topic(info);
@@ -46,8 +50,16 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   if (rc == MDB_KEYEXIST) return storage_errc::topic_exists;
   if (rc != 0) return map_mdb_error(rc);
   partition_offsets fresh;  // high watermark never set (-1), no epoch
+  std::vector<std::pair<log_id, log_dbs>> opened;
+  opened.reserve(static_cast<std::size_t>(partition_count));
   for (std::int32_t p = 0; p < partition_count; ++p) {
     if ((rc = write_partition_state(t.txn, info.partition_log(p), fresh))) return map_mdb_error(rc);
+    log_dbs dbs;
+    // DBS_FULL: more logs than store_options::max_partitions. (An aborted transaction closes
+    // the handles it opened.)
+    if ((rc = open_log_dbs(t.txn, info.partition_log(p), true, dbs)))
+      return log_dbs_error(rc, "creating topic '" + info.name + "'");
+    opened.emplace_back(info.partition_log(p), dbs);
   }
   std::uint8_t next_bytes[4];
   format::put_u32(next_bytes, next);
@@ -55,6 +67,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   v = to_val(next_bytes, 4);
   if ((rc = mdb_put(t.txn, dbi_meta, &k, &v, 0))) return map_mdb_error(rc);
   if ((rc = t.commit())) return map_mdb_error(rc);
+  publish_log_dbs(opened);
 
   {
     std::lock_guard lock(state_mutex);
@@ -90,7 +103,7 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
     rc = mdb_del(t.txn, dbi_partitions, &k, nullptr);
     if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
   }
-  purge_range purge{info.first_log_id, static_cast<std::uint32_t>(info.partition_count)};
+  purge_range purge{info.first_log_id, static_cast<std::uint32_t>(info.partition_count), 0};
   std::string purge_key = format::purge_key(purge.first);
   std::uint8_t count[4];
   format::put_u32(count, purge.count);

@@ -323,7 +323,7 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
   st.segment_bytes += batch.size();
   auto key = format::log_key(log, st.log_end);
   MDB_val value{batch.size(), nullptr};
-  if (int rc = put_in_order(txn, dbi_log, to_val(key), value, MDB_RESERVE)) return rc;
+  if (int rc = put_in_order(txn, dbs_of(log).batches, to_val(key), value, MDB_RESERVE)) return rc;
   assert(value.mv_size == batch.size());
   std::memcpy(value.mv_data, batch.data(), batch.size());
   std::span<std::uint8_t> stored{static_cast<std::uint8_t*>(value.mv_data), batch.size()};
@@ -336,7 +336,7 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
     std::uint8_t base[8];
     format::put_u64(base, static_cast<std::uint64_t>(st.log_end));
     MDB_val base_val = to_val(base, 8);
-    if (int rc = put_in_order(txn, dbi_index, to_val(ts), base_val, 0)) return rc;
+    if (int rc = put_in_order(txn, dbs_of(log).index, to_val(ts), base_val, 0)) return rc;
     st.max_timestamp = h.max_timestamp;
   }
   st.log_end += std::int64_t{h.last_offset_delta} + 1;
@@ -394,7 +394,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
   partition_offsets trial = st;
   const std::int64_t limit = removal_limit(log, st);  // never drop what is not committed
   cursor_guard c;
-  if (int rc = mdb_cursor_open(txn, dbi_log, &c.cursor)) return rc;
+  if (int rc = mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor)) return rc;
   while (freed < need && trial.log_start < trial.log_end) {
     auto key = format::log_key(log, trial.log_start);
     MDB_val k = to_val(key), v{};

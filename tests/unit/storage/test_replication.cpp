@@ -459,7 +459,8 @@ TEST(StorageReplication, Schema2DataDirOpensAndUpgrades) {
   ASSERT_FALSE(append_with(*store, t.partition_log(0), {make_batch({4})}, 3, false).error);
   EXPECT_EQ(epochs_of(*store, t.partition_log(0)), (epoch_table{{3, 3}}));
   store.reset();
-  // Marked schema 3: a schema-2 Tern now refuses the directory instead of misreading it.
+  // Marked schema 3 or later (4 since the per-log databases): a schema-2 Tern now refuses the
+  // directory instead of misreading it.
   MDB_env* env = nullptr;
   ASSERT_EQ(mdb_env_create(&env), 0);
   mdb_env_set_maxdbs(env, 8);
@@ -472,7 +473,7 @@ TEST(StorageReplication, Schema2DataDirOpensAndUpgrades) {
   MDB_val k{key.size(), const_cast<char*>(key.data())}, v{};
   ASSERT_EQ(mdb_get(txn, meta, &k, &v), 0);
   ASSERT_EQ(v.mv_size, 4u);
-  EXPECT_EQ(static_cast<const std::uint8_t*>(v.mv_data)[3], 3);
+  EXPECT_EQ(static_cast<const std::uint8_t*>(v.mv_data)[3], 4);
   mdb_txn_abort(txn);
   mdb_env_close(env);
 }
