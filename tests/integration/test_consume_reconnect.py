@@ -15,11 +15,14 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+import tern_cluster as tc  # noqa: E402
 import tern_harness as th  # noqa: E402
 
 # No 3 s wait for more members at a group's first join: the test has one.
 HUB_ARGS = ["--group.initial.rebalance.delay.ms", "0"]
 LOST = "lost the connection to the hub"
+# A producer retry must not write a record twice: the test counts what the consumer prints.
+IDEMPOTENT = ("-X", "enable.idempotence=true")
 BACK = "reconnected to the hub"
 
 
@@ -112,7 +115,7 @@ class ConsumeReconnectTest(unittest.TestCase):
         t_down = time.monotonic()
         time.sleep(0.5)  # a few failed attempts while the port is closed
         self.hub.start()
-        th.kcat_produce(self.hub, topic, after)
+        th.kcat_produce(self.hub, topic, after, *IDEMPOTENT)
         consumer.wait_for(lambda: consumer.proc.poll() is not None, 30,
                           "exit after --max-messages", self.hub)
         self.assertIn(BACK, consumer.stderr())
@@ -130,7 +133,7 @@ class ConsumeReconnectTest(unittest.TestCase):
         th.create_topic(self.hub, topic, 2)
         before = ["before-%d" % i for i in range(60)]
         after = ["after-%d" % i for i in range(60)]
-        th.kcat_produce(self.hub, topic, before)
+        th.kcat_produce(self.hub, topic, before, *IDEMPOTENT)
         c = self.consumer("--topic", topic, "--from-beginning", "--max-messages", "120")
         self.restart_under(c, topic, before, after)
         self.assertIn("Processed a total of 120 messages", c.stderr())
@@ -140,7 +143,7 @@ class ConsumeReconnectTest(unittest.TestCase):
         th.create_topic(self.hub, topic, 3)
         before = ["before-%d" % i for i in range(60)]
         after = ["after-%d" % i for i in range(60)]
-        th.kcat_produce(self.hub, topic, before)
+        th.kcat_produce(self.hub, topic, before, *IDEMPOTENT)
         c = self.consumer("--topic", topic, "--group", group, "--from-beginning",
                           "--max-messages", "120",
                           "--consumer-property", "session.timeout.ms=6000")
@@ -150,6 +153,35 @@ class ConsumeReconnectTest(unittest.TestCase):
         self.assertEqual(sorted(rows), [(topic, p) for p in range(3)], text)
         self.assertEqual(sum(int(r["CURRENT-OFFSET"]) for r in rows.values()), 120, text)
         self.assertTrue(all(r["LAG"] == "0" for r in rows.values()), text)
+
+    def test_consume_follows_a_new_leader_in_a_cluster(self):
+        """Three gateways, RF 3: the leader of the partition is stopped under a running consumer,
+        which goes on reading from the new leader (no hub restart needed, nothing lost)."""
+        self.hub.close()
+        with tc.Cluster(brokers=3) as cluster:
+            topic = "reconnect-cluster"
+            th.run([th.tern_bin(), "topics", "--bootstrap-server", cluster.bootstrap(),
+                    "--create", "--topic", topic, "--partitions", "1",
+                    "--replication-factor", "3"], timeout=30)
+            md = cluster.wait_leaders(topic, 1)
+            before = ["before-%d" % i for i in range(40)]
+            after = ["after-%d" % i for i in range(40)]
+            th.kcat_produce(cluster.brokers()[0], topic, before, *IDEMPOTENT)
+            c = Consumer(["--bootstrap-server", cluster.bootstrap(), "--topic", topic,
+                          "--from-beginning", "--max-messages", "80"])
+            self.addCleanup(c.close)
+            some = cluster.brokers()[0]
+            c.wait_for(lambda: len(c.printed()) >= len(before), 20, "the first records", some)
+            leader = md["topics"][topic][0]["leader"]
+            self.assertEqual(cluster.node(leader).stop(signal.SIGTERM), 0)
+            cluster.wait_leaders(topic, 1, exclude=(leader,))
+            th.kcat_produce(cluster.live_brokers()[0], topic, after, *IDEMPOTENT)
+            c.wait_for(lambda: c.proc.poll() is not None, 30, "exit after --max-messages",
+                       cluster.live_brokers()[0])
+            self.assertEqual(c.proc.returncode, 0, c.stderr())
+            counts = collections.Counter(c.printed())
+            self.assertEqual(sorted(counts), sorted(before + after), c.stderr())
+            self.assertEqual(max(counts.values()), 1, "printed twice")
 
     def test_errors_retrying_cannot_fix_still_end_the_consumer(self):
         for extra in ([], ["--group", "no-topic-g"]):
