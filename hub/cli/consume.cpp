@@ -331,13 +331,14 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
     }
     if (stopped || (limits.max_messages >= 0 && printed >= limits.max_messages)) break;
     if (!rejoin) {
-      auto status = member.heartbeat_if_due(rejoin, error);
+      bool answered = false;
+      auto status = member.heartbeat_if_due(rejoin, error, &answered);
       if (status == call_status::fatal) return finish(1);
       if (status == call_status::retriable) {
         lost();
         continue;
       }
-      if (!consumer.has_partitions()) link.succeeded(client);
+      if (answered) link.succeeded(client);  // a member without partitions learns it here
       bool again = false;  // a rebalancing generation still takes commits: keep what was printed
       if (rejoin && commit(again) == call_status::fatal) return finish(1);
     }

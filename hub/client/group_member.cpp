@@ -254,8 +254,9 @@ std::chrono::milliseconds group_member::until_heartbeat() const {
   return std::max(left, std::chrono::milliseconds(0));
 }
 
-call_status group_member::heartbeat_if_due(bool& rejoin, std::string& error) {
+call_status group_member::heartbeat_if_due(bool& rejoin, std::string& error, bool* answered) {
   rejoin = false;
+  if (answered) *answered = false;
   const auto now = std::chrono::steady_clock::now();
   if (now < _next_heartbeat) return call_status::ok;
   if (_generation_id < 0) {
@@ -282,6 +283,7 @@ call_status group_member::heartbeat_if_due(bool& rejoin, std::string& error) {
     return call_status::ok;
   }
   _next_heartbeat = now + std::chrono::milliseconds(_options.heartbeat_interval_ms);
+  if (answered) *answered = true;
   if (response.error_code == 0) return call_status::ok;
   if (is_coordinator_error(response.error_code)) {
     lose_coordinator();

@@ -65,8 +65,9 @@ class group_member {
   // "interrupted".
   call_status join(std::string& error);
 
-  // Sends a Heartbeat if one is due. `rejoin` is set when the member must call join() again.
-  call_status heartbeat_if_due(bool& rejoin, std::string& error);
+  // Sends a Heartbeat if one is due. `rejoin` is set when the member must call join() again;
+  // `answered` (if given) when the coordinator answered one (whatever its error code).
+  call_status heartbeat_if_due(bool& rejoin, std::string& error, bool* answered = nullptr);
   // Time until the next heartbeat is due (zero if overdue).
   std::chrono::milliseconds until_heartbeat() const;
 
