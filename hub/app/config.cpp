@@ -181,7 +181,14 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
        {int_setter(&server_config::group_max_session_timeout_ms, 1, INT32_MAX), "milliseconds >= 1"}},
       {"group.max.size", {int_setter(&server_config::group_max_size, 0, 1000000), "0 (unlimited)..1000000"}},
       {"offsets.retention.minutes",
-       {int_setter(&server_config::offsets_retention_minutes, std::int64_t{1}, std::int64_t{1} << 40), "minutes >= 1"}},
+       {int_setter(&server_config::offsets_retention_ms, std::int64_t{1}, std::int64_t{1} << 40,
+                   std::int64_t{60000}),
+        "minutes >= 1"}},
+      // Like log.retention.ms next to log.retention.minutes: the same setting in milliseconds, so
+      // a test (or an impatient deployment) can expire offsets in seconds.
+      {"offsets.retention.ms",
+       {int_setter(&server_config::offsets_retention_ms, std::int64_t{1000}, std::int64_t{1} << 56),
+        "milliseconds >= 1000"}},
       {"offsets.retention.check.interval.ms",
        {int_setter(&server_config::offsets_retention_check_interval_ms, std::int64_t{100}, INT64_MAX),
         "milliseconds >= 100"}},

@@ -98,7 +98,8 @@ struct server_config {
   std::int32_t group_min_session_timeout_ms = 6000;
   std::int32_t group_max_session_timeout_ms = 1800000;
   std::int32_t group_max_size = 0;                      // 0 = unlimited
-  std::int64_t offsets_retention_minutes = 7 * 24 * 60;  // committed offsets of empty groups
+  // Committed offsets of empty groups: offsets.retention.minutes (Kafka), or .ms (ours, finer).
+  std::int64_t offsets_retention_ms = std::int64_t{7} * 24 * 60 * 60000;
   std::int64_t offsets_retention_check_interval_ms = 600000;
   std::int32_t offset_metadata_max_bytes = 4096;
   // TLS listeners (SSL://, PSK://): files are read once at start-up (hub/tls/tls.h).

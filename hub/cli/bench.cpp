@@ -178,12 +178,14 @@ int run_bench(int argc, char** argv) {
                 static_cast<double>(percentile(lat, 1.0)) / 1000.0, lat.size());
 
   client::consumer consumer(client, {});
-  if (!consumer.init(topic, -1, client::consumer::start::earliest, 0, error)) return fail(cmd, error);
+  if (consumer.init(topic, -1, client::consumer::start::earliest, 0, error) != client::call_status::ok)
+    return fail(cmd, error);
   std::int64_t consumed = 0;
   start = clock::now();
   while (consumed < records) {
     bool stopped = false;
-    if (!consumer.poll([&](std::int32_t, const record_batch::record&) { return ++consumed < records; }, stopped, error))
+    if (consumer.poll([&](std::int32_t, const record_batch::record&) { return ++consumed < records; }, stopped,
+                      error) != client::call_status::ok)
       return fail(cmd, error);
     if (consumer.caught_up() && !stopped && consumed < records) break;
   }

@@ -3,10 +3,19 @@
 // print.offset, print.partition, print.timestamp, print.headers, key.separator, line.separator,
 // null.literal, and --group G: join consumer group G (range assignor), read the partitions it
 // assigns starting at the committed offsets, and commit after every batch printed and on exit.
+//
+// A lost hub (restarted, or a network blip) is not the end: the consumer says so on stderr,
+// retries with a jittered backoff growing from 100 ms to 10 s (librdkafka's reconnect.backoff.ms
+// and reconnect.backoff.max.ms), says when the hub is back and goes on from the next record it
+// would have printed; in a group it rejoins (a restarted hub has forgotten its members) and
+// resumes from the committed offsets, having committed what it printed first. Errors retrying
+// cannot fix (an unknown topic, authorization, TLS or SASL refused, a corrupt batch) end it with
+// exit code 1, as before.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -18,6 +27,7 @@
 #include "client/consumer.h"
 #include "client/group_admin.h"
 #include "client/group_member.h"
+#include "client/reconnect_backoff.h"
 
 namespace tern::cli {
 namespace {
@@ -54,6 +64,46 @@ extern "C" void on_stop_signal(int sig) {
   stop_signal = 1;
   std::signal(sig, SIG_DFL);
 }
+
+// The link to the hub while calls fail for reasons that may pass (call_status::retriable): says
+// once on stderr that it was lost, waits a growing, jittered backoff between attempts, and says
+// when it is back.
+class reconnection {
+ public:
+  // A retriable failure: reports the first of an outage, then sleeps the next backoff (in short
+  // steps, returning early once `stop` turns true).
+  void failed(const std::string& error, const std::function<bool()>& stop = {}) {
+    if (!_lost) {
+      _lost = true;
+      _since = std::chrono::steady_clock::now();
+      std::cerr << "tern " << cmd << ": lost the connection to the hub (" << error
+                << "); reconnecting, retrying with a backoff of up to "
+                << client::reconnect_backoff::max_default.count() / 1000 << " s\n";
+    }
+    const auto until = std::chrono::steady_clock::now() + _backoff.next();
+    while (std::chrono::steady_clock::now() < until && !(stop && stop())) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          until - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+    }
+  }
+  // A call succeeded: after an outage, says the hub is back.
+  void succeeded(const client::cluster_client& client) {
+    _backoff.reset();
+    if (!_lost) return;
+    _lost = false;
+    auto s = std::chrono::duration<double>(std::chrono::steady_clock::now() - _since).count();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f", s);
+    std::cerr << "tern " << cmd << ": reconnected to the hub at " << client.bootstrap_address()
+              << " after " << took << " s; resuming\n";
+  }
+  bool lost() const { return _lost; }
+
+ private:
+  client::reconnect_backoff _backoff;
+  bool _lost = false;
+  std::chrono::steady_clock::time_point _since{};
+};
 
 struct run_limits {
   std::int64_t max_messages = -1;  // < 0: no limit
@@ -116,10 +166,12 @@ bool apply_consumer_properties(const std::map<std::string, std::string>& props,
 }
 
 // Group mode: join, read the assigned partitions of `topic`, commit as records are printed, rejoin
-// on rebalances; on the limits or SIGINT/SIGTERM commit, leave and return 0.
+// on rebalances and after the hub came back; on the limits or SIGINT/SIGTERM commit, leave and
+// return 0.
 int consume_in_group(client::cluster_client& client, const std::string& topic,
                      client::group_member_options options, client::consumer::start reset,
                      const formatter& fmt, run_limits limits) {
+  using client::call_status;
   std::string error;
   std::vector<std::int32_t> topic_parts;
   if (!client::topic_partitions(client, topic, topic_parts, error)) return fail(cmd, error);
@@ -129,19 +181,64 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
   client::group_member member(client, options);
   client::consumer consumer(client, {});
   std::map<std::int32_t, std::int64_t> last_committed;  // what the group holds for our partitions
+  reconnection link;
+  bool outage_since_join = false;  // the hub was lost since the last join
+  const std::function<bool()> stopping = [] { return stop_signal != 0; };
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
 
+  // Commits the positions if they moved since the last commit.
+  auto commit = [&](bool& rejoin) {
+    rejoin = false;
+    auto positions = consumer.positions();
+    // Outside a generation (a join failed or was interrupted) there is nothing to commit with;
+    // everything printed before the rejoin was committed then.
+    if (positions == last_committed || member.generation_id() < 0) return call_status::ok;
+    std::map<client::topic_partition, std::int64_t> offsets;
+    for (auto [p, offset] : positions) offsets[{topic, p}] = offset;
+    auto status = member.commit(offsets, rejoin, error);
+    if (status == call_status::ok && !rejoin) last_committed = positions;
+    return status;
+  };
+  // Before a rejoin drops the partitions: what was printed but not committed because the hub
+  // went away is committed under the old generation if it still stands, else outside any
+  // generation (a restarted hub has forgotten the group, and accepts that while the group has
+  // no members); otherwise those records will be printed again (at least once, as Kafka).
+  auto commit_outside_generation = [&]() {
+    auto positions = consumer.positions();
+    std::map<client::topic_partition, std::int64_t> offsets;
+    for (auto [p, offset] : positions) offsets[{topic, p}] = offset;
+    bool accepted = false;
+    if (auto status = member.commit_standalone(offsets, accepted, error); status != call_status::ok)
+      return status;
+    if (accepted)
+      last_committed = positions;
+    else
+      std::cerr << "tern " << cmd << ": " << error
+                << "; records printed since the last commit may be printed again\n";
+    return call_status::ok;
+  };
+  auto save_printed = [&]() {
+    auto positions = consumer.positions();
+    if (positions.empty() || positions == last_committed) return call_status::ok;
+    bool rejoin = false;
+    if (auto status = commit(rejoin); status != call_status::ok) return status;
+    if (!rejoin && member.generation_id() >= 0) return call_status::ok;
+    if (!outage_since_join) return call_status::ok;  // an ordinary rebalance: as Kafka
+    return commit_outside_generation();
+  };
   auto join = [&]() {
+    if (auto status = save_printed(); status != call_status::ok) return status;
     // Drop the old partitions first: they may belong to another member after this rebalance,
     // and a failed join must not commit positions for them under the new generation.
     std::string ignored;
     consumer.assign(topic, {}, {}, reset, ignored);
     last_committed.clear();
-    if (!member.join(error)) return false;
+    if (auto status = member.join(error); status != call_status::ok) return status;
     std::map<client::topic_partition, std::int64_t> committed;
-    if (!member.fetch_committed(committed, error)) return false;
+    if (auto status = member.fetch_committed(committed, error); status != call_status::ok)
+      return status;
     std::vector<std::int32_t> mine;
     for (const auto& tp : member.assignment()) {
       if (tp.topic != topic)
@@ -152,32 +249,30 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
     }
     return consumer.assign(topic, mine, last_committed, reset, error);
   };
-  // Commits the positions if they moved since the last commit.
-  auto commit = [&](bool& rejoin) {
-    rejoin = false;
-    auto positions = consumer.positions();
-    // Outside a generation (a join failed or was interrupted) there is nothing to commit with;
-    // everything printed before the rejoin was committed then.
-    if (positions == last_committed || member.generation_id() < 0) return true;
-    std::map<client::topic_partition, std::int64_t> offsets;
-    for (auto [p, offset] : positions) offsets[{topic, p}] = offset;
-    if (!member.commit(offsets, rejoin, error)) return false;
-    if (!rejoin) last_committed = positions;
-    return true;
-  };
   // Ends membership: reports `error` when failing, commits what was printed, then leaves so the
   // partitions move at once.
   auto finish = [&](int code) {
     if (code != 0) fail(cmd, error);
     bool rejoin = false;
-    if (!commit(rejoin)) {
+    if (commit(rejoin) != call_status::ok) {
       fail(cmd, "could not commit the final offsets: " + error);
       code = 1;
+    } else if (rejoin && outage_since_join) {
+      // The hub restarted since the join and forgot the group: commit as save_printed() does.
+      if (commit_outside_generation() != call_status::ok) {
+        fail(cmd, "could not commit the final offsets: " + error);
+        code = 1;
+      }
     } else if (rejoin) {
       fail(cmd, "the final offsets were not committed: group '" + group + "' was rebalancing");
     }
     member.leave();
     return code;
+  };
+  // A retriable failure: wait for the hub (reporting it), then go round the loop again.
+  auto lost = [&]() {
+    outage_since_join = true;
+    link.failed(error, stopping);
   };
 
   std::int64_t printed = 0;
@@ -186,20 +281,26 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
   bool rejoin = true;  // the first join
   while (!stop_signal) {
     if (rejoin) {
-      if (!join()) {
+      auto status = join();
+      if (status == call_status::retriable) {
+        lost();
+        continue;
+      }
+      if (status != call_status::ok) {
         if (stop_signal) break;  // interrupted while the group rebalanced
         fail(cmd, error);
         member.leave();
         return 1;
       }
+      link.succeeded(client);
+      outage_since_join = false;
       rejoin = false;
       last_record = std::chrono::steady_clock::now();  // a rebalance is not idle time
     }
     bool stopped = false;
     if (consumer.has_partitions()) {
       out.clear();
-      const std::int64_t printed_before = printed;
-      bool ok = consumer.poll(
+      auto status = consumer.poll(
           [&](std::int32_t p, const record_batch::record& r) {
             fmt.print(p, r, out);
             ++printed;
@@ -208,10 +309,20 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
           stopped, error);
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fflush(stdout);
-      if (!ok) return finish(1);
-      if (printed > printed_before) {
-        last_record = std::chrono::steady_clock::now();
-        if (!commit(rejoin)) return finish(1);
+      if (status == call_status::fatal) return finish(1);
+      if (!out.empty()) last_record = std::chrono::steady_clock::now();
+      if (status == call_status::retriable) {
+        if (stopped || (limits.max_messages >= 0 && printed >= limits.max_messages)) break;
+        lost();
+        continue;
+      }
+      link.succeeded(client);
+      status = commit(rejoin);
+      if (status == call_status::fatal) return finish(1);
+      if (status == call_status::retriable) {
+        if (stopped || (limits.max_messages >= 0 && printed >= limits.max_messages)) break;
+        lost();
+        continue;
       }
     } else {
       // Nothing assigned (more members than partitions): wait, but wake for signals and heartbeats.
@@ -220,9 +331,16 @@ int consume_in_group(client::cluster_client& client, const std::string& topic,
     }
     if (stopped || (limits.max_messages >= 0 && printed >= limits.max_messages)) break;
     if (!rejoin) {
-      if (!member.heartbeat_if_due(rejoin, error)) return finish(1);
+      bool answered = false;
+      auto status = member.heartbeat_if_due(rejoin, error, &answered);
+      if (status == call_status::fatal) return finish(1);
+      if (status == call_status::retriable) {
+        lost();
+        continue;
+      }
+      if (answered) link.succeeded(client);  // a member without partitions learns it here
       bool again = false;  // a rebalancing generation still takes commits: keep what was printed
-      if (rejoin && !commit(again)) return finish(1);
+      if (rejoin && commit(again) == call_status::fatal) return finish(1);
     }
     if (limits.timeout_ms >= 0 && std::chrono::steady_clock::now() - last_record >
                                       std::chrono::milliseconds(limits.timeout_ms))
@@ -323,7 +441,14 @@ int run_consume(int argc, char** argv) {
                             {max_messages, timeout_ms});
   }
   client::consumer consumer(client, {});
-  if (!consumer.init(topic, partition, from, start_offset, error)) return fail(cmd, error);
+  reconnection link;
+  for (;;) {
+    auto status = consumer.init(topic, partition, from, start_offset, error);
+    if (status == client::call_status::ok) break;
+    if (status == client::call_status::fatal) return fail(cmd, error);
+    link.failed(error);
+  }
+  link.succeeded(client);
 
   std::int64_t printed = 0;
   auto last_record = std::chrono::steady_clock::now();
@@ -331,16 +456,19 @@ int run_consume(int argc, char** argv) {
   for (;;) {
     bool stopped = false;
     out.clear();
-    bool ok = consumer.poll([&](std::int32_t p, const record_batch::record& r) {
+    auto status = consumer.poll([&](std::int32_t p, const record_batch::record& r) {
       fmt.print(p, r, out);
       ++printed;
       return max_messages < 0 || printed < max_messages;
     }, stopped, error);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
-    if (!ok) return fail(cmd, error);
+    if (status == client::call_status::fatal) return fail(cmd, error);
+    if (status == client::call_status::ok) link.succeeded(client);
     if (!out.empty()) last_record = std::chrono::steady_clock::now();
     if (stopped || (max_messages >= 0 && printed >= max_messages)) break;
+    // The consumer keeps its positions: the next poll after the backoff resumes where it was.
+    if (status == client::call_status::retriable) link.failed(error);
     if (timeout_ms >= 0 && std::chrono::steady_clock::now() - last_record > std::chrono::milliseconds(timeout_ms))
       break;
   }

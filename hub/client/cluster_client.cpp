@@ -39,11 +39,15 @@ std::error_code cluster_client::metadata(const std::optional<std::vector<std::st
     for (const auto& t : *topics) request.topics->push_back({t});
   }
   request.allow_auto_topic_creation = allow_auto_create;
+  // A connection that failed earlier is closed (kafka_connection.h): open another first.
+  if (!_bootstrap->is_open()) {
+    if (auto ec = reconnect_metadata()) return ec;
+  }
   auto version = _bootstrap->version_for(kafka::api_key::metadata);
   if (version < 1) return client_errc::unsupported_version;
   if (auto ec = _bootstrap->call(request, version, out)) {
     // A connection that failed is unusable: try the other brokers once.
-    if (!reconnect_metadata()) return ec;
+    if (reconnect_metadata()) return ec;
     version = _bootstrap->version_for(kafka::api_key::metadata);
     if (version < 1) return client_errc::unsupported_version;
     if (auto again = _bootstrap->call(request, version, out)) return again;
@@ -53,7 +57,7 @@ std::error_code cluster_client::metadata(const std::optional<std::vector<std::st
   return {};
 }
 
-bool cluster_client::reconnect_metadata() {
+std::error_code cluster_client::reconnect_metadata() {
   std::vector<std::pair<std::string, std::uint16_t>> candidates;
   for (const auto& [id, b] : _brokers) candidates.emplace_back(b.host, b.port);
   std::string rest = _bootstrap_servers;
@@ -65,16 +69,17 @@ bool cluster_client::reconnect_metadata() {
     std::uint16_t port = 0;
     if (parse_bootstrap(one, host, port)) candidates.emplace_back(host, port);
   }
+  std::error_code last = asio::error::not_connected;  // no candidate at all
   for (const auto& [host, port] : candidates) {
     auto conn = std::make_unique<kafka_connection>();
     conn->set_client_id(_bootstrap->client_id());
     conn->set_tls(_tls);
-    if (conn->connect(host, port, std::chrono::seconds(2))) continue;
+    if ((last = conn->connect(host, port, std::chrono::seconds(2)))) continue;
     _bootstrap = std::move(conn);
     _bootstrap_address = host + ":" + std::to_string(port);
-    return true;
+    return {};
   }
-  return false;
+  return last;
 }
 
 std::error_code cluster_client::connection_to(std::int32_t node_id, kafka_connection*& out) {

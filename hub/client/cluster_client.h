@@ -45,12 +45,13 @@ class cluster_client {
     std::string host;
     std::uint16_t port = 0;
   };
-  // Connects the metadata connection to another broker (known ones first, then the bootstrap
-  // list); false when none answers.
-  bool reconnect_metadata();
   // Forgets the connection to `node_id` (it failed: the next connection_to() opens a new one).
  public:
   void drop_connection(std::int32_t node_id) { _connections.erase(node_id); }
+  // Connects the metadata (bootstrap) connection again — to a broker it knows, else to one of
+  // the bootstrap servers — after it failed (e.g. the hub restarted). The error of the last
+  // attempt when none answers (the old connection stays, closed).
+  std::error_code reconnect_metadata();
 
  private:
   std::unique_ptr<kafka_connection> _bootstrap;

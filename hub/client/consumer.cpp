@@ -28,16 +28,30 @@ const char* codec_name(record_batch::compression c) {
 }
 }  // namespace
 
-bool consumer::find_leaders(const std::string& topic, const std::vector<std::int32_t>& only,
-                            std::map<std::int32_t, std::int32_t>& leaders, std::string& error) {
+call_status consumer::find_leaders(const std::string& topic, const std::vector<std::int32_t>& only,
+                                  std::map<std::int32_t, std::int32_t>& leaders,
+                                  std::string& error) {
   kafka::metadata_response md;
   if (auto ec = _client.metadata(std::vector<std::string>{topic}, false, md)) {
     error = _client.describe(-1, ec);
-    return false;
+    return status_of(ec);
   }
-  if (md.topics.empty() || md.topics.front().error_code != 0) {
+  if (md.topics.empty()) {
     error = "topic '" + topic + "' does not exist";
-    return false;
+    return call_status::fatal;
+  }
+  const auto code = md.topics.front().error_code;
+  if (code == kafka::wire(kafka::error_code::unknown_topic_or_partition)) {
+    error = "topic '" + topic + "' does not exist";
+    return call_status::fatal;
+  }
+  if (code == kafka::wire(kafka::error_code::topic_authorization_failed)) {
+    error = "not authorized to describe topic '" + topic + "' (TOPIC_AUTHORIZATION_FAILED)";
+    return call_status::fatal;
+  }
+  if (code != 0) {  // e.g. LEADER_NOT_AVAILABLE while a cluster elects
+    error = "metadata of topic '" + topic + "': " + kafka_error(code);
+    return call_status::retriable;
   }
   for (const auto& p : md.topics.front().partitions)
     if (only.empty() || std::find(only.begin(), only.end(), p.partition_index) != only.end())
@@ -45,12 +59,13 @@ bool consumer::find_leaders(const std::string& topic, const std::vector<std::int
   for (auto p : only)
     if (!leaders.count(p)) {
       error = "partition " + std::to_string(p) + " does not exist in topic '" + topic + "'";
-      return false;
+      return call_status::fatal;
     }
-  return true;
+  return call_status::ok;
 }
 
-bool consumer::resolve(start from, const std::vector<std::int32_t>& partitions, std::string& error) {
+call_status consumer::resolve(start from, const std::vector<std::int32_t>& partitions,
+                              std::string& error) {
   std::map<std::int32_t, kafka::list_offsets_request> by_leader;
   for (auto p : partitions) {
     auto& request = by_leader[_partitions[p].leader];
@@ -63,54 +78,60 @@ bool consumer::resolve(start from, const std::vector<std::int32_t>& partitions, 
     kafka_connection* conn = nullptr;
     if (auto ec = _client.connection_to(leader, conn)) {
       error = _client.describe(leader, ec);
-      return false;
+      // No leader known yet (-1) or its broker is unknown: a cluster still electing.
+      return ec == client_errc::malformed_response ? call_status::retriable : status_of(ec);
     }
     kafka::list_offsets_response response;
     if (auto ec = conn->call(request, conn->version_for(kafka::api_key::list_offsets), response)) {
       error = _client.describe(leader, ec);
-      return false;
+      _client.drop_connection(leader);
+      return status_of(ec);
     }
     for (const auto& t : response.topics)
       for (const auto& p : t.partitions) {
         if (p.error_code != 0) {
           error = "list offsets of " + _topic + "-" + std::to_string(p.partition_index) + ": " + kafka_error(p.error_code);
-          return false;
+          return is_leader_change(p.error_code) ? call_status::retriable : call_status::fatal;
         }
         _partitions[p.partition_index].position = p.offset;
       }
   }
-  return true;
+  return call_status::ok;
 }
 
-bool consumer::init(const std::string& topic, std::int32_t partition, start from, std::int64_t offset,
-                    std::string& error) {
+call_status consumer::init(const std::string& topic, std::int32_t partition, start from,
+                           std::int64_t offset, std::string& error) {
   std::map<std::int32_t, std::int32_t> leaders;
-  if (!find_leaders(topic, partition < 0 ? std::vector<std::int32_t>{} : std::vector<std::int32_t>{partition},
-                    leaders, error))
-    return false;
+  if (auto status = find_leaders(
+          topic, partition < 0 ? std::vector<std::int32_t>{} : std::vector<std::int32_t>{partition},
+          leaders, error);
+      status != call_status::ok)
+    return status;
   _topic = topic;
   for (auto [p, leader] : leaders) _partitions[p].leader = leader;
   if (_partitions.empty()) {
     error = "partition " + std::to_string(partition) + " does not exist in topic '" + topic + "'";
-    return false;
+    return call_status::fatal;
   }
   if (from == start::offset) {
     for (auto& [p, state] : _partitions) state.position = offset;
-    return true;
+    return call_status::ok;
   }
   std::vector<std::int32_t> all;
   for (const auto& [p, state] : _partitions) all.push_back(p);
   return resolve(from, all, error);
 }
 
-bool consumer::assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
-                      const std::map<std::int32_t, std::int64_t>& committed, start reset, std::string& error) {
+call_status consumer::assign(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                             const std::map<std::int32_t, std::int64_t>& committed, start reset,
+                             std::string& error) {
   _topic = topic;
   _partitions.clear();
   _auto_reset = reset;
-  if (partitions.empty()) return true;
+  if (partitions.empty()) return call_status::ok;
   std::map<std::int32_t, std::int32_t> leaders;
-  if (!find_leaders(topic, partitions, leaders, error)) return false;
+  if (auto status = find_leaders(topic, partitions, leaders, error); status != call_status::ok)
+    return status;
   std::vector<std::int32_t> uncommitted;
   for (auto [p, leader] : leaders) {
     _partitions[p].leader = leader;
@@ -133,7 +154,7 @@ bool consumer::caught_up() const {
   return true;
 }
 
-bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
+call_status consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
   stopped = false;
   std::map<std::int32_t, kafka::fetch_request> by_leader;
   for (auto& [p, state] : _partitions) {
@@ -160,6 +181,12 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
                                              : _client.connection_to(leader, conn);
     if (!fetch_error) fetch_error = conn->call(request, conn->version_for(kafka::api_key::fetch), response);
     if (fetch_error) {
+      // TLS or SASL refused on a new connection: another attempt would meet the same refusal.
+      if (status_of(fetch_error) == call_status::fatal &&
+          fetch_error != client_errc::malformed_response) {
+        error = _client.describe(leader, fetch_error);
+        return call_status::fatal;
+      }
       // The leader's broker is gone (a failover in a cluster): find the new leaders.
       if (leader >= 0) _client.drop_connection(leader);
       for (const auto& fp : request.topics.front().partitions) moved.push_back(fp.partition);
@@ -179,7 +206,7 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
         if (p.error_code != 0) {
           error = "fetch " + _topic + "-" + std::to_string(p.partition_index) + " at offset " +
                   std::to_string(state.position) + ": " + kafka_error(p.error_code);
-          return false;
+          return call_status::fatal;
         }
         state.high_watermark = p.high_watermark;
         std::vector<record_batch::bytes_view> batches;
@@ -189,7 +216,7 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
             record_batch::batch_header h;
             if (auto ec = record_batch::parse_header(blob, h)) {
               error = "fetch " + _topic + "-" + std::to_string(p.partition_index) + ": " + ec.message();
-              return false;
+              return call_status::fatal;
             }
             if (h.total_size() > blob.size()) break;
             batches.push_back(blob.first(h.total_size()));
@@ -203,7 +230,7 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
           if (ec) {
             error = "batch at offset " + std::to_string(h.base_offset) + " of " + _topic + "-" +
                     std::to_string(p.partition_index) + " is invalid: " + ec.message();
-            return false;
+            return call_status::fatal;
           }
           if (h.last_offset() < state.position) continue;
           if (h.control()) {
@@ -220,14 +247,14 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
             if (dec == compression::compression_errc::too_large) {
               error += " (" + std::to_string(_options.decompressed_batch_bytes_max) + " bytes)";
             }
-            return false;
+            return call_status::fatal;
           }
           for (const auto& r : records) {
             if (r.offset < state.position) continue;
             state.position = r.offset + 1;
             if (!fn(p.partition_index, r)) {
               stopped = true;
-              return true;
+              return call_status::ok;
             }
           }
           state.position = std::max(state.position, h.last_offset() + 1);
@@ -235,8 +262,10 @@ bool consumer::poll(const record_fn& fn, bool& stopped, std::string& error) {
       }
     }
   }
-  if (!moved.empty() && !refresh_leaders(moved, error)) return false;
-  return out_of_range.empty() || resolve(*_auto_reset, out_of_range, error);
+  if (!moved.empty()) {
+    if (auto status = refresh_leaders(moved, error); status != call_status::ok) return status;
+  }
+  return out_of_range.empty() ? call_status::ok : resolve(*_auto_reset, out_of_range, error);
 }
 
 bool consumer::is_leader_change(std::int16_t code) {
@@ -251,13 +280,15 @@ bool consumer::is_leader_change(std::int16_t code) {
 // After a leader change: waits a moment (an election takes a few hundred ms to seconds), then
 // asks the cluster where the partitions are led now. A partition without a leader yet keeps
 // leader -1 and is looked up again at the next poll. Positions are kept: nothing is skipped or
-// read twice. Fails only when no broker answers Metadata at all.
-bool consumer::refresh_leaders(const std::vector<std::int32_t>& partitions, std::string& error) {
+// read twice. Retriable when no broker answers Metadata at all (a single hub restarting).
+call_status consumer::refresh_leaders(const std::vector<std::int32_t>& partitions,
+                                      std::string& error) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   std::map<std::int32_t, std::int32_t> leaders;
-  if (!find_leaders(_topic, partitions, leaders, error)) return false;
+  if (auto status = find_leaders(_topic, partitions, leaders, error); status != call_status::ok)
+    return status;
   for (auto [p, leader] : leaders) _partitions[p].leader = leader;
-  return true;
+  return call_status::ok;
 }
 
 }  // namespace tern::client

@@ -35,20 +35,42 @@ std::int16_t negotiated_version(const kafka_connection& conn, kafka::api_key api
 
 bool connect_coordinator(cluster_client& client, const std::string& group_id,
                          std::chrono::milliseconds wait, std::chrono::milliseconds backoff,
-                         coordinator_link& out, std::string& error) {
-  auto& boot = client.bootstrap_connection();
+                         coordinator_link& out, std::string& error, call_status* status) {
+  call_status ignored;
+  call_status& result = status ? *status : ignored;
+  result = call_status::fatal;
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  auto version = negotiated_version(boot, kafka::api_key::find_coordinator, 0, "FindCoordinator",
-                                    client.bootstrap_address(), error);
-  if (version < 0) return false;
+  bool reconnected = false;
   for (;;) {
+    // The bootstrap connection may be replaced by reconnect_metadata(): look it up each time. A
+    // connection that failed earlier is closed (kafka_connection.h): open another first.
+    if (!client.bootstrap_connection().is_open()) {
+      if (auto ec = client.reconnect_metadata()) {
+        error = client.describe(-1, ec);
+        result = status_of(ec);
+        return false;
+      }
+      reconnected = true;
+    }
+    auto& boot = client.bootstrap_connection();
+    auto version = negotiated_version(boot, kafka::api_key::find_coordinator, 0,
+                                      "FindCoordinator", client.bootstrap_address(), error);
+    if (version < 0) return false;
     kafka::find_coordinator_request request;
     request.coordinator_key = group_id;
     request.key_type = kafka::find_coordinator_request::key_type_group;
     kafka::find_coordinator_response response;
     if (auto ec = boot.call(request, version, response)) {
       error = client.describe(-1, ec);
-      return false;
+      result = status_of(ec);
+      if (result != call_status::retriable || reconnected) return false;
+      reconnected = true;
+      if (auto again = client.reconnect_metadata()) {  // no broker answers
+        error = client.describe(-1, again);
+        result = status_of(again);
+        return false;
+      }
+      continue;
     }
     if (response.error_code == 0) {
       if (response.port <= 0 || response.port > 65535) {
@@ -65,8 +87,10 @@ bool connect_coordinator(cluster_client& client, const std::string& group_id,
         error = "cannot connect to " + out.address + " (coordinator of group '" + group_id +
                 "'): " + ec.message();
         out.conn.reset();
+        result = status_of(ec);
         return false;
       }
+      result = call_status::ok;
       return true;
     }
     const bool transient =
@@ -78,6 +102,7 @@ bool connect_coordinator(cluster_client& client, const std::string& group_id,
               (response.error_message && !response.error_message->empty()
                    ? " (" + *response.error_message + ")"
                    : "");
+      result = transient ? call_status::retriable : call_status::fatal;
       return false;
     }
     std::this_thread::sleep_for(backoff);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "client/call_status.h"
 #include "client/cluster_client.h"
 #include "client/group_report.h"
 #include "client/topic_partition.h"
@@ -43,10 +44,14 @@ struct coordinator_link {
 
 // Finds the coordinator of `group_id` (FindCoordinator, key type group, through the bootstrap
 // broker) and connects to it. While the answer is COORDINATOR_NOT_AVAILABLE or
-// COORDINATOR_LOAD_IN_PROGRESS it retries every `backoff`, for up to `wait`.
+// COORDINATOR_LOAD_IN_PROGRESS it retries every `backoff`, for up to `wait`. When the bootstrap
+// connection has broken (the hub restarted) it reconnects it once (cluster_client::
+// reconnect_metadata) before giving up. On failure `status` (if given) says whether a later
+// attempt may succeed: retriable when no broker answered or the coordinator's connection
+// failed that way (call_status.h), fatal otherwise.
 bool connect_coordinator(cluster_client& client, const std::string& group_id,
                          std::chrono::milliseconds wait, std::chrono::milliseconds backoff,
-                         coordinator_link& out, std::string& error);
+                         coordinator_link& out, std::string& error, call_status* status = nullptr);
 
 // The `api`'s version negotiated with `conn`, or -1 with `error` = "the broker at A does not
 // support NAME vMIN or later" when it has none ≥ min_version.

@@ -70,17 +70,18 @@ std::vector<std::pair<std::string, std::vector<std::uint8_t>>> leader_assignment
   return out;
 }
 
-bool group_member::ensure_coordinator(std::string& error) {
-  if (_coordinator.connected()) return true;
+call_status group_member::ensure_coordinator(std::string& error) {
+  if (_coordinator.connected()) return call_status::ok;
+  call_status status = call_status::fatal;
   if (!connect_coordinator(_client, _options.group_id,
                            std::chrono::milliseconds(_options.coordinator_wait_ms), backoff(),
-                           _coordinator, error))
-    return false;
+                           _coordinator, error, &status))
+    return status;
   // JoinGroup and SyncGroup wait for the whole group: allow the rebalance timeout and a margin.
   _coordinator.conn->set_timeout(std::max<std::chrono::milliseconds>(
       std::chrono::seconds(30),
       std::chrono::milliseconds(_options.rebalance_timeout_ms) + std::chrono::seconds(5)));
-  return true;
+  return call_status::ok;
 }
 
 group_member::outcome group_member::on_group_error(std::int16_t code, const char* api,
@@ -106,7 +107,7 @@ group_member::outcome group_member::on_group_error(std::int16_t code, const char
   return outcome::fail;
 }
 
-bool group_member::join(std::string& error) {
+call_status group_member::join(std::string& error) {
   _assignment.clear();
   _generation_id = -1;
   const auto deadline =
@@ -116,23 +117,23 @@ bool group_member::join(std::string& error) {
   for (;;) {
     if (_options.stop_requested && _options.stop_requested()) {
       error = "interrupted";
-      return false;
+      return call_status::fatal;
     }
-    if (!ensure_coordinator(error)) return false;
+    if (auto status = ensure_coordinator(error); status != call_status::ok) return status;
     switch (join_and_sync(last)) {
       case outcome::done:
         _next_heartbeat = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(_options.heartbeat_interval_ms);
-        return true;
+        return call_status::ok;
       case outcome::fail:
         error = last;
-        return false;
+        return call_status::fatal;
       case outcome::retry:
         break;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       error = "could not join group '" + _options.group_id + "': " + last;
-      return false;
+      return call_status::fatal;
     }
   }
 }
@@ -196,7 +197,9 @@ group_member::outcome group_member::send_join(
     kafka::metadata_response md;
     if (auto ec = _client.metadata(topics, false, md)) {
       error = _client.describe(-1, ec);
-      return outcome::fail;
+      if (status_of(ec) != call_status::retriable) return outcome::fail;
+      lose_coordinator();  // likely gone too: join() finds out and reports it retriable
+      return outcome::retry;
     }
     for (const auto& t : md.topics)
       if (t.error_code == 0)
@@ -251,19 +254,23 @@ std::chrono::milliseconds group_member::until_heartbeat() const {
   return std::max(left, std::chrono::milliseconds(0));
 }
 
-bool group_member::heartbeat_if_due(bool& rejoin, std::string& error) {
+call_status group_member::heartbeat_if_due(bool& rejoin, std::string& error, bool* answered) {
   rejoin = false;
+  if (answered) *answered = false;
   const auto now = std::chrono::steady_clock::now();
-  if (now < _next_heartbeat) return true;
+  if (now < _next_heartbeat) return call_status::ok;
   if (_generation_id < 0) {
     rejoin = true;
-    return true;
+    return call_status::ok;
   }
-  if (!ensure_coordinator(error)) return false;
+  if (auto status = ensure_coordinator(error); status != call_status::ok) {
+    _next_heartbeat = now + backoff();
+    return status;
+  }
   auto& conn = *_coordinator.conn;
   auto version = negotiated_version(conn, kafka::api_key::heartbeat, 0, "Heartbeat",
                                     _coordinator.address, error);
-  if (version < 0) return false;
+  if (version < 0) return call_status::fatal;
   kafka::heartbeat_request request;
   request.group_id = _options.group_id;
   request.generation_id = _generation_id;
@@ -273,47 +280,45 @@ bool group_member::heartbeat_if_due(bool& rejoin, std::string& error) {
   if (conn.call(request, version, response)) {
     lose_coordinator();  // found again at the next heartbeat, soon
     _next_heartbeat = now + backoff();
-    return true;
+    return call_status::ok;
   }
   _next_heartbeat = now + std::chrono::milliseconds(_options.heartbeat_interval_ms);
-  if (response.error_code == 0) return true;
+  if (answered) *answered = true;
+  if (response.error_code == 0) return call_status::ok;
   if (is_coordinator_error(response.error_code)) {
     lose_coordinator();
     _next_heartbeat = now + backoff();
-    return true;
+    return call_status::ok;
   }
-  if (on_group_error(response.error_code, "Heartbeat", error) == outcome::fail) return false;
+  if (on_group_error(response.error_code, "Heartbeat", error) == outcome::fail)
+    return call_status::fatal;
   rejoin = true;
-  return true;
+  return call_status::ok;
 }
 
-bool group_member::fetch_committed(std::map<topic_partition, std::int64_t>& out,
-                                   std::string& error) {
+call_status group_member::fetch_committed(std::map<topic_partition, std::int64_t>& out,
+                                          std::string& error) {
   out.clear();
-  if (_assignment.empty()) return true;
+  if (_assignment.empty()) return call_status::ok;
   for (int attempt = 0;; ++attempt) {
-    if (!ensure_coordinator(error)) return false;
+    if (auto status = ensure_coordinator(error); status != call_status::ok) return status;
     bool moved = false;
     if (fetch_committed_offsets(_coordinator, _options.group_id, _assignment, out, error, &moved))
-      return true;
-    if (!moved || attempt >= 3) return false;
+      return call_status::ok;
+    if (!moved) return call_status::fatal;
+    if (attempt >= 3) return call_status::retriable;
     lose_coordinator();
     std::this_thread::sleep_for(backoff());
   }
 }
 
-bool group_member::commit(const std::map<topic_partition, std::int64_t>& offsets, bool& rejoin,
-                          std::string& error) {
-  rejoin = false;
-  if (offsets.empty()) return true;
-  if (_generation_id < 0) {
-    rejoin = true;
-    return true;
-  }
+call_status group_member::send_commit(const std::map<topic_partition, std::int64_t>& offsets,
+                                      bool standalone, std::int16_t& code, std::string& where,
+                                      std::string& error) {
   kafka::offset_commit_request request;
   request.group_id = _options.group_id;
-  request.generation_id = _generation_id;
-  request.member_id = _member_id;
+  request.generation_id = standalone ? -1 : _generation_id;
+  request.member_id = standalone ? std::string() : _member_id;
   for (const auto& [tp, offset] : offsets) {
     if (request.topics.empty() || request.topics.back().name != tp.topic)
       request.topics.push_back({tp.topic, {}});
@@ -324,19 +329,19 @@ bool group_member::commit(const std::map<topic_partition, std::int64_t>& offsets
     request.topics.back().partitions.push_back(p);
   }
   for (int attempt = 0;; ++attempt) {
-    if (!ensure_coordinator(error)) return false;
+    if (auto status = ensure_coordinator(error); status != call_status::ok) return status;
     auto& conn = *_coordinator.conn;
     auto version = negotiated_version(conn, kafka::api_key::offset_commit, 1, "OffsetCommit",
                                       _coordinator.address, error);
-    if (version < 0) return false;
-    request.group_instance_id = version >= 7 ? _options.group_instance_id : std::nullopt;
+    if (version < 0) return call_status::fatal;
+    request.group_instance_id =
+        version >= 7 && !standalone ? _options.group_instance_id : std::nullopt;
     kafka::offset_commit_response response;
-    std::int16_t code = 0;
-    std::string where;
+    code = 0;
     if (auto ec = conn.call(request, version, response)) {
       error = _coordinator.describe(ec);
       lose_coordinator();
-      if (attempt >= 3) return false;
+      if (attempt >= 3) return status_of(ec);
       continue;
     }
     for (const auto& t : response.topics)
@@ -345,18 +350,49 @@ bool group_member::commit(const std::map<topic_partition, std::int64_t>& offsets
           code = p.error_code;
           where = t.name + "-" + std::to_string(p.partition_index);
         }
-    if (code == 0) return true;
-    if (on_group_error(code, "OffsetCommit", error) == outcome::fail) {
-      error = "cannot commit offsets of group '" + _options.group_id + "' (" + where +
-              "): " + kafka_error_name(code);
-      return false;
-    }
-    if (!is_coordinator_error(code)) {  // the generation is gone: rejoin; these offsets are lost
-      rejoin = true;
-      return true;
-    }
-    if (attempt >= 3) return false;
+    if (!is_coordinator_error(code)) return call_status::ok;
+    error = "OffsetCommit in group '" + _options.group_id + "': " + kafka_error_name(code);
+    lose_coordinator();
+    if (attempt >= 3) return call_status::retriable;
+    std::this_thread::sleep_for(backoff());
   }
+}
+
+call_status group_member::commit(const std::map<topic_partition, std::int64_t>& offsets,
+                                 bool& rejoin, std::string& error) {
+  rejoin = false;
+  if (offsets.empty()) return call_status::ok;
+  if (_generation_id < 0) {
+    rejoin = true;
+    return call_status::ok;
+  }
+  std::int16_t code = 0;
+  std::string where;
+  if (auto status = send_commit(offsets, false, code, where, error); status != call_status::ok)
+    return status;
+  if (code == 0) return call_status::ok;
+  if (on_group_error(code, "OffsetCommit", error) == outcome::fail) {
+    error = "cannot commit offsets of group '" + _options.group_id + "' (" + where +
+            "): " + kafka_error_name(code);
+    return call_status::fatal;
+  }
+  rejoin = true;  // the generation is gone: rejoin; these offsets were not committed
+  return call_status::ok;
+}
+
+call_status group_member::commit_standalone(const std::map<topic_partition, std::int64_t>& offsets,
+                                            bool& accepted, std::string& error) {
+  accepted = false;
+  if (offsets.empty()) return call_status::ok;
+  std::int16_t code = 0;
+  std::string where;
+  if (auto status = send_commit(offsets, true, code, where, error); status != call_status::ok)
+    return status;
+  accepted = code == 0;
+  if (!accepted)
+    error = "group '" + _options.group_id + "' refused a commit outside a generation (" + where +
+            "): " + kafka_error_name(code);
+  return call_status::ok;
 }
 
 void group_member::leave() {

@@ -12,10 +12,14 @@
 // until every member has rejoined or rebalance_timeout_ms has passed, so the coordinator
 // connection's timeout is rebalance_timeout_ms plus a margin.
 //
-// Errors: functions return false and set `error` to a sentence (the coordinator's address and the
-// connection error, or the Kafka error) for failures retrying cannot fix; transient coordinator
+// Errors: functions return a call_status (call_status.h) and set `error` to a sentence (the
+// coordinator's address and the connection error, or the Kafka error). Transient coordinator
 // errors (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, a broken coordinator connection) are
-// retried after finding the coordinator again.
+// retried after finding the coordinator again; when no broker answers at all (the hub is
+// restarting) the call returns retriable and the owner retries later with a backoff — after a
+// hub restart the group no longer knows the member, so the next heartbeat asks it to rejoin.
+// Fatal: what retrying cannot fix (authorization, an invalid session timeout, a protocol the
+// group does not share, a rebalance that never completes).
 // Lifetimes: the cluster_client must outlive the member. Not thread-safe.
 #include <chrono>
 #include <cstdint>
@@ -25,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "client/call_status.h"
 #include "client/cluster_client.h"
 #include "client/group_admin.h"
 #include "client/topic_partition.h"
@@ -56,22 +61,31 @@ class group_member {
   // Joins or rejoins the group (JoinGroup, with MEMBER_ID_REQUIRED handled; the leader's range
   // assignment; SyncGroup) and returns once this member has a generation and an assignment
   // (possibly empty). Retries rebalance errors for up to rebalance_timeout_ms +
-  // coordinator_wait_ms. When stop_requested() turns true it returns false with error
+  // coordinator_wait_ms. When stop_requested() turns true it returns fatal with error
   // "interrupted".
-  bool join(std::string& error);
+  call_status join(std::string& error);
 
-  // Sends a Heartbeat if one is due. `rejoin` is set when the member must call join() again.
-  bool heartbeat_if_due(bool& rejoin, std::string& error);
+  // Sends a Heartbeat if one is due. `rejoin` is set when the member must call join() again;
+  // `answered` (if given) when the coordinator answered one (whatever its error code).
+  call_status heartbeat_if_due(bool& rejoin, std::string& error, bool* answered = nullptr);
   // Time until the next heartbeat is due (zero if overdue).
   std::chrono::milliseconds until_heartbeat() const;
 
   // The group's committed offsets of this member's assignment (absent = nothing committed).
-  bool fetch_committed(std::map<topic_partition, std::int64_t>& out, std::string& error);
+  call_status fetch_committed(std::map<topic_partition, std::int64_t>& out, std::string& error);
 
   // Commits `offsets` (the next offset to read, per partition) under this member's generation.
   // When the generation is no longer valid nothing is committed and `rejoin` is set.
-  bool commit(const std::map<topic_partition, std::int64_t>& offsets, bool& rejoin,
-              std::string& error);
+  call_status commit(const std::map<topic_partition, std::int64_t>& offsets, bool& rejoin,
+                     std::string& error);
+
+  // Commits `offsets` outside any generation, as a standalone consumer does (generation -1, no
+  // member id). The coordinator accepts that only while the group has no members, e.g. right
+  // after a hub restart forgot every member: a member whose last commit failed because the hub
+  // went away saves what it printed before it rejoins, so nothing is printed twice. `accepted`
+  // is false (and `error` says why) when the group refused (it has members again).
+  call_status commit_standalone(const std::map<topic_partition, std::int64_t>& offsets,
+                                bool& accepted, std::string& error);
 
   // Leaves the group (LeaveGroup) so its partitions move at once; best effort, errors ignored.
   // Static members do not leave (their partitions wait for them until the session times out).
@@ -85,7 +99,7 @@ class group_member {
  private:
   enum class outcome { done, retry, fail };
 
-  bool ensure_coordinator(std::string& error);
+  call_status ensure_coordinator(std::string& error);
   void lose_coordinator() { _coordinator = {}; }
   outcome join_and_sync(std::string& error);
   outcome send_join(
@@ -94,6 +108,10 @@ class group_member {
   outcome send_sync(
       const std::vector<std::pair<std::string, std::vector<std::uint8_t>>>& leader_assignments,
       std::string& error);
+  // OffsetCommit of `offsets` under this member's generation, or as a standalone consumer;
+  // retries coordinator errors. `code` is the first partition error (0: committed).
+  call_status send_commit(const std::map<topic_partition, std::int64_t>& offsets, bool standalone,
+                          std::int16_t& code, std::string& where, std::string& error);
   // Handles an error code shared by the group APIs; returns retry, or fail with `error` set.
   outcome on_group_error(std::int16_t code, const char* api, std::string& error);
   std::chrono::milliseconds backoff() const {

@@ -1,5 +1,7 @@
 #include "client/kafka_connection.h"
 
+#include "client/call_status.h"
+
 #include <charconv>
 #include <cstring>
 
@@ -35,6 +37,20 @@ class category final : public std::error_category {
 const std::error_category& client_category() {
   static const category c;
   return c;
+}
+
+call_status status_of(std::error_code ec) {
+  if (!ec) return call_status::ok;
+  if (ec.category() == client_category())
+    return ec == client_errc::timeout ? call_status::retriable : call_status::fatal;
+  // Socket errors (refused, reset, broken pipe, unreachable, timed out) and end of stream: the
+  // broker went away or is restarting.
+  if (ec.category() == asio::error::get_system_category() ||
+      ec.category() == std::system_category() ||
+      ec.category() == asio::error::get_misc_category())
+    return call_status::retriable;
+  if (ec == asio::error::host_not_found_try_again) return call_status::retriable;
+  return call_status::fatal;  // TLS errors, names that do not resolve
 }
 
 kafka_connection::kafka_connection() : _socket(_io) {}
@@ -75,6 +91,7 @@ static std::error_code run_with_deadline(asio::io_context& io, asio::ip::tcp::so
 std::error_code kafka_connection::connect(const std::string& host, std::uint16_t port,
                                           std::chrono::milliseconds timeout) {
   close();
+  _pending.clear();  // answers still awaited on the old socket never come
   std::error_code ec;
   asio::ip::tcp::resolver resolver(_io);
   auto endpoints = resolver.resolve(host, std::to_string(port), ec);
@@ -229,7 +246,22 @@ std::int16_t kafka_connection::version_for(kafka::api_key key) const {
   return v >= std::max(min, ours->min_version) ? v : -1;
 }
 
+// A connection that failed once is closed, so is_open() tells its owner to open a new one: Asio
+// stops trying a socket speculatively after an error (EPIPE), and with edge-triggered epoll a
+// second write on it would wait for a readiness edge that never comes, until the timeout.
 std::error_code kafka_connection::write_frame(const wire::wire_writer& w) {
+  auto ec = write_frame_once(w);
+  if (ec) close();
+  return ec;
+}
+
+std::error_code kafka_connection::read_frame(std::vector<std::uint8_t>& frame) {
+  auto ec = read_frame_once(frame);
+  if (ec) close();
+  return ec;
+}
+
+std::error_code kafka_connection::write_frame_once(const wire::wire_writer& w) {
   std::uint32_t size = static_cast<std::uint32_t>(w.size());
   std::uint8_t prefix[4] = {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
                             static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
@@ -247,7 +279,7 @@ std::error_code kafka_connection::write_frame(const wire::wire_writer& w) {
   });
 }
 
-std::error_code kafka_connection::read_frame(std::vector<std::uint8_t>& frame) {
+std::error_code kafka_connection::read_frame_once(std::vector<std::uint8_t>& frame) {
   std::uint8_t prefix[4];
   if (_tls) {
     if (auto ec = tls_read_exact(prefix)) return ec;

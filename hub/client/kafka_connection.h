@@ -5,7 +5,7 @@
 //
 // Errors: std::error_code values — connection errors from Asio (the message names the cause,
 // e.g. "Connection refused"), client_errc for protocol trouble. After any error the connection
-// is unusable; open a new one.
+// is unusable; open a new one. A read or write that fails closes it, so is_open() turns false.
 // TLS: with set_tls() before connect(), the connection runs tern_tls's engine in client mode
 // over its socket (handshake in connect(), every frame encrypted); error_detail() then says
 // why a server certificate was not trusted.
@@ -143,8 +143,11 @@ class kafka_connection {
     kafka::api_key key;
     std::int16_t version;
   };
+  // Close the connection on failure (see write_frame in the .cpp for why).
   std::error_code write_frame(const wire::wire_writer& w);
   std::error_code read_frame(std::vector<std::uint8_t>& frame);
+  std::error_code write_frame_once(const wire::wire_writer& w);
+  std::error_code read_frame_once(std::vector<std::uint8_t>& frame);
   std::error_code negotiate_versions();
   std::error_code tls_handshake(const std::string& host);
   std::error_code sasl_plain();

@@ -25,10 +25,12 @@ void dedupe_protocols(std::vector<protocol>& protocols) {
 
 }  // namespace
 
-coordinator::coordinator(asio::io_context& io, coordinator_options options)
+coordinator::coordinator(asio::io_context& io, coordinator_options options, clock time)
     : _io(io),
       _options(options),
+      _clock(time),
       _env{_io,
+           _clock,
            _options,
            _outbox,
            _state_bytes,

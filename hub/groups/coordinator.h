@@ -21,6 +21,10 @@
 // - Callbacks: each join/sync callback runs exactly once — perhaps before join()/sync() returns,
 //   perhaps from a later call or timer, and with coordinator_not_available on shutdown(). They
 //   run only when the coordinator is consistent and may call back into it. They must not throw.
+// - Time: every deadline (session and new-member timeouts, the initial rebalance delay, the
+//   rebalance and sync timeouts) is measured on the clock given at construction (common/clock.h):
+//   the system clock in the hub, a manual_clock in tests, which then advance time instead of
+//   sleeping. The coordinator reads no other time.
 // - Limits: coordinator_options (options.h) bounds groups, members, protocols, bytes per member
 //   and all state bytes together; each limit says which error a client gets.
 //
@@ -51,12 +55,14 @@
 #include "groups/group.h"
 #include "groups/options.h"
 #include "groups/types.h"
+#include "tern/common/clock.h"
 
 namespace tern::groups {
 
 class coordinator {
  public:
-  coordinator(asio::io_context& io, coordinator_options options);
+  // `time`: see Design; a manual clock's context must outlive the coordinator.
+  coordinator(asio::io_context& io, coordinator_options options, clock time = clock::system());
   // Calls shutdown().
   ~coordinator();
   coordinator(const coordinator&) = delete;
@@ -138,6 +144,7 @@ class coordinator {
 
   asio::io_context& _io;
   coordinator_options _options;
+  clock _clock;  // before _env, which refers to it
   std::vector<std::function<void()>> _outbox;
   std::size_t _state_bytes = 0;
   group_env _env;

@@ -74,7 +74,8 @@ std::size_t member_state_bytes(const join_params& p, std::size_t member_id_size)
 }
 
 group::group(std::string id, group_env& env)
-    : _id(std::move(id)), _env(env), _join_timer(env.io), _sync_timer(env.io) {}
+    : _id(std::move(id)), _env(env), _join_timer(env.io, env.time),
+      _sync_timer(env.io, env.time) {}
 
 group::~group() {
   // Members' callbacks must have been answered (shutdown, or the group was collectible).
@@ -220,7 +221,7 @@ void group::join_current_member(join_params p, join_callback done) {
 }
 
 void group::add_member_and_rebalance(std::string member_id, join_params& p, join_callback done) {
-  auto owned = std::make_unique<member>(_env.io, _env.state_bytes);
+  auto owned = std::make_unique<member>(_env.io, _env.time, _env.state_bytes);
   member& m = *owned;
   m.id = std::move(member_id);
   m.instance_id = p.group_instance_id;
@@ -301,7 +302,7 @@ void group::update_member(member& m, join_params& p, join_callback done) {
 }
 
 void group::add_pending_member(std::string member_id, std::int32_t session_timeout_ms) {
-  auto pending = std::make_unique<pending_member>(_env.io, _env.state_bytes);
+  auto pending = std::make_unique<pending_member>(_env.io, _env.time, _env.state_bytes);
   pending->charged.set(pending_overhead_bytes + member_id.size());
   pending->expiry.arm(session_timeout_ms, [this, member_id] {
     on_pending_expired(member_id);

@@ -55,6 +55,8 @@ class group;
 // What every group shares with the coordinator that owns it.
 struct group_env {
   asio::io_context& io;
+  // What every timer of the coordinator measures time on (the system clock but in tests).
+  const clock& time;
   const coordinator_options& options;
   // Deferred callbacks, run by the coordinator after each operation.
   std::vector<std::function<void()>>& outbox;
@@ -124,7 +126,8 @@ class group {
   };
 
   struct member {
-    member(asio::io_context& io, std::size_t& total) : session(io), charged(total) {}
+    member(asio::io_context& io, const clock& time, std::size_t& total)
+        : session(io, time), charged(total) {}
     std::string id;
     std::optional<std::string> instance_id;
     std::string client_id;
@@ -144,7 +147,8 @@ class group {
 
   // A member id handed out with MEMBER_ID_REQUIRED, valid until its session timeout.
   struct pending_member {
-    pending_member(asio::io_context& io, std::size_t& total) : expiry(io), charged(total) {}
+    pending_member(asio::io_context& io, const clock& time, std::size_t& total)
+        : expiry(io, time), charged(total) {}
     deadline_timer expiry;
     charge charged;
   };

@@ -40,9 +40,10 @@ groups::coordinator_options coordinator_options_from(const app::server_config& c
 }  // namespace
 
 broker::broker(asio::io_context& io, const app::server_config& config, storage::log_store& store,
-               std::unique_ptr<auth::authorizer> authorizer)
-    : _io(io), _config(config), _store(store), _groups(io, coordinator_options_from(config)),
-      _offsets_expiry(io), _authorizer(std::move(authorizer)) {
+               std::unique_ptr<auth::authorizer> authorizer, clock time)
+    : _io(io), _clock(time), _config(config), _store(store),
+      _groups(io, coordinator_options_from(config), time), _offsets_expiry(io, _clock),
+      _authorizer(std::move(authorizer)) {
   schedule_offsets_expiry();
   _store.set_commit_listener([this, pending = _notify_pending](const std::vector<storage::log_id>& logs) {
     // In a cluster every commit matters to the replicas (leaders' log ends move the high
@@ -87,24 +88,17 @@ const advertised_endpoint* broker::endpoint_for(const std::string& listener) con
 }
 
 void broker::schedule_offsets_expiry() {
-  _offsets_expiry.expires_after(std::chrono::milliseconds(_config.offsets_retention_check_interval_ms));
-  _offsets_expiry.async_wait([this](std::error_code ec) {
-    if (ec) return;
+  _offsets_expiry.arm(_config.offsets_retention_check_interval_ms, [this] {
     expire_offsets();
     schedule_offsets_expiry();
   });
 }
 
-namespace {
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+void broker::note_group_active(const std::string& group) {
+  _group_last_active_ms[group] = _clock.wall_ms();
 }
-}  // namespace
 
-void broker::note_group_active(const std::string& group) { _group_last_active_ms[group] = wall_ms(); }
-
-// Kafka's offsets.retention.minutes (KIP-211): the committed offsets of a group without members
+// Kafka's offsets.retention.minutes (KIP-211; or our offsets.retention.ms): the committed offsets of a group without members
 // go once both its newest commit and the moment it last had members are older than the
 // retention. Groups with members keep theirs. (Last activity is kept in memory: after a restart
 // the clock starts from the newest commit, which only ever keeps offsets longer.)
@@ -114,8 +108,8 @@ void broker::expire_offsets() {
     log::warn("offsets expiry: cannot list groups: ", ec.message());
     return;
   }
-  auto now = wall_ms();
-  std::int64_t horizon = now - _config.offsets_retention_minutes * 60000;
+  auto now = _clock.wall_ms();
+  std::int64_t horizon = now - _config.offsets_retention_ms;
   for (const auto& [group, newest] : groups) {
     if (!_groups.is_empty_or_unknown(group)) {
       _group_last_active_ms[group] = now;
@@ -162,7 +156,7 @@ void broker::log_denial(const net::connection_info& conn, auth::operation op,
   constexpr std::size_t entries_max = 4096;
   std::string key = conn.principal + ' ' + std::string(auth::to_string(op)) + ' ' +
                     std::string(auth::to_string(type)) + ':' + std::string(name);
-  auto now = wall_ms();
+  auto now = _clock.wall_ms();
   auto it = _denials_logged_ms.find(key);
   if (it != _denials_logged_ms.end() && now - it->second < interval_ms) return;
   if (it == _denials_logged_ms.end() && _denials_logged_ms.size() >= entries_max) {

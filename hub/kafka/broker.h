@@ -24,6 +24,7 @@
 #include "groups/coordinator.h"
 #include "net/server.h"
 #include "storage/log_store.h"
+#include "tern/common/clock.h"
 
 namespace tern::replication {
 class replica_manager;
@@ -58,8 +59,11 @@ bool is_sasl_listener(std::string_view listener);
 class broker {
  public:
   // `authorizer` null = no ACLs: every request is allowed (a hub without authorizer.acl.file).
+  // `time`: every time the Kafka layer and its group coordinator read or wait on (offsets
+  // expiry, group sessions, timestamps it reports); a manual clock's context must outlive the
+  // broker.
   broker(asio::io_context& io, const app::server_config& config, storage::log_store& store,
-         std::unique_ptr<auth::authorizer> authorizer = nullptr);
+         std::unique_ptr<auth::authorizer> authorizer = nullptr, clock time = clock::system());
   ~broker();
   broker(const broker&) = delete;
   broker& operator=(const broker&) = delete;
@@ -71,6 +75,7 @@ class broker {
   void on_frame(const net::connection_info& conn, net::request_frame frame, net::respond_fn respond);
 
   asio::io_context& io() { return _io; }
+  const clock& time() const { return _clock; }
   const app::server_config& config() const { return _config; }
   storage::log_store& store() { return _store; }
   fetch_waiters& waiters() { return _waiters; }
@@ -130,12 +135,13 @@ class broker {
 
  private:
   asio::io_context& _io;
+  clock _clock;
   const app::server_config& _config;
   storage::log_store& _store;
   std::vector<advertised_endpoint> _advertised;
   fetch_waiters _waiters;
   groups::coordinator _groups;
-  asio::steady_timer _offsets_expiry;
+  groups::deadline_timer _offsets_expiry;
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   std::unique_ptr<auth::authorizer> _authorizer;
   std::shared_ptr<const auth::password_file> _sasl_users;

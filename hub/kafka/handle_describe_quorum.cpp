@@ -27,9 +27,7 @@ bool handle_describe_quorum(request_context& ctx, wire::wire_reader& body) {
     return true;
   }
   const auto& q = node->metadata_quorum();
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  auto now_ms = ctx.hub.time().wall_ms();
   for (const auto& t : request.topics) {
     describe_quorum_response::topic out_topic;
     out_topic.topic_name = t.topic_name;

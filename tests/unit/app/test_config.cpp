@@ -109,3 +109,16 @@ TEST(Config, AuthorizerKeys) {
   EXPECT_FALSE(apply_setting(c, "super.users", "User:admin;root", "--super.users", error));
   EXPECT_NE(error.find("User:<name>"), std::string::npos) << error;
 }
+
+TEST(Config, OffsetsRetentionInMinutesOrMilliseconds) {
+  server_config c;
+  EXPECT_EQ(c.offsets_retention_ms, 7LL * 24 * 3600 * 1000) << "Kafka's default: 7 days";
+  std::string error;
+  ASSERT_TRUE(apply_setting(c, "offsets.retention.minutes", "2", "", error)) << error;
+  EXPECT_EQ(c.offsets_retention_ms, 120000);
+  ASSERT_TRUE(apply_setting(c, "offsets.retention.ms", "12000", "", error)) << error;
+  EXPECT_EQ(c.offsets_retention_ms, 12000);
+  EXPECT_FALSE(apply_setting(c, "offsets.retention.ms", "999", "", error)) << "below one second";
+  EXPECT_FALSE(apply_setting(c, "offsets.retention.minutes", "0", "", error));
+  EXPECT_EQ(c.offsets_retention_ms, 12000);  // untouched by the failures
+}

@@ -54,8 +54,8 @@ class coordinator_test : public ::testing::Test {
     o.group_initial_rebalance_delay_ms = 20;
     return o;
   }
-  void start(coordinator_options o = test_options()) {
-    coord = std::make_unique<coordinator>(io, o);
+  void start(coordinator_options o = test_options(), clock time = clock::system()) {
+    coord = std::make_unique<coordinator>(io, o, time);
   }
 
   static join_params params(std::string group, std::string member_id, std::string client,
