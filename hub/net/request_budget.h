@@ -5,10 +5,14 @@
 // taken from this budget before the memory is allocated, and given back when the frame is
 // freed. A connection that cannot get the bytes it needs stops reading until they are free.
 //
-// Waiters are served first come, first served: a large request is not starved by a stream of
-// small ones. A request larger than the whole budget asks for the whole budget (callers clamp:
-// see clamp()), so it waits until every other request is done and is then served alone; it
-// never waits for more than the budget holds, so nothing deadlocks.
+// Two lanes. Small whole requests (lane::small: a frame taken whole, e.g. at most 64 KiB) may use
+// the whole budget and are served before bulk ones; bulk requests (lane::bulk: large frames and
+// the growth of a frame being read) may use only capacity - small_reserve_bytes. Within a lane,
+// waiters are served first come, first served. So a connection sending small requests (a
+// sensor's produce, a fetch, a heartbeat) is never queued behind a crowd of large produces
+// that each hold a connection's place in line: it needs only the reserve. A bulk request larger
+// than the bulk part asks for the whole bulk part (callers clamp: see clamp()), so it waits until
+// it is alone and is then served; it never waits for more than exists, so nothing deadlocks.
 //
 // Threads: acquire/enqueue/cancel and the `granted` callbacks run on the io_context's thread.
 // release() (and so destroying budget_units) may run on any thread: from another thread it is
@@ -30,23 +34,29 @@ class request_budget : public std::enable_shared_from_this<request_budget> {
  public:
   using granted_fn = std::function<void()>;
 
-  request_budget(asio::io_context& io, std::size_t capacity_bytes);
+  enum class lane { small, bulk };
+
+  // `small_reserve_bytes` (< capacity_bytes) is kept for lane::small.
+  request_budget(asio::io_context& io, std::size_t capacity_bytes, std::size_t small_reserve_bytes = 0);
   request_budget(const request_budget&) = delete;
   request_budget& operator=(const request_budget&) = delete;
 
   std::size_t capacity_bytes() const { return _capacity_bytes; }
   std::size_t used_bytes() const { return _used_bytes; }
-  std::size_t waiting() const { return _waiters.size(); }
+  std::size_t waiting() const { return _waiters[0].size() + _waiters[1].size(); }
   // Bytes all waiters ask for together (0 without waiters).
   std::size_t waiting_bytes() const { return _waiting_bytes; }
-  // `bytes` limited to the whole budget: what a request of that size may ask for.
-  std::size_t clamp(std::size_t bytes) const { return bytes < _capacity_bytes ? bytes : _capacity_bytes; }
+  // What lane `l` can ever grant one caller: capacity, less the small reserve for bulk.
+  std::size_t lane_bytes(lane l) const { return l == lane::small ? _capacity_bytes : _capacity_bytes - _small_reserve_bytes; }
+  // `bytes` limited to lane_bytes(l): what a request of that size may ask for.
+  std::size_t clamp(std::size_t bytes, lane l = lane::bulk) const { return bytes < lane_bytes(l) ? bytes : lane_bytes(l); }
 
-  // Takes `bytes` (≤ capacity_bytes(), asserted) at once if they fit and nobody waits ahead.
-  bool try_acquire(std::size_t bytes);
-  // Queues a request for `bytes` (≤ capacity_bytes()); `granted` runs on the io thread once they
-  // are taken for the caller (never from inside enqueue). Returns a ticket for cancel().
-  std::uint64_t enqueue(std::size_t bytes, granted_fn granted);
+  // Takes `bytes` (≤ lane_bytes(l), asserted) at once if they fit and nobody waits ahead in
+  // the lane (or, for bulk, in the small lane).
+  bool try_acquire(std::size_t bytes, lane l = lane::bulk);
+  // Queues a request for `bytes` (≤ lane_bytes(l)); `granted` runs on the io thread once they are
+  // taken for the caller (never from inside enqueue). Returns a ticket for cancel().
+  std::uint64_t enqueue(std::size_t bytes, granted_fn granted, lane l = lane::bulk);
   // Withdraws a waiter that has not been granted yet (a closing connection); false if the ticket
   // is unknown (already granted or cancelled).
   bool cancel(std::uint64_t ticket);
@@ -61,12 +71,14 @@ class request_budget : public std::enable_shared_from_this<request_budget> {
   };
   void release_here(std::size_t bytes);
   void grant_waiters();
+  bool fits(std::size_t bytes, lane l) const { return _used_bytes + bytes <= lane_bytes(l); }
 
   asio::io_context& _io;
   const std::size_t _capacity_bytes;
+  const std::size_t _small_reserve_bytes;
   std::size_t _used_bytes = 0;
-  std::size_t _waiting_bytes = 0;  // sum of _waiters[].bytes
-  std::deque<waiter> _waiters;
+  std::size_t _waiting_bytes = 0;  // sum of every waiter's bytes
+  std::deque<waiter> _waiters[2];  // by lane: [0] small, [1] bulk
   std::uint64_t _next_ticket = 1;
 };
 

@@ -52,7 +52,8 @@ struct server::state : std::enable_shared_from_this<server::state> {
 
   state(asio::io_context& i, server_limits l, frame_handler h)
       : io(i), limits(l), handler(std::move(h)), idle_sweep(i),
-        budget(std::make_shared<request_budget>(i, std::max<std::size_t>(l.request_budget_bytes, 1))),
+        budget(std::make_shared<request_budget>(i, std::max<std::size_t>(l.request_budget_bytes, 8),
+                                                std::max<std::size_t>(l.request_budget_bytes, 8) / 8)),
         pressure(i), probe(i) {}
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::string listener,
                                     std::size_t listener_index);
@@ -227,37 +228,39 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   // Reads a frame body of `size` bytes into `f`. A frame of at most frame_reserve_bytes (an
-  // ordinary request) is taken from the budget whole, before reading: its connection never holds
-  // part of it while waiting for more, so ordinary requests cannot deadlock each other. A larger
-  // frame is charged as its buffer grows, so a large prefix alone costs nothing. The buffer itself grows
-  // (doubling) only when full, so memory follows the bytes that arrived, not the prefix. The
-  // budget is charged at most its capacity for one frame (request_budget::clamp): an oversized
-  // frame waits for the whole budget, never for more.
+  // ordinary request) is taken from the budget whole, before reading, and allocated once: its
+  // connection never holds part of it while waiting for more, so ordinary requests cannot
+  // deadlock each other; frames of at most small_frame_bytes use the budget's small lane. A
+  // larger frame is charged as its buffer grows (doubling, from 4 KiB, only when full): memory
+  // follows the bytes that arrived, never the prefix. It is charged at most the bulk part of the
+  // budget (request_budget::clamp), so it waits until it is alone, never for more than exists.
   asio::awaitable<std::error_code> read_body(held_frame& f, std::size_t size) {
     auto& budget = *_owner->budget;
+    const auto& limits = _owner->limits;
     _partial_size = size;
     _partial_filled = 0;
     _partial_budget_bytes = 0;
     _partial_started = clock::now();
     _reading_body = true;
-    auto charge_up_to = [&](std::size_t bytes) -> asio::awaitable<std::error_code> {
-      std::size_t target = budget.clamp(bytes);
-      if (target <= _partial_budget_bytes) co_return std::error_code{};
-      std::size_t need = target - _partial_budget_bytes;
-      if (auto ec = co_await take_budget(need)) co_return ec;
-      f.units.add(need);
-      _partial_budget_bytes += need;
-      co_return std::error_code{};
-    };
-    if (size <= _owner->limits.frame_reserve_bytes) {
-      if (auto ec = co_await charge_up_to(size)) co_return ec;
-      _partial_started = clock::now();  // its arrival rate counts from here, not from the wait
-    }
     std::size_t filled = 0;
+    if (size <= limits.frame_reserve_bytes) {
+      auto lane = size <= limits.small_frame_bytes ? request_budget::lane::small : request_budget::lane::bulk;
+      if (auto ec = co_await take_budget(size, lane)) co_return ec;
+      f.units.add(size);
+      _partial_budget_bytes = size;
+      _partial_started = clock::now();  // its arrival rate counts from here, not from the wait
+      f.bytes.resize(size);
+    }
     while (filled < size) {
       if (filled == f.bytes.size()) {
         std::size_t cap = std::min(size, std::max(first_chunk_bytes, f.bytes.size() * 2));
-        if (auto ec = co_await charge_up_to(cap)) co_return ec;
+        std::size_t target = budget.clamp(cap);
+        if (target > _partial_budget_bytes) {
+          std::size_t need = target - _partial_budget_bytes;
+          if (auto ec = co_await take_budget(need, request_budget::lane::bulk)) co_return ec;
+          f.units.add(need);
+          _partial_budget_bytes += need;
+        }
         f.bytes.reserve(cap);
         f.bytes.resize(cap);
       }
@@ -271,9 +274,9 @@ class connection : public std::enable_shared_from_this<connection> {
   }
 
   // Takes `bytes` from the budget, waiting (not reading) until they are granted.
-  asio::awaitable<std::error_code> take_budget(std::size_t bytes) {
+  asio::awaitable<std::error_code> take_budget(std::size_t bytes, request_budget::lane lane) {
     auto budget = _owner->budget;
-    if (budget->try_acquire(bytes)) co_return std::error_code{};
+    if (budget->try_acquire(bytes, lane)) co_return std::error_code{};
     _budget_granted = false;
     _budget_waiting = true;
     _budget_request_bytes = bytes;
@@ -282,7 +285,7 @@ class connection : public std::enable_shared_from_this<connection> {
       if (!self) return budget->release(bytes);
       self->_budget_granted = true;
       self->_budget_wake.cancel();
-    });
+    }, lane);
     _owner->start_pressure_relief();
     while (!_budget_granted && _socket.is_open()) co_await _budget_wake.async_wait(use_tuple);
     _budget_waiting = false;

@@ -17,7 +17,9 @@
 // requests never hold part of their memory while waiting for the rest; a larger frame is
 // charged as its buffer grows. The buffer grows as bytes arrive (doubling, from
 // 4 KiB): a length prefix alone allocates nothing. A connection that cannot get the bytes it
-// needs stops reading until they are free. A frame larger than the budget is charged the whole
+// needs stops reading until they are free. The budget's last eighth is kept for frames of at
+// most small_frame_bytes, which are also served first: a client sending small requests is not
+// queued behind a crowd of connections sending large ones (request_budget.h, lanes). A frame larger than the budget is charged the whole
 // budget at most, so it waits until it is read alone, never for more than exists.
 // When connections have waited for the budget for a while, the partial frames expected to take
 // the longest to arrive (missing bytes / arrival rate so far, at least slow_frame_min_age_ms
@@ -100,6 +102,7 @@ struct server_limits {
   std::size_t request_budget_bytes = 64 << 20;            // queued.max.request.bytes
   std::size_t unauthenticated_max_frame_bytes = 64 << 10;  // before SASL on a SASL listener
   std::size_t frame_reserve_bytes = 1 << 20;  // taken at once for a frame (see read_body)
+  std::size_t small_frame_bytes = 64 << 10;   // such frames may use the budget's last eighth
   std::int64_t slow_frame_min_age_ms = 500;
   std::int64_t loop_probe_interval_ms = 50;
 };

@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -162,12 +163,21 @@ class LatencyProducer:
         self.out = self.err = ""
 
     def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        # Reports go to files, not pipes: a pipe nobody drains until the end fills after ~2,000
+        # lines and then blocks the producer in fflush (a stall that would be counted as ours).
+        self._out_file = tempfile.TemporaryFile(mode="w+")
+        self._err_file = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(self.cmd, stdout=self._out_file, stderr=self._err_file, text=True)
         return self
 
     def wait(self, timeout):
-        self.out, self.err = self.proc.communicate(timeout=timeout)
+        try:
+            self.proc.wait(timeout=timeout)
+        finally:
+            for f, name in ((self._out_file, "out"), (self._err_file, "err")):
+                f.seek(0)
+                setattr(self, name, f.read())
+                f.close()
         return self.proc.returncode
 
     def reports(self):

@@ -8,6 +8,7 @@ One hub with a 16 MiB request budget (queued.max.request.bytes) and two listener
   linger.ms=0) sends 200 records/s before, during and after; kcat then consumes them all.
 - SASL_PLAINTEXT: 100 unauthenticated connections each send a 100 MiB length prefix: each is
   closed at once (a frame before authentication may be at most 64 KiB).
+And one 20 MiB Produce (larger than the whole budget) is served, not deadlocked.
 Checks: VmRSS (sampled every 100 ms) stays under the idle RSS + 64 MiB; the hub closed trickling
 connections for memory (the budget was what limited them); every librdkafka record is
 acknowledged and consumed; the producer's p99 before/during is printed (figures, not limits:
@@ -24,6 +25,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import hostile_util as hu  # noqa: E402
+import kafka_raw as kr  # noqa: E402
 import tern_harness as th  # noqa: E402
 
 BUDGET = 16 << 20
@@ -52,6 +54,16 @@ class HostileClientsTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.hub.close()
         cls.tmp.cleanup()
+
+    def test_oversized_frame_is_served_once_it_has_the_budget(self):
+        """A 20 MiB produce (budget 16 MiB) waits for the whole budget, then is read and stored."""
+        th.create_topic(self.hub, "huge", 1, {"max.message.bytes": str(32 << 20)})
+        blob = hu.max_size_batch(20 << 20)
+        with kr.KafkaConnection("127.0.0.1", self.hub.port, timeout=60) as c:
+            for _ in range(2):
+                self.assertEqual(kr.produce(c, "huge", 0, blob, acks=1, timeout_ms=30000)[0], 0)
+            self.assertEqual(kr.list_offsets(c, "huge", 0, -1)[2], 2)
+        self.hub.assert_alive()
 
     def test_unauthenticated_100_mib_prefixes_are_closed_at_once(self):
         socks = []

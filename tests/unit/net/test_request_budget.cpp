@@ -63,6 +63,34 @@ TEST(RequestBudget, AFrameLargerThanTheBudgetAsksForTheWholeBudget) {
   EXPECT_EQ(b->used_bytes(), 100u);
 }
 
+TEST(RequestBudget, SmallRequestsHaveAReserveAndGoFirst) {
+  asio::io_context io;
+  auto b = std::make_shared<request_budget>(io, 100, 20);
+  using lane = request_budget::lane;
+  EXPECT_EQ(b->lane_bytes(lane::bulk), 80u);
+  EXPECT_EQ(b->clamp(1000), 80u);  // a huge frame waits for the bulk part, never more
+  EXPECT_EQ(b->clamp(1000, lane::small), 100u);
+  ASSERT_TRUE(b->try_acquire(70, lane::bulk));
+  EXPECT_FALSE(b->try_acquire(20, lane::bulk));  // would eat into the reserve
+  std::vector<int> granted;
+  b->enqueue(20, [&] { granted.push_back(1); }, lane::bulk);
+  // A small request passes the waiting bulk one and uses the reserve.
+  EXPECT_TRUE(b->try_acquire(25, lane::small));
+  b->enqueue(10, [&] { granted.push_back(2); }, lane::small);  // 105 > 100: waits
+  run_posted(io);
+  EXPECT_TRUE(granted.empty());
+  b->release(25);  // 70 used: the small waiter first (80), then the bulk one does not fit (100 > 80)
+  run_posted(io);
+  EXPECT_EQ(granted, (std::vector<int>{2}));
+  b->release(10);  // 70: the bulk one still does not fit (90 > 80)
+  run_posted(io);
+  EXPECT_EQ(granted, (std::vector<int>{2}));
+  b->release(70);
+  run_posted(io);
+  EXPECT_EQ(granted, (std::vector<int>{2, 1}));
+  EXPECT_EQ(b->used_bytes(), 20u);
+}
+
 TEST(RequestBudget, ReleaseOnTheIoThreadGrantsAtOnce) {
   asio::io_context io;
   auto b = std::make_shared<request_budget>(io, 100);
