@@ -17,7 +17,8 @@ Run (from the build tree, after `cmake --build build/release --target tern rdkaf
   TERN_BIN=build/release/hub/tern RDKAFKA_LATENCY=build/release/tests/fault/rdkafka_latency \
     PYTHONPATH=tests/lib python3 tests/bench/hostile.py
 Environment: TERN_BENCH_TRICKLERS, TERN_BENCH_BIG, TERN_BENCH_DURING_S, TERN_BENCH_RATE,
-TERN_BENCH_BUDGET (bytes).
+TERN_BENCH_BUDGET (bytes; 0 = do not pass the key, to compare with a hub that predates it — never
+with tricklers: such a hub allocates each 100 MiB prefix at once).
 """
 
 import os
@@ -43,8 +44,8 @@ def main():
     budget = env_int("TERN_BENCH_BUDGET", 64 << 20)
     before_s, during_s, after_s = 5.0, float(env_int("TERN_BENCH_DURING_S", 30)), 5.0
     latency_bin = os.environ["RDKAFKA_LATENCY"]
-    hub = th.Hub(name="bench-hostile", extra_args=[
-        "--queued.max.request.bytes", str(budget),
+    budget_args = ["--queued.max.request.bytes", str(budget)] if budget else []  # 0: a hub without the key
+    hub = th.Hub(name="bench-hostile", extra_args=budget_args + [
         "--max.connections", str(tricklers_n + big_n + 200)]).start()
     try:
         th.create_topic(hub, "good", 1)
@@ -73,7 +74,7 @@ def main():
         for _, sent, lat in ok:
             phases["before" if sent < t_during else "during" if sent < t_after else "after"].append(lat)
         closed = hub.log_text(last=10 ** 7).count("request memory full")
-        print("budget (queued.max.request.bytes): %d MiB" % (budget >> 20))
+        print("budget (queued.max.request.bytes): %s" % ("%d MiB" % (budget >> 20) if budget else "not set"))
         print("tricklers: %d (100 MiB prefix, 4 KiB / 50 ms), big producers: %d (1 MB batches)"
               % (tricklers_n, big_n))
         print("hub RSS: idle %.1f MB, max during %.1f MB" % (idle_kb / 1024, sampler.max_kb / 1024))
