@@ -99,6 +99,8 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
        {int_setter(&server_config::message_max_bytes, 1024, 1 << 30), "1024..1073741824"}},
       {"socket.request.max.bytes",
        {int_setter(&server_config::socket_request_max_bytes, 1024, 1 << 30), "1024..1073741824"}},
+      {"queued.max.request.bytes",
+       {int_setter(&server_config::queued_max_request_bytes, 1 << 20, 1 << 30), "1048576..1073741824"}},
       {"log.retention.ms",
        {int_setter(&server_config::log_retention_ms, std::int64_t{-1}, INT64_MAX), "-1 or milliseconds"}},
       {"log.retention.minutes",

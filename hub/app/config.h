@@ -68,6 +68,8 @@ struct server_config {
   bool auto_create_topics_enable = true;
   std::int32_t message_max_bytes = 1048588;            // largest record batch accepted
   std::int32_t socket_request_max_bytes = 104857600;   // largest request frame
+  // Request bytes held at once over all connections (read, being handled, queued for storage).
+  std::int32_t queued_max_request_bytes = 64 << 20;
   std::int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
   std::int64_t log_retention_bytes = -1;               // per partition; -1 = unlimited
   std::int64_t log_retention_check_interval_ms = 300000;

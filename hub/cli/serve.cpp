@@ -243,6 +243,7 @@ int run_serve(int argc, char** argv) {
     if (!app::is_controller_listener(config, l.name)) kafka_listeners.push_back(l);
   net::server_limits limits;
   limits.max_frame_bytes = static_cast<std::size_t>(config.socket_request_max_bytes);
+  limits.request_budget_bytes = static_cast<std::size_t>(config.queued_max_request_bytes);
   limits.max_inflight = static_cast<std::size_t>(config.max_inflight_requests_per_connection);
   limits.max_connections = static_cast<std::size_t>(config.max_connections);
   limits.idle_timeout_ms = config.connections_max_idle_ms;
@@ -261,7 +262,8 @@ int run_serve(int argc, char** argv) {
   for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
     const auto& l = kafka_listeners[i];
     std::uint16_t bound = 0;
-    if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i])) {
+    if (auto ec = server.listen(l.name, l.host, l.port, bound, listener_tls[i],
+                                kafka::is_sasl_listener(l.name))) {
       log::error("cannot listen on ", l.host, ":", l.port, ": ", ec.message());
       return 1;
     }

@@ -71,7 +71,13 @@ void broker::retry_waiters_soon() {
   });
 }
 
+bool broker::submit_credential_check(std::function<void()> job) {
+  if (!_credential_worker) _credential_worker = std::make_unique<auth::credential_worker>();
+  return _credential_worker->submit(std::move(job));
+}
+
 broker::~broker() {
+  _credential_worker.reset();  // joins: no job runs once the broker goes
   _store.set_commit_listener({});
   shutdown();
 }

@@ -19,6 +19,8 @@
 
 #include "app/config.h"
 #include "auth/authorizer.h"
+#include "auth/credential_worker.h"
+#include "auth/login_limiter.h"
 #include "auth/password_file.h"
 #include "cluster/cluster_node.h"
 #include "groups/coordinator.h"
@@ -124,6 +126,12 @@ class broker {
   // SASL/PLAIN credentials for SASL_* listeners (null: every SaslAuthenticate fails).
   void set_sasl_users(std::shared_ptr<const auth::password_file> users) { _sasl_users = std::move(users); }
   const auth::password_file* sasl_users() const { return _sasl_users.get(); }
+  std::shared_ptr<const auth::password_file> sasl_users_shared() const { return _sasl_users; }
+  // Failed-login rate limit (per user and per client address), on the io thread.
+  auth::login_limiter& login_limiter() { return _login_limiter; }
+  // Runs `job` (password hashing) on the credential worker thread, started on first use; the job
+  // posts its result back to io(). false when the worker's queue is full (job not run).
+  bool submit_credential_check(std::function<void()> job);
 
  private:
   void schedule_offsets_expiry();
@@ -145,6 +153,9 @@ class broker {
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   std::unique_ptr<auth::authorizer> _authorizer;
   std::shared_ptr<const auth::password_file> _sasl_users;
+  auth::login_limiter _login_limiter;
+  // Declared after everything its jobs read; destroyed (joined) first by ~broker.
+  std::unique_ptr<auth::credential_worker> _credential_worker;
   cluster::cluster_node* _cluster = nullptr;
   replication::replica_manager* _replicas = nullptr;
   // When each (principal, operation, resource) denial was last logged (bounded: see log_denial).

@@ -2,8 +2,10 @@
 // A successful SaslAuthenticate makes the connection's principal User:<name> for every later
 // request (net::outgoing_frame::update_connection); a failed one answers
 // SASL_AUTHENTICATION_FAILED and closes the connection, as Kafka does. Passwords are never
-// logged; user names are, sanitized.
+// logged; user names are, sanitized. Password hashing runs off the io thread, behind a
+// per-user and per-address failed-login limit (see handle_sasl_authenticate).
 #include <algorithm>
+#include <chrono>
 
 #include "app/log.h"
 #include "kafka/errors.h"
@@ -86,39 +88,91 @@ bool handle_sasl_handshake(request_context& ctx, wire::wire_reader& body) {
   return true;
 }
 
+namespace {
+std::int64_t monotonic_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The address part of "ip:port" (the rate limit counts per client address, not per socket).
+std::string address_of(const std::string& peer) {
+  auto colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+void answer_failed(request_context& ctx, const char* why, const std::string& user, const char* message) {
+  const auto& conn = ctx.conn;
+  log::warn("connection ", conn.id, " from ", conn.peer, " on ", conn.listener,
+            ": SASL_AUTHENTICATION_FAILED for user '", printable(user), "' (", why, "); closing");
+  sasl_authenticate_response response;
+  response.error_code = wire(error_code::sasl_authentication_failed);
+  response.error_message = message;
+  answer(ctx, response, {});
+}
+
+constexpr const char* invalid_credentials = "Authentication failed: invalid username or password";
+
+// Back on the io thread with the worker's verdict.
+void complete_authenticate(request_context& ctx, const std::string& user, const std::string& address, bool ok) {
+  if (ctx.hub.login_limiter().finish(user, address, ok, monotonic_ms()))
+    log::warn("SASL: too many failed logins for user '", printable(user), "' or from ", address,
+              "; further attempts are refused without checking until the failures decay");
+  if (!ok) return answer_failed(ctx, "unknown user or wrong password", user, invalid_credentials);
+  std::string principal = "User:" + user;
+  const auto& conn = ctx.conn;
+  log::info("connection ", conn.id, " from ", conn.peer, " on ", conn.listener,
+            ": SASL/PLAIN authenticated as ", printable(principal));
+  answer(ctx, sasl_authenticate_response{}, [principal](net::connection_info& info) {
+    info.principal = principal;
+    info.sasl_authenticated = true;
+  });
+}
+}  // namespace
+
+// The PBKDF2 check runs on the broker's credential worker, never on the io thread; its verdict
+// is posted back. Before hashing, the login limiter may refuse the attempt outright (too many
+// recent failures for this user or from this address): the answer is the same
+// SASL_AUTHENTICATION_FAILED, with a message that says to retry later.
 bool handle_sasl_authenticate(request_context& ctx, wire::wire_reader& body) {
   sasl_authenticate_request request;
   if (!request.decode(body, ctx.version())) return false;
-  sasl_authenticate_response response;
   const auto& conn = ctx.conn;
   if (!is_sasl_listener(conn.listener) || conn.sasl_authenticated) {
+    sasl_authenticate_response response;
     response.error_code = wire(error_code::illegal_sasl_state);
     response.error_message = "SaslAuthenticate is not expected on this connection";
     answer(ctx, response, {});
     return true;
   }
-  std::string_view user_view, password;
-  bool well_formed = parse_plain(request.auth_bytes, user_view, password);
-  const auth::password_file* users = ctx.hub.sasl_users();
-  bool ok = well_formed && users && users->verify(user_view, password);
+  std::string_view user_view, password_view;
+  bool well_formed = parse_plain(request.auth_bytes, user_view, password_view);
   std::string user(user_view);
+  std::string password(password_view);
   std::fill(request.auth_bytes.begin(), request.auth_bytes.end(), std::uint8_t{0});  // the password
-  if (!ok) {
-    log::warn("connection ", conn.id, " from ", conn.peer, " on ", conn.listener,
-              ": SASL_AUTHENTICATION_FAILED for user '", printable(user), "' (",
-              well_formed ? "unknown user or wrong password" : "malformed PLAIN token", "); closing");
-    response.error_code = wire(error_code::sasl_authentication_failed);
-    response.error_message = "Authentication failed: invalid username or password";
-    answer(ctx, response, {});
+  auto users = ctx.hub.sasl_users_shared();
+  if (!well_formed || !users) {
+    answer_failed(ctx, well_formed ? "no users file" : "malformed PLAIN token", user, invalid_credentials);
     return true;
   }
-  std::string principal = "User:" + user;
-  log::info("connection ", conn.id, " from ", conn.peer, " on ", conn.listener,
-            ": SASL/PLAIN authenticated as ", printable(principal));
-  answer(ctx, response, [principal](net::connection_info& info) {
-    info.principal = principal;
-    info.sasl_authenticated = true;
-  });
+  std::string address = address_of(conn.peer);
+  auto& limiter = ctx.hub.login_limiter();
+  if (!limiter.begin(user, address, monotonic_ms())) {
+    answer_failed(ctx, "too many failed logins lately; not checked", user,
+                  "Authentication failed: too many failed attempts, retry later");
+    return true;
+  }
+  auto job = [&io = ctx.hub.io(), ctx, users, user, address, password = std::move(password)]() mutable {
+    bool ok = users->verify(user, password);
+    std::fill(password.begin(), password.end(), '\0');
+    asio::post(io, [ctx = std::move(ctx), user = std::move(user), address = std::move(address), ok]() mutable {
+      complete_authenticate(ctx, user, address, ok);
+    });
+  };
+  if (!ctx.hub.submit_credential_check(std::move(job))) {
+    limiter.abandon(user, address);
+    answer_failed(ctx, "too many logins being checked; not checked", user,
+                  "Authentication failed: the server is busy, retry later");
+  }
   return true;
 }
 

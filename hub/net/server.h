@@ -10,6 +10,29 @@
 // max_connections connections (later ones are accepted and closed at once); connections idle
 // for idle_timeout_ms are closed.
 //
+// Request memory: every frame's bytes come from one server-wide request_budget of
+// request_budget_bytes (queued.max.request.bytes) and stay taken until the handler drops the
+// frame (a produce holds it until storage committed it). A frame of at most frame_reserve_bytes
+// (an ordinary request) is taken from the budget whole before its body is read, so ordinary
+// requests never hold part of their memory while waiting for the rest; a larger frame is
+// charged as its buffer grows. The buffer grows as bytes arrive (doubling, from
+// 4 KiB): a length prefix alone allocates nothing. A connection that cannot get the bytes it
+// needs stops reading until they are free. The budget's last eighth is kept for frames of at
+// most small_frame_bytes, which are also served first: a client sending small requests is not
+// queued behind a crowd of connections sending large ones (request_budget.h, lanes). A frame larger than the budget is charged the whole
+// budget at most, so it waits until it is read alone, never for more than exists.
+// When connections have waited for the budget for a while, the partial frames expected to take
+// the longest to arrive (missing bytes / arrival rate so far, at least slow_frame_min_age_ms
+// old) are closed until the oldest waiter fits: a slow sender cannot hold the budget hostage,
+// and large frames that each hold part of the budget while waiting for more cannot deadlock.
+// On a listener that requires authentication (listen(..., authentication_required)), a
+// connection that has not authenticated yet may send frames of at most
+// unauthenticated_max_frame_bytes (handshake requests are tiny); larger closes it.
+//
+// Loop stalls: a probe timer (every loop_probe_interval_ms; 0 = off) measures how late the io
+// thread runs it; loop_stall_max_ms() is the worst so far, logged at stop() and at debug level
+// when above 20 ms.
+//
 // TLS: a listener given a tls::server_config runs each connection's TLS handshake first (at
 // most handshake_timeout_ms; a connection still handshaking then is closed), then the same
 // framing through the TLS session. At most max_concurrent_handshakes connections (over all TLS
@@ -76,6 +99,12 @@ struct server_limits {
   std::int64_t idle_timeout_ms = 600000;
   std::int64_t handshake_timeout_ms = 10000;  // ssl.handshake.timeout.ms
   std::size_t max_concurrent_handshakes = 100;
+  std::size_t request_budget_bytes = 64 << 20;            // queued.max.request.bytes
+  std::size_t unauthenticated_max_frame_bytes = 64 << 10;  // before SASL on a SASL listener
+  std::size_t frame_reserve_bytes = 1 << 20;  // taken at once for a frame (see read_body)
+  std::size_t small_frame_bytes = 64 << 10;   // such frames may use the budget's last eighth
+  std::int64_t slow_frame_min_age_ms = 500;
+  std::int64_t loop_probe_interval_ms = 50;
 };
 
 class server {
@@ -84,10 +113,13 @@ class server {
   ~server();
   // Binds and starts accepting. Returns the bound port through `bound_port` (useful with port 0).
   // With `tls` set, every connection of this listener is a TLS server session on that config
-  // (shared, kept alive by the listener and its sessions).
+  // (shared, kept alive by the listener and its sessions). With `authentication_required`
+  // (SASL listeners), frames are capped at unauthenticated_max_frame_bytes until
+  // connection_info::sasl_authenticated is set.
   std::error_code listen(const std::string& listener_name, const std::string& host,
                          std::uint16_t port, std::uint16_t& bound_port,
-                         std::shared_ptr<const tls::server_config> tls = nullptr);
+                         std::shared_ptr<const tls::server_config> tls = nullptr,
+                         bool authentication_required = false);
   // Replaces the TLS config of a TLS listener (index = order of listen() calls) for connections
   // accepted from now on; established ones keep theirs. false for a PLAINTEXT listener.
   bool set_tls(std::size_t listener_index, std::shared_ptr<const tls::server_config> tls);
@@ -95,6 +127,9 @@ class server {
   void stop();
   std::size_t connection_count() const;
   std::size_t handshake_count() const;  // TLS connections still handshaking
+  std::size_t request_bytes_used() const;    // taken from the request budget now
+  std::size_t connections_closed_for_memory() const;  // slow partial frames closed so far
+  std::int64_t loop_stall_max_ms() const;
 
  struct state;  // implementation detail (server.cpp), public so connections can reach it
 

@@ -122,3 +122,15 @@ TEST(Config, OffsetsRetentionInMinutesOrMilliseconds) {
   EXPECT_FALSE(apply_setting(c, "offsets.retention.minutes", "0", "", error));
   EXPECT_EQ(c.offsets_retention_ms, 12000);  // untouched by the failures
 }
+
+TEST(Config, QueuedMaxRequestBytesIsTheRequestMemoryBudget) {
+  server_config c;
+  std::string error;
+  EXPECT_EQ(c.queued_max_request_bytes, 64 << 20);  // fits a 1 GB Pi
+  ASSERT_TRUE(apply_setting(c, "queued.max.request.bytes", "16777216", "", error)) << error;
+  EXPECT_EQ(c.queued_max_request_bytes, 16 << 20);
+  EXPECT_FALSE(apply_setting(c, "queued.max.request.bytes", "1000", "", error));  // below 1 MiB
+  EXPECT_NE(error.find("1048576"), std::string::npos) << error;
+  EXPECT_FALSE(apply_setting(c, "queued.max.request.bytes", "-1", "", error));  // Kafka's "unbounded"
+  EXPECT_EQ(c.queued_max_request_bytes, 16 << 20);
+}
