@@ -31,16 +31,19 @@
 //   point into LMDB's memory map (zero-copy) and stay valid while the read_txn object lives. Do
 //   not keep a read_txn for long: it pins old pages and blocks their reuse.
 //
-// Durability: with sync_every_commit the writer fsyncs in every commit (a group commit amortises
-// it); otherwise the environment runs MDB_NOSYNC and the writer calls mdb_env_sync every
-// sync_interval_ms (and after sync_every_records appended offsets). A process crash (kill -9)
-// loses nothing committed: commits are in the OS page cache. A power cut or kernel crash loses
-// the commits since the last sync, and more: lmdb.h promises atomicity and consistency under
-// MDB_NOSYNC only "if the filesystem preserves write order" (we never use MDB_WRITEMAP), which
-// ext4 and xfs do not promise for plain writes, so an unsynced meta page may reach the disk
-// before the pages it points to. Where a power cut must not cost the data dir, use
-// sync_every_commit. If a periodic sync fails, data believed durable may not be: every later
-// write fails with io_error (reads go on).
+// Durability: with sync_every_commit LMDB fsyncs in every commit (a group commit amortises it).
+// Otherwise the environment runs MDB_NOSYNC and a sync thread of the store calls fdatasync on
+// the data file every sync_interval_ms (and soon after sync_every_records appended offsets); the
+// writer never waits for it, so a sync costs producers nothing. A process crash (kill -9) loses
+// nothing committed: commits are in the OS page cache. A power cut or kernel crash loses the
+// commits since the last completed sync (at most sync_interval_ms plus one fsync's duration
+// old), and more: lmdb.h promises atomicity and consistency under MDB_NOSYNC only "if the
+// filesystem preserves write order" (we never use MDB_WRITEMAP), which ext4 and xfs do not
+// promise for plain writes, so an unsynced meta page may reach the disk before the pages it
+// points to (writer.cpp explains why no LMDB flag avoids this without an fsync per commit).
+// Where a power cut must not cost the data dir, use sync_every_commit. If a periodic sync fails,
+// data believed durable may not be: every later write fails with io_error (reads go on), and
+// durable_log_end() stops rising.
 //
 // Replication (cluster mode; section 6 of DESIGN.md). A leader appends with its leader epoch,
 // which the writer stamps into every batch (partitionLeaderEpoch, outside the CRC) and records
@@ -165,6 +168,9 @@ struct store_options {
   // allocates this broker's local part), so an id this store never allocated is not "unknown":
   // with no state here, sequence 0 starts it. Replica appends then leave the counter alone.
   bool cluster_producer_ids = false;
+  // Tests: replaces fdatasync(fd) of the periodic sync; returns 0 or an errno value. Runs on the
+  // store's sync thread, never on the writer. Unset: fdatasync on LMDB's data file.
+  std::function<int(int fd)> data_sync;
   // Where the store reports what it does on its own that an operator must hear of (data dropped
   // by full.policy=drop-oldest, appends refused at the budget). Called on the writer thread,
   // rate-limited per topic; must not block. Unset: nothing is reported.
@@ -379,6 +385,15 @@ class log_store {
   // Current offsets (latest commit), without a transaction; nullopt for an unknown log. The
   // high watermark is the latest set (see partition_offsets).
   std::optional<partition_offsets> offsets(log_id log) const;
+
+  // The durable log end: every offset below it was on disk when the last successful sync
+  // returned (each commit with sync_every_commit: then the log end itself). Otherwise it trails
+  // the log end by up to sync_interval_ms plus one fsync, is 0 until the first sync after open
+  // (which starts at once), never exceeds the log end, drops with a truncation and rises past the
+  // new end only with a sync that began after it, and stops rising once a sync failed. The
+  // power-cut caveat of MDB_NOSYNC (see Durability above) still applies to what it reports.
+  // nullopt for an unknown log. Any thread; no I/O (one mutex).
+  std::optional<std::int64_t> durable_log_end(log_id log) const;
 
   // ---- Replication ----
   // Removes the tail of a partition: every batch whose base offset is >= offset. A mid-batch

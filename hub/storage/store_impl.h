@@ -9,6 +9,9 @@
 // - `queue`, `stopping` and `commit_listener` are guarded by `queue_mutex`.
 // - `hw_latest`, `hw_dirty` (high watermarks set by any thread) are guarded by `hw_mutex`, which
 //   is never held while taking another lock.
+// - `written_ends`, `durable_ends` and `shrunk_since_sync` (durable log ends) are guarded by
+//   `durable_mutex`, which is never held while taking another lock. The sync thread (writer.cpp)
+//   touches nothing else of the store but `sync_failed` and `data_fd`.
 // - Everything in the "writer only" block is touched by the writer thread alone (and by open()
 //   before the thread starts).
 #include <lmdb.h>
@@ -28,6 +31,7 @@
 
 #include "storage/log_store.h"
 #include "storage/storage_format.h"
+#include "storage/sync_thread.h"
 
 namespace tern::storage {
 
@@ -243,12 +247,30 @@ struct log_store::impl {
   // When the budget last started a retention pass, so a full store does not start one per group.
   std::chrono::steady_clock::time_point budget_retention_at{};
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> budget_warned_at;
-  std::chrono::steady_clock::time_point last_sync_at;
+  std::chrono::steady_clock::time_point last_sync_at;  // unused since the sync thread
+  // Commits since the last hand-over to the sync thread (maybe_sync), and records appended since
+  // the last sync asked for by sync_every_records.
   bool unsynced_commits = false;
   std::int64_t records_since_sync = 0;
+  // The periodic sync (writer.cpp): null with sync_every_commit (LMDB syncs in each commit).
+  // writer_main creates it before its first commit and stops it after its last, so it never
+  // outlives the environment.
+  std::unique_ptr<sync_thread> syncer;
+  int data_fd = -1;  // LMDB's data file (mdb_env_get_fd), what the sync thread flushes
+
   // A failed periodic fsync means earlier commits may not be on disk (fsyncgate): from then on
-  // every write fails with io_error rather than pretend later data is safe.
-  bool sync_failed = false;
+  // every write fails with io_error rather than pretend later data is safe. Set by the sync
+  // thread, read by the writer (an atomic: the writer checks it before each transaction).
+  std::atomic<bool> sync_failed{false};
+
+  // Durable log ends (writer.cpp): the log end of each partition published since the sync
+  // thread last took them (written_ends), the ends the last successful sync covered
+  // (durable_ends), and the partitions whose end went down (a truncation) since then: what a
+  // sync in flight took for them is stale, so it must not raise their durable end.
+  mutable std::mutex durable_mutex;
+  std::unordered_map<log_id, std::int64_t> written_ends;
+  std::unordered_map<log_id, std::int64_t> durable_ends;
+  std::set<log_id> shrunk_since_sync;
 
   // Counters for stats(); written by the writer, read by any thread.
   std::atomic<std::uint64_t> stat_stored_bytes{0}, stat_budget_rejections{0},
@@ -354,6 +376,9 @@ struct log_store::impl {
   std::uint64_t page_size_bytes = 4096;  // the environment's, read at open
   int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
   void publish(const std::unordered_map<log_id, partition_offsets>& staged);
+  // publish()'s part for the durable log ends: `ends` lists the logs whose end moved (true: down).
+  void note_written(const std::unordered_map<log_id, partition_offsets>& staged,
+                    const std::vector<std::pair<log_id, bool>>& ends);
 
   // replication (replication.cpp), writer thread unless noted
   // Moves the dirty high watermarks into `staged` (adding partitions not there yet); the logs
@@ -380,7 +405,13 @@ struct log_store::impl {
   int rebuild_producers(MDB_txn* txn, log_id log, std::int64_t end,
                         std::map<producer_key, std::optional<producer_state>>& changes);
   void queue_task(writer_task task, const std::function<void(std::error_code)>& on_closed);
+  // Hands the commits since the last call to the sync thread (and asks for a sync when
+  // sync_every_records is reached); `force`: the writer is closing, the sync thread runs its
+  // last sync and stops. Writer thread.
   void maybe_sync(bool force);
+  void start_sync_thread();
+  // The sync thread's work: fdatasync of the data file, then the durable ends it covered.
+  int sync_data_file();
   std::chrono::steady_clock::time_point next_wakeup() const;
   bool background_pending() const {
     return !retention_runs.empty() || !compaction_runs.empty() ||

@@ -1,6 +1,10 @@
 // The writer thread: drains the queue, group-commits appends, runs admin tasks, and between
-// queue drains does background work (retention and purge slices, periodic sync).
+// queue drains does background work (retention and purge slices) and hands its commits to the
+// sync thread (periodic sync, durable log ends).
+#include <unistd.h>
+
 #include <cassert>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 
@@ -32,6 +36,7 @@ int put_in_order(MDB_txn* txn, MDB_dbi dbi, MDB_val key, MDB_val& value, unsigne
 }  // namespace
 
 void log_store::impl::writer_main() {
+  start_sync_thread();
   for (;;) {
     std::vector<queue_item> items;
     bool stop = false;
@@ -88,9 +93,7 @@ std::chrono::steady_clock::time_point log_store::impl::next_wakeup() const {
   if (options.compaction_interval_ms > 0) wake = std::min(wake, next_compaction_at);
   if (!purges.empty()) wake = std::min(wake, purge_retry_at);
   wake = std::min(wake, hw_flush_due());
-  if (unsynced_commits && !options.sync_every_commit)
-    wake = std::min(wake, last_sync_at + std::chrono::milliseconds(options.sync_interval_ms));
-  return wake;
+  return wake;  // the sync thread keeps its own time
 }
 
 void log_store::impl::process_items(std::vector<queue_item>& items) {
@@ -504,29 +507,141 @@ int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const parti
 
 // Makes committed offsets visible to other threads. Called only after the commit succeeded.
 void log_store::impl::publish(const std::unordered_map<log_id, partition_offsets>& staged) {
-  std::lock_guard lock(state_mutex);
-  for (const auto& [log, st] : staged) {
-    auto it = partitions.find(log);
-    assert(it != partitions.end());  // topics change only between groups, never inside one
-    if (it == partitions.end()) continue;
-    stored_bytes = stored_bytes - std::min(stored_bytes, it->second.offsets.size_bytes) + st.size_bytes;
-    it->second.offsets = st;
+  std::vector<std::pair<log_id, bool>> ends;  // (log, its end went down)
+  {
+    std::lock_guard lock(state_mutex);
+    for (const auto& [log, st] : staged) {
+      auto it = partitions.find(log);
+      assert(it != partitions.end());  // topics change only between groups, never inside one
+      if (it == partitions.end()) continue;
+      stored_bytes = stored_bytes - std::min(stored_bytes, it->second.offsets.size_bytes) + st.size_bytes;
+      if (st.log_end != it->second.offsets.log_end)
+        ends.emplace_back(log, st.log_end < it->second.offsets.log_end);
+      it->second.offsets = st;
+    }
+    stat_stored_bytes = stored_bytes;
   }
-  stat_stored_bytes = stored_bytes;
+  if (syncer) note_written(staged, ends);
 }
 
-// With MDB_NOSYNC, commits reach the OS page cache only; this forces them to disk by time or by
-// record count. A failed fsync poisons the store (see sync_failed).
+// The sync thread takes written_ends before it syncs: publish() runs after mdb_txn_commit
+// returned, so every end it notes here is covered by the next sync that takes it.
+void log_store::impl::note_written(const std::unordered_map<log_id, partition_offsets>& staged,
+                                   const std::vector<std::pair<log_id, bool>>& ends) {
+  std::lock_guard lock(durable_mutex);
+  for (const auto& [log, shrunk] : ends) {
+    std::int64_t end = staged.at(log).log_end;
+    written_ends[log] = end;
+    if (!shrunk) continue;
+    // Offsets at and above the new end may be rewritten: they are durable again only after a
+    // sync that began after this.
+    shrunk_since_sync.insert(log);
+    auto d = durable_ends.find(log);
+    if (d != durable_ends.end()) d->second = std::min(d->second, end);
+  }
+}
+
+// Durability without a sync in the writer's way.
+//
+// Without sync_every_commit the environment runs MDB_NOSYNC: mdb_txn_commit writes the dirty pages
+// and then the meta page with pwrite and returns; nothing reaches the disk until the kernel
+// writes it back or someone calls fdatasync. The writer used to call mdb_env_sync itself every
+// sync_interval_ms, and for the fsync's duration (4-12 ms here, tens of ms on an SD card) no
+// group could commit: every producer waited (issue 13). Now a sync thread does it.
+//
+// Why that is sound with LMDB 0.9: mdb_env_sync(env, 1) is nothing but fdatasync() of the data
+// file descriptor (mdb.c, the non-WRITEMAP branch); it takes no lock and touches no transaction,
+// and lmdb.h restricts transactions to their thread, not the environment's descriptor. We call
+// fdatasync on the descriptor from mdb_env_get_fd ourselves, so the sync thread never even reads
+// the MDB_env (whose flags the writer may change on a failed meta write). fdatasync writes every
+// page that was written before it began, whichever thread wrote it: a commit that returned before
+// a sync began is on disk once that sync returns 0. A commit running concurrently may or may not
+// be; it is covered by the next sync.
+//
+// What a power cut can do is unchanged by the move (the writes and the fdatasync calls are the
+// same, only the thread differs): the commits since the last completed sync can be lost, and
+// because LMDB writes the meta page of an unsynced commit before its data pages are on disk,
+// with nothing that orders them, the disk can end up with a meta page that points at pages
+// that never arrived (or at pages a later commit already reused): LMDB promises integrity under
+// MDB_NOSYNC only "if the filesystem preserves write order", which ext4/xfs do not for data
+// writes, and a device's write cache reorders too. The flags that would keep the environment
+// intact are the ones that sync in the commit (MDB_NOMETASYNC: one fdatasync before the meta
+// write; the default: that plus an O_DSYNC meta write), and that fsync is exactly the latency
+// this thread takes off the writer, for every commit instead of once a second. So the default
+// keeps MDB_NOSYNC and says so (README "Durability"); sync_every_commit (flush.messages=1) is the
+// setting that survives a power cut intact. MDB_WRITEMAP stays off (it would let a stray write
+// corrupt the map and gives LMDB no better ordering).
+//
+// A failed fdatasync poisons the store (sync_failed): every later write fails with io_error,
+// and no sync runs again (a retried fsync can succeed after the kernel dropped the failed pages).
+void log_store::impl::start_sync_thread() {
+  if (options.sync_every_commit) return;
+  mdb_filehandle_t fd = -1;
+  if (mdb_env_get_fd(env, &fd) != 0) fd = -1;
+  data_fd = fd;
+  {
+    // Whatever open() found may be in the page cache only (a process killed before its sync):
+    // the first sync, at once, makes it durable too.
+    std::lock_guard lock(state_mutex);
+    std::lock_guard durable(durable_mutex);
+    for (const auto& [log, e] : partitions) written_ends[log] = e.offsets.log_end;
+  }
+  syncer = std::make_unique<sync_thread>([this] { return sync_data_file(); },
+                                         std::chrono::milliseconds(options.sync_interval_ms));
+  syncer->note_commits();
+  syncer->sync_soon();
+}
+
+int log_store::impl::sync_data_file() {
+  std::unordered_map<log_id, std::int64_t> taken;
+  {
+    std::lock_guard lock(durable_mutex);
+    taken.swap(written_ends);
+    shrunk_since_sync.clear();
+  }
+  int rc = 0;
+  if (options.data_sync) {
+    rc = options.data_sync(data_fd);
+  } else if (data_fd < 0) {
+    rc = EBADF;
+  } else {
+    while ((rc = fdatasync(data_fd) == 0 ? 0 : errno) == EINTR) {
+    }
+  }
+  if (rc != 0) {
+    // Before anything else learns of this sync: from now on the writer refuses to write.
+    sync_failed = true;
+    return rc;
+  }
+  std::lock_guard lock(durable_mutex);
+  for (const auto& [log, end] : taken) {
+    if (!shrunk_since_sync.count(log)) durable_ends[log] = end;
+  }
+  return 0;
+}
+
+// Runs on the writer after each round: it never waits for a sync, it only says one is due.
 void log_store::impl::maybe_sync(bool force) {
-  if (options.sync_every_commit || !unsynced_commits) return;
-  auto now = steady::now();
-  bool due = force || now - last_sync_at >= std::chrono::milliseconds(options.sync_interval_ms) ||
-             (options.sync_every_records > 0 && records_since_sync >= options.sync_every_records);
-  if (!due) return;
-  if (mdb_env_sync(env, 1) != 0) sync_failed = true;
-  last_sync_at = now;
+  if (!syncer) return;
+  if (unsynced_commits) syncer->note_commits();
   unsynced_commits = false;
-  records_since_sync = 0;
+  if (options.sync_every_records > 0 && records_since_sync >= options.sync_every_records) {
+    syncer->sync_soon();
+    records_since_sync = 0;
+  }
+  // Closing: every commit is done, the last sync covers them, then the thread goes before the
+  // environment does (~impl closes it after joining the writer).
+  if (force) syncer->stop();
+}
+
+std::optional<std::int64_t> log_store::durable_log_end(log_id log) const {
+  auto now = offsets(log);
+  if (!now) return std::nullopt;
+  if (_impl->options.sync_every_commit) return now->log_end;
+  std::lock_guard lock(_impl->durable_mutex);
+  auto it = _impl->durable_ends.find(log);
+  std::int64_t durable = it == _impl->durable_ends.end() ? 0 : it->second;
+  return std::min(durable, now->log_end);
 }
 
 }  // namespace tern::storage
