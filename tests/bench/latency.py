@@ -3,7 +3,7 @@
 
 For each durability setting (the default periodic fsync, fsync every commit, fsync left to the OS)
 and each rate, starts `tern serve` on a fresh temporary data dir, creates a one-partition topic and
-runs rdkafka_latency (tests/bench/rdkafka_latency.c: a librdkafka producer with linger.ms=0 sending
+runs rdkafka_e2e_latency (tests/bench/rdkafka_e2e_latency.c: a librdkafka producer with linger.ms=0 sending
 records that carry their scheduled send time, and a librdkafka consumer in the same process that
 notes when each arrives). Prints a table of p50/p99/p99.9/max over `--repeat` runs per cell, as
 "best / worst" of the runs (the machine may be shared: one number would hide the noise). Exits
@@ -13,7 +13,7 @@ Redis Streams (AOF everysec) and NATS JetStream are compared only when their ser
 are installed; this script says so when they are not.
 
   TERN_BIN=build/release/hub/tern \\
-  RDKAFKA_LATENCY=build/release/tests/bench/rdkafka_latency \\
+  RDKAFKA_LATENCY=build/release/tests/bench/rdkafka_e2e_latency \\
       tests/bench/latency.py --rates 10000,50000 --seconds 20 --repeat 3
 """
 
@@ -42,7 +42,7 @@ RESULT_RE = re.compile(r"RESULT sent=(\d+) received=(\d+) p50_ms=([\d.]+) p99_ms
 def latency_bin():
     path = os.environ.get("RDKAFKA_LATENCY")
     if not path or not os.access(path, os.X_OK):
-        raise th.HubError("RDKAFKA_LATENCY=%r is not an executable (build target rdkafka_latency)"
+        raise th.HubError("RDKAFKA_LATENCY=%r is not an executable (build target rdkafka_e2e_latency)"
                           % path)
     return path
 
@@ -59,7 +59,7 @@ def run_one(flags, rate, seconds, warmup, size):
         out = p.stdout.decode("utf-8", "replace")
         m = RESULT_RE.search(out)
         if p.returncode != 0 or not m:
-            raise th.ToolError("rdkafka_latency failed (exit %d):\n%s\n%s\n%s"
+            raise th.ToolError("rdkafka_e2e_latency failed (exit %d):\n%s\n%s\n%s"
                                % (p.returncode, out, p.stderr.decode("utf-8", "replace")[-3000:],
                                   hub.log_text(30)))
         hub.assert_alive()
