@@ -1,6 +1,6 @@
 #include "tern/common/murmur2.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 namespace tern {
 std::int32_t murmur2(std::span<const std::uint8_t> key) {
@@ -33,7 +33,7 @@ std::int32_t murmur2(std::span<const std::uint8_t> key) {
 }
 
 std::int32_t partition_for_key(std::span<const std::uint8_t> key, std::int32_t partitions) {
-  assert(partitions > 0);
+  TERN_ASSERT(partitions > 0);
   return (murmur2(key) & 0x7fffffff) % partitions;
 }
 }  // namespace tern

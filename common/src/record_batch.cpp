@@ -1,6 +1,6 @@
 #include "tern/common/record_batch.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <limits>
 
 #include "tern/common/crc32c.h"
@@ -122,7 +122,7 @@ std::error_code write_batch(const batch_header& h, bytes_view records, std::vect
   w.i32(h.base_sequence);
   w.i32(h.record_count);
   auto& bytes = w.owned_mutable();
-  assert(bytes.size() == header_size);
+  TERN_ASSERT(bytes.size() == header_size);
   std::uint32_t crc = crc32c(records, crc32c(bytes_view(bytes).subspan(attributes_offset)));
   w.patch_u32(crc_at, crc);
   out.insert(out.end(), bytes.begin(), bytes.end());
@@ -155,7 +155,7 @@ std::error_code parse_header(bytes_view data, batch_header& h) {
   h.producer_epoch = r.i16();
   h.base_sequence = r.i32();
   h.record_count = r.i32();
-  assert(r.ok());
+  TERN_ASSERT(r.ok());
   if (h.magic != 2) return record_batch_errc::unsupported_magic;
   if (h.batch_length < static_cast<std::int32_t>(header_size - length_prefix_size))
     return record_batch_errc::bad_length;
@@ -195,12 +195,12 @@ static void store_be(std::uint8_t* p, std::uint64_t v, int bytes) {
 }
 
 void set_base_offset(std::span<std::uint8_t> batch, std::int64_t base_offset) {
-  assert(batch.size() >= header_size);
+  TERN_ASSERT(batch.size() >= header_size);
   store_be(batch.data(), static_cast<std::uint64_t>(base_offset), 8);
 }
 
 void set_partition_leader_epoch(std::span<std::uint8_t> batch, std::int32_t epoch) {
-  assert(batch.size() >= header_size);
+  TERN_ASSERT(batch.size() >= header_size);
   store_be(batch.data() + 12, static_cast<std::uint32_t>(epoch), 4);
 }
 
@@ -231,11 +231,11 @@ std::error_code decode_records(bytes_view batch, std::vector<record>& out,
 
 std::error_code rebuild(const batch_header& original, std::span<const record> kept,
                         std::vector<std::uint8_t>& out, const ::tern::compression::compress_options& options) {
-  assert(!kept.empty());
+  TERN_ASSERT(!kept.empty());
   std::vector<std::uint8_t> records;
   std::int64_t previous = original.base_offset - 1;
   for (const auto& r : kept) {
-    assert(r.offset > previous && r.offset <= original.last_offset());
+    TERN_ASSERT(r.offset > previous && r.offset <= original.last_offset());
     previous = r.offset;
     append_record(records, r.timestamp - original.base_timestamp,
                   static_cast<std::int32_t>(r.offset - original.base_offset), r.key, r.value, r.headers);
@@ -273,7 +273,7 @@ void batch_builder::build(std::vector<std::uint8_t>& out) {
   h.base_sequence = _opts.base_sequence;
   h.record_count = _count;
   [[maybe_unused]] auto ec = write_batch(h, _records, out);
-  assert(!ec);
+  TERN_ASSERT(!ec);
   if (_opts.base_sequence >= 0) _opts.base_sequence += _count;
   _records.clear();
   _count = 0;

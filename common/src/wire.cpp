@@ -1,6 +1,7 @@
 #include "tern/common/wire.h"
 
 #include <bit>
+#include "tern/common/check.h"
 
 namespace tern::wire {
 
@@ -202,7 +203,7 @@ static bytes_view as_bytes(std::string_view s) {
 }
 
 void wire_writer::string(std::string_view s) {
-  assert(s.size() <= INT16_MAX);
+  TERN_ASSERT(s.size() <= INT16_MAX);
   i16(static_cast<std::int16_t>(s.size()));
   raw(as_bytes(s));
 }
@@ -219,7 +220,7 @@ void wire_writer::compact_nullable_string(const std::optional<std::string>& s) {
   compact_string(*s);
 }
 void wire_writer::bytes(bytes_view b) {
-  assert(b.size() <= INT32_MAX);
+  TERN_ASSERT(b.size() <= INT32_MAX);
   i32(static_cast<std::int32_t>(b.size()));
   raw(b);
 }
@@ -242,7 +243,7 @@ std::size_t wire_writer::reserve_i32() {
   return at;
 }
 void wire_writer::patch_u32(std::size_t at, std::uint32_t v) {
-  assert(at + 4 <= _owned.size());
+  TERN_ASSERT(at + 4 <= _owned.size());
   for (int i = 0; i < 4; ++i) _owned[at + i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
 }
 void wire_writer::patch_i32(std::size_t at, std::int32_t v) {

@@ -91,6 +91,9 @@ struct server_config {
   std::int64_t flush_messages = INT64_MAX;  // fsync after this many records (1 = every commit)
   std::int64_t flush_ms = 1000;             // fsync at least this often
   std::uint64_t lmdb_map_size = sizeof(void*) >= 8 ? (32ull << 30) : (1ull << 30);
+  // Partitions the store can hold at once (each is two LMDB databases, sized at open): a
+  // larger value costs a little on every transaction (storage/log_store.h).
+  std::uint32_t lmdb_max_partitions = 4096;
   std::int32_t max_connections = 1000;
   std::int32_t max_inflight_requests_per_connection = 100;
   std::int64_t connections_max_idle_ms = 600000;

@@ -1,12 +1,12 @@
 #include "auth/credential_worker.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 namespace tern::auth {
 
 credential_worker::credential_worker(std::size_t queue_max)
     : _queue_max(queue_max), _thread([this] { run(); }) {
-  assert(queue_max > 0);
+  TERN_ASSERT(queue_max > 0);
 }
 
 credential_worker::~credential_worker() {
@@ -21,7 +21,7 @@ credential_worker::~credential_worker() {
 }
 
 bool credential_worker::submit(std::function<void()> job) {
-  assert(job);
+  TERN_ASSERT(job);
   {
     std::lock_guard lock(_mutex);
     if (_stopping || _jobs.size() >= _queue_max) return false;

@@ -1,6 +1,6 @@
 #include "auth/login_limiter.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -12,7 +12,7 @@ std::string address_key(std::string_view address) { return "a:" + std::string(ad
 }  // namespace
 
 login_limiter::login_limiter(login_limiter_options options) : _options(options) {
-  assert(_options.user_failures_max >= 1 && _options.address_failures_max >= 1 && _options.half_life_ms > 0 && _options.keys_max >= 2);
+  TERN_ASSERT(_options.user_failures_max >= 1 && _options.address_failures_max >= 1 && _options.half_life_ms > 0 && _options.keys_max >= 2);
 }
 
 double login_limiter::decayed(const entry& e, std::int64_t now_ms) const {

@@ -4,7 +4,7 @@
 #include <mbedtls/asn1write.h>
 #include <mbedtls/oid.h>
 
-#include <cassert>
+#include "tern/common/check.h"
 
 namespace tern::cli::pki_asn1 {
 namespace {
@@ -216,11 +216,11 @@ bool encode_subject_alt_name(const std::vector<general_name>& names,
     unsigned char tag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | (ip ? 7 : 2);
     int ret = write_tlv(&p, start, tag, reinterpret_cast<const unsigned char*>(it->value.data()),
                         it->value.size());
-    assert(ret > 0);  // the buffer is sized for names_max maximal names
+    TERN_ASSERT(ret > 0);  // the buffer is sized for names_max maximal names
     len += static_cast<std::size_t>(ret);
   }
   int ret = close_sequence(&p, start, len);
-  assert(ret > 0);
+  TERN_ASSERT(ret > 0);
   take_tail(buf, p, der);
   return ret > 0;
 }
@@ -235,11 +235,11 @@ bool encode_ext_key_usage(const std::vector<std::string_view>& oids,
   for (auto it = oids.rbegin(); it != oids.rend(); ++it) {
     if (it->empty() || it->size() > oid_bytes_max) return false;
     int ret = mbedtls_asn1_write_oid(&p, start, it->data(), it->size());
-    assert(ret > 0);
+    TERN_ASSERT(ret > 0);
     len += static_cast<std::size_t>(ret);
   }
   int ret = close_sequence(&p, start, len);
-  assert(ret > 0);
+  TERN_ASSERT(ret > 0);
   take_tail(buf, p, der);
   return ret > 0;
 }

@@ -84,6 +84,7 @@ storage::store_options store_options_from(const app::server_config& c) {
   storage::store_options o;
   o.dir = c.log_dirs;
   o.map_size_bytes = c.lmdb_map_size;
+  o.max_partitions = c.lmdb_max_partitions;
   o.sync_every_commit = c.flush_messages == 1;
   o.sync_interval_ms = c.flush_ms;
   o.sync_every_records = c.flush_messages == INT64_MAX ? 0 : c.flush_messages;
@@ -168,17 +169,8 @@ bool load_listener_tls(const app::server_config& c, const app::listener& l,
   out = nullptr;
   const auto protocol = app::security_protocol_of(c, l.name);  // validate() checked it
   if (protocol == "PLAINTEXT" || protocol == "SASL_PLAINTEXT") return true;
-  tls::server_options o;
+  tls::server_options o = ssl_server_options(c);
   o.psk = protocol == "PSK";
-  o.certificate_file = c.ssl_certificate_location;
-  o.key_file = c.ssl_key_location;
-  o.key_password = c.ssl_key_password;
-  o.ca_file = c.ssl_ca_location;
-  o.crl_file = c.ssl_crl_location;
-  o.auth = c.ssl_client_auth == "required"    ? tls::client_auth::required
-           : c.ssl_client_auth == "requested" ? tls::client_auth::requested
-                                              : tls::client_auth::none;
-  o.cipher_suites = c.ssl_cipher_suites;
   o.psk_identities_file = c.psk_identities_location;
   tls::load_error error;
   auto config = tls::server_config::load(o, error);

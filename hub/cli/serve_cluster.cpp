@@ -113,6 +113,20 @@ replication::replica_manager_options replica_options_from(const app::server_conf
   return o;
 }
 
+tls::server_options ssl_server_options(const app::server_config& c) {
+  tls::server_options o;
+  o.certificate_file = c.ssl_certificate_location;
+  o.key_file = c.ssl_key_location;
+  o.key_password = c.ssl_key_password;
+  o.ca_file = c.ssl_ca_location;
+  o.crl_file = c.ssl_crl_location;
+  o.auth = c.ssl_client_auth == "required"    ? tls::client_auth::required
+           : c.ssl_client_auth == "requested" ? tls::client_auth::requested
+                                              : tls::client_auth::none;
+  o.cipher_suites = c.ssl_cipher_suites;
+  return o;
+}
+
 bool load_cluster_tls(const app::server_config& c, peer_authorizer authorize_peer,
                       cluster::cluster_node_options& node, replication::replica_manager_options* fetchers) {
   const auto* controller = controller_listener(c);
@@ -137,14 +151,8 @@ bool load_cluster_tls(const app::server_config& c, peer_authorizer authorize_pee
     }
   }
   if (quorum_tls) {
-    tls::server_options o;
-    o.certificate_file = c.ssl_certificate_location;
-    o.key_file = c.ssl_key_location;
-    o.key_password = c.ssl_key_password;
-    o.ca_file = c.ssl_ca_location;
-    o.crl_file = c.ssl_crl_location;
+    tls::server_options o = ssl_server_options(c);
     o.auth = tls::client_auth::required;  // whatever ssl.client.auth says for Kafka clients
-    o.cipher_suites = c.ssl_cipher_suites;
     tls::load_error error;
     auto server = tls::server_config::load(o, error);
     if (!server) {

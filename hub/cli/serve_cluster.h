@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "cluster/cluster_node.h"
 #include "replication/replica_manager.h"
+#include "tls/tls.h"
 
 namespace tern::cli {
 
@@ -30,6 +31,10 @@ bool check_metadata_dir(const app::server_config& config);
 cluster::cluster_node_options cluster_options_from(const app::server_config& config,
                                                    const std::string& dir_identity);
 replication::replica_manager_options replica_options_from(const app::server_config& config);
+
+// The certificate side of a TLS listener from ssl.* (certificate, key, CA, CRL, suites), with
+// ssl.client.auth; the caller adjusts what differs (PSK, the controller's required certificates).
+tls::server_options ssl_server_options(const app::server_config& config);
 
 // Decides whether a voter's certificate principal may take part in the quorum.
 using peer_authorizer = std::function<bool(const std::string& principal)>;

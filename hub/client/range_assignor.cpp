@@ -1,7 +1,7 @@
 #include "client/range_assignor.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <set>
 
 namespace tern::client {
@@ -43,7 +43,7 @@ std::map<std::string, std::vector<topic_partition>> range_assign(
     std::sort(consumers.begin(), consumers.end(), member_before);
     const std::size_t n = partitions.size();
     const std::size_t m = consumers.size();
-    assert(m > 0);
+    TERN_ASSERT(m > 0);
     const std::size_t per_member = n / m;
     const std::size_t with_extra = n % m;
     for (std::size_t i = 0; i < m; ++i) {

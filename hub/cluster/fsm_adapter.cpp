@@ -1,6 +1,6 @@
 #include "cluster/fsm_adapter.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -21,7 +21,7 @@ fsm_adapter& adapter_of(raft_fsm* fsm) { return *static_cast<fsm_adapter*>(fsm->
 
 int fsm_apply(raft_fsm* fsm, const raft_buffer* buf, void** result) {
   fsm_adapter& self = adapter_of(fsm);
-  assert(self.bound() != nullptr);  // bind() before the raft instance starts
+  TERN_ASSERT(self.bound() != nullptr);  // bind() before the raft instance starts
   const raft_index index = raft_last_applied(self.bound()) + 1;
   self.machine().apply({static_cast<const std::uint8_t*>(buf->base), buf->len}, index);
   *result = nullptr;

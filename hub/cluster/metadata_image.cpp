@@ -1,7 +1,7 @@
 #include "cluster/metadata_image.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <climits>
 #include <cstdint>
 #include <set>
@@ -109,7 +109,7 @@ bool metadata_image::valid_partition(const partition_state& p) const {
 
 void metadata_image::apply(std::span<const std::uint8_t> entry, std::uint64_t index) {
   // The quorum hands entries in log order; anything else is a bug in the caller.
-  assert(index > _last_applied_index);
+  TERN_ASSERT(index > _last_applied_index);
   std::vector<metadata_record> records;
   if (auto ec = decode_entry(entry, records)) {
     ++_skipped_records;
@@ -315,7 +315,7 @@ std::vector<std::uint8_t> metadata_image::snapshot() const {
     }
   }
   // Everything in the image went through the same bounds when it was applied.
-  assert(w.ok());
+  TERN_ASSERT(w.ok());
   return std::move(raw.owned_mutable());
 }
 

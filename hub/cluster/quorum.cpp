@@ -13,6 +13,7 @@
 #include "cluster/raft_shim.h"
 #include "cluster/raft_storage.h"
 #include "cluster/raft_transport.h"
+#include "tern/common/check.h"
 
 namespace tern::cluster {
 namespace {
@@ -399,7 +400,7 @@ std::error_code quorum::impl::validate() const {
 }
 
 std::error_code quorum::impl::start() {
-  assert(!running && raft == nullptr && "a quorum starts once");
+  TERN_ASSERT(!running && raft == nullptr && "a quorum starts once");
   if (auto ec = validate()) return ec;
   if (auto ec = storage.open(options.dir, options.map_size_bytes)) return ec;
   raft_transport_options t;

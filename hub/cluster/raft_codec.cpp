@@ -1,6 +1,7 @@
 #include "cluster/raft_codec.h"
 
 #include "cluster/errors.h"
+#include "tern/common/check.h"
 
 namespace tern::cluster {
 namespace {
@@ -108,7 +109,7 @@ void encode_fields(const tern_raft_msg& m, wire::wire_writer& w) {
       put_u64(w, m.last_log_term);
       break;
     default:
-      assert(false && "unknown raft message type");
+      TERN_ASSERT(false && "unknown raft message type");
   }
 }
 
@@ -156,10 +157,10 @@ std::error_code decode_fields(wire::wire_reader& r, raft_wire_message& out) {
 }  // namespace
 
 void encode_configuration(wire::wire_writer& w, std::span<const raft_server_record> servers) {
-  assert(servers.size() <= raft_voters_max);
+  TERN_ASSERT(servers.size() <= raft_voters_max);
   put_u16(w, static_cast<std::uint16_t>(servers.size()));
   for (const auto& s : servers) {
-    assert(s.address.size() <= raft_address_size_max_bytes);
+    TERN_ASSERT(s.address.size() <= raft_address_size_max_bytes);
     put_u64(w, s.id);
     put_u8(w, static_cast<std::uint8_t>(s.role));
     put_u16(w, static_cast<std::uint16_t>(s.address.size()));

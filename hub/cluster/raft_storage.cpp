@@ -3,7 +3,7 @@
 #include <lmdb.h>
 
 #include <array>
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -92,7 +92,7 @@ struct raft_storage::txn {
 raft_storage::~raft_storage() { close(); }
 
 std::error_code raft_storage::open(const std::string& dir, std::uint64_t map_size_bytes) {
-  assert(_env == nullptr);
+  TERN_ASSERT(_env == nullptr);
   std::error_code fs_ec;
   std::filesystem::create_directories(dir, fs_ec);
   if (fs_ec) {
@@ -341,7 +341,7 @@ std::error_code raft_storage::get_snapshot(std::optional<raft_snapshot_record>& 
 }
 
 void raft_storage_worker::start() {
-  assert(!_thread.joinable());
+  TERN_ASSERT(!_thread.joinable());
   _stopping = false;
   _thread = std::thread([this] { loop(); });
 }

@@ -14,6 +14,7 @@
 #include "app/log.h"
 #include "cluster/raft_codec.h"
 #include "tls/tls.h"
+#include "tern/common/check.h"
 
 namespace tern::cluster {
 namespace {
@@ -449,7 +450,7 @@ std::int64_t raft_transport::last_contact_ms_ago(std::int32_t peer) const {
 std::vector<std::uint8_t> raft_transport::hello_body(std::int32_t voter_id,
                                                       std::string_view quorum_id,
                                                       std::uint16_t version) {
-  assert(quorum_id.size() <= raft_quorum_id_size_max_bytes);
+  TERN_ASSERT(quorum_id.size() <= raft_quorum_id_size_max_bytes);
   wire::wire_writer w;
   w.raw({hello_magic, 4});
   w.i16(static_cast<std::int16_t>(version));

@@ -1,7 +1,7 @@
 #include "groups/group.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <climits>
 #include <utility>
 
@@ -79,7 +79,7 @@ group::group(std::string id, group_env& env)
 
 group::~group() {
   // Members' callbacks must have been answered (shutdown, or the group was collectible).
-  assert(_num_awaiting_join == 0);
+  TERN_ASSERT(_num_awaiting_join == 0);
 }
 
 bool group::collectible() const {
@@ -277,7 +277,7 @@ void group::replace_static_member(const std::string& old_id, std::string new_id,
       break;
     case group_state::empty:
     case group_state::dead:
-      assert(false && "a static member exists only in a group with members");
+      TERN_ASSERT(false && "a static member exists only in a group with members");
       break;
   }
 }
@@ -367,7 +367,7 @@ void group::maybe_complete_join() {
 }
 
 void group::complete_join() {
-  assert(_state == group_state::preparing_rebalance);
+  TERN_ASSERT(_state == group_state::preparing_rebalance);
   _join_timer.cancel();
   _join_phase = join_phase::none;
   std::vector<member*> gone;
@@ -731,7 +731,7 @@ std::string group::select_protocol() const {
       break;
     }
   }
-  assert(!votes.empty() && "members always share a protocol (checked on every join)");
+  TERN_ASSERT(!votes.empty() && "members always share a protocol (checked on every join)");
   if (votes.empty()) return _members.begin()->second->protocols.front().name;
   auto best = votes.begin();
   for (auto it = votes.begin(); it != votes.end(); ++it)
@@ -745,7 +745,7 @@ void group::count_protocols(const member& m, int delta) {
       ++_protocol_counts[p.name];
     } else {
       auto it = _protocol_counts.find(p.name);
-      assert(it != _protocol_counts.end() && it->second > 0);
+      TERN_ASSERT(it != _protocol_counts.end() && it->second > 0);
       if (--it->second == 0) _protocol_counts.erase(it);
     }
   }
@@ -799,14 +799,14 @@ join_result group::current_generation_result(const member& m, std::string leader
 }
 
 void group::answer_join(member& m, join_result r) {
-  assert(m.join_cb && _num_awaiting_join > 0);
+  TERN_ASSERT(m.join_cb && _num_awaiting_join > 0);
   --_num_awaiting_join;
   reply(std::move(m.join_cb), std::move(r));
   m.join_cb = nullptr;
 }
 
 void group::answer_sync(member& m, sync_result r) {
-  assert(m.sync_cb);
+  TERN_ASSERT(m.sync_cb);
   reply(std::move(m.sync_cb), std::move(r));
   m.sync_cb = nullptr;
 }

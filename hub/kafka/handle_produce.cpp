@@ -12,6 +12,7 @@
 #include "replication/replica_manager.h"
 #include "tern/common/record_batch.h"
 #include "tern/kafka/messages/produce.h"
+#include "tern/common/check.h"
 
 namespace tern::kafka {
 namespace {
@@ -23,7 +24,7 @@ struct produce_op {
   std::size_t pending = 0;
 
   void finish_one() {
-    assert(pending > 0);
+    TERN_ASSERT(pending > 0);
     if (--pending == 0) answer();
   }
   void answer() {

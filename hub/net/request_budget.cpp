@@ -1,6 +1,6 @@
 #include "net/request_budget.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <utility>
 
 namespace tern::net {
@@ -12,11 +12,11 @@ std::size_t index_of(request_budget::lane l) { return l == request_budget::lane:
 request_budget::request_budget(asio::io_context& io, std::size_t capacity_bytes,
                                std::size_t small_reserve_bytes)
     : _io(io), _capacity_bytes(capacity_bytes), _small_reserve_bytes(small_reserve_bytes) {
-  assert(capacity_bytes > 0 && small_reserve_bytes < capacity_bytes);
+  TERN_ASSERT(capacity_bytes > 0 && small_reserve_bytes < capacity_bytes);
 }
 
 bool request_budget::try_acquire(std::size_t bytes, lane l) {
-  assert(bytes <= lane_bytes(l));
+  TERN_ASSERT(bytes <= lane_bytes(l));
   bool queue_ahead = !_waiters[0].empty() || (l == lane::bulk && !_waiters[1].empty());
   if (queue_ahead || !fits(bytes, l)) return false;
   _used_bytes += bytes;
@@ -24,7 +24,7 @@ bool request_budget::try_acquire(std::size_t bytes, lane l) {
 }
 
 std::uint64_t request_budget::enqueue(std::size_t bytes, granted_fn granted, lane l) {
-  assert(bytes <= lane_bytes(l) && granted);
+  TERN_ASSERT(bytes <= lane_bytes(l) && granted);
   auto ticket = _next_ticket++;
   _waiters[index_of(l)].push_back({ticket, bytes, std::move(granted)});
   _waiting_bytes += bytes;
@@ -55,7 +55,7 @@ void request_budget::release(std::size_t bytes) {
 }
 
 void request_budget::release_here(std::size_t bytes) {
-  assert(bytes <= _used_bytes);
+  TERN_ASSERT(bytes <= _used_bytes);
   _used_bytes -= bytes;
   grant_waiters();
 }

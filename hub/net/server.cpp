@@ -12,6 +12,7 @@
 #include "app/log.h"
 #include "net/request_budget.h"
 #include "tls/tls.h"
+#include "tern/common/check.h"
 
 namespace tern::net {
 namespace {
@@ -347,7 +348,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
   void complete(std::size_t slot, outgoing_frame out) {
     std::size_t index = slot - _first_slot;
-    assert(index < _slots.size() && !_slots[index].has_value());
+    TERN_ASSERT(index < _slots.size() && !_slots[index].has_value());
     if (out.update_connection) std::exchange(out.update_connection, {})(_info);
     _slots[index] = std::move(out);
     pump();

@@ -1,7 +1,7 @@
 #include "replication/leader_state.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <utility>
 
 namespace tern::replication {
@@ -23,7 +23,7 @@ leader_state::leader_state(node_id self, std::int32_t leader_epoch,
       _log_end(log_end),
       _high_watermark(std::clamp<std::int64_t>(high_watermark, 0, log_end)),
       _options(options) {
-  assert(log_end >= 0);
+  TERN_ASSERT(log_end >= 0);
   set_assignment(replicas, isr, now_ms);
 }
 
@@ -93,7 +93,7 @@ std::error_code leader_state::on_follower_fetch(node_id node, std::int64_t fetch
 
 void leader_state::on_leader_append(std::int64_t log_end, std::int64_t now_ms) {
   (void)now_ms;  // the leader's own caught-up time is not tracked; kept for symmetry
-  assert(log_end >= _log_end);
+  TERN_ASSERT(log_end >= _log_end);
   if (!_leader) return;
   _log_end = log_end;
   fired callbacks;
@@ -157,7 +157,7 @@ std::error_code leader_state::can_accept(bool acks_all) const {
 
 void leader_state::wait_for_offset(std::int64_t offset, std::int64_t deadline_ms,
                                    waiter_callback done) {
-  assert(done);
+  TERN_ASSERT(done);
   if (!_leader) return done(replication_errc::not_leader_or_follower);
   if (_waiters.size() >= _options.waiters_max) return done(replication_errc::too_many_waiters);
   _waiters.emplace(offset, waiter{deadline_ms, std::move(done)});

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -325,7 +325,7 @@ std::error_code log_store::impl::log_dbs_error(int rc, std::string_view what) co
 
 const log_dbs& log_store::impl::dbs_of(log_id log) const {
   auto it = log_databases.find(log);
-  assert(it != log_databases.end());
+  TERN_ASSERT(it != log_databases.end());
   return it->second;
 }
 
@@ -451,7 +451,7 @@ void log_store::impl::stop_writer() {
 
 std::error_code log_store::impl::run_on_writer(std::function<std::error_code()> fn) {
   // The writer would wait for itself; a callback calling back into admin is a programming error.
-  assert(std::this_thread::get_id() != writer_id);
+  TERN_ASSERT(std::this_thread::get_id() != writer_id);
   if (std::this_thread::get_id() == writer_id) return storage_errc::invalid_argument;
   auto result = std::make_shared<std::promise<std::error_code>>();
   auto future = result->get_future();
@@ -567,7 +567,7 @@ std::error_code log_store::alter_topic_configs(std::string_view name,
 void log_store::create_topic_async(std::string name, std::int32_t partitions,
                                    std::map<std::string, std::string> configs,
                                    std::function<void(std::error_code, const topic_info&)> done) {
-  assert(done);
+  TERN_ASSERT(done);
   if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return done(ec, {});
   auto* p = _impl.get();
   auto task = [p, name = std::move(name), partitions, configs = std::move(configs), done] {
@@ -579,7 +579,7 @@ void log_store::create_topic_async(std::string name, std::int32_t partitions,
 }
 
 void log_store::delete_topic_async(std::string name, std::function<void(std::error_code)> done) {
-  assert(done);
+  TERN_ASSERT(done);
   if (!format::valid_topic_name(name)) return done(storage_errc::unknown_topic);
   auto* p = _impl.get();
   p->queue_task([p, name = std::move(name), done] { done(p->do_delete_topic(name)); }, done);
@@ -588,7 +588,7 @@ void log_store::delete_topic_async(std::string name, std::function<void(std::err
 void log_store::alter_topic_configs_async(
     std::string name, std::map<std::string, std::string> configs,
     std::function<void(std::error_code, const std::string& message)> done) {
-  assert(done);
+  TERN_ASSERT(done);
   std::string message;
   if (auto ec = check_alter_args(name, configs, _impl->options, message)) return done(ec, message);
   auto* p = _impl.get();
@@ -598,7 +598,7 @@ void log_store::alter_topic_configs_async(
 }
 
 void log_store::allocate_producer_id_async(std::function<void(std::error_code, std::int64_t)> done) {
-  assert(done);
+  TERN_ASSERT(done);
   auto* p = _impl.get();
   p->queue_task(
       [p, done] {
@@ -748,7 +748,7 @@ std::size_t log_store::enforce_compaction(std::int64_t now_ms) {
 // pass ends) and waits for the pass; 0 when the store is closing.
 std::size_t log_store::impl::run_pass_and_wait(
     std::function<void(std::promise<std::size_t>)> start) {
-  assert(std::this_thread::get_id() != writer_id);
+  TERN_ASSERT(std::this_thread::get_id() != writer_id);
   if (std::this_thread::get_id() == writer_id) return 0;
   auto waiter = std::make_shared<std::promise<std::size_t>>();
   auto future = waiter->get_future();

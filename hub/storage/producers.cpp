@@ -3,7 +3,7 @@
 // remembered per partition; a retry of one of them is answered with its original offset, a gap
 // is OUT_OF_ORDER, an older epoch is fenced).
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 #include <climits>
 #include <thread>
 
@@ -89,7 +89,7 @@ std::error_code log_store::allocate_producer_id(std::int64_t& out) {
 }
 
 std::error_code log_store::impl::do_allocate_producer_id(std::int64_t& out) {
-  assert(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
   if (sync_failed) return storage_errc::io_error;
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
@@ -114,7 +114,7 @@ std::error_code log_store::impl::check_producers(
   for (auto batch : r.batches) {
     record_batch::batch_header h;
     [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
-    assert(!ec);
+    TERN_ASSERT(!ec);
     std::int64_t base = offset;
     offset += std::int64_t{h.last_offset_delta} + 1;
     if (h.producer_id < 0 || h.base_sequence < 0) continue;  // not idempotent
@@ -182,7 +182,7 @@ void log_store::impl::replica_producers(
   for (auto batch : r.batches) {
     record_batch::batch_header h;
     [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
-    assert(!ec);
+    TERN_ASSERT(!ec);
     if (h.producer_id < 0 || h.base_sequence < 0) continue;  // not idempotent (or a marker)
     producer_key key{r.log, h.producer_id};
     const producer_state* current = find_producer(key, updates, g.producers);

@@ -1,6 +1,6 @@
 // Replication primitives: high watermarks (set from any thread, coalesced into the writer's
 // commits), truncate/reset of a partition on the writer thread, and the epoch table reads.
-#include <cassert>
+#include "tern/common/check.h"
 #include <climits>
 
 #include "storage/store_impl.h"
@@ -234,7 +234,7 @@ void log_store::reset(log_id log, std::int64_t start_offset,
 }
 
 std::error_code log_store::impl::do_truncate(log_id log, std::int64_t offset, bool reset) {
-  assert(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
   if (sync_failed) return storage_errc::io_error;
   auto it = partitions.find(log);
   if (it == partitions.end()) return unknown_log_error(log);

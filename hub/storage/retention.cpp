@@ -1,7 +1,7 @@
 // Retention (delete whole batches from the front of each partition) and purging (delete the data
 // of deleted topics). Both run on the writer thread in bounded slices, one write transaction per
 // slice, between group commits, so a large deletion never stalls producers for long.
-#include <cassert>
+#include "tern/common/check.h"
 #include <climits>
 
 #include "storage/store_impl.h"
@@ -23,7 +23,7 @@ void log_store::impl::retention_step() {
 // retention_partitions_per_txn_max partitions examined. Sets `done` when the pass has reached the
 // last partition, or when a transaction failed (the next periodic pass tries again).
 std::size_t log_store::impl::retention_slice(retention_run& run, bool& done) {
-  assert(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
   done = true;
   if (sync_failed) return 0;
   // Reader slots of a crashed reader would keep the pages we free here from being reused.

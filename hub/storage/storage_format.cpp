@@ -1,7 +1,7 @@
 #include "storage/storage_format.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 
 namespace tern::storage::format {
 
@@ -32,7 +32,7 @@ std::array<std::uint8_t, 4> log_id_key(log_id log) {
 }
 
 key_bytes log_key(log_id log, std::int64_t offset) {
-  assert(offset >= 0);
+  TERN_ASSERT(offset >= 0);
   key_bytes k{};
   put_u32(k.data(), log);
   put_u64(k.data() + 4, static_cast<std::uint64_t>(offset));
@@ -151,7 +151,7 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t) {
     p = put_string(p, key);
     p = put_string(p, value);
   }
-  assert(p == out.data() + out.size());
+  TERN_ASSERT(p == out.data() + out.size());
   return out;
 }
 
@@ -200,7 +200,7 @@ std::string base64url(const std::array<std::uint8_t, 16>& bytes) {
   std::uint32_t n = std::uint32_t{bytes[i]} << 16;
   out.push_back(alphabet[(n >> 18) & 0x3f]);
   out.push_back(alphabet[(n >> 12) & 0x3f]);
-  assert(out.size() == 22);
+  TERN_ASSERT(out.size() == 22);
   return out;
 }
 

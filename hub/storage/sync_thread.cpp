@@ -1,7 +1,7 @@
 #include "storage/sync_thread.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 
 namespace tern::storage {
 namespace {
@@ -18,7 +18,7 @@ std::chrono::milliseconds clamp_interval(std::chrono::milliseconds interval) {
 
 sync_thread::sync_thread(std::function<int()> sync, std::chrono::milliseconds interval)
     : _sync(std::move(sync)), _interval(clamp_interval(interval)), _thread([this] { run(); }) {
-  assert(_sync);
+  TERN_ASSERT(_sync);
 }
 
 sync_thread::~sync_thread() { stop(); }

@@ -1,6 +1,6 @@
 // Topic administration on the writer thread: create allocates fresh log ids, delete removes the
 // topic in one small transaction and leaves the (possibly huge) batch data to purge_step.
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "storage/store_impl.h"
 
@@ -11,8 +11,8 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
                                                  const std::map<std::string, std::string>& configs,
                                                  const std::array<std::uint8_t, 16>* topic_id,
                                                  topic_info& out) {
-  assert(std::this_thread::get_id() == writer_id);
-  assert(partition_count >= 1 && partition_count <= format::partition_count_max);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(partition_count >= 1 && partition_count <= format::partition_count_max);
   if (sync_failed) return storage_errc::io_error;
   if (topics.find(name) != topics.end()) return storage_errc::topic_exists;
   // Log ids are never reused, so running out is the end of this data dir, not a transient error.
@@ -86,7 +86,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
 // batches and index entries are deleted afterwards in bounded slices (purge_step), which
 // resume after a restart because the purge record is durable.
 std::error_code log_store::impl::do_delete_topic(std::string_view name) {
-  assert(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
   if (sync_failed) return storage_errc::io_error;
   auto it = topics.find(name);
   if (it == topics.end()) return storage_errc::unknown_topic;
@@ -147,7 +147,7 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
 // (a fresh topic_entry) when the commit succeeded.
 std::error_code log_store::impl::do_alter_topic(std::string_view name,
                                                 const std::map<std::string, std::string>& configs) {
-  assert(std::this_thread::get_id() == writer_id);
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
   if (sync_failed) return storage_errc::io_error;
   auto it = topics.find(name);
   if (it == topics.end()) return storage_errc::unknown_topic;

@@ -3,7 +3,7 @@
 // sync thread (periodic sync, durable log ends).
 #include <unistd.h>
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -125,7 +125,7 @@ void log_store::impl::process_items(std::vector<queue_item>& items) {
 // failure aborts the transaction and fails every request that had not already failed. Dirty
 // high watermarks ride along in the same transaction.
 void log_store::impl::commit_group(std::vector<append_request>& group) {
-  assert(!group.empty() && group.size() <= group_requests_max);
+  TERN_ASSERT(!group.empty() && group.size() <= group_requests_max);
   std::vector<append_result> results(group.size());
   group_txn g;
   g.now_ms = wall_clock_ms();
@@ -241,7 +241,7 @@ int log_store::impl::stage_append(group_txn& g, const append_request& r, append_
     if (r.replica) {
       record_batch::batch_header h;
       [[maybe_unused]] auto ec = record_batch::parse_header(r.batches[i], h);
-      assert(!ec);
+      TERN_ASSERT(!ec);
       if (i == 0) result.base_offset = h.base_offset;
       if (int rc = put_epoch(g.txn, r.log, h.partition_leader_epoch, h.base_offset, st)) return rc;
     }
@@ -307,10 +307,10 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
                                bool keep_offsets) {
   record_batch::batch_header h;
   [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
-  assert(!ec && h.total_size() == batch.size());
+  TERN_ASSERT(!ec && h.total_size() == batch.size());
   if (keep_offsets) {
     // A replica batch lands at the leader's offset (a gap only when allow_offset_gaps).
-    assert(h.base_offset >= st.log_end);
+    TERN_ASSERT(h.base_offset >= st.log_end);
     st.log_end = h.base_offset;
   }
   // The active tail (Kafka's active segment) rolls over at the append that finds it full or
@@ -327,7 +327,7 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
   auto key = format::log_key(log, st.log_end);
   MDB_val value{batch.size(), nullptr};
   if (int rc = put_in_order(txn, dbs_of(log).batches, to_val(key), value, MDB_RESERVE)) return rc;
-  assert(value.mv_size == batch.size());
+  TERN_ASSERT(value.mv_size == batch.size());
   std::memcpy(value.mv_data, batch.data(), batch.size());
   std::span<std::uint8_t> stored{static_cast<std::uint8_t*>(value.mv_data), batch.size()};
   record_batch::set_base_offset(stored, st.log_end);
@@ -498,7 +498,7 @@ void log_store::impl::warn(std::string_view topic, const std::string& message) {
 }
 
 int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st) {
-  assert(st.log_start >= 0 && st.log_start <= st.log_end);
+  TERN_ASSERT(st.log_start >= 0 && st.log_start <= st.log_end);
   auto key = format::log_id_key(log);
   auto value = format::encode_partition(st);
   MDB_val k = to_val(key), v = to_val(value);
@@ -512,7 +512,7 @@ void log_store::impl::publish(const std::unordered_map<log_id, partition_offsets
     std::lock_guard lock(state_mutex);
     for (const auto& [log, st] : staged) {
       auto it = partitions.find(log);
-      assert(it != partitions.end());  // topics change only between groups, never inside one
+      TERN_ASSERT(it != partitions.end());  // topics change only between groups, never inside one
       if (it == partitions.end()) continue;
       stored_bytes = stored_bytes - std::min(stored_bytes, it->second.offsets.size_bytes) + st.size_bytes;
       if (st.log_end != it->second.offsets.log_end)

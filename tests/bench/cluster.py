@@ -420,9 +420,7 @@ def throughput(records, repeat):
 # Witness footprint.
 
 
-def rss_kb(pid):
-    out = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], stdout=subprocess.PIPE, check=True)
-    return int(out.stdout.split()[0])
+rss_kb = th.vm_rss_kb
 
 
 def du_kb(path, apparent=False):

@@ -17,7 +17,7 @@ import unittest
 
 import kafka_raw
 from kafka_raw import KafkaConnection
-from tern_harness import Hub, create_topic, die_with_parent, run, tern_bin
+from tern_harness import Hub, create_topic, die_with_parent, run, tern_bin, vm_rss_kb
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "firmware"))
 import fw_e2e as fw  # noqa: E402  (the firmware's posix example node and its record checks)
@@ -70,14 +70,6 @@ def make_pki(d):
     run(["openssl", "ca"] + common + ["-gencrl", "-out", p("crl.pem")])
     with open(p("psk.txt"), "w") as f:
         f.write("# identity:hexkey\ndev1:%s\nother:0102030405060708\n" % PSK_HEX)
-
-
-def vm_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
 
 
 class TlsTestBase(unittest.TestCase):

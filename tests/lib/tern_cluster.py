@@ -74,6 +74,8 @@ class Cluster:
     1..n (witnesses last). Use as a context manager; start() waits until every broker is
     registered and unfenced as seen by kcat -L from each broker."""
 
+    kcat_args = ()  # extra kcat arguments (e.g. -X security.protocol=ssl ...); subclasses keep it
+
     def __init__(self, brokers=3, witnesses=0, extra_args=(), per_node_args=None,
                  kafka_listener="PLAINTEXT", kcat_args=()):
         self.nodes = []
@@ -123,7 +125,7 @@ class Cluster:
     def metadata(self, via, topic=None, timeout=30):
         """kcat -L through broker `via`, parsed: {"brokers": {id: "host:port"},
         "topics": {name: {partition: {"leader": id, "replicas": [...], "isrs": [...]}}}}."""
-        args = self.kcat_args + ["-L", "-m", "10"]
+        args = list(self.kcat_args) + ["-L", "-m", "10"]
         if topic:
             args += ["-t", topic]
         out = kcat(via, *args, timeout=timeout).stdout.decode("utf-8", "replace")

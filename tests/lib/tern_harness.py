@@ -465,3 +465,12 @@ for _k, _v in ((b"21", -973932308), (b"foobar", -790332482),
                (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971),
                (b"abc", 479470107)):
     assert _signed32(murmur2(_k)) == _v, "murmur2 self-check failed for %r" % _k
+
+
+def vm_rss_kb(pid):
+    """VmRSS of a live process, in KiB (from /proc/<pid>/status)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for pid %d" % pid)

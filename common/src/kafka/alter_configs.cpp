@@ -2,7 +2,7 @@
 // and end with validate_only; both responses are the same list of per-resource results.
 #include "tern/kafka/messages/alter_configs.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 #include "flex_codec.h"
@@ -79,7 +79,7 @@ void decode_results(codec::flex_reader& in, std::int32_t& throttle_time_ms,
 }  // namespace
 
 void alter_configs_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<alter_configs_request>(version));
+  TERN_ASSERT(codec::in_range<alter_configs_request>(version));
   codec::flex_writer out{w, version >= alter_first_flexible};
   encode_resources(out, resources, validate_only, [&](const config& c) {
     out.string(c.name);
@@ -98,7 +98,7 @@ bool alter_configs_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void alter_configs_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<alter_configs_response>(version));
+  TERN_ASSERT(codec::in_range<alter_configs_response>(version));
   codec::flex_writer out{w, version >= alter_first_flexible};
   encode_results(out, throttle_time_ms, responses);
 }
@@ -111,7 +111,7 @@ bool alter_configs_response::decode(wire::wire_reader& r, std::int16_t version) 
 }
 
 void incremental_alter_configs_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<incremental_alter_configs_request>(version));
+  TERN_ASSERT(codec::in_range<incremental_alter_configs_request>(version));
   codec::flex_writer out{w, version >= incremental_first_flexible};
   encode_resources(out, resources, validate_only, [&](const config& c) {
     out.string(c.name);
@@ -132,7 +132,7 @@ bool incremental_alter_configs_request::decode(wire::wire_reader& r, std::int16_
 }
 
 void incremental_alter_configs_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<incremental_alter_configs_response>(version));
+  TERN_ASSERT(codec::in_range<incremental_alter_configs_response>(version));
   codec::flex_writer out{w, version >= incremental_first_flexible};
   encode_results(out, throttle_time_ms, responses);
 }

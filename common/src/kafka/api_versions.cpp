@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/api_versions.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -12,7 +12,7 @@ constexpr std::int16_t first_flexible_version = 3;
 }  // namespace
 
 void api_versions_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<api_versions_request>(version));
+  TERN_ASSERT(codec::in_range<api_versions_request>(version));
   if (version < first_flexible_version) return;  // v0–v2: empty body
   w.compact_string(client_software_name);
   w.compact_string(client_software_version);
@@ -30,7 +30,7 @@ bool api_versions_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void api_versions_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<api_versions_response>(version));
+  TERN_ASSERT(codec::in_range<api_versions_response>(version));
   const bool flexible = version >= first_flexible_version;
   w.i16(error_code);
   if (flexible) {

@@ -9,7 +9,7 @@
 // one byte), and the read_array overloads taking `min_wire_bytes` refuse a count larger than the
 // bytes left divided by the smallest encoding an element can have. Memory therefore grows only
 // with the input actually consumed.
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -51,13 +51,13 @@ bool begin_decode(M& m, wire::wire_reader& r, std::int16_t version) {
 }
 
 inline void write_count(wire::wire_writer& w, std::size_t n) {
-  assert(n <= static_cast<std::size_t>(INT32_MAX));
+  TERN_ASSERT(n <= static_cast<std::size_t>(INT32_MAX));
   w.array_length(static_cast<std::int32_t>(n));
 }
 
 // Compact (flexible-version) array count: uvarint count+1.
 inline void write_compact_count(wire::wire_writer& w, std::size_t n) {
-  assert(n <= static_cast<std::size_t>(INT32_MAX) - 1);
+  TERN_ASSERT(n <= static_cast<std::size_t>(INT32_MAX) - 1);
   w.compact_array_length(static_cast<std::int32_t>(n));
 }
 
@@ -65,7 +65,7 @@ inline void write_compact_count(wire::wire_writer& w, std::size_t n) {
 // smallest encoding an element can have); fails the reader if it cannot fit. -1 (null) passes:
 // the caller decides whether null is legal. False if the reader is (now) failed.
 inline bool count_fits(wire::wire_reader& r, std::int32_t n, std::size_t min_wire_bytes) {
-  assert(min_wire_bytes > 0);
+  TERN_ASSERT(min_wire_bytes > 0);
   if (!r.ok()) return false;
   if (n > 0 && static_cast<std::size_t>(n) > r.remaining() / min_wire_bytes) {
     r.fail();

@@ -1,7 +1,7 @@
 #include "tern/kafka/messages/consumer_protocol.h"
 
 #include <algorithm>
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -37,7 +37,7 @@ std::int16_t read_version(M& m, wire::wire_reader& r) {
 }  // namespace
 
 void consumer_protocol_subscription::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<consumer_protocol_subscription>(version));
+  TERN_ASSERT(codec::in_range<consumer_protocol_subscription>(version));
   w.i16(version);
   codec::write_strings(w, topics);
   w.nullable_bytes(user_data);
@@ -53,7 +53,7 @@ bool consumer_protocol_subscription::decode(wire::wire_reader& r) {
 }
 
 void consumer_protocol_assignment::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<consumer_protocol_assignment>(version));
+  TERN_ASSERT(codec::in_range<consumer_protocol_assignment>(version));
   w.i16(version);
   write_topic_partitions(w, assigned_partitions);
   w.nullable_bytes(user_data);

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/create_topics.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -38,7 +38,7 @@ void decode_topic(wire::wire_reader& r, create_topics_request::topic& t) {
 }  // namespace
 
 void create_topics_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<create_topics_request>(version));
+  TERN_ASSERT(codec::in_range<create_topics_request>(version));
   codec::write_array(w, topics, [&](const topic& t) { encode_topic(w, t); });
   w.i32(timeout_ms);
   if (version >= 1) w.boolean(validate_only);
@@ -53,7 +53,7 @@ bool create_topics_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void create_topics_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<create_topics_response>(version));
+  TERN_ASSERT(codec::in_range<create_topics_response>(version));
   if (version >= 2) w.i32(throttle_time_ms);
   codec::write_array(w, topics, [&](const topic_result& t) {
     w.string(t.name);

@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/delete_groups.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void delete_groups_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<delete_groups_request>(version));
+  TERN_ASSERT(codec::in_range<delete_groups_request>(version));
   (void)version;  // v0 and v1 share one layout; only asserted
   codec::write_strings(w, groups_names);
 }
@@ -19,7 +19,7 @@ bool delete_groups_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void delete_groups_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<delete_groups_response>(version));
+  TERN_ASSERT(codec::in_range<delete_groups_response>(version));
   (void)version;  // v0 and v1 share one layout; only asserted
   w.i32(throttle_time_ms);
   codec::write_array(w, results, [&](const group_result& g) {

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/delete_topics.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -8,7 +8,7 @@ namespace tern::kafka {
 
 void delete_topics_request::encode(wire::wire_writer& w,
                                    [[maybe_unused]] std::int16_t version) const {
-  assert(codec::in_range<delete_topics_request>(version));
+  TERN_ASSERT(codec::in_range<delete_topics_request>(version));
   codec::write_strings(w, topic_names);
   w.i32(timeout_ms);
 }
@@ -21,7 +21,7 @@ bool delete_topics_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void delete_topics_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<delete_topics_response>(version));
+  TERN_ASSERT(codec::in_range<delete_topics_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   codec::write_array(w, responses, [&](const topic_result& t) {
     w.string(t.name);

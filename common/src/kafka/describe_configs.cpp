@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/describe_configs.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 #include "flex_codec.h"
@@ -62,7 +62,7 @@ void decode_config(codec::flex_reader& in, config& c, std::int16_t version) {
 }  // namespace
 
 void describe_configs_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_configs_request>(version));
+  TERN_ASSERT(codec::in_range<describe_configs_request>(version));
   codec::flex_writer out{w, version >= first_flexible_version};
   out.array(resources, [&](const resource& res) {
     w.i8(res.resource_type);
@@ -93,7 +93,7 @@ bool describe_configs_request::decode(wire::wire_reader& r, std::int16_t version
 }
 
 void describe_configs_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_configs_response>(version));
+  TERN_ASSERT(codec::in_range<describe_configs_response>(version));
   codec::flex_writer out{w, version >= first_flexible_version};
   w.i32(throttle_time_ms);
   out.array(results, [&](const result& res) {

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/describe_groups.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -55,7 +55,7 @@ void decode_group(wire::wire_reader& r, describe_groups_response::described_grou
 }  // namespace
 
 void describe_groups_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_groups_request>(version));
+  TERN_ASSERT(codec::in_range<describe_groups_request>(version));
   codec::write_strings(w, groups);
   if (version >= 3) w.boolean(include_authorized_operations);
 }
@@ -68,7 +68,7 @@ bool describe_groups_request::decode(wire::wire_reader& r, std::int16_t version)
 }
 
 void describe_groups_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_groups_response>(version));
+  TERN_ASSERT(codec::in_range<describe_groups_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   codec::write_array(w, groups, [&](const described_group& g) { encode_group(w, g, version); });
 }

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/describe_quorum.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "flex_codec.h"
 
@@ -43,7 +43,7 @@ void read_replicas(codec::flex_reader& fr, std::vector<describe_quorum_response:
 }  // namespace
 
 void describe_quorum_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_quorum_request>(version));
+  TERN_ASSERT(codec::in_range<describe_quorum_request>(version));
   (void)version;
   codec::flex_writer fw{w, true};
   fw.array(topics, [&](const topic& t) {
@@ -73,7 +73,7 @@ bool describe_quorum_request::decode(wire::wire_reader& r, std::int16_t version)
 }
 
 void describe_quorum_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<describe_quorum_response>(version));
+  TERN_ASSERT(codec::in_range<describe_quorum_response>(version));
   codec::flex_writer fw{w, true};
   w.i16(error_code);
   fw.array(topics, [&](const topic& t) {

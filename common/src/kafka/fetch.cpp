@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/fetch.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstddef>
 #include <cstdint>
 
@@ -30,13 +30,13 @@ void encode_partition(wire::wire_writer& w, std::int16_t version,
                               });
   if (version >= 11) w.i32(p.preferred_read_replica);
   if (p.records_null) {
-    assert(p.record_batches.empty());
+    TERN_ASSERT(p.record_batches.empty());
     w.i32(-1);
     return;
   }
   // The length, then every batch by reference: the bytes stay where they are (LMDB's map).
   std::size_t total = p.records_size();
-  assert(total <= static_cast<std::size_t>(INT32_MAX));
+  TERN_ASSERT(total <= static_cast<std::size_t>(INT32_MAX));
   w.i32(static_cast<std::int32_t>(total));
   for (auto span : p.record_batches) w.external(span);
 }
@@ -70,7 +70,7 @@ std::size_t fetch_response::partition::records_size() const {
 }
 
 void fetch_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<fetch_request>(version));
+  TERN_ASSERT(codec::in_range<fetch_request>(version));
   w.i32(replica_id);
   w.i32(max_wait_ms);
   w.i32(min_bytes);
@@ -131,7 +131,7 @@ bool fetch_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void fetch_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<fetch_response>(version));
+  TERN_ASSERT(codec::in_range<fetch_response>(version));
   w.i32(throttle_time_ms);  // v1+
   if (version >= 7) {
     w.i16(error_code);

@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/find_coordinator.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void find_coordinator_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<find_coordinator_request>(version));
+  TERN_ASSERT(codec::in_range<find_coordinator_request>(version));
   w.string(coordinator_key);
   if (version >= 1) w.i8(key_type);
 }
@@ -20,7 +20,7 @@ bool find_coordinator_request::decode(wire::wire_reader& r, std::int16_t version
 }
 
 void find_coordinator_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<find_coordinator_response>(version));
+  TERN_ASSERT(codec::in_range<find_coordinator_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   w.i16(error_code);
   if (version >= 1) w.nullable_string(error_message);

@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/header.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void request_header::encode(wire::wire_writer& w, std::int16_t header_version) const {
-  assert(codec::in_range(header_version, min_header_version, max_header_version));
+  TERN_ASSERT(codec::in_range(header_version, min_header_version, max_header_version));
   w.i16(api_key);
   w.i16(api_version);
   w.i32(correlation_id);
@@ -30,7 +30,7 @@ bool request_header::decode(wire::wire_reader& r, std::int16_t header_version) {
 }
 
 void response_header::encode(wire::wire_writer& w, std::int16_t header_version) const {
-  assert(codec::in_range(header_version, min_header_version, max_header_version));
+  TERN_ASSERT(codec::in_range(header_version, min_header_version, max_header_version));
   w.i32(correlation_id);
   if (header_version >= 1) w.empty_tagged_fields();
 }

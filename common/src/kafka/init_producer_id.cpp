@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/init_producer_id.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void init_producer_id_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<init_producer_id_request>(version));
+  TERN_ASSERT(codec::in_range<init_producer_id_request>(version));
   (void)version;  // both versions share one layout
   w.nullable_string(transactional_id);
   w.i32(transaction_timeout_ms);
@@ -21,7 +21,7 @@ bool init_producer_id_request::decode(wire::wire_reader& r, std::int16_t version
 }
 
 void init_producer_id_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<init_producer_id_response>(version));
+  TERN_ASSERT(codec::in_range<init_producer_id_response>(version));
   (void)version;  // both versions share one layout
   w.i32(throttle_time_ms);
   w.i16(error_code);

@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/join_group.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void join_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<join_group_request>(version));
+  TERN_ASSERT(codec::in_range<join_group_request>(version));
   w.string(group_id);
   w.i32(session_timeout_ms);
   if (version >= 1) w.i32(rebalance_timeout_ms);
@@ -36,7 +36,7 @@ bool join_group_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void join_group_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<join_group_response>(version));
+  TERN_ASSERT(codec::in_range<join_group_response>(version));
   if (version >= 2) w.i32(throttle_time_ms);
   w.i16(error_code);
   w.i32(generation_id);

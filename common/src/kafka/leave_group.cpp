@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/leave_group.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void leave_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<leave_group_request>(version));
+  TERN_ASSERT(codec::in_range<leave_group_request>(version));
   w.string(group_id);
   if (version <= 2) {
     w.string(member_id);
@@ -34,7 +34,7 @@ bool leave_group_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void leave_group_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<leave_group_response>(version));
+  TERN_ASSERT(codec::in_range<leave_group_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   w.i16(error_code);
   if (version >= 3) {

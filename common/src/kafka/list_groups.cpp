@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/list_groups.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void list_groups_request::encode(wire::wire_writer&, std::int16_t version) const {
-  assert(codec::in_range<list_groups_request>(version));
+  TERN_ASSERT(codec::in_range<list_groups_request>(version));
   (void)version;  // only asserted
 }
 
@@ -16,7 +16,7 @@ bool list_groups_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void list_groups_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<list_groups_response>(version));
+  TERN_ASSERT(codec::in_range<list_groups_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   w.i16(error_code);
   codec::write_array(w, groups, [&](const listed_group& g) {

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/list_offsets.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstddef>
 #include <cstdint>
 
@@ -18,7 +18,7 @@ constexpr std::size_t offset_min_bytes = 8;
 }  // namespace
 
 void list_offsets_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<list_offsets_request>(version));
+  TERN_ASSERT(codec::in_range<list_offsets_request>(version));
   w.i32(replica_id);
   if (version >= 2) w.i8(isolation_level);
   codec::write_array(w, topics, [&](const topic& t) {
@@ -47,7 +47,7 @@ bool list_offsets_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void list_offsets_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<list_offsets_response>(version));
+  TERN_ASSERT(codec::in_range<list_offsets_response>(version));
   if (version >= 2) w.i32(throttle_time_ms);
   codec::write_array(w, topics, [&](const topic& t) {
     w.string(t.name);

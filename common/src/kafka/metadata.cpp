@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/metadata.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -50,12 +50,12 @@ void decode_topic(wire::wire_reader& r, metadata_response::topic& t, std::int16_
 }  // namespace
 
 void metadata_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<metadata_request>(version));
+  TERN_ASSERT(codec::in_range<metadata_request>(version));
   if (!topics) {
     // v0 says "all topics" with an empty array, v1+ with null.
     w.array_length(version == 0 ? 0 : -1);
   } else {
-    assert(version >= 1 || !topics->empty());  // v0 cannot ask for no topics
+    TERN_ASSERT(version >= 1 || !topics->empty());  // v0 cannot ask for no topics
     codec::write_array(w, *topics, [&](const topic& t) { w.string(t.name); });
   }
   if (version >= 4) w.boolean(allow_auto_topic_creation);
@@ -82,7 +82,7 @@ bool metadata_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void metadata_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<metadata_response>(version));
+  TERN_ASSERT(codec::in_range<metadata_response>(version));
   if (version >= 3) w.i32(throttle_time_ms);
   codec::write_array(w, brokers, [&](const broker& b) {
     w.i32(b.node_id);

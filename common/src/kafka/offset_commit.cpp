@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/offset_commit.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -28,7 +28,7 @@ void decode_partition(wire::wire_reader& r, offset_commit_request::partition& p,
 }  // namespace
 
 void offset_commit_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_commit_request>(version));
+  TERN_ASSERT(codec::in_range<offset_commit_request>(version));
   w.string(group_id);
   if (version >= 1) {
     w.i32(generation_id);
@@ -60,7 +60,7 @@ bool offset_commit_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void offset_commit_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_commit_response>(version));
+  TERN_ASSERT(codec::in_range<offset_commit_response>(version));
   if (version >= 3) w.i32(throttle_time_ms);
   codec::write_array(w, topics, [&](const topic& t) {
     w.string(t.name);

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/offset_fetch.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -28,8 +28,8 @@ void decode_partition(wire::wire_reader& r, offset_fetch_response::partition& p,
 }  // namespace
 
 void offset_fetch_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_fetch_request>(version));
-  assert(version >= 2 || topics.has_value());  // v0/v1 cannot ask for all topics
+  TERN_ASSERT(codec::in_range<offset_fetch_request>(version));
+  TERN_ASSERT(version >= 2 || topics.has_value());  // v0/v1 cannot ask for all topics
   (void)version;  // the layout is the same in every version; only asserted
   w.string(group_id);
   codec::write_nullable_array(w, topics, [&](const topic& t) {
@@ -50,7 +50,7 @@ bool offset_fetch_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void offset_fetch_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_fetch_response>(version));
+  TERN_ASSERT(codec::in_range<offset_fetch_response>(version));
   if (version >= 3) w.i32(throttle_time_ms);
   codec::write_array(w, topics, [&](const topic& t) {
     w.string(t.name);

@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/offset_for_leader_epoch.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstddef>
 #include <cstdint>
 
@@ -24,7 +24,7 @@ bool flexible(std::int16_t version) { return version >= request::first_flexible_
 }  // namespace
 
 void offset_for_leader_epoch_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_for_leader_epoch_request>(version));
+  TERN_ASSERT(codec::in_range<offset_for_leader_epoch_request>(version));
   codec::flex_writer out{w, flexible(version)};
   if (version >= 3) w.i32(replica_id);
   out.array(topics, [&](const topic& t) {
@@ -59,7 +59,7 @@ bool offset_for_leader_epoch_request::decode(wire::wire_reader& r, std::int16_t 
 }
 
 void offset_for_leader_epoch_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<offset_for_leader_epoch_response>(version));
+  TERN_ASSERT(codec::in_range<offset_for_leader_epoch_response>(version));
   codec::flex_writer out{w, flexible(version)};
   if (version >= 2) w.i32(throttle_time_ms);
   out.array(topics, [&](const topic& t) {

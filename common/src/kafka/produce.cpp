@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/produce.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 #include <cstddef>
 #include <cstdint>
 
@@ -17,7 +17,7 @@ constexpr std::size_t response_partition_min_bytes = 4 + 2 + 8;  // v0 layout
 }  // namespace
 
 void produce_request::encode(wire::wire_writer& w, [[maybe_unused]] std::int16_t version) const {
-  assert(codec::in_range<produce_request>(version));
+  TERN_ASSERT(codec::in_range<produce_request>(version));
   // v0–2 exist only so old librdkafka enables gzip/snappy/lz4 (it keys them on Produce v0
   // being advertised); they carry MessageSet v0/v1, which the hub refuses per partition.
   if (version >= 3) w.nullable_string(transactional_id);
@@ -48,7 +48,7 @@ bool produce_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void produce_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<produce_response>(version));
+  TERN_ASSERT(codec::in_range<produce_response>(version));
   codec::write_array(w, responses, [&](const topic& t) {
     w.string(t.name);
     codec::write_array(w, t.partition_responses, [&](const partition& p) {

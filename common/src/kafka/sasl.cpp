@@ -1,6 +1,6 @@
 #include "tern/kafka/messages/sasl.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
@@ -22,7 +22,7 @@ std::vector<std::uint8_t> read_owned_bytes(wire::wire_reader& r, bool flexible) 
 }  // namespace
 
 void sasl_handshake_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sasl_handshake_request>(version));
+  TERN_ASSERT(codec::in_range<sasl_handshake_request>(version));
   (void)version;
   w.string(mechanism);
 }
@@ -34,7 +34,7 @@ bool sasl_handshake_request::decode(wire::wire_reader& r, std::int16_t version) 
 }
 
 void sasl_handshake_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sasl_handshake_response>(version));
+  TERN_ASSERT(codec::in_range<sasl_handshake_response>(version));
   (void)version;
   w.i16(error_code);
   codec::write_strings(w, mechanisms);
@@ -48,7 +48,7 @@ bool sasl_handshake_response::decode(wire::wire_reader& r, std::int16_t version)
 }
 
 void sasl_authenticate_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sasl_authenticate_request>(version));
+  TERN_ASSERT(codec::in_range<sasl_authenticate_request>(version));
   if (version >= authenticate_first_flexible) {
     w.compact_bytes(as_view(auth_bytes));
     w.empty_tagged_fields();
@@ -66,7 +66,7 @@ bool sasl_authenticate_request::decode(wire::wire_reader& r, std::int16_t versio
 }
 
 void sasl_authenticate_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sasl_authenticate_response>(version));
+  TERN_ASSERT(codec::in_range<sasl_authenticate_response>(version));
   bool flexible = version >= authenticate_first_flexible;
   w.i16(error_code);
   if (flexible) {

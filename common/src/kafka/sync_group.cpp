@@ -1,13 +1,13 @@
 #include "tern/kafka/messages/sync_group.h"
 
-#include <cassert>
+#include "tern/common/check.h"
 
 #include "codec_util.h"
 
 namespace tern::kafka {
 
 void sync_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sync_group_request>(version));
+  TERN_ASSERT(codec::in_range<sync_group_request>(version));
   w.string(group_id);
   w.i32(generation_id);
   w.string(member_id);
@@ -32,7 +32,7 @@ bool sync_group_request::decode(wire::wire_reader& r, std::int16_t version) {
 }
 
 void sync_group_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  assert(codec::in_range<sync_group_response>(version));
+  TERN_ASSERT(codec::in_range<sync_group_response>(version));
   if (version >= 1) w.i32(throttle_time_ms);
   w.i16(error_code);
   w.bytes(assignment);

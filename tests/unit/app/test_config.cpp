@@ -134,3 +134,15 @@ TEST(Config, QueuedMaxRequestBytesIsTheRequestMemoryBudget) {
   EXPECT_FALSE(apply_setting(c, "queued.max.request.bytes", "-1", "", error));  // Kafka's "unbounded"
   EXPECT_EQ(c.queued_max_request_bytes, 16 << 20);
 }
+
+TEST(Config, LmdbMaxPartitionsBoundsTheStore) {
+  server_config c;
+  std::string error;
+  EXPECT_EQ(c.lmdb_max_partitions, 4096u);
+  ASSERT_TRUE(apply_setting(c, "lmdb.max.partitions", "20000", "", error)) << error;
+  EXPECT_EQ(c.lmdb_max_partitions, 20000u);
+  EXPECT_FALSE(apply_setting(c, "lmdb.max.partitions", "8", "", error));
+  EXPECT_NE(error.find("16..100000"), std::string::npos) << error;
+  EXPECT_FALSE(apply_setting(c, "lmdb.max.partitions", "many", "", error));
+  EXPECT_EQ(c.lmdb_max_partitions, 20000u);
+}

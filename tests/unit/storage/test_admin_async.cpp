@@ -10,19 +10,21 @@ namespace {
 
 using namespace test;
 
+// What a callback was given, copied (a `const topic_info&` refers to the writer's local).
 template <typename... Args>
 struct outcome {
-  std::promise<std::tuple<std::error_code, Args...>> promise;
+  using values = std::tuple<std::error_code, std::decay_t<Args>...>;
+  std::promise<values> promise;
   std::thread::id thread;
   int calls = 0;
   auto callback() {
     return [this](std::error_code ec, Args... args) {
       ++calls;
       thread = std::this_thread::get_id();
-      promise.set_value({ec, args...});
+      promise.set_value(values{ec, args...});
     };
   }
-  std::tuple<std::error_code, Args...> get() { return promise.get_future().get(); }
+  values get() { return promise.get_future().get(); }
 };
 
 TEST(StorageAdminAsync, CreateAlterAllocateDeleteThroughTheWriter) {

@@ -18,7 +18,7 @@
 // Lifetimes: a clock made by manual_clock::as_clock() points at that manual_clock, which must
 // outlive every copy. clock::system() has no context. Threads: the system clock is safe from any
 // thread; a manual_clock is single-threaded (advance it on the thread that reads it).
-#include <cassert>
+#include "tern/common/check.h"
 #include <chrono>
 #include <cstdint>
 
@@ -74,7 +74,7 @@ class manual_clock {
   // Moves both times forward. A negative step is a programmer error (monotonic time never goes
   // back).
   void advance(std::chrono::nanoseconds step) {
-    assert(step.count() >= 0);
+    TERN_ASSERT(step.count() >= 0);
     _monotonic_ns += step.count();
     const std::int64_t rest_ns = _wall_rest_ns + step.count();
     _wall_ms += rest_ns / 1'000'000;
