@@ -154,15 +154,19 @@ class ClusterTls(unittest.TestCase):
 
         self.admin("topics", "--create", "--topic", "secure", "--partitions", "3",
                    "--replication-factor", "3")
-        lines = ["secure-%04d" % i for i in range(300)]
-        self.admin("produce", "--topic", "secure", "--acks", "all",
-                   input="".join(l + "\n" for l in lines))
 
         def full_isr():
             parts = self.cluster.metadata(self.cluster.node(1), "secure", timeout=10)["topics"].get("secure", {})
             return len(parts) == 3 and all(sorted(p["isrs"]) == [1, 2, 3] for p in parts.values())
 
+        # Followers in sync means they fetch from each leader over mutual TLS as ClusterAction
+        # principals (and every leader has the topic in its store: until then a produce may get
+        # UNKNOWN_TOPIC_OR_PARTITION, which `tern produce` does not retry).
         wait_until("ISR 1,2,3 on every partition", full_isr, 20, logs=self.cluster.logs)
+        lines = ["secure-%04d" % i for i in range(300)]
+        self.admin("produce", "--topic", "secure", "--acks", "all",
+                   input="".join(l + "\n" for l in lines))
+        wait_until("ISR 1,2,3 on every partition after the writes", full_isr, 20, logs=self.cluster.logs)
         out = kcat(self.cluster.node(2), *self.kcat_args, "-C", "-e", "-q", "-t", "secure",
                    "-f", "%s\\n").stdout.decode().split()
         self.assertEqual(sorted(out), lines)

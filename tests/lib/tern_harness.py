@@ -10,6 +10,7 @@ runner, and (PR_SET_PDEATHSIG) by the kernel if the test process dies abruptly.
 import atexit
 import ctypes
 import os
+import random
 import re
 import shutil
 import signal
@@ -408,9 +409,34 @@ def wait_for_topic(hub, name, partitions, timeout=10):
                    % (name, partitions, md))
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    """A loopback port nobody listens on (bound then released)."""
-    s = socket.socket()
+    """A loopback port nobody listens on, for a listener that must be named before it starts
+    (e.g. controller.quorum.voters). Chosen at random BELOW the kernel's ephemeral range, which
+    every port-0 bind and outgoing connection of the tests running in parallel draws from: a
+    port taken from that range and released could be handed to one of them before our process
+    binds it (seen in CI as "Address already in use")."""
+    low, _ = _ephemeral_range()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    s = socket.socket()  # nothing free below the range: fall back to the kernel's choice
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
