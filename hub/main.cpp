@@ -18,7 +18,8 @@ void print_usage() {
                "  bench     measure produce and consume throughput against a hub\n"
                "  acls      list, add and remove ACL rules in the hub's ACL file\n"
                "  pki       create a CA, server and device certificates and PSKs (tern pki --help)\n"
-               "  passwd    add or replace a SASL/PLAIN user (password from stdin)\n\n"
+               "  passwd    add or replace a SASL/PLAIN user (password from stdin)\n"
+               "  forward   show the forwarding links' status (tern forward status)\n\n"
                "`tern <command> --help` shows a command's options. `tern --version` prints the version.\n";
 }
 }  // namespace
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   if (command == "acls") return tern::cli::run_acls(sub_argc, sub_argv);
   if (command == "pki") return tern::cli::run_pki(sub_argc, sub_argv);
   if (command == "passwd") return tern::cli::run_passwd(sub_argc, sub_argv);
+  if (command == "forward") return tern::cli::run_forward(sub_argc, sub_argv);
   std::cerr << "tern: unknown command '" << command << "' (try tern --help)\n";
   return 2;
 }

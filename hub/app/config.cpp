@@ -343,6 +343,8 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
 std::vector<std::string_view> known_keys() {
   std::vector<std::string_view> keys;
   for (const auto& [k, _] : specs()) keys.push_back(k);
+  keys.push_back("forward.<link>.<setting>  (forwarding links: see README, Forwarding upstream)");
+  keys.push_back("mirror.<link>.topics, mirror.<link>.topic.rename");
   return keys;
 }
 
@@ -531,6 +533,10 @@ bool validate(server_config& config, std::string& error) {
 bool apply_setting(server_config& config, std::string_view key, std::string_view value,
                    std::string_view where, std::string& error) {
   auto prefix = where.empty() ? std::string{} : std::string(where) + ": ";
+  if (key.starts_with("forward.") || key.starts_with("mirror.")) {
+    config.link_settings[std::string(key)] = std::string(trim(value));
+    return true;
+  }
   auto it = specs().find(key);
   if (it == specs().end()) {
     error = prefix + "unknown configuration key '" + std::string(key) + "'";

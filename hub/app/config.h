@@ -127,6 +127,9 @@ struct server_config {
   std::string authorizer_acl_file;
   std::optional<bool> allow_everyone_if_no_acl_found;
   std::string super_users;  // Kafka's "User:a;User:b"
+  // Forwarding links: every forward.<link>.* and mirror.<link>.* key as given (hub/forward parses
+  // and checks them: forward/link_config.h).
+  std::map<std::string, std::string> link_settings;
 
   // True when allow.everyone.if.no.acl.found is set so, or unset and every Kafka listener is
   // PLAINTEXT (no identities to grant anything to).

@@ -9,6 +9,7 @@
 #include "cli/acls.h"
 #include "cli/commands.h"
 #include "cli/serve_cluster.h"
+#include "forward/link_manager.h"
 #include "kafka/broker.h"
 #include "net/server.h"
 #include "storage/log_store.h"
@@ -75,6 +76,16 @@ int parse_serve_args(int argc, char** argv, app::server_config& config) {
   }
   if (!app::validate(config, error)) {
     std::cerr << "tern serve: " << error << "\n";
+    return 2;
+  }
+  std::vector<forward::link_config> links;
+  if (!forward::parse_links(config.link_settings, links, error)) {
+    std::cerr << "tern serve: " << error << "\n";
+    return 2;
+  }
+  if (!links.empty() && config.clustered()) {
+    std::cerr << "tern serve: forwarding links (forward.*, mirror.*) run on a single-node hub; "
+                 "in a cluster, forward from one of its clients for now\n";
     return 2;
   }
   return 0;
@@ -303,10 +314,27 @@ int run_serve(int argc, char** argv) {
       linger->async_wait([linger, stop](std::error_code) { stop(); });
     });
   });
+  // Forwarding links (each on threads of its own; the loop never waits on an upstream).
+  forward::link_manager link_links(*store, config.link_settings.empty() ? std::string{}
+                                                                      : config.log_dirs + "/forward-status.json");
+  auto start_links = [&](const app::server_config& c) {
+    std::vector<forward::link_config> links;
+    std::string error;
+    if (!forward::parse_links(c.link_settings, links, error)) {
+      log::error("forwarding links: ", error, "; keeping the links as they were");
+      return;
+    }
+    link_links.apply(std::move(links), c.link_settings);
+  };
+  start_links(config);
   asio::signal_set hangup(io, SIGHUP);  // re-reads the ACL file
   // SIGHUP also re-reads each TLS listener's certificate, key, CA, CRL and PSK files: new
   // connections use them, established ones keep theirs; a broken file keeps the old config.
-  reload_acls_on_signal(hangup, hub, [&] {
+  reload_acls_on_signal(hangup, hub, [&, argc, argv] {
+    // The configuration file and flags again, for the forwarding links (a fixed password file
+    // path, a new topic pattern, a link added or removed).
+    app::server_config reread;
+    if (parse_serve_args(argc, argv, reread) == 0) start_links(reread);
     for (std::size_t i = 0; i < kafka_listeners.size(); ++i) {
       if (!listener_tls[i]) continue;
       std::shared_ptr<const tls::server_config> fresh;
@@ -321,6 +349,7 @@ int run_serve(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   io.run();
   server.stop();
+  link_links.stop();
   if (replicas) replicas->stop();
   if (node) node->stop();
   hub.set_cluster(nullptr, nullptr);

@@ -17,7 +17,9 @@ bool cluster_client::bootstrap(const std::string& servers, std::string& error) {
       continue;
     }
     auto conn = std::make_unique<kafka_connection>();
+    conn->set_client_id(_client_id);
     conn->set_tls(_tls);
+    conn->set_abort_flag(_abort);
     if (auto ec = conn->connect(host, port)) {
       last_error = "cannot connect to " + one + ": " + ec.message();
       if (!conn->error_detail().empty()) last_error += " (" + conn->error_detail() + ")";
@@ -74,6 +76,7 @@ std::error_code cluster_client::reconnect_metadata() {
     auto conn = std::make_unique<kafka_connection>();
     conn->set_client_id(_bootstrap->client_id());
     conn->set_tls(_tls);
+    conn->set_abort_flag(_abort);
     if ((last = conn->connect(host, port, std::chrono::seconds(2)))) continue;
     _bootstrap = std::move(conn);
     _bootstrap_address = host + ":" + std::to_string(port);
@@ -93,6 +96,7 @@ std::error_code cluster_client::connection_to(std::int32_t node_id, kafka_connec
   auto conn = std::make_unique<kafka_connection>();
   conn->set_client_id(_bootstrap->client_id());
   conn->set_tls(_tls);
+  conn->set_abort_flag(_abort);
   if (auto ec = conn->connect(addr->second.host, addr->second.port)) return ec;
   out = conn.get();
   _connections[node_id] = std::move(conn);

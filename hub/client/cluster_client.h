@@ -24,6 +24,11 @@ class cluster_client {
   // TLS for every connection opened from now on (call before bootstrap()).
   void set_tls(tls_settings settings) { _tls = std::move(settings); }
   const tls_settings& tls() const { return _tls; }
+  // Every connection opened from now on gives up waiting once `flag` is set
+  // (kafka_connection::set_abort_flag). The flag must outlive the client.
+  void set_abort_flag(const std::atomic<bool>* flag) { _abort = flag; }
+  // The client id of every connection opened from now on (default "tern-cli").
+  void set_client_id(std::string id) { _client_id = std::move(id); }
 
   // Metadata for `topics` (nullopt = all). Updates the broker table. When the broker it asks has
   // gone (a gateway of a cluster died), it asks the other brokers it knows, then the bootstrap
@@ -61,6 +66,8 @@ class cluster_client {
   std::map<std::int32_t, std::unique_ptr<kafka_connection>> _connections;
   std::int32_t _controller_id = -1;
   tls_settings _tls;
+  const std::atomic<bool>* _abort = nullptr;
+  std::string _client_id = "tern-cli";
 };
 
 }  // namespace tern::client

@@ -67,9 +67,11 @@ void kafka_connection::close() {
 bool kafka_connection::is_open() const { return _socket.is_open(); }
 
 // Runs one async operation to completion or until the deadline; on timeout the socket closes.
+// With an abort flag the wait runs in slices of at most 100 ms and gives up once it is set.
 template <typename Start>
 static std::error_code run_with_deadline(asio::io_context& io, asio::ip::tcp::socket& socket,
-                                         std::chrono::milliseconds timeout, Start start) {
+                                         std::chrono::milliseconds timeout, Start start,
+                                         const std::atomic<bool>* abort = nullptr) {
   std::error_code result = client_errc::timeout;
   bool done = false;
   start([&](std::error_code ec) {
@@ -77,7 +79,18 @@ static std::error_code run_with_deadline(asio::io_context& io, asio::ip::tcp::so
     done = true;
   });
   io.restart();
-  io.run_for(timeout);
+  if (!abort) {
+    io.run_for(timeout);
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done && !abort->load()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      auto slice = std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100));
+      io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(slice) + std::chrono::milliseconds(1));
+      if (!done && io.stopped()) io.restart();
+    }
+  }
   if (!done) {
     std::error_code ignored;
     socket.close(ignored);
@@ -99,7 +112,7 @@ std::error_code kafka_connection::connect(const std::string& host, std::uint16_t
   ec = run_with_deadline(_io, _socket, timeout, [&](auto done) {
     asio::async_connect(_socket, endpoints,
                         [done](std::error_code e, const asio::ip::tcp::endpoint&) { done(e); });
-  });
+  }, _abort);
   if (ec) return ec;
   _socket.set_option(asio::ip::tcp::no_delay(true), ec);
   if (_tls_settings.config) {
@@ -176,7 +189,7 @@ std::error_code kafka_connection::tls_flush() {
   return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
     asio::async_write(_socket, asio::buffer(out),
                       [done](std::error_code e, std::size_t) { done(e); });
-  });
+  }, _abort);
 }
 
 // Reads one chunk of ciphertext from the socket into the session.
@@ -190,7 +203,7 @@ std::error_code kafka_connection::tls_fill() {
                               n = got;
                               done(e);
                             });
-  });
+  }, _abort);
   if (ec) return ec;
   _tls->feed(std::span<const std::uint8_t>(_cipher_in.data(), n));
   return {};
@@ -276,7 +289,7 @@ std::error_code kafka_connection::write_frame_once(const wire::wire_writer& w) {
   for (auto s : w.segments()) buffers.emplace_back(s.data(), s.size());
   return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
     asio::async_write(_socket, buffers, [done](std::error_code e, std::size_t) { done(e); });
-  });
+  }, _abort);
 }
 
 std::error_code kafka_connection::read_frame_once(std::vector<std::uint8_t>& frame) {
@@ -291,7 +304,7 @@ std::error_code kafka_connection::read_frame_once(std::vector<std::uint8_t>& fra
   }
   auto ec = run_with_deadline(_io, _socket, _timeout, [&](auto done) {
     asio::async_read(_socket, asio::buffer(prefix), [done](std::error_code e, std::size_t) { done(e); });
-  });
+  }, _abort);
   if (ec) return ec;
   std::uint32_t size = std::uint32_t(prefix[0]) << 24 | std::uint32_t(prefix[1]) << 16 |
                        std::uint32_t(prefix[2]) << 8 | prefix[3];
@@ -299,7 +312,7 @@ std::error_code kafka_connection::read_frame_once(std::vector<std::uint8_t>& fra
   frame.resize(size);
   return run_with_deadline(_io, _socket, _timeout, [&](auto done) {
     asio::async_read(_socket, asio::buffer(frame), [done](std::error_code e, std::size_t) { done(e); });
-  });
+  }, _abort);
 }
 
 bool parse_bootstrap(const std::string& text, std::string& host, std::uint16_t& port) {

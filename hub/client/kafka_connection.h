@@ -10,6 +10,7 @@
 // over its socket (handshake in connect(), every frame encrypted); error_detail() then says
 // why a server certificate was not trusted.
 // Threads: not thread-safe; one thread at a time.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -58,6 +59,7 @@ struct tls_settings {
   // SASL_PLAINTEXT. An empty username means no SASL.
   std::string sasl_username;
   std::string sasl_password;
+  std::string sasl_mechanism = "PLAIN";
 };
 }  // namespace tern::client
 
@@ -79,6 +81,10 @@ class kafka_connection {
   void set_timeout(std::chrono::milliseconds t) { _timeout = t; }
   // Takes effect at the next connect().
   void set_tls(tls_settings settings) { _tls_settings = std::move(settings); }
+  // A flag another thread may set to make every wait of this connection give up within about
+  // 100 ms (its call then fails with client_errc::timeout and the connection closes), so a
+  // thread blocked in a call can be stopped. The flag must outlive the connection.
+  void set_abort_flag(const std::atomic<bool>* flag) { _abort = flag; }
   // After a failed TLS handshake: why the server certificate was not trusted, else empty.
   const std::string& error_detail() const { return _error_detail; }
 
@@ -169,6 +175,7 @@ class kafka_connection {
   std::size_t _plain_pos = 0;
   std::vector<std::uint8_t> _cipher_in;  // socket read buffer for TLS
   std::string _error_detail;
+  const std::atomic<bool>* _abort = nullptr;
 };
 
 // Splits "host:port[,host:port]" and returns the first; false if malformed.

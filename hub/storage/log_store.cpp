@@ -249,6 +249,7 @@ std::error_code log_store::impl::init_and_load() {
   if (auto ec = load_topics(t.txn)) return ec;
   if (auto ec = load_partitions(t.txn)) return ec;
   if (auto ec = load_producers(t.txn)) return ec;
+  if (auto ec = load_checkpoints(t.txn)) return ec;
   // Every live log's databases (created here for logs that had no batches before schema 4).
   // Handles of logs still to purge are opened by purge_step when it gets to them.
   std::vector<std::pair<log_id, log_dbs>> opened;
@@ -624,6 +625,7 @@ log_store::stats log_store::get_stats() const {
   s.budget_rejections = _impl->stat_budget_rejections;
   s.dropped_batches = _impl->stat_dropped_batches;
   s.dropped_bytes = _impl->stat_dropped_bytes;
+  s.dropped_held_records = _impl->stat_dropped_held_records;
   s.compacted_records = _impl->stat_compacted_records;
   s.stale_readers_cleared = _impl->stat_stale_readers;
   MDB_envinfo info{};

@@ -492,6 +492,46 @@ class log_store {
   // the writer thread.
   std::size_t enforce_compaction(std::int64_t now_ms);
 
+  // ---- Checkpoints and retention holds (in-hub consumers such as forwarding links) ----
+  // A checkpoint is a named opaque value (what a forwarding link has sent: its positions and
+  // producer state) stored together with retention holds: per listed log, the offset from which
+  // its holder still needs the data. Time and size retention and compaction never remove or
+  // rewrite a batch holding offsets at or above the lowest hold on its log, whatever the topic's
+  // settings, so data waits for its holder however long a link is down. Only the byte budget
+  // with full.policy=drop-oldest goes past holds (the store would otherwise refuse every append):
+  // what it drops there is counted in stats().dropped_held_records and named in a log_warning.
+  // Holds on a log that goes away (its topic deleted) are ignored.
+  //
+  // put_checkpoint replaces the value and every hold of `name` in one write transaction, queued
+  // behind the appends already queued; `done` runs on the writer thread afterwards (same rules
+  // as append_request::done). What a put has committed survives a kill -9 (the page cache has
+  // it); a power cut may lose the checkpoints of the last sync interval, like appends.
+  // Errors: invalid_argument (name empty or over 255 bytes, value over 1 MiB, over 100,000
+  // holds, a negative hold), map_full, disk_full, io_error, closed.
+  static constexpr std::size_t checkpoint_value_size_max = 1u << 20;
+  void put_checkpoint(std::string name, std::vector<std::uint8_t> value,
+                      std::vector<std::pair<log_id, std::int64_t>> holds,
+                      std::function<void(std::error_code)> done);
+  // The latest committed value of `name` (found = false when there is none). Any thread.
+  // Errors: io_error (a damaged record).
+  std::error_code get_checkpoint(std::string_view name, std::vector<std::uint8_t>& value,
+                                 bool& found) const;
+  // Names of every stored checkpoint, sorted. Any thread.
+  std::vector<std::string> checkpoint_names() const;
+  // Removes a checkpoint and its holds (a link taken out of the configuration). Same queueing,
+  // callback and errors as put_checkpoint (an unknown name is not an error).
+  void drop_checkpoint(std::string name, std::function<void(std::error_code)> done);
+  // The lowest hold on `log`, or the hold of checkpoint `holder` on it (nullopt when none). Any
+  // thread.
+  std::optional<std::int64_t> retention_hold(log_id log) const;
+  std::optional<std::int64_t> retention_hold(log_id log, std::string_view holder) const;
+  // Called (on the writer thread, must not block or call the store) with the name of every topic
+  // created from now on; each checkpoint name it returns gets a hold at offset 0 on the new
+  // topic's logs at once, kept until that checkpoint's next put (or its drop). Without it, a
+  // retention pass could run between a topic's creation and its holder's first checkpoint.
+  // Any thread; replaces the previous policy (an empty function: none).
+  void set_creation_hold_policy(std::function<std::vector<std::string>(std::string_view topic)> policy);
+
   struct stats {
     std::uint64_t stored_bytes = 0;      // batches of every partition (what max_bytes bounds)
     std::uint64_t map_used_bytes = 0;    // LMDB pages in use (high-water mark of the file)
@@ -499,6 +539,9 @@ class log_store {
     std::uint64_t budget_rejections = 0; // appends refused by full.policy=reject
     std::uint64_t dropped_batches = 0;   // batches removed by full.policy=drop-oldest
     std::uint64_t dropped_bytes = 0;
+    // Records at or above a retention hold that full.policy=drop-oldest removed (data a
+    // forwarding link had not sent yet).
+    std::uint64_t dropped_held_records = 0;
     std::uint64_t compacted_records = 0; // records removed by compaction
     std::uint64_t stale_readers_cleared = 0;  // reader slots of dead processes found at open
   };

@@ -118,13 +118,17 @@ void log_store::impl::report_high_watermark(log_id log, partition_offsets& st) c
   else st.high_watermark = st.last_epoch < 0 ? st.log_end : st.log_start;
 }
 
-std::int64_t log_store::impl::removal_limit(log_id log, const partition_offsets& st) const {
+std::int64_t log_store::impl::replication_limit(log_id log, const partition_offsets& st) const {
   std::int64_t latest = st.high_watermark;
   {
     std::lock_guard lock(hw_mutex);
     if (auto it = hw_latest.find(log); it != hw_latest.end()) latest = it->second;
   }
   return latest < 0 ? INT64_MAX : std::min(latest, st.log_end);
+}
+
+std::int64_t log_store::impl::removal_limit(log_id log, const partition_offsets& st) const {
+  return std::min(replication_limit(log, st), hold_floor(log));
 }
 
 std::vector<log_id> log_store::impl::stage_high_watermarks(

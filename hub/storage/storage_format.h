@@ -53,6 +53,9 @@ constexpr std::string_view meta_next_log_id = "next_log_id";        // u32
 constexpr std::string_view meta_cluster_id = "cluster_id";          // 22 base64url characters
 constexpr std::string_view meta_next_producer_id = "next_producer_id";  // u64
 constexpr std::string_view meta_purge_prefix = "purge/";  // ‖ first log id u32 → count u32
+// ‖ checkpoint name → hold count u32, count × (log id u32, offset u64), then the opaque value.
+// (Schema 4 files written before checkpoints simply have none; an older Tern ignores the keys.)
+constexpr std::string_view meta_checkpoint_prefix = "checkpoint/";
 
 // Log ids start at 1 so that a default-constructed request (log 0) can never name a real log.
 constexpr log_id first_log_id = 1;

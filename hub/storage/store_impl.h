@@ -226,6 +226,10 @@ struct log_store::impl {
   mutable std::mutex hw_mutex;
   std::unordered_map<log_id, std::int64_t> hw_latest;
   std::set<log_id> hw_dirty;
+  // Retention holds of the checkpoints (checkpoints.cpp), also under hw_mutex: log → holder →
+  // offset. Loaded at open, replaced by each put_checkpoint once it commits.
+  std::unordered_map<log_id, std::map<std::string, std::int64_t, std::less<>>> holds;
+  std::function<std::vector<std::string>(std::string_view)> creation_hold_policy;
 
   // Writer only.
   std::chrono::steady_clock::time_point hw_flushed_at;
@@ -275,7 +279,7 @@ struct log_store::impl {
   // Counters for stats(); written by the writer, read by any thread.
   std::atomic<std::uint64_t> stat_stored_bytes{0}, stat_budget_rejections{0},
       stat_dropped_batches{0}, stat_dropped_bytes{0}, stat_compacted_records{0},
-      stat_stale_readers{0};
+      stat_stale_readers{0}, stat_dropped_held_records{0};
 
   impl() = default;
   impl(const impl&) = delete;
@@ -291,6 +295,7 @@ struct log_store::impl {
   std::error_code load_topics(MDB_txn* txn);
   std::error_code load_partitions(MDB_txn* txn);
   std::error_code load_producers(MDB_txn* txn);
+  std::error_code load_checkpoints(MDB_txn* txn);
   // Schema 1-3 data dirs kept every log in the shared "log" and "index_ts" databases; moves
   // them into per-log databases (migrate.cpp), resumable, one bounded transaction at a time.
   std::error_code check_schema_and_mark(bool& migrate, std::uint32_t& from_version);
@@ -390,9 +395,13 @@ struct log_store::impl {
   void flush_high_watermarks(bool force);
   std::chrono::steady_clock::time_point hw_flush_due() const;
   std::int64_t hw_flush_interval_ms() const;
-  // The offset below which retention and compaction may remove data (INT64_MAX: no limit).
-  // Any thread.
+  // The offset below which retention and compaction may remove data (INT64_MAX: no limit):
+  // the high watermark rule and the retention holds. Any thread.
   std::int64_t removal_limit(log_id log, const partition_offsets& st) const;
+  // The same without the retention holds (the byte budget's drop-oldest may pass them).
+  std::int64_t replication_limit(log_id log, const partition_offsets& st) const;
+  // The lowest retention hold on `log`, INT64_MAX when none. Any thread.
+  std::int64_t hold_floor(log_id log) const;
   // Fills the reported high watermark fields of `st` (raw state in, reported out). Any thread.
   void report_high_watermark(log_id log, partition_offsets& st) const;
   std::error_code do_truncate(log_id log, std::int64_t offset, bool reset);

@@ -77,6 +77,20 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
     topics.emplace(info.name, entry);
     next_log_id = next;
   }
+  // Holders that want a new topic's data from its first record (forwarding links whose pattern
+  // matches it) get a hold at offset 0 now: no retention pass can run between the creation and
+  // their first checkpoint of it.
+  std::function<std::vector<std::string>(std::string_view)> policy;
+  {
+    std::lock_guard lock(hw_mutex);
+    policy = creation_hold_policy;
+  }
+  if (policy) {
+    auto holders = policy(info.name);
+    std::lock_guard lock(hw_mutex);
+    for (const auto& holder : holders)
+      for (std::int32_t p = 0; p < partition_count; ++p) holds[info.partition_log(p)][holder] = 0;
+  }
   out = std::move(info);
   return {};
 }

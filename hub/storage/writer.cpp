@@ -395,7 +395,10 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
   }
   std::uint64_t freed = 0, batches = 0;
   partition_offsets trial = st;
-  const std::int64_t limit = removal_limit(log, st);  // never drop what is not committed
+  // Never drop what is not committed; retention holds are passed here, but counted and named.
+  const std::int64_t limit = replication_limit(log, st);
+  const std::int64_t held_from = hold_floor(log);
+  std::uint64_t held_records = 0;
   cursor_guard c;
   if (int rc = mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor)) return rc;
   while (freed < need && trial.log_start < trial.log_end) {
@@ -416,6 +419,9 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
     if ((rc = mdb_cursor_del(c.cursor, 0))) return rc;
     freed += size;
     ++batches;
+    std::int64_t last = format::offset_of(base) + h.last_offset_delta;
+    if (last >= held_from)
+      held_records += static_cast<std::uint64_t>(last - std::max(held_from, format::offset_of(base)) + 1);
     trial.size_bytes -= std::min<std::uint64_t>(trial.size_bytes, size);
     trial.log_start = std::min(trial.log_end, format::offset_of(base) + h.last_offset_delta + 1);
   }
@@ -429,11 +435,17 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
     if (int rc = trim_index(txn, log, trial.log_start, index_budget)) return rc;
     stat_dropped_batches += batches;
     stat_dropped_bytes += freed;
+    stat_dropped_held_records += held_records;
+    // The count of held records lost goes in the same line: warn() is rate-limited per topic.
     warn(name, "store at its byte budget log.dirs.max.bytes=" + std::to_string(budget) +
                    ": dropped the " + std::to_string(batches) + " oldest batches (" +
                    std::to_string(freed) + " bytes) of topic '" + name +
                    "' (full.policy=drop-oldest); log start is now " +
-                   std::to_string(trial.log_start));
+                   std::to_string(trial.log_start) +
+                   (held_records == 0 ? std::string{}
+                                      : "; " + std::to_string(held_records) +
+                                            " of those records were not forwarded yet (lost for "
+                                            "the upstream)"));
   }
   staged_bytes -= std::min(staged_bytes, freed);
   st = trial;

@@ -133,6 +133,7 @@ class ResettingProxy:
         self._threads = []
         self._socks = set()
         self._accept_thread = None
+        self.down = False  # set_down(True): an outage (connections reset, new ones refused)
 
     def _next_threshold(self):
         lo, hi = self.reset_every_bytes
@@ -174,6 +175,15 @@ class ResettingProxy:
         with self.lock:
             self.max_resets = self.stats["resets"]
 
+    def set_down(self, down):
+        """An uplink outage: True resets every connection and resets new ones at once; False
+        lets connections through again."""
+        with self.lock:
+            self.down = down
+            socks = list(self._socks) if down else []
+        for s in socks:
+            _rst_close(s)
+
     # ---- forwarding --------------------------------------------------------------------------
 
     def _accept_loop(self):
@@ -214,6 +224,9 @@ class ResettingProxy:
                 self.sent_batches.append((self._frame_seq,) + b + (doomed,))
 
     def _serve(self, client, conn_no):
+        if self.down:
+            _rst_close(client)
+            return
         try:
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=10)
         except OSError:
@@ -231,7 +244,7 @@ class ResettingProxy:
         forward_more = 0  # requests still forwarded after the doomed one ("drop-many")
         reset_at = None  # monotonic time of the RST once doomed
         try:
-            while not self._stopping:
+            while not self._stopping and not self.down:
                 now = time.monotonic()
                 if reset_at is not None and now >= reset_at:
                     return

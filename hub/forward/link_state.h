@@ -1,0 +1,70 @@
+#pragma once
+// What a forwarding link has sent, as stored in its store checkpoint ("forward/<link>"):
+// the upstream producer id and epoch, per local partition log the next offset to forward, per
+// upstream partition the next sequence number, and the round in flight (its "intent").
+//
+// Exactly once rests on this record (see forwarder.h): a round's ranges are committed here
+// before any of its bytes leave, and its batches are a pure function of (ranges, producer id,
+// epoch, sequences, upstream partition counts) and the local log, so a round re-sent after a
+// crash or a cut link is byte-for-byte the one the upstream may already hold, and the upstream's
+// idempotence (same producer, same sequences) answers it as a duplicate.
+//
+// Errors: decode returns false on a damaged or foreign value (the caller starts over from the
+// log start and says so). Values only; no threads.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "storage/log_store.h"
+
+namespace tern::forward {
+
+// Local offsets [from, to) of one partition log that a round forwards.
+struct log_range {
+  storage::log_id log = 0;
+  std::string topic;  // local topic (for the origin header and the upstream name)
+  std::int32_t partition = 0;
+  std::int64_t from = 0;
+  std::int64_t to = 0;
+};
+
+using upstream_partition = std::pair<std::string, std::int32_t>;  // upstream topic, partition
+
+struct round_intent {
+  std::vector<log_range> ranges;  // in the order their records are batched
+  // Partition count of each upstream topic when the round was planned (the key hash depends on it).
+  std::map<std::string, std::int32_t> partition_counts;
+  // Upstream partitions whose batches of this round were acknowledged (a producer reset in the
+  // middle of a round must not send them again under the new producer id).
+  std::vector<upstream_partition> acked;
+};
+
+struct link_state {
+  std::int64_t producer_id = -1;
+  std::int16_t producer_epoch = -1;
+  std::map<storage::log_id, std::int64_t> positions;  // next local offset to forward
+  std::map<upstream_partition, std::int32_t> sequences;  // next base sequence
+  std::optional<round_intent> intent;
+  // Totals (survive restarts): records sent and acknowledged, their bytes on the wire, records
+  // lost before they were sent (the disk budget dropped them), producer resets by the upstream.
+  std::uint64_t forwarded_records = 0;
+  std::uint64_t forwarded_bytes = 0;
+  std::uint64_t lost_records = 0;
+  std::uint64_t producer_resets = 0;
+
+  std::vector<std::uint8_t> encode() const;
+  bool decode(std::span<const std::uint8_t> data);
+  // The retention holds that go with this state: per log its position (the intent's `from`
+  // where a round is in flight, which is the same offset).
+  std::vector<std::pair<storage::log_id, std::int64_t>> holds() const;
+};
+
+// Kafka sequences wrap from INT32_MAX to 0.
+inline std::int32_t advance_sequence(std::int32_t seq, std::int64_t count) {
+  return static_cast<std::int32_t>((static_cast<std::int64_t>(seq) + count) % (std::int64_t{INT32_MAX} + 1));
+}
+
+}  // namespace tern::forward
