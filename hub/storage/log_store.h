@@ -13,6 +13,9 @@
 //     ts/<id>     one per log: log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE →
 //                 base offset u64 BE
 //     epochs      log id u32 BE ‖ leader epoch u64 BE → start offset u64 BE (replication)
+//     cleaner_checkpoints, cleaner_keys, cleaner_tombstones
+//                 compaction's clean end per log, key hash → latest clean offset, and clean
+//                 tombstones by time (compaction.cpp)
 //   Big-endian keys keep a partition's batches ordered. MDB_APPEND (full pages instead of
 //   half-split ones) only works for keys beyond a database's last key: with one database per
 //   log, every append is one, however many partitions are written interleaved (schema 3 and
@@ -488,7 +491,9 @@ class log_store {
   // tail (from segment_base) are never rewritten; offsets and timestamps of kept records never
   // change; batches are rewritten whole (same codec, new CRC) in bounded slices between group
   // commits. Nothing at or above a set high watermark is rewritten or counts as a newer record
-  // (it may yet be truncated). Returns the number of records removed. Must not be called from
+  // (it may yet be truncated). A pass reads only what was appended since the partition's last
+  // pass (its cleaner checkpoint, kept across restarts), the active tail, and the older batches
+  // holding records it removes. Returns the number of records removed. Must not be called from
   // the writer thread.
   std::size_t enforce_compaction(std::int64_t now_ms);
 
@@ -500,6 +505,12 @@ class log_store {
     std::uint64_t dropped_batches = 0;   // batches removed by full.policy=drop-oldest
     std::uint64_t dropped_bytes = 0;
     std::uint64_t compacted_records = 0; // records removed by compaction
+    // Compaction passes completed, batch bytes they read from the logs (the dirty sections, the
+    // active tails and the batches they rewrote: see compaction.cpp), and the cleaner key index
+    // entries and checkpoints they looked at.
+    std::uint64_t compaction_passes = 0;
+    std::uint64_t compaction_bytes_read = 0;
+    std::uint64_t compaction_index_reads = 0;
     std::uint64_t stale_readers_cleared = 0;  // reader slots of dead processes found at open
   };
   stats get_stats() const;
