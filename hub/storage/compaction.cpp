@@ -8,29 +8,32 @@
 // partition, the hash of every key that has a record in the clean section to that record's
 // offset. A pass takes each partition of a compacted topic in four phases, each in bounded
 // slices on the writer thread between group commits, so producers never wait long:
-//  1. map: read the dirty section [clean end, map end) into key → latest offset (compressed
-//     batches are inflated). map end is the log end, or the high watermark once one is set
-//     (nothing at or above it counts as newer: it may yet be truncated), or where the map
-//     filled compaction_key_map_bytes (the pass then cleans only the prefix it covers; the next
-//     one goes on from there). The map also fixes the rewrite end: the active tail's base, the
-//     first batch younger than min.compaction.lag.ms and the last batch of the log are never
-//     rewritten, and nor is anything after them. A key seen again makes its older offset a
-//     candidate for removal.
+//  1. map: read the dirty section [clean end, compactable end) into key → latest offset
+//     (compressed batches are inflated). As in Kafka, the compactable end is the first offset
+//     the cleaner may not touch: the active tail's base (the tail is dirty until it rolls), a
+//     set high watermark (what lies above may yet be truncated), the last batch of the log (so
+//     [log start, log end) always ends with a batch), the first batch younger than
+//     min.compaction.lag.ms, or where the map filled compaction_key_map_bytes (the pass then
+//     cleans the prefix it covers; the next one goes on from there). Nothing from there on is
+//     read, rewritten or counts as newer. A key seen again makes its older offset a candidate
+//     for removal.
 //  2. lookup: look every mapped key's hash up in the key index (in hash order: one sweep down
 //     the B-tree); each offset found is a candidate, as is every clean tombstone whose batch
 //     has now passed delete.retention.ms (cleaner_tombstones keeps them by batch timestamp).
-//  3. rewrite: visit only the batches holding candidates, below the rewrite end. A batch that
+//  3. rewrite: visit only the batches holding candidates, below the compactable end. A batch that
 //     keeps every record is left alone; one that keeps none is deleted; any other is rebuilt
 //     with the same base offset, lastOffsetDelta, timestamps, producer fields and codec and a
 //     new CRC. Index entries of the clean records removed go in the same transaction.
-//  4. index: add the mapped keys whose latest record lies below the rewrite end (now clean) to
-//     the key index (and their tombstones to cleaner_tombstones), then move the checkpoint to
-//     the rewrite end in the last of these transactions.
-// What a pass reads: the dirty section, the active tail (it is dirty until it rolls, and its
-// records may supersede older ones), the batches holding removed records, and one index probe
-// per dirty key. With 1% new data per pass and records one per batch that is about 1% of the
-// log; with many records per batch, every batch holding one superseded record is read and
-// rewritten, which uniformly spread updates make most batches (tests/bench/compaction_bench).
+//  4. index: add the mapped keys (now clean) to the key index, and their tombstones to
+//     cleaner_tombstones, then move the checkpoint to the compactable end in the last of these
+//     transactions.
+// What a pass reads: the dirty section, the batches holding the records it removes, and one
+// index probe per dirty key (a B-tree descent). With 1% of the log new since the last pass and
+// one record per batch (what sensors send), about 2% of the log: the new 1%, and the batches of
+// the records it supersedes. With n records per batch and updates spread evenly over the keys,
+// up to n times as many batches hold a superseded record, and each is read and rewritten
+// (tests/bench/compaction_bench.cpp: ~11% at 10 records per batch). Kafka's cleaner reads the
+// whole log per pass (it recopies every segment).
 //
 // Hash collisions never remove a record wrongly: the index only names candidates; whether a
 // record goes is decided by its real key in the map (exact keys, not hashes), and a key is in
@@ -38,7 +41,10 @@
 // DUPSORT database); an entry whose record is gone (retention, truncation, an older Tern that
 // compacted without the index) or holds another key is deleted when a lookup meets it. The
 // same makes a crash between the slices of a pass harmless: the checkpoint moves last, so the
-// next pass redoes the section and finds the entries already written.
+// next pass redoes the section and finds the entries already written. A schema-4 Tern from
+// before the cleaner ignores its databases: if it truncates a partition below the clean end
+// and appends, the records there count as clean without index entries, so that partition may
+// keep some superseded records (it never loses a latest one).
 //
 // Memory: the map (key bytes plus ~128 bytes per key, for its node, its probe and one
 // candidate) and the candidates of superseded records (32 bytes each) stay under
@@ -171,9 +177,9 @@ void log_store::impl::compaction_step() {
   if (compaction_runs.empty() || sync_failed) return;
   compaction_run& run = compaction_runs.front();
   if (compaction_slice(run)) return;
+  ++stat_compaction_passes;  // before the waiters wake: they may read the stats
   for (auto& w : run.waiters) w.set_value(run.removed);
   compaction_runs.pop_front();
-  ++stat_compaction_passes;
 }
 
 bool log_store::impl::compaction_slice(compaction_run& run) {
@@ -196,7 +202,6 @@ bool log_store::impl::compaction_slice(compaction_run& run) {
     switch (run.step) {
       case compaction_run::phase::map:
         if (!map_slice(run, e, log)) {
-          run.rewrite_end = std::min(run.rewrite_end, run.map_end);
           run.lookups.reserve(run.key_map.size());
           for (auto& entry : run.key_map)
             run.lookups.emplace_back(format::key_hash(key_view(entry.first)), &entry);
@@ -265,10 +270,11 @@ bool log_store::impl::compaction_begin(compaction_run& run, const partition_entr
   }
   run.clean_start = std::max(clean_end, e.offsets.log_start);
   run.position = run.clean_start;
-  // Nothing at or above a set high watermark is compacted, nor used to supersede older
-  // records: it may yet be truncated.
-  run.map_end = std::min(e.offsets.log_end, removal_limit(log, e.offsets));
-  run.rewrite_end = std::min(run.map_end, e.offsets.segment_base);
+  // The compactable end, as far as the state tells (map_slice may stop earlier). Nothing at or
+  // above a set high watermark is compacted, nor used to supersede older records: it may yet
+  // be truncated. The active tail neither: it is dirty until it rolls.
+  run.map_end = std::min({e.offsets.log_end, removal_limit(log, e.offsets),
+                          e.offsets.segment_base});
   return true;
 }
 
@@ -301,16 +307,18 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
       if (rc != 0 || base < run.map_end) run.map_end = run.position;
       return false;
     }
-    if (base + h.last_offset_delta >= run.map_end) {  // straddles the high watermark
+    std::int64_t next = base + h.last_offset_delta + 1;
+    // A batch straddling the high watermark, the last batch of the log (so [log start, log
+    // end) always ends with a batch), and a batch younger than min.compaction.lag.ms end the
+    // compactable section (later batches are (mostly) younger still).
+    if (next > run.map_end || next >= e.offsets.log_end) {
       run.map_end = base;
       return false;
     }
-    std::int64_t next = base + h.last_offset_delta + 1;
-    if (next >= e.offsets.log_end) run.rewrite_end = std::min(run.rewrite_end, base);
-    if (settings.min_compaction_lag_ms > 0 && h.max_timestamp > lag_cutoff_ms &&
-        base < run.rewrite_end) {
-      run.rewrite_end = base;  // too young; later batches are (mostly) younger still
+    if (settings.min_compaction_lag_ms > 0 && h.max_timestamp > lag_cutoff_ms) {
+      run.map_end = base;
       run.waiting_on_time = true;
+      return false;
     }
     records.clear();
     scratch.clear();
@@ -401,6 +409,7 @@ bool log_store::impl::lookup_slice(compaction_run& run, const partition_entry& e
 // Rewrites the batches holding the next candidates, up to a slice, in one write transaction.
 // False when no candidate is left.
 bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& e, log_id log) {
+  if (run.next_candidate >= run.candidates.size()) return false;
   partition_offsets st = e.offsets;
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) {
@@ -439,7 +448,7 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
         while (last < run.candidates.size() &&
                run.candidates[last].offset <= base + h.last_offset_delta)
           ++last;
-        if (base < run.rewrite_end) {
+        if (base < run.map_end) {
           bool failed = false;
           rc = rewrite_batch(run, t.txn, c.cursor, log, e.topic->settings, to_span(v), h, base,
                              run.next_candidate, last, st, failed);
@@ -555,6 +564,7 @@ int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor
 // Adds a slice of the keys made clean to the key index (and tombstones to the pending list);
 // the last slice moves the checkpoint. False when the partition is done.
 bool log_store::impl::index_slice(compaction_run& run, log_id log) {
+  if (run.lookups.empty() && run.map_end <= run.clean_start) return false;  // nothing to write
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) return false;
   int rc = 0;
@@ -563,7 +573,7 @@ bool log_store::impl::index_slice(compaction_run& run, log_id log) {
        ++run.next_lookup) {
     const auto& [hash, entry] = run.lookups[run.next_lookup];
     const compaction_run::key_state& k = entry->second;
-    if (k.removed || k.offset < run.clean_start || k.offset >= run.rewrite_end) continue;
+    if (k.removed || k.offset < run.clean_start || k.offset >= run.map_end) continue;
     ++n;
     auto offset = offset_value(k.offset);
     auto key = cleaner_key(log, hash);
@@ -577,9 +587,9 @@ bool log_store::impl::index_slice(compaction_run& run, log_id log) {
     if (rc == MDB_KEYEXIST) rc = 0;  // written by a pass that did not get to its checkpoint
   }
   const bool done = run.next_lookup >= run.lookups.size();
-  if (rc == 0 && done && run.rewrite_end > run.clean_start) {
+  if (rc == 0 && done && run.map_end > run.clean_start) {
     auto key = cleaner_key(log, 0);
-    auto value = offset_value(run.rewrite_end);
+    auto value = offset_value(run.map_end);
     MDB_val k = to_val(key), v = to_val(value);
     rc = mdb_put(t.txn, dbi_cleaner_checkpoints, &k, &v, 0);
   }

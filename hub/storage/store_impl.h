@@ -162,8 +162,9 @@ struct compaction_run {
   phase step = phase::map;
   std::int64_t position = 0;     // next offset to map; -1: no partition in progress
   std::int64_t clean_start = 0;  // the checkpoint (clean end) as the partition's pass began
-  std::int64_t map_end = 0;      // the key map covers [clean_start, map_end)
-  std::int64_t rewrite_end = 0;  // rewrite batches whose base offset is below this
+  // The compactable end: the key map covers [clean_start, map_end), batches below it are
+  // rewritten, and it becomes the checkpoint.
+  std::int64_t map_end = 0;
   std::int64_t log_end_at_start = 0;
   std::unordered_map<std::string, key_state> key_map;
   std::size_t key_map_bytes = 0;  // key_map, lookups and candidates, bounded by the options
