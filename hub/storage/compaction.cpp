@@ -127,8 +127,8 @@ bool batch_at(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& v, std::i
 
 // The batch holding `offset` (the last one whose base offset is not above it): false when no
 // batch holds it (or a damaged entry; rc is set only for a failed read).
-bool batch_holding(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& v,
-                   std::int64_t& base, record_batch::batch_header& h, int& rc) {
+bool batch_holding(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& v, std::int64_t& base,
+                   record_batch::batch_header& h, int& rc) {
   auto key = format::log_key(log, offset);
   MDB_val k = to_val(key);
   rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -231,9 +231,10 @@ bool log_store::impl::compaction_slice(compaction_run& run) {
         break;
     }
   }
-  // Done with this partition. Clean until the next append, unless the map stopped short or
-  // time (or a failure) will make more work.
-  if (!run.waiting_on_time && !run.rewrite_failed && run.map_end == run.log_end_at_start)
+  // Done with this partition. Clean until the next append (only an append moves the tail or
+  // the log end), unless the map stopped short (its budget, a read error, the high watermark)
+  // or time (or a failure) will make more work.
+  if (!run.waiting_on_time && !run.rewrite_failed && !run.stopped_short)
     compacted_at_end[log] = run.log_end_at_start;
   run.key_map = {};
   run.lookups = {};
@@ -244,8 +245,7 @@ bool log_store::impl::compaction_slice(compaction_run& run) {
   return run.next_log != 0;  // log id wrap: the pass is over
 }
 
-bool log_store::impl::compaction_begin(compaction_run& run, const partition_entry& e,
-                                       log_id log) {
+bool log_store::impl::compaction_begin(compaction_run& run, const partition_entry& e, log_id log) {
   run.next_log = log;
   run.step = compaction_run::phase::map;
   run.key_map.clear();
@@ -254,6 +254,8 @@ bool log_store::impl::compaction_begin(compaction_run& run, const partition_entr
   run.key_map_bytes = 0;
   run.rewrite_failed = false;
   run.waiting_on_time = false;
+  // A high watermark below the log end may rise without an append.
+  run.stopped_short = removal_limit(log, e.offsets) < e.offsets.log_end;
   run.log_end_at_start = e.offsets.log_end;
   std::int64_t clean_end = -1;
   MDB_txn* txn = nullptr;
@@ -273,8 +275,8 @@ bool log_store::impl::compaction_begin(compaction_run& run, const partition_entr
   // The compactable end, as far as the state tells (map_slice may stop earlier). Nothing at or
   // above a set high watermark is compacted, nor used to supersede older records: it may yet
   // be truncated. The active tail neither: it is dirty until it rolls.
-  run.map_end = std::min({e.offsets.log_end, removal_limit(log, e.offsets),
-                          e.offsets.segment_base});
+  run.map_end =
+      std::min({e.offsets.log_end, removal_limit(log, e.offsets), e.offsets.segment_base});
   return true;
 }
 
@@ -289,22 +291,25 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
   if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &t.txn) != 0 ||
       mdb_cursor_open(t.txn, dbs_of(log).batches, &c.cursor) != 0) {
     run.map_end = run.position;  // cannot read: compact nothing beyond here this pass
+    run.stopped_short = true;
     return false;
   }
   run.position = std::max(run.position, e.offsets.log_start);
   std::vector<record_batch::record> records;
   std::vector<std::uint8_t> scratch;
   std::size_t bytes = 0;
-  for (std::size_t n = 0; n < compaction_batches_per_slice_max &&
-                          bytes < compaction_bytes_per_slice_max;
-       ++n) {
+  for (std::size_t n = 0;
+       n < compaction_batches_per_slice_max && bytes < compaction_bytes_per_slice_max; ++n) {
     if (run.position >= run.map_end) return false;
     MDB_val v{};
     std::int64_t base = 0;
     record_batch::batch_header h;
     int rc = 0;
     if (!batch_at(c.cursor, log, run.position, v, base, h, rc) || base >= run.map_end) {
-      if (rc != 0 || base < run.map_end) run.map_end = run.position;
+      if (rc != 0 || base < run.map_end) {
+        run.map_end = run.position;
+        run.stopped_short = true;
+      }
       return false;
     }
     std::int64_t next = base + h.last_offset_delta + 1;
@@ -322,9 +327,10 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
     }
     records.clear();
     scratch.clear();
-    if (!h.control() && record_batch::decode_records(to_span(v), records, scratch,
-                                                     compaction_batch_inflated_max)) {
+    if (!h.control() &&
+        record_batch::decode_records(to_span(v), records, scratch, compaction_batch_inflated_max)) {
       run.map_end = base;  // undecodable: the pass compacts only what lies before it
+      run.stopped_short = true;
       return false;
     }
     bytes += v.mv_size;
@@ -343,11 +349,14 @@ bool log_store::impl::map_slice(compaction_run& run, const partition_entry& e, l
       if (!r.value && expired) {  // goes in this pass unless superseded first
         run.candidates.push_back({source::dirty, r.offset, 0, 0});
         run.key_map_bytes += candidate_bytes;
+      } else if (!r.value) {
+        run.waiting_on_time = true;  // a tombstone that will expire: come back without appends
       }
     }
     run.position = next;
     if (run.key_map_bytes >= options.compaction_key_map_bytes) {
       run.map_end = run.position;  // the map is full: compact the prefix it covers
+      run.stopped_short = true;
       return false;
     }
   }
@@ -385,8 +394,8 @@ bool log_store::impl::lookup_slice(compaction_run& run, const partition_entry& e
   }
   cursor_guard c;
   if (rc == 0 || rc == MDB_NOTFOUND) rc = mdb_cursor_open(t.txn, dbi_cleaner_keys, &c.cursor);
-  for (std::size_t n = 0; rc == 0 && n < compaction_lookups_per_slice_max &&
-                          run.next_lookup < run.lookups.size();
+  for (std::size_t n = 0;
+       rc == 0 && n < compaction_lookups_per_slice_max && run.next_lookup < run.lookups.size();
        ++n, ++run.next_lookup) {
     const std::uint64_t hash = run.lookups[run.next_lookup].first;
     auto key = cleaner_key(log, hash);
@@ -423,10 +432,10 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
   {
     cursor_guard c;
     if ((rc = mdb_cursor_open(t.txn, dbs_of(log).batches, &c.cursor)) == 0) {
-      for (std::size_t n = 0; n < compaction_batches_per_slice_max &&
-                              stat_compaction_bytes_read - read_before <
-                                  compaction_bytes_per_slice_max &&
-                              run.next_candidate < run.candidates.size();
+      for (std::size_t n = 0;
+           n < compaction_batches_per_slice_max &&
+           stat_compaction_bytes_read - read_before < compaction_bytes_per_slice_max &&
+           run.next_candidate < run.candidates.size();
            ++n) {
         const candidate& first = run.candidates[run.next_candidate];
         MDB_val v{};
@@ -439,8 +448,8 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
           if (first.kind == source::key_index)
             stale.push_back({dbi_cleaner_keys, cleaner_key(log, first.hash), first.offset});
           if (first.kind == source::tombstone)
-            stale.push_back({dbi_cleaner_tombstones, format::ts_key(log, first.timestamp),
-                             first.offset});
+            stale.push_back(
+                {dbi_cleaner_tombstones, format::ts_key(log, first.timestamp), first.offset});
           ++run.next_candidate;
           continue;
         }
@@ -479,9 +488,10 @@ bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& 
 
 // The cleaner entries the candidates [first, last) of a batch name that no longer point at a
 // record of theirs (gone, another key, no longer a tombstone of that batch time).
-static void stale_entries(const std::vector<candidate>& candidates, std::size_t first, std::size_t last,
-                   std::span<const record_batch::record> records, std::int64_t max_timestamp,
-                   log_id log, MDB_dbi keys, MDB_dbi tombstones, std::vector<entry_delete>& out) {
+static void stale_entries(const std::vector<candidate>& candidates, std::size_t first,
+                          std::size_t last, std::span<const record_batch::record> records,
+                          std::int64_t max_timestamp, log_id log, MDB_dbi keys, MDB_dbi tombstones,
+                          std::vector<entry_delete>& out) {
   for (std::size_t i = first; i < last; ++i) {
     const candidate& c = candidates[i];
     if (c.kind == source::dirty) continue;
@@ -498,14 +508,14 @@ static void stale_entries(const std::vector<candidate>& candidates, std::size_t 
 int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
                                    const topic_settings& settings, bytes_view batch,
                                    record_batch::batch_header& h, std::int64_t base,
-                                   std::size_t first,
-                                   std::size_t last, partition_offsets& st, bool& failed) {
+                                   std::size_t first, std::size_t last, partition_offsets& st,
+                                   bool& failed) {
   const std::int64_t tombstone_cutoff_ms = run.now_ms - settings.delete_retention_ms;
   std::vector<record_batch::record> records, kept;
   std::vector<std::uint8_t> scratch, rebuilt;
   stat_compaction_bytes_read += batch.size();
-  if (!h.control() && record_batch::decode_records(batch, records, scratch,
-                                                   compaction_batch_inflated_max)) {
+  if (!h.control() &&
+      record_batch::decode_records(batch, records, scratch, compaction_batch_inflated_max)) {
     failed = true;  // mapped fine a moment ago, or damaged: leave it
     return 0;
   }
@@ -517,16 +527,18 @@ int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor
     if (r.key) {
       auto latest = run.key_map.find(key_string(r));
       bool superseded = latest != run.key_map.end() && latest->second.offset > r.offset;
-      bool expired = !superseded && !r.value && h.max_timestamp >= 0 &&
-                     h.max_timestamp < tombstone_cutoff_ms;
+      bool expired =
+          !superseded && !r.value && h.max_timestamp >= 0 && h.max_timestamp < tombstone_cutoff_ms;
       if (!superseded && !expired && !r.value) run.waiting_on_time = true;  // tombstone kept
       if (superseded || expired) {
         if (expired && latest != run.key_map.end() && latest->second.offset == r.offset)
           latest->second.removed = true;
         if (r.offset < run.clean_start) {
-          deletes.push_back({dbi_cleaner_keys, cleaner_key(log, format::key_hash(*r.key)), r.offset});
+          deletes.push_back(
+              {dbi_cleaner_keys, cleaner_key(log, format::key_hash(*r.key)), r.offset});
           if (!r.value && h.max_timestamp >= 0)
-            deletes.push_back({dbi_cleaner_tombstones, format::ts_key(log, h.max_timestamp), r.offset});
+            deletes.push_back(
+                {dbi_cleaner_tombstones, format::ts_key(log, h.max_timestamp), r.offset});
         }
         continue;
       }
@@ -550,8 +562,8 @@ int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor
       auto key = format::log_key(log, base);
       MDB_val nk = to_val(key), nv = to_val(rebuilt);
       if ((rc = mdb_put(txn, dbs_of(log).batches, &nk, &nv, 0))) return rc;
-      st.size_bytes = st.size_bytes - std::min<std::uint64_t>(st.size_bytes, old_size) +
-                      rebuilt.size();
+      st.size_bytes =
+          st.size_bytes - std::min<std::uint64_t>(st.size_bytes, old_size) + rebuilt.size();
     }
   }
   run.removed += removed;
@@ -568,8 +580,8 @@ bool log_store::impl::index_slice(compaction_run& run, log_id log) {
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) return false;
   int rc = 0;
-  for (std::size_t n = 0; rc == 0 && n < compaction_index_puts_per_txn_max &&
-                          run.next_lookup < run.lookups.size();
+  for (std::size_t n = 0;
+       rc == 0 && n < compaction_index_puts_per_txn_max && run.next_lookup < run.lookups.size();
        ++run.next_lookup) {
     const auto& [hash, entry] = run.lookups[run.next_lookup];
     const compaction_run::key_state& k = entry->second;

@@ -487,14 +487,15 @@ class log_store {
   // Runs a compaction pass over every partition of a compacted topic now, as of `now_ms`, and
   // waits for it (normally the writer runs one every compaction_interval_ms). For each key, the
   // record with the highest offset is kept; older ones go, and so do tombstones whose batch is
-  // older than delete.retention.ms. Batches younger than min.compaction.lag.ms and the active
-  // tail (from segment_base) are never rewritten; offsets and timestamps of kept records never
-  // change; batches are rewritten whole (same codec, new CRC) in bounded slices between group
-  // commits. Nothing at or above a set high watermark is rewritten or counts as a newer record
-  // (it may yet be truncated). A pass reads only what was appended since the partition's last
-  // pass (its cleaner checkpoint, kept across restarts), the active tail, and the older batches
-  // holding records it removes. Returns the number of records removed. Must not be called from
-  // the writer thread.
+  // older than delete.retention.ms. As in Kafka, a pass works below the compactable end: the
+  // active tail (from segment_base), the last batch of the log, the first batch younger than
+  // min.compaction.lag.ms and a set high watermark (what lies above may yet be truncated) end
+  // it; nothing from there on is rewritten or counts as a newer record. Offsets and timestamps
+  // of kept records never change; batches are rewritten whole (same codec, new CRC) in bounded
+  // slices between group commits. A pass reads only the records that became compactable since
+  // the partition's last pass (its cleaner checkpoint, kept across restarts) and the older
+  // batches holding records it removes (compaction.cpp). Returns the number of records
+  // removed. Must not be called from the writer thread.
   std::size_t enforce_compaction(std::int64_t now_ms);
 
   struct stats {

@@ -173,6 +173,7 @@ struct compaction_run {
   std::vector<candidate> candidates;
   std::size_t next_candidate = 0;
   bool rewrite_failed = false;   // a batch could not be rewritten: the checkpoint stays
+  bool stopped_short = false;    // the map ended early (budget, read error, high watermark)
   bool waiting_on_time = false;  // a batch was skipped for its age: look again next pass
   std::size_t removed = 0;
   std::vector<std::promise<std::size_t>> waiters;

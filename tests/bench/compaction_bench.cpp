@@ -47,15 +47,24 @@ bool parse_args(int argc, char** argv, bench_options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view flag = argv[i];
     const char* v = argv[i + 1];
-    if (flag == "--bytes") o.log_bytes = std::strtoull(v, nullptr, 10);
-    else if (flag == "--value-size") o.value_size = std::strtoul(v, nullptr, 10);
-    else if (flag == "--records-per-batch") o.records_per_batch = std::strtoul(v, nullptr, 10);
-    else if (flag == "--passes") o.passes = std::atoi(v);
-    else if (flag == "--new-percent") o.new_percent = std::atof(v);
-    else if (flag == "--segment-bytes") o.segment_bytes = std::strtoull(v, nullptr, 10);
-    else if (flag == "--key-map-mb") o.key_map_mb = std::strtoul(v, nullptr, 10);
-    else if (flag == "--dir") o.dir = v;
-    else return false;
+    if (flag == "--bytes")
+      o.log_bytes = std::strtoull(v, nullptr, 10);
+    else if (flag == "--value-size")
+      o.value_size = std::strtoul(v, nullptr, 10);
+    else if (flag == "--records-per-batch")
+      o.records_per_batch = std::strtoul(v, nullptr, 10);
+    else if (flag == "--passes")
+      o.passes = std::atoi(v);
+    else if (flag == "--new-percent")
+      o.new_percent = std::atof(v);
+    else if (flag == "--segment-bytes")
+      o.segment_bytes = std::strtoull(v, nullptr, 10);
+    else if (flag == "--key-map-mb")
+      o.key_map_mb = std::strtoul(v, nullptr, 10);
+    else if (flag == "--dir")
+      o.dir = v;
+    else
+      return false;
   }
   return (argc % 2) == 1 && o.value_size > 0 && o.records_per_batch > 0 && o.passes >= 0;
 }
@@ -91,7 +100,8 @@ bool append_keys(storage::log_store& s, storage::log_id log, const std::vector<s
     record_batch::batch_builder b;
     for (std::size_t j = i; j < keys.size() && j < i + o.records_per_batch; ++j) {
       std::string key = "device-" + std::to_string(keys[j]);
-      for (std::size_t k = 0; k < value.size(); k += 8) value[k] = static_cast<char>('a' + rng() % 26);
+      for (std::size_t k = 0; k < value.size(); k += 8)
+        value[k] = static_cast<char>('a' + rng() % 26);
       b.add(now, view(key), view(value));
     }
     request->emplace_back();
@@ -144,10 +154,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   storage::topic_info t;
-  if (auto ec = s->create_topic("state", 1,
-                                {{"cleanup.policy", "compact"},
-                                 {"segment.bytes", std::to_string(o.segment_bytes)}},
-                                t)) {
+  if (auto ec = s->create_topic(
+          "state", 1,
+          {{"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(o.segment_bytes)}}, t)) {
     std::fprintf(stderr, "create_topic: %s\n", ec.message().c_str());
     return 1;
   }
@@ -159,13 +168,15 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   if (!append_keys(*s, log, keys, o, rng)) return 1;
   auto ms_since = [](std::chrono::steady_clock::time_point from) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - from).count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - from)
+        .count();
   };
-  std::printf("log: %llu keys, %zu B values, %zu records per batch, %.1f MiB in %.0f ms; "
-              "segment.bytes %llu, key map %zu MiB\n",
-              static_cast<unsigned long long>(key_count), o.value_size, o.records_per_batch,
-              mib(s->offsets(log)->size_bytes), ms_since(t0),
-              static_cast<unsigned long long>(o.segment_bytes), o.key_map_mb);
+  std::printf(
+      "log: %llu keys, %zu B values, %zu records per batch, %.1f MiB in %.0f ms; "
+      "segment.bytes %llu, key map %zu MiB\n",
+      static_cast<unsigned long long>(key_count), o.value_size, o.records_per_batch,
+      mib(s->offsets(log)->size_bytes), ms_since(t0),
+      static_cast<unsigned long long>(o.segment_bytes), o.key_map_mb);
   const std::uint64_t new_keys =
       std::max<std::uint64_t>(1, static_cast<std::uint64_t>(key_count * o.new_percent / 100));
   for (int pass = 0; pass <= o.passes; ++pass) {
@@ -177,18 +188,21 @@ int main(int argc, char** argv) {
     auto before = s->get_stats();
     const std::uint64_t size_before = s->offsets(log)->size_bytes;
     auto start = std::chrono::steady_clock::now();
-    std::size_t removed = s->enforce_compaction(std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch()).count());
+    std::size_t removed =
+        s->enforce_compaction(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count());
     double ms = ms_since(start);
     auto after = s->get_stats();
     std::uint64_t read = after.compaction_bytes_read - before.compaction_bytes_read;
-    std::printf("pass %d%s: log %.1f MiB, read %.2f MiB = %.2f%% of the log, %llu index reads, "
-                "%zu records removed, %.0f ms\n",
-                pass, pass == 0 ? " (first: nothing clean)" : "", mib(size_before), mib(read),
-                100.0 * static_cast<double>(read) / static_cast<double>(size_before),
-                static_cast<unsigned long long>(after.compaction_index_reads -
-                                                before.compaction_index_reads),
-                removed, ms);
+    std::printf(
+        "pass %d%s: log %.1f MiB, read %.2f MiB = %.2f%% of the log, %llu index reads, "
+        "%zu records removed, %.0f ms\n",
+        pass, pass == 0 ? " (first: nothing clean)" : "", mib(size_before), mib(read),
+        100.0 * static_cast<double>(read) / static_cast<double>(size_before),
+        static_cast<unsigned long long>(after.compaction_index_reads -
+                                        before.compaction_index_reads),
+        removed, ms);
     std::fflush(stdout);
   }
   s.reset();

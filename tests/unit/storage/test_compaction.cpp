@@ -250,19 +250,37 @@ std::string value_of(std::mt19937& rng, std::size_t size) {
   return v;
 }
 
+// A store holding one compacted topic "state" of one partition (every append rolls the tail).
+struct compacted_topic {
+  temp_dir dir;
+  store_options options;
+  std::unique_ptr<log_store> store;
+  log_id log = 0;
+  explicit compacted_topic(std::map<std::string, std::string> configs = compact_every_append,
+                           std::size_t key_map_bytes = 16u << 20) {
+    options = compaction_options(dir);
+    options.compaction_key_map_bytes = key_map_bytes;
+    store = open_store(options);
+    topic_info t;
+    EXPECT_FALSE(store->create_topic("state", 1, configs, t));
+    log = t.partition_log(0);
+  }
+  void reopen() {
+    store.reset();
+    store = open_store(options);
+  }
+};
+
 TEST(StorageCompaction, IncrementalPassesMatchAFullRecompaction) {
   const compression codecs[] = {compression::none, compression::lz4, compression::zstd};
   for (unsigned seed = 1; seed <= 8; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
-    temp_dir dir;
-    auto o = compaction_options(dir);
-    auto s = open_store(o);
-    topic_info t;
     auto configs = compact_every_append;
     configs["delete.retention.ms"] = "5000";
-    ASSERT_FALSE(s->create_topic("state", 1, configs, t));
-    log_id log = t.partition_log(0);
+    compacted_topic c(configs);
+    auto& s = c.store;
+    const log_id log = c.log;
     log_model model;
     std::int64_t now = wall_clock_now();
     const int keys = 10 + static_cast<int>(rng() % 60);
@@ -281,21 +299,15 @@ TEST(StorageCompaction, IncrementalPassesMatchAFullRecompaction) {
       std::size_t want = model.compact(now, 5000);
       EXPECT_EQ(s->enforce_compaction(now), want) << "round " << round;
       expect_same(read_records(*s, log), model);
-      if (rng() % 4 == 0) {  // the checkpoint and the key index must survive a restart
-        s.reset();
-        s = open_store(o);
-      }
+      if (rng() % 4 == 0) c.reopen();  // the checkpoint and the key index survive it
     }
   }
 }
 
 TEST(StorageCompaction, APassReadsOnlyWhatChangedAndTheCheckpointSurvivesARestart) {
-  temp_dir dir;
-  auto o = compaction_options(dir);
-  auto s = open_store(o);
-  topic_info t;
-  ASSERT_FALSE(s->create_topic("state", 1, compact_every_append, t));
-  log_id log = t.partition_log(0);
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
   std::mt19937 rng(7);
   std::int64_t now = wall_clock_now();
   log_model model;
@@ -333,17 +345,14 @@ TEST(StorageCompaction, APassReadsOnlyWhatChangedAndTheCheckpointSurvivesARestar
     EXPECT_LT(after.compaction_index_reads - before.compaction_index_reads, 100u);
     EXPECT_EQ(after.compaction_passes, before.compaction_passes + 1);
     expect_same(read_records(*s, log), model);
-    s.reset();
-    s = open_store(o);
+    c.reopen();
   }
 }
 
 TEST(StorageCompaction, TruncateBelowTheCleanEndLowersIt) {
-  temp_dir dir;
-  auto s = open_store(compaction_options(dir));
-  topic_info t;
-  ASSERT_FALSE(s->create_topic("state", 1, compact_every_append, t));
-  log_id log = t.partition_log(0);
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
   std::int64_t now = wall_clock_now();
   log_model model;
   auto put = [&](const std::string& key) {
@@ -367,14 +376,28 @@ TEST(StorageCompaction, TruncateBelowTheCleanEndLowersIt) {
   expect_same(read_records(*s, log), model);
 }
 
+TEST(StorageCompaction, NothingAtOrAboveTheHighWatermarkCountsAsNewer) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::int64_t now = wall_clock_now();
+  for (const char* k : {"a", "b", "a", "b", "c"})
+    ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{k, "v"}}, now)}).error);
+  s->set_high_watermark(log, 2);  // a@2 and b@3 may yet be truncated
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  EXPECT_EQ(read_records(*s, log).size(), 5u);
+  s->set_high_watermark(log, 5);  // now they are committed: a@0 and b@1 go
+  c.reopen();                     // (the checkpoint, 2, survives the restart)
+  EXPECT_EQ(s->enforce_compaction(now), 2u);
+  auto left = read_records(*s, log);
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left[0].offset, 2);
+}
+
 TEST(StorageCompaction, AFullKeyMapCompactsAPrefixAndTheNextPassGoesOn) {
-  temp_dir dir;
-  auto o = compaction_options(dir);
-  o.compaction_key_map_bytes = 4096;  // ~25 keys per pass
-  auto s = open_store(o);
-  topic_info t;
-  ASSERT_FALSE(s->create_topic("state", 1, compact_every_append, t));
-  log_id log = t.partition_log(0);
+  compacted_topic c(compact_every_append, 4096);  // ~25 keys per pass
+  auto& s = c.store;
+  const log_id log = c.log;
   std::mt19937 rng(3);
   std::int64_t now = wall_clock_now();
   log_model model;
