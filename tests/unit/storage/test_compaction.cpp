@@ -394,6 +394,32 @@ TEST(StorageCompaction, NothingAtOrAboveTheHighWatermarkCountsAsNewer) {
   EXPECT_EQ(left[0].offset, 2);
 }
 
+TEST(StorageCompaction, DeleteTopicPurgesTheCleanerEntries) {
+  compacted_topic c;
+  auto& s = c.store;
+  std::int64_t now = wall_clock_now();
+  for (const char* k : {"a", "b", "c", "d"})
+    ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{k, "v"}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{"a", std::nullopt}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{"e", "v"}}, now)}).error);
+  EXPECT_EQ(s->enforce_compaction(now), 1u);  // a's value; its tombstone waits
+  s.reset();
+  {
+    raw_env raw(c.options.dir);
+    EXPECT_EQ(raw.count_db("cleaner_checkpoints", c.log, 1), 1u);
+    EXPECT_EQ(raw.count_db("cleaner_keys", c.log, 1), 4u);  // a (its tombstone), b, c, d
+    EXPECT_EQ(raw.count_db("cleaner_tombstones", c.log, 1), 1u);
+  }
+  s = open_store(c.options);
+  ASSERT_FALSE(s->delete_topic("state"));
+  topic_info pump;  // one more writer round trip: the purge slice has run
+  ASSERT_FALSE(s->create_topic("pump", 1, {}, pump));
+  s.reset();
+  raw_env raw(c.options.dir);
+  for (const char* db : {"cleaner_checkpoints", "cleaner_keys", "cleaner_tombstones"})
+    EXPECT_EQ(raw.count_db(db, c.log, 1), 0u) << db;
+}
+
 TEST(StorageCompaction, AFullKeyMapCompactsAPrefixAndTheNextPassGoesOn) {
   compacted_topic c(compact_every_append, 4096);  // ~25 keys per pass
   auto& s = c.store;
