@@ -32,7 +32,7 @@
 // one record per batch (what sensors send), about 2% of the log: the new 1%, and the batches of
 // the records it supersedes. With n records per batch and updates spread evenly over the keys,
 // up to n times as many batches hold a superseded record, and each is read and rewritten
-// (tests/bench/compaction_bench.cpp: ~11% at 10 records per batch). Kafka's cleaner reads the
+// (tests/bench/compaction_bench.cpp: ~10% at 10 records per batch). Kafka's cleaner reads the
 // whole log per pass (it recopies every segment).
 //
 // Hash collisions never remove a record wrongly: the index only names candidates; whether a
