@@ -353,6 +353,10 @@ int run_serve(int argc, char** argv) {
   if (replicas) replicas->stop();
   if (node) node->stop();
   hub.set_cluster(nullptr, nullptr);
+  if (auto stats = store->get_stats(); stats.compaction_passes > 0)
+    log::info("compaction: ", stats.compaction_passes, " passes read ", stats.compaction_bytes_read,
+              " batch bytes and ", stats.compaction_index_reads, " index entries, removed ",
+              stats.compacted_records, " records");
   log::info("stopped; syncing the store");
   return 0;
 }

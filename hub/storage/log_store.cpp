@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <tuple>
 
 #include "storage/store_impl.h"
 
@@ -67,6 +68,7 @@ class category final : public std::error_category {
 // Named databases shared by every log; see the table at the top of log_store.h. Each log adds
 // two (log/<id>, ts/<id>); the schema-3 "log" and "index_ts" are opened only to migrate them.
 constexpr unsigned named_db_count = 6;
+constexpr unsigned cleaner_db_count = 3;  // compaction's checkpoints, key index, tombstones
 constexpr unsigned legacy_db_count = 2;
 
 std::error_code get_u32_meta(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
@@ -218,7 +220,8 @@ std::error_code log_store::impl::open_env() {
   int rc = mdb_env_set_mapsize(env, options.map_size_bytes);
   // Two per partition log, and the two shared schema-3 databases a migration reads from.
   if (rc == 0)
-    rc = mdb_env_set_maxdbs(env, named_db_count + legacy_db_count + 2 * options.max_partitions);
+    rc = mdb_env_set_maxdbs(env, named_db_count + cleaner_db_count + legacy_db_count +
+                                     2 * options.max_partitions);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
   // MDB_NOTLS: read transactions belong to the read_txn object, not to the thread, so the io
   // thread may hold several and hand them between coroutines.
@@ -280,6 +283,17 @@ std::error_code log_store::impl::check_schema_and_mark(bool& migrate, std::uint3
   static_assert(std::size(dbs) == named_db_count);
   for (const auto& [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(t.txn, name, MDB_CREATE, dbi)) return map_mdb_error(rc);
+  }
+  // The cleaner's databases are new in schema 4 dirs written before it: created here, empty
+  // (no checkpoint: every log is dirty), with no schema change (storage_format.h).
+  const unsigned dup = MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED;
+  const std::tuple<const char*, MDB_dbi*, unsigned> cleaner[] = {
+      {format::cleaner_checkpoints_db, &dbi_cleaner_checkpoints, MDB_CREATE},
+      {format::cleaner_keys_db, &dbi_cleaner_keys, dup},
+      {format::cleaner_tombstones_db, &dbi_cleaner_tombstones, dup}};
+  static_assert(std::size(cleaner) == cleaner_db_count);
+  for (const auto& [name, dbi, flags] : cleaner) {
+    if (int rc = mdb_dbi_open(t.txn, name, flags, dbi)) return map_mdb_error(rc);
   }
   std::optional<std::uint32_t> version, migrating;
   if (auto ec = get_u32_meta(t.txn, dbi_meta, format::meta_schema_version, version)) return ec;
@@ -627,6 +641,9 @@ log_store::stats log_store::get_stats() const {
   s.dropped_bytes = _impl->stat_dropped_bytes;
   s.dropped_held_records = _impl->stat_dropped_held_records;
   s.compacted_records = _impl->stat_compacted_records;
+  s.compaction_passes = _impl->stat_compaction_passes;
+  s.compaction_bytes_read = _impl->stat_compaction_bytes_read;
+  s.compaction_index_reads = _impl->stat_compaction_index_reads;
   s.stale_readers_cleared = _impl->stat_stale_readers;
   MDB_envinfo info{};
   MDB_stat st{};

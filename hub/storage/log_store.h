@@ -13,6 +13,9 @@
 //     ts/<id>     one per log: log id u32 BE ‖ running max timestamp (sign-flipped) u64 BE →
 //                 base offset u64 BE
 //     epochs      log id u32 BE ‖ leader epoch u64 BE → start offset u64 BE (replication)
+//     cleaner_checkpoints, cleaner_keys, cleaner_tombstones
+//                 compaction's clean end per log, key hash → latest clean offset, and clean
+//                 tombstones by time (compaction.cpp)
 //   Big-endian keys keep a partition's batches ordered. MDB_APPEND (full pages instead of
 //   half-split ones) only works for keys beyond a database's last key: with one database per
 //   log, every append is one, however many partitions are written interleaved (schema 3 and
@@ -484,12 +487,15 @@ class log_store {
   // Runs a compaction pass over every partition of a compacted topic now, as of `now_ms`, and
   // waits for it (normally the writer runs one every compaction_interval_ms). For each key, the
   // record with the highest offset is kept; older ones go, and so do tombstones whose batch is
-  // older than delete.retention.ms. Batches younger than min.compaction.lag.ms and the active
-  // tail (from segment_base) are never rewritten; offsets and timestamps of kept records never
-  // change; batches are rewritten whole (same codec, new CRC) in bounded slices between group
-  // commits. Nothing at or above a set high watermark is rewritten or counts as a newer record
-  // (it may yet be truncated). Returns the number of records removed. Must not be called from
-  // the writer thread.
+  // older than delete.retention.ms. As in Kafka, a pass works below the compactable end: the
+  // active tail (from segment_base), the last batch of the log, the first batch younger than
+  // min.compaction.lag.ms and a set high watermark (what lies above may yet be truncated) end
+  // it; nothing from there on is rewritten or counts as a newer record. Offsets and timestamps
+  // of kept records never change; batches are rewritten whole (same codec, new CRC) in bounded
+  // slices between group commits. A pass reads only the records that became compactable since
+  // the partition's last pass (its cleaner checkpoint, kept across restarts) and the older
+  // batches holding records it removes (compaction.cpp). Returns the number of records
+  // removed. Must not be called from the writer thread.
   std::size_t enforce_compaction(std::int64_t now_ms);
 
   // ---- Checkpoints and retention holds (in-hub consumers such as forwarding links) ----
@@ -543,6 +549,12 @@ class log_store {
     // forwarding link had not sent yet).
     std::uint64_t dropped_held_records = 0;
     std::uint64_t compacted_records = 0; // records removed by compaction
+    // Compaction passes completed, batch bytes they read from the logs (the dirty sections, the
+    // active tails and the batches they rewrote: see compaction.cpp), and the cleaner key index
+    // entries and checkpoints they looked at.
+    std::uint64_t compaction_passes = 0;
+    std::uint64_t compaction_bytes_read = 0;
+    std::uint64_t compaction_index_reads = 0;
     std::uint64_t stale_readers_cleared = 0;  // reader slots of dead processes found at open
   };
   stats get_stats() const;

@@ -312,6 +312,8 @@ int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everythin
   }
   next.log_start = std::min(next.log_start, next.log_end);
   next.segment_base = std::min(next.segment_base, next.log_end);
+  // Offsets from the new end on will be assigned again: they must not count as clean.
+  if (rc == 0) rc = lower_clean_end(t.txn, log, std::min(end, next.log_end));
   next.high_watermark = std::min(next.high_watermark, next.log_end);
   if (rc == 0) rc = write_partition_state(t.txn, log, next);
   if (rc == 0) rc = t.commit();

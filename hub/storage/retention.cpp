@@ -200,7 +200,15 @@ void log_store::impl::purge_step() {
   }
   if (rc == 0) rc = purge_db(t.txn, dbi_producers, p, budget, producers_empty);
   if (rc == 0) rc = purge_db(t.txn, dbi_epochs, p, budget, epochs_empty);
-  bool finished = rc == 0 && next_drop >= end && producers_empty && epochs_empty;
+  // The compaction cleaner's checkpoints, key index and pending tombstones of these logs.
+  bool cleaner_empty = true;
+  for (MDB_dbi dbi : {dbi_cleaner_checkpoints, dbi_cleaner_keys, dbi_cleaner_tombstones}) {
+    bool empty = false;
+    if (rc == 0) rc = purge_db(t.txn, dbi, p, budget, empty);
+    cleaner_empty = cleaner_empty && empty;
+  }
+  bool finished =
+      rc == 0 && next_drop >= end && producers_empty && epochs_empty && cleaner_empty;
   if (finished) {
     std::string key = format::purge_key(p.first);
     MDB_val k = to_val(key);
@@ -217,7 +225,8 @@ void log_store::impl::purge_step() {
   if (finished) purges.pop_front();
 }
 
-// Producer and epoch keys share the layout log id u32 ‖ u64, so one range walk serves both. Each
+// Producer, epoch and cleaner keys share the layout log id u32 ‖ u64, so one range walk serves
+// them all. Each
 // deletion re-seeks from the start of the range: cheap, and independent of where LMDB leaves a
 // cursor after mdb_cursor_del.
 int log_store::impl::purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget,

@@ -225,4 +225,17 @@ static std::string db_name(std::string_view prefix, log_id log) {
 std::string log_db_name(log_id log) { return db_name("log/", log); }
 std::string ts_db_name(log_id log) { return db_name("ts/", log); }
 
+std::uint64_t key_hash(std::span<const std::uint8_t> key) {
+  std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64: offset basis, then xor and multiply
+  for (std::uint8_t b : key) {
+    h ^= b;
+    h *= 0x100000001b3ull;
+  }
+  // FNV leaves the high bits weak for short keys; a multiply-xorshift round spreads them.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
 }  // namespace tern::storage::format

@@ -21,6 +21,15 @@
 //   offsets       group len u16 ‖ group ‖ topic len u16 ‖ topic ‖ partition u32 → offset u64,
 //                 leader epoch u32, commit time u64, metadata flag u8 (0 null), len u32, bytes
 //   meta          ASCII keys (below) → small values; purge records are "purge/" ‖ first log id u32
+//   The compaction cleaner (compaction.cpp) keeps three shared databases with the same 12-byte
+//   keys (so purges remove a deleted topic's entries with its other keys):
+//   cleaner_checkpoints  log id u32 ‖ 0 u64 → clean end offset u64 (missing: nothing is clean)
+//   cleaner_keys         log id u32 ‖ key_hash u64 → offset u64, MDB_DUPSORT|MDB_DUPFIXED: one
+//                        value per distinct key of that hash (a collision adds a value)
+//   cleaner_tombstones   log id u32 ‖ batch max timestamp (sign-flipped, as index_ts) → offset
+//                        u64, MDB_DUPSORT|MDB_DUPFIXED: clean tombstones waiting to expire
+//   A schema-4 Tern without the cleaner opens such a dir and ignores them (their entries are
+//   hints checked against the log before anything is removed; see compaction.cpp).
 // Offsets are never negative, so storing them as u64 keeps their order. Flipping the sign bit of a
 // two's-complement timestamp maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX in order.
 //
@@ -103,6 +112,16 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t);
 bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, topic_info& out);
 
 std::string purge_key(log_id first);
+
+// Names of the cleaner's shared databases (see the table above).
+constexpr const char* cleaner_checkpoints_db = "cleaner_checkpoints";
+constexpr const char* cleaner_keys_db = "cleaner_keys";
+constexpr const char* cleaner_tombstones_db = "cleaner_tombstones";
+constexpr std::size_t cleaner_offset_size = 8;
+// The record key hash stored in cleaner_keys: 64-bit FNV-1a with a final avalanche step. It is
+// part of the file format: changing it makes every stored entry miss (harmless, see
+// compaction.cpp, but the clean sections would no longer be compacted against new records).
+std::uint64_t key_hash(std::span<const std::uint8_t> key);
 
 // Names of the named databases holding one log's batches and index_ts entries (schema 4).
 std::string log_db_name(log_id log);

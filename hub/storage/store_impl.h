@@ -32,6 +32,7 @@
 #include "storage/log_store.h"
 #include "storage/storage_format.h"
 #include "storage/sync_thread.h"
+#include "tern/common/record_batch.h"
 
 namespace tern::storage {
 
@@ -134,18 +135,45 @@ struct retention_run {
 };
 
 // One compaction pass over the partitions of compacted topics, in slices between group commits.
-// Per partition: first a key map (key → highest offset) is built over the whole log, then the
-// batches below the compaction end are rewritten keeping only each key's latest record.
+// Per partition (compaction.cpp has the design): map the dirty section [clean end, map_end) into
+// `key_map`, look its keys up in the cleaner's key index, rewrite the batches holding superseded
+// records (the candidates), then record the new clean records in the index and move the
+// cleaner checkpoint.
 struct compaction_run {
+  enum class phase { map, lookup, rewrite, index };
+  // What the map knows of one key: its latest record in the mapped range.
+  struct key_state {
+    std::int64_t offset = 0;
+    std::int64_t batch_timestamp = -1;  // that record's batch max timestamp
+    bool tombstone = false;
+    bool removed = false;  // the rewrite dropped it (an expired tombstone)
+  };
+  using key_entry = std::pair<const std::string, key_state>;
+  // A record that may have to go. `hash` and `timestamp` name the cleaner entry that pointed
+  // at it (kind), so that an entry found stale is deleted.
+  struct candidate {
+    enum class source : std::uint8_t { dirty, key_index, tombstone } kind = source::dirty;
+    std::int64_t offset = 0;
+    std::uint64_t hash = 0;
+    std::int64_t timestamp = 0;
+  };
   std::int64_t now_ms = 0;
   log_id next_log = 0;        // the partition being worked on, or the next one to look at
-  bool mapping = true;        // building the key map (true) or rewriting (false)
-  std::int64_t position = 0;  // next offset to map or rewrite
-  std::int64_t map_end = 0;   // the key map covers [log start, map_end)
-  std::int64_t rewrite_end = 0;  // rewrite batches whose base offset is below this
+  phase step = phase::map;
+  std::int64_t position = 0;     // next offset to map; -1: no partition in progress
+  std::int64_t clean_start = 0;  // the checkpoint (clean end) as the partition's pass began
+  // The compactable end: the key map covers [clean_start, map_end), batches below it are
+  // rewritten, and it becomes the checkpoint.
+  std::int64_t map_end = 0;
   std::int64_t log_end_at_start = 0;
-  std::unordered_map<std::string, std::int64_t> key_map;
-  std::size_t key_map_bytes = 0;
+  std::unordered_map<std::string, key_state> key_map;
+  std::size_t key_map_bytes = 0;  // key_map, lookups and candidates, bounded by the options
+  std::vector<std::pair<std::uint64_t, key_entry*>> lookups;  // key_map by hash
+  std::size_t next_lookup = 0;  // lookup and index phases: next entry of `lookups`
+  std::vector<candidate> candidates;
+  std::size_t next_candidate = 0;
+  bool rewrite_failed = false;   // a batch could not be rewritten: the checkpoint stays
+  bool stopped_short = false;    // the map ended early (budget, read error, high watermark)
   bool waiting_on_time = false;  // a batch was skipped for its age: look again next pass
   std::size_t removed = 0;
   std::vector<std::promise<std::size_t>> waiters;
@@ -184,6 +212,8 @@ struct log_store::impl {
   MDB_env* env = nullptr;
   MDB_dbi dbi_meta = 0, dbi_topics = 0, dbi_partitions = 0;
   MDB_dbi dbi_producers = 0, dbi_offsets = 0, dbi_epochs = 0;
+  // The compaction cleaner's checkpoints, key index and pending tombstones (storage_format.h).
+  MDB_dbi dbi_cleaner_checkpoints = 0, dbi_cleaner_keys = 0, dbi_cleaner_tombstones = 0;
 
   // Per-log databases by log id. The writer is the only thread that opens, drops or maps
   // handles; it changes the map under an exclusive `dbi_mutex` and reads it without the lock.
@@ -244,7 +274,7 @@ struct log_store::impl {
   std::deque<compaction_run> compaction_runs;
   std::chrono::steady_clock::time_point next_compaction_at;
   // log end at the last pass that left a partition fully compacted: it is skipped while
-  // nothing was appended since.
+  // nothing was appended since. (In memory: the cleaner checkpoint is what persists.)
   std::unordered_map<log_id, std::int64_t> compacted_at_end;
   // Sum of every partition's size_bytes (what store_options::max_bytes bounds).
   std::uint64_t stored_bytes = 0;
@@ -279,7 +309,8 @@ struct log_store::impl {
   // Counters for stats(); written by the writer, read by any thread.
   std::atomic<std::uint64_t> stat_stored_bytes{0}, stat_budget_rejections{0},
       stat_dropped_batches{0}, stat_dropped_bytes{0}, stat_compacted_records{0},
-      stat_stale_readers{0}, stat_dropped_held_records{0};
+      stat_stale_readers{0}, stat_dropped_held_records{0}, stat_compaction_passes{0},
+      stat_compaction_bytes_read{0}, stat_compaction_index_reads{0};
 
   impl() = default;
   impl(const impl&) = delete;
@@ -438,8 +469,23 @@ struct log_store::impl {
   void compaction_step();
   // Works on run.next_log; false once the pass has passed the last partition.
   bool compaction_slice(compaction_run& run);
+  // Starts `log`'s part of the pass (reads its checkpoint); false when it cannot be read.
+  bool compaction_begin(compaction_run& run, const partition_entry& e, log_id log);
+  // Each phase's slice: false when that phase is over for the partition.
   bool map_slice(compaction_run& run, const partition_entry& e, log_id log);
+  bool lookup_slice(compaction_run& run, const partition_entry& e, log_id log);
   bool rewrite_slice(compaction_run& run, const partition_entry& e, log_id log);
+  bool index_slice(compaction_run& run, log_id log);
+  // Rewrites `batch` (at the cursor, base offset `base`, header `h`) keeping what survives the
+  // map; the candidates [first, last) lie in it. Returns an LMDB code; `failed`: the batch was
+  // left as it was.
+  int rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
+                    const topic_settings& settings, bytes_view batch,
+                    record_batch::batch_header& h, std::int64_t base, std::size_t first,
+                    std::size_t last, partition_offsets& st, bool& failed);
+  // Lowers the cleaner checkpoint of `log` to `end` when it is above (truncate, reset), and
+  // makes a compaction pass in progress on `log` start that partition over. Writer thread.
+  int lower_clean_end(MDB_txn* txn, log_id log, std::int64_t end);
   void purge_step();
   int purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, std::size_t& budget, bool& empty);
 };

@@ -114,6 +114,17 @@ inline append_result append_sync(log_store& s, log_id log, std::vector<bytes> ba
 }
 
 // Reads a whole partition from `offset` in one snapshot; fails the test on error.
+// truncate (or reset) and wait for its callback.
+inline std::error_code truncate_sync(log_store& s, log_id log, std::int64_t offset,
+                                     bool reset = false) {
+  auto p = std::make_shared<std::promise<std::error_code>>();
+  auto f = p->get_future();
+  auto done = [p](std::error_code ec) { p->set_value(ec); };
+  if (reset) s.reset(log, offset, done);
+  else s.truncate(log, offset, done);
+  return f.get();
+}
+
 inline std::vector<bytes> read_all(const log_store& s, log_id log, std::int64_t offset) {
   std::unique_ptr<read_txn> txn;
   EXPECT_FALSE(s.begin_read(txn));

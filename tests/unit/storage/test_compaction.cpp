@@ -1,5 +1,6 @@
 // Compaction, the active tail, the byte budget (full.policy) and run-time topic configs.
 #include <map>
+#include <random>
 #include <set>
 
 #include "storage_test_util.h"
@@ -94,6 +95,9 @@ TEST(StorageCompaction, KeepsTheLatestRecordPerKeyWithOffsetsAndCrcs) {
     auto r = append_sync(*s, log, {keyed_batch(records, now, codecs[round % 5])});
     ASSERT_FALSE(r.error) << r.error.message();
   }
+  // The last batch is never compacted nor supersedes anything: give it a key of its own.
+  ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"last", "x"}}, now)}).error);
+  latest["last"] = {offset++, "x"};
   std::int64_t end = s->offsets(log)->log_end;
   std::uint64_t size_before = s->offsets(log)->size_bytes;
   std::size_t removed = s->enforce_compaction(now);
@@ -172,9 +176,10 @@ TEST(StorageCompaction, NeverTouchesTheTailOrYoungBatches) {
   EXPECT_EQ(s->enforce_compaction(now), 0u);
   for (const auto& t : {tail_topic, lag_topic, delete_topic})
     EXPECT_EQ(read_records(*s, t.partition_log(0)).size(), 5u) << t.name;
-  // Two hours later the lag has passed: all but the last batch (the tail) go.
-  EXPECT_EQ(s->enforce_compaction(now + 2 * 3600 * 1000), 4u);
-  EXPECT_EQ(read_records(*s, lag_topic.partition_log(0)).size(), 1u);
+  // Two hours later the lag has passed: the records the fourth batch supersedes go; the last
+  // batch (the tail) neither goes nor counts as newer, as in Kafka.
+  EXPECT_EQ(s->enforce_compaction(now + 2 * 3600 * 1000), 3u);
+  EXPECT_EQ(read_records(*s, lag_topic.partition_log(0)).size(), 2u);
 }
 
 TEST(StorageCompaction, CompactOnlyTopicsAreNotTrimmedByRetention) {
@@ -188,6 +193,253 @@ TEST(StorageCompaction, CompactOnlyTopicsAreNotTrimmedByRetention) {
   EXPECT_EQ(s->enforce_retention(wall_clock_now()), 1u);
   EXPECT_EQ(s->offsets(compact.partition_log(0))->log_start, 0);
   EXPECT_EQ(s->offsets(both.partition_log(0))->log_start, 1);
+}
+
+// The log as a full recompaction sees it: every record, with its batch's base and timestamp.
+struct model_record {
+  std::int64_t offset;
+  std::string key;
+  std::optional<std::string> value;
+  std::int64_t batch_timestamp;
+  std::int64_t batch_base;
+};
+
+struct log_model {
+  std::vector<model_record> records;
+  std::int64_t log_end = 0;
+
+  void append(const std::vector<kv>& batch, std::int64_t ts) {
+    std::int64_t base = log_end;
+    for (const auto& r : batch) records.push_back({log_end++, r.key, r.value, ts, base});
+  }
+  // What one pass over the whole log removes as of `now_ms` (one batch per append, so the
+  // active tail is the last batch and the compactable end its base): records below it that a
+  // later record of their key below it supersedes, and latest tombstones whose batch is older
+  // than delete.retention.ms.
+  std::size_t compact(std::int64_t now_ms, std::int64_t delete_retention_ms) {
+    if (records.empty()) return 0;
+    const std::int64_t rewrite_end = records.back().batch_base;
+    std::map<std::string, std::int64_t> latest;
+    for (const auto& r : records) {
+      if (r.offset < rewrite_end) latest[r.key] = r.offset;
+    }
+    return std::erase_if(records, [&](const model_record& r) {
+      if (r.offset >= rewrite_end) return false;
+      if (latest[r.key] > r.offset) return true;
+      return !r.value && r.batch_timestamp >= 0 && r.batch_timestamp < now_ms - delete_retention_ms;
+    });
+  }
+  void truncate(std::int64_t end) {
+    std::erase_if(records, [&](const model_record& r) { return r.offset >= end; });
+    log_end = end;
+  }
+};
+
+void expect_same(const std::vector<read_record>& got, const log_model& want) {
+  ASSERT_EQ(got.size(), want.records.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].offset, want.records[i].offset) << i;
+    EXPECT_EQ(got[i].key, want.records[i].key) << i;
+    EXPECT_EQ(got[i].value, want.records[i].value) << i;
+  }
+}
+
+std::string value_of(std::mt19937& rng, std::size_t size) {
+  std::string v(size, ' ');
+  for (auto& c : v) c = static_cast<char>('a' + rng() % 26);
+  return v;
+}
+
+// A store holding one compacted topic "state" of one partition (every append rolls the tail).
+struct compacted_topic {
+  temp_dir dir;
+  store_options options;
+  std::unique_ptr<log_store> store;
+  log_id log = 0;
+  explicit compacted_topic(std::map<std::string, std::string> configs = compact_every_append,
+                           std::size_t key_map_bytes = 16u << 20) {
+    options = compaction_options(dir);
+    options.compaction_key_map_bytes = key_map_bytes;
+    store = open_store(options);
+    topic_info t;
+    EXPECT_FALSE(store->create_topic("state", 1, configs, t));
+    log = t.partition_log(0);
+  }
+  void reopen() {
+    store.reset();
+    store = open_store(options);
+  }
+};
+
+TEST(StorageCompaction, IncrementalPassesMatchAFullRecompaction) {
+  const compression codecs[] = {compression::none, compression::lz4, compression::zstd};
+  for (unsigned seed = 1; seed <= 8; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    auto configs = compact_every_append;
+    configs["delete.retention.ms"] = "5000";
+    compacted_topic c(configs);
+    auto& s = c.store;
+    const log_id log = c.log;
+    log_model model;
+    std::int64_t now = wall_clock_now();
+    const int keys = 10 + static_cast<int>(rng() % 60);
+    for (int round = 0; round < 25; ++round) {
+      for (int a = static_cast<int>(rng() % 8); a > 0; --a) {
+        std::vector<kv> batch;
+        for (int n = 1 + static_cast<int>(rng() % 4); n > 0; --n) {
+          kv r{"k" + std::to_string(rng() % keys), std::nullopt};
+          if (rng() % 7 != 0) r.value = value_of(rng, 1 + rng() % 40);
+          batch.push_back(r);
+        }
+        ASSERT_FALSE(append_sync(*s, log, {keyed_batch(batch, now, codecs[rng() % 3])}).error);
+        model.append(batch, now);
+      }
+      now += static_cast<std::int64_t>(rng() % 3000);
+      std::size_t want = model.compact(now, 5000);
+      EXPECT_EQ(s->enforce_compaction(now), want) << "round " << round;
+      expect_same(read_records(*s, log), model);
+      if (rng() % 4 == 0) c.reopen();  // the checkpoint and the key index survive it
+    }
+  }
+}
+
+TEST(StorageCompaction, APassReadsOnlyWhatChangedAndTheCheckpointSurvivesARestart) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::mt19937 rng(7);
+  std::int64_t now = wall_clock_now();
+  log_model model;
+  const int keys = 2000;
+  // One record per batch (what a sensor sends), 100 batches per append.
+  for (int k = 0; k < keys; k += 100) {
+    std::vector<bytes> batches;
+    for (int i = k; i < k + 100; ++i) {
+      std::vector<kv> batch{{"key-" + std::to_string(i), value_of(rng, 100)}};
+      batches.push_back(keyed_batch(batch, now));
+      model.append(batch, now);
+    }
+    ASSERT_FALSE(append_sync(*s, log, std::move(batches)).error);
+  }
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  auto first = s->get_stats();
+  const std::uint64_t log_bytes = s->offsets(log)->size_bytes;
+  // The first pass maps the whole log but its tail (the last batch).
+  EXPECT_GE(first.compaction_bytes_read, log_bytes - log_bytes / 100);
+  EXPECT_EQ(first.compaction_passes, 1u);
+  // 1% new data: updates of 20 keys, then a pass; then the same after a restart.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < keys / 100; ++i) {
+      std::vector<kv> batch{{"key-" + std::to_string(rng() % keys), value_of(rng, 100)}};
+      ASSERT_FALSE(append_sync(*s, log, {keyed_batch(batch, now)}).error);
+      model.append(batch, now);
+    }
+    auto before = s->get_stats();
+    std::size_t want = model.compact(now, 86400000);
+    EXPECT_EQ(s->enforce_compaction(now), want);
+    EXPECT_GT(want, 10u);
+    auto after = s->get_stats();
+    std::uint64_t read = after.compaction_bytes_read - before.compaction_bytes_read;
+    EXPECT_LT(read, log_bytes / 20) << "pass " << pass << " read " << read << " of " << log_bytes;
+    EXPECT_LT(after.compaction_index_reads - before.compaction_index_reads, 100u);
+    EXPECT_EQ(after.compaction_passes, before.compaction_passes + 1);
+    expect_same(read_records(*s, log), model);
+    c.reopen();
+  }
+}
+
+TEST(StorageCompaction, TruncateBelowTheCleanEndLowersIt) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::int64_t now = wall_clock_now();
+  log_model model;
+  auto put = [&](const std::string& key) {
+    std::vector<kv> batch{{key, "v" + std::to_string(model.log_end)}};
+    ASSERT_FALSE(append_sync(*s, log, {keyed_batch(batch, now)}).error);
+    model.append(batch, now);
+  };
+  for (int k = 0; k < 10; ++k) put("k" + std::to_string(k));
+  EXPECT_EQ(s->enforce_compaction(now), 0u);  // clean end 9: k0..k8 in the key index
+  ASSERT_FALSE(truncate_sync(*s, log, 5));
+  model.truncate(5);
+  // Offsets 5.. come again with other keys: stale index entries must not remove them, and
+  // the records below the new end are still found.
+  for (const char* k : {"k7", "k8", "k0", "k1", "k9"}) put(k);
+  std::size_t want = model.compact(now, 86400000);
+  EXPECT_EQ(want, 2u);  // k0@0 and k1@1 (k9@9 is the last batch: it supersedes nothing yet)
+  EXPECT_EQ(s->enforce_compaction(now), want);
+  expect_same(read_records(*s, log), model);
+  for (const char* k : {"k7", "k2"}) put(k);
+  EXPECT_EQ(s->enforce_compaction(now), model.compact(now, 86400000));
+  expect_same(read_records(*s, log), model);
+}
+
+TEST(StorageCompaction, NothingAtOrAboveTheHighWatermarkCountsAsNewer) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::int64_t now = wall_clock_now();
+  for (const char* k : {"a", "b", "a", "b", "c"})
+    ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{k, "v"}}, now)}).error);
+  s->set_high_watermark(log, 2);  // a@2 and b@3 may yet be truncated
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  EXPECT_EQ(read_records(*s, log).size(), 5u);
+  s->set_high_watermark(log, 5);  // now they are committed: a@0 and b@1 go
+  c.reopen();                     // (the checkpoint, 2, survives the restart)
+  EXPECT_EQ(s->enforce_compaction(now), 2u);
+  auto left = read_records(*s, log);
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left[0].offset, 2);
+}
+
+TEST(StorageCompaction, DeleteTopicPurgesTheCleanerEntries) {
+  compacted_topic c;
+  auto& s = c.store;
+  std::int64_t now = wall_clock_now();
+  for (const char* k : {"a", "b", "c", "d"})
+    ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{k, "v"}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{"a", std::nullopt}}, now)}).error);
+  ASSERT_FALSE(append_sync(*s, c.log, {keyed_batch({{"e", "v"}}, now)}).error);
+  EXPECT_EQ(s->enforce_compaction(now), 1u);  // a's value; its tombstone waits
+  s.reset();
+  {
+    raw_env raw(c.options.dir);
+    EXPECT_EQ(raw.count_db("cleaner_checkpoints", c.log, 1), 1u);
+    EXPECT_EQ(raw.count_db("cleaner_keys", c.log, 1), 4u);  // a (its tombstone), b, c, d
+    EXPECT_EQ(raw.count_db("cleaner_tombstones", c.log, 1), 1u);
+  }
+  s = open_store(c.options);
+  ASSERT_FALSE(s->delete_topic("state"));
+  topic_info pump;  // one more writer round trip: the purge slice has run
+  ASSERT_FALSE(s->create_topic("pump", 1, {}, pump));
+  s.reset();
+  raw_env raw(c.options.dir);
+  for (const char* db : {"cleaner_checkpoints", "cleaner_keys", "cleaner_tombstones"})
+    EXPECT_EQ(raw.count_db(db, c.log, 1), 0u) << db;
+}
+
+TEST(StorageCompaction, AFullKeyMapCompactsAPrefixAndTheNextPassGoesOn) {
+  compacted_topic c(compact_every_append, 4096);  // ~25 keys per pass
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::mt19937 rng(3);
+  std::int64_t now = wall_clock_now();
+  log_model model;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<kv> batch{{"k" + std::to_string(rng() % 100), value_of(rng, 20)}};
+    ASSERT_FALSE(append_sync(*s, log, {keyed_batch(batch, now)}).error);
+    model.append(batch, now);
+  }
+  std::size_t want = model.compact(now, 86400000), removed = 0;
+  for (int pass = 0; pass < 100; ++pass) {
+    std::size_t n = s->enforce_compaction(now);
+    removed += n;
+    if (n == 0 && removed == want) break;
+  }
+  EXPECT_EQ(removed, want);
+  expect_same(read_records(*s, log), model);
 }
 
 TEST(StorageTopicConfigs, AlterIsValidatedPersistedAndTakesEffect) {

@@ -41,15 +41,6 @@ append_result append_with(log_store& s, log_id log, std::vector<bytes> batches,
   return f.get();
 }
 
-std::error_code truncate_sync(log_store& s, log_id log, std::int64_t offset, bool reset = false) {
-  auto p = std::make_shared<std::promise<std::error_code>>();
-  auto f = p->get_future();
-  auto done = [p](std::error_code ec) { p->set_value(ec); };
-  if (reset) s.reset(log, offset, done);
-  else s.truncate(log, offset, done);
-  return f.get();
-}
-
 epoch_table epochs_of(const log_store& s, log_id log) {
   std::unique_ptr<read_txn> txn;
   EXPECT_FALSE(s.begin_read(txn));
