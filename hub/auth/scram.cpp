@@ -321,7 +321,10 @@ server_exchange::verdict server_exchange::receive_client_final(std::string_view 
     error = "c= (the channel binding) does not repeat the GS2 header of client-first";
     return verdict::malformed;
   }
-  if (final_message.nonce != _nonce) {
+  // Kafka accepts a nonce that ends with the server's (ScramSaslServer: endsWith), and
+  // librdkafka relies on it: it sends its client nonce twice ("r=<cnonce><cnonce><snonce>").
+  // The proof covers the nonce as sent, so this admits nothing a proof does not bind.
+  if (!final_message.nonce.ends_with(_nonce)) {
     error = "r= (the nonce) is not the one the server sent";
     return verdict::malformed;
   }

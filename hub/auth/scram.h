@@ -9,6 +9,8 @@
 //   an authorization id must name the user itself (no impersonation);
 // - extensions in client-first are accepted and ignored, except `tokenauth` (Kafka's delegation
 //   tokens), which Tern does not support and refuses; a mandatory extension ("m=") is refused;
+// - the client-final nonce must end with the server-first nonce (Kafka's check; librdkafka
+//   sends its client nonce twice);
 // - iterations are at least iterations_min (4096) on both sides: a server that asks for fewer is
 //   refused by the client, and the password file never serves fewer.
 //
@@ -135,7 +137,8 @@ class server_exchange {
     malformed,    // `error` says what is wrong with the message
     wrong_proof,  // well-formed, but not made from this user's password
   };
-  // Step 3. Checks client-final against step 2 (nonce, channel binding, proof in constant time).
+  // Step 3. Checks client-final against step 2 (nonce suffix, channel binding, proof in constant
+  // time).
   verdict receive_client_final(std::string_view message, std::string& server_final,
                                std::string& error) const;
 

@@ -457,8 +457,10 @@ class SaslScramTest(unittest.TestCase):
         self.assertEqual(error, ERR_AUTH_FAILED)
         self.assertIn("too many failed attempts", text)
         self.hub.wait_log(r"too many failed logins for user 'w'")
+        # librdkafka is refused too; it retries, and once the score has decayed below the limit
+        # (about 4.6 s) its right password gets through: the limit slows guessing, it never
+        # locks a user out for longer.
         p = self.kcat("SASL_PLAINTEXT", "SCRAM-SHA-256", "w", PASSWORDS["w"], "-L", check=False)
-        self.assertNotEqual(p.returncode, 0)
         self.assertIn("too many failed attempts", p.stderr.decode())
         # Another user from the same address still logs in.
         self.assertEqual(self.raw("SCRAM-SHA-256").login("u", PASSWORDS["u"]), (0, None))
