@@ -2,6 +2,7 @@
 // trips, Kafka's refusals, malformed messages and wrong proofs on both sides.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "auth/scram.h"
@@ -201,6 +202,38 @@ TEST(Scram, MechanismNamesAndNonces) {
   EXPECT_EQ(a.size(), 32u);
   EXPECT_NE(a, b);
   EXPECT_EQ(a.find(','), std::string::npos);
+}
+
+// Hostile input: random bytes and mutations of valid messages never crash a parser or an
+// exchange, and a mutated client-final never verifies (a bounded loop; the seed is fixed).
+TEST(Scram, RandomAndMutatedMessagesAreHandled) {
+  std::mt19937 rng(7677);
+  auto cred = credential_for(mechanism::sha256, "pencil", "W22ZaJ0SNY7soEsUEjb6gQ==", 4096);
+  const std::string alphabet = "nrcpsiave=,+/0AZaz\x01\xff";
+  for (int round = 0; round < 4000; ++round) {
+    std::string random(rng() % 64, '\0');
+    for (auto& c : random) c = alphabet[rng() % alphabet.size()];
+    std::string final_message(rfc_client_final);
+    final_message[rng() % final_message.size()] = alphabet[rng() % alphabet.size()];
+    std::string error, out;
+    client_first_message first;
+    server_first_message server_first;
+    client_final_message client_final;
+    (void)parse_client_first(random, first, error);
+    (void)parse_server_first(random, server_first, error);
+    (void)parse_client_final(random, client_final, error);
+    server_exchange server(mechanism::sha256);
+    ASSERT_TRUE(server.receive_client_first(rfc_client_first, error));
+    server.server_first(cred, rfc_server_nonce);
+    auto verdict = server.receive_client_final(final_message, out, error);
+    if (final_message != rfc_client_final) {
+      EXPECT_NE(verdict, server_exchange::verdict::ok) << final_message;
+    }
+    client_exchange client(mechanism::sha256, "user", "pencil", std::string(rfc_client_nonce));
+    std::string client_final_text;
+    (void)client.receive_server_first(random, client_final_text, error);
+    (void)client.receive_server_final(random, error);
+  }
 }
 
 }  // namespace
