@@ -1,5 +1,6 @@
 #include "app/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -234,6 +235,22 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
       {"ssl.cipher.suites", string_setter(&server_config::ssl_cipher_suites, "suite names, comma separated")},
       {"psk.identities.location", string_setter(&server_config::psk_identities_location)},
       {"sasl.plain.users.location", string_setter(&server_config::sasl_plain_users_location)},
+      {"sasl.enabled.mechanisms",
+       {[](server_config& c, std::string_view v) {
+          std::vector<std::string> mechanisms;
+          for (std::string_view rest = v; !rest.empty();) {
+            auto comma = rest.find(',');
+            auto item = trim(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (item != "PLAIN" && item != "SCRAM-SHA-256" && item != "SCRAM-SHA-512") return false;
+            if (std::find(mechanisms.begin(), mechanisms.end(), item) != mechanisms.end()) return false;
+            mechanisms.emplace_back(item);
+          }
+          if (mechanisms.empty()) return false;
+          c.sasl_enabled_mechanisms = std::move(mechanisms);
+          return true;
+        },
+        "PLAIN, SCRAM-SHA-256 and/or SCRAM-SHA-512, comma separated, each once"}},
       {"ssl.client.auth",
        {[](server_config& c, std::string_view v) {
           if (v != "required" && v != "requested" && v != "none") return false;

@@ -116,8 +116,12 @@ struct server_config {
   std::string ssl_crl_location;          // CRL of the client certificates' CA
   std::string ssl_cipher_suites;         // comma separated; empty = tern's TLS 1.2 AEAD list
   std::string psk_identities_location;   // `identity:hexkey` lines
-  // SASL_SSL:// and SASL_PLAINTEXT:// listeners: PBKDF2 hashes (hub/auth/password_file.h).
+  // SASL_SSL:// and SASL_PLAINTEXT:// listeners: salted hashes and SCRAM keys
+  // (hub/auth/password_file.h).
   std::string sasl_plain_users_location;
+  // sasl.enabled.mechanisms (Kafka's name): what SaslHandshake offers, in this order. Checked
+  // when parsed: each is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, none twice, at least one.
+  std::vector<std::string> sasl_enabled_mechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
   std::int64_t ssl_handshake_timeout_ms = 10000;
   std::int32_t max_concurrent_handshakes = 100;
   std::string log_level = "info";

@@ -1,7 +1,7 @@
 #pragma once
-// One thread that runs CPU-heavy credential checks (PBKDF2 for SASL/PLAIN, later SCRAM) so the
-// io thread never does: a login costs tens of milliseconds of hashing on a Pi, during which
-// every other connection would wait. Jobs run one at a time, in submission order.
+// One thread that runs CPU-heavy credential checks (PBKDF2 for SASL/PLAIN; SCRAM needs none on
+// the server, its stored keys are checked with a few HMACs) so the io thread never does: a login
+// costs tens of milliseconds of hashing on a Pi, during which every other connection would wait. Jobs run one at a time, in submission order.
 //
 // The queue is bounded: submit() refuses a job when queue_max jobs are waiting (the caller then
 // answers the login as failed; a flood of logins costs a bounded queue, not memory).

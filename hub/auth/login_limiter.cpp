@@ -59,11 +59,14 @@ login_limiter::entry& login_limiter::slot(const std::string& key, std::int64_t n
   return e;
 }
 
+bool login_limiter::admits(std::string_view user, std::string_view address, std::int64_t now_ms) const {
+  return !over_limit(user_key(user), _options.user_failures_max, now_ms) &&
+         !over_limit(address_key(address), _options.address_failures_max, now_ms);
+}
+
 bool login_limiter::begin(std::string_view user, std::string_view address, std::int64_t now_ms) {
+  if (!admits(user, address, now_ms)) return false;
   auto u = user_key(user), a = address_key(address);
-  if (over_limit(u, _options.user_failures_max, now_ms) ||
-      over_limit(a, _options.address_failures_max, now_ms))
-    return false;
   ++slot(u, now_ms).pending;
   ++slot(a, now_ms).pending;
   return true;

@@ -35,6 +35,10 @@ class login_limiter {
   // Starts an attempt by `user` from `address`. false = refused now (nothing is counted);
   // true = the attempt counts as pending until finish() or abandon() with the same arguments.
   bool begin(std::string_view user, std::string_view address, std::int64_t now_ms);
+  // Whether begin() would accept an attempt now; counts nothing. SCRAM asks at its first round
+  // (so a refused client learns it before its second) and begins at the second, where the proof
+  // is checked: an exchange the client abandons in between leaves nothing pending.
+  bool admits(std::string_view user, std::string_view address, std::int64_t now_ms) const;
   // Ends a pending attempt. A failure adds 1 to both scores; returns true when this failure
   // made the user or the address reach the limit (worth one log line).
   bool finish(std::string_view user, std::string_view address, bool success, std::int64_t now_ms);

@@ -1,39 +1,47 @@
 #include "auth/password_file.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include <mbedtls/md.h>
-#include <mbedtls/pkcs5.h>
+#include "tern/common/check.h"
 
 namespace tern::auth {
 namespace {
-constexpr std::string_view scheme = "pbkdf2-sha256";
 constexpr std::size_t salt_bytes = 16;
 constexpr std::size_t hash_bytes = 32;
 constexpr std::uint32_t iterations_min = 1000;
-constexpr std::uint32_t iterations_max = 10000000;
+constexpr std::uint32_t iterations_max = scram::iterations_max;
 
-bool pbkdf2(std::string_view password, const std::vector<std::uint8_t>& salt, std::uint32_t iterations,
-            std::vector<std::uint8_t>& out) {
-  out.assign(hash_bytes, 0);
-  mbedtls_md_context_t md;
-  mbedtls_md_init(&md);
-  int rc = mbedtls_md_setup(&md, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), 1);
-  if (rc == 0)
-    rc = mbedtls_pkcs5_pbkdf2_hmac(&md, reinterpret_cast<const unsigned char*>(password.data()),
-                                   password.size(), salt.data(), salt.size(), iterations,
-                                   static_cast<std::uint32_t>(out.size()), out.data());
-  mbedtls_md_free(&md);
-  return rc == 0;
+std::string_view scheme_of(entry_kind k) {
+  switch (k) {
+    case entry_kind::pbkdf2_sha256: return "pbkdf2-sha256";
+    case entry_kind::scram_sha256: return "scram-sha-256";
+    case entry_kind::scram_sha512: return "scram-sha-512";
+  }
+  return "?";
 }
+
+bool kind_named(std::string_view s, entry_kind& out) {
+  for (auto k : {entry_kind::pbkdf2_sha256, entry_kind::scram_sha256, entry_kind::scram_sha512})
+    if (scheme_of(k) == s) {
+      out = k;
+      return true;
+    }
+  return false;
+}
+
+scram::mechanism mechanism_of(entry_kind k) {
+  return k == entry_kind::scram_sha512 ? scram::mechanism::sha512 : scram::mechanism::sha256;
+}
+
+std::size_t index_of(scram::mechanism m) { return m == scram::mechanism::sha256 ? 0 : 1; }
 
 std::string to_hex(const std::vector<std::uint8_t>& b) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -78,6 +86,33 @@ std::string_view user_of(std::string_view line) {
   line = trim(line);
   return line.substr(0, line.find(':'));
 }
+
+bool fresh_salt(password_entry& out, std::string& error) {
+  out.salt.resize(salt_bytes);
+  if (scram::random_bytes(out.salt)) return true;
+  error = std::string("getrandom failed: ") + std::strerror(errno);
+  return false;
+}
+
+bool parse_iterations(std::string_view text, std::uint32_t min, std::uint32_t& out) {
+  std::uint64_t iterations = 0;
+  bool digits = !text.empty() && text.size() <= 9;
+  for (char c : text) {
+    if (c < '0' || c > '9') digits = false;
+    else iterations = iterations * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (!digits || iterations < min || iterations > iterations_max) return false;
+  out = static_cast<std::uint32_t>(iterations);
+  return true;
+}
+
+// A decoy value for an unknown user: HMAC(secret, purpose NUL mechanism NUL user), so it is the
+// same every time within this process, as a real user's would be.
+std::vector<std::uint8_t> derived(std::span<const std::uint8_t> secret, scram::mechanism m, std::string_view purpose,
+                                  std::string_view user) {
+  std::string input = std::string(purpose) + '\0' + std::string(scram::name_of(m)) + '\0' + std::string(user);
+  return scram::hmac(m, secret, input);
+}
 }  // namespace
 
 bool make_password_entry(std::string_view user, std::string_view password, std::uint32_t iterations,
@@ -85,21 +120,42 @@ bool make_password_entry(std::string_view user, std::string_view password, std::
   out = {};
   out.user = std::string(user);
   out.iterations = iterations;
-  out.salt.resize(salt_bytes);
-  if (getrandom(out.salt.data(), out.salt.size(), 0) != static_cast<ssize_t>(out.salt.size())) {
-    error = std::string("getrandom failed: ") + std::strerror(errno);
-    return false;
-  }
-  if (!pbkdf2(password, out.salt, iterations, out.hash)) {
+  if (!fresh_salt(out, error)) return false;
+  if (!scram::salted_password(scram::mechanism::sha256, password, out.salt, iterations, out.hash)) {
     error = "PBKDF2 (Mbed TLS) failed";
     return false;
   }
   return true;
 }
 
+bool make_scram_entry(std::string_view user, std::string_view password, scram::mechanism m,
+                      std::uint32_t iterations, password_entry& out, std::string& error) {
+  out = {};
+  out.user = std::string(user);
+  out.kind = m == scram::mechanism::sha256 ? entry_kind::scram_sha256 : entry_kind::scram_sha512;
+  out.iterations = iterations;
+  if (iterations < scram::iterations_min) {
+    error = "SCRAM needs at least " + std::to_string(scram::iterations_min) + " iterations (Kafka's minimum)";
+    return false;
+  }
+  if (!fresh_salt(out, error)) return false;
+  std::vector<std::uint8_t> salted;
+  if (!scram::salted_password(m, password, out.salt, iterations, salted)) {
+    error = "PBKDF2 (Mbed TLS) failed";
+    return false;
+  }
+  auto c = scram::credential_from_salted(m, iterations, out.salt, salted);
+  std::fill(salted.begin(), salted.end(), std::uint8_t{0});
+  out.stored_key = std::move(c.stored_key);
+  out.server_key = std::move(c.server_key);
+  return true;
+}
+
 std::string format_password_entry(const password_entry& e) {
-  return e.user + ":" + std::string(scheme) + ":" + std::to_string(e.iterations) + ":" + to_hex(e.salt) +
-         ":" + to_hex(e.hash);
+  std::string line = e.user + ":" + std::string(scheme_of(e.kind)) + ":" + std::to_string(e.iterations) + ":" +
+                     to_hex(e.salt) + ":";
+  if (e.kind == entry_kind::pbkdf2_sha256) return line + to_hex(e.hash);
+  return line + to_hex(e.stored_key) + ":" + to_hex(e.server_key);
 }
 
 bool parse_password_entry(std::string_view line, password_entry& out, std::string& error) {
@@ -112,50 +168,54 @@ bool parse_password_entry(std::string_view line, password_entry& out, std::strin
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
-  if (fields.size() != 5) {
-    error = "expected user:pbkdf2-sha256:<iterations>:<salt hex>:<hash hex>";
+  entry_kind kind = entry_kind::pbkdf2_sha256;
+  if (fields.size() > 1 && !kind_named(fields[1], kind)) {
+    error = "unknown hash scheme '" + std::string(fields[1]).substr(0, 32) +
+            "' (pbkdf2-sha256, scram-sha-256 or scram-sha-512)";
+    return false;
+  }
+  const bool scram_kind = kind != entry_kind::pbkdf2_sha256;
+  if (fields.size() != (scram_kind ? 6u : 5u)) {
+    error = "expected user:pbkdf2-sha256:<iterations>:<salt hex>:<hash hex> or "
+            "user:scram-sha-256|scram-sha-512:<iterations>:<salt hex>:<stored key hex>:<server key hex>";
     return false;
   }
   if (fields[0].empty()) {
     error = "empty user name";
     return false;
   }
-  if (fields[1] != scheme) {
-    error = "unknown hash scheme '" + std::string(fields[1]) + "' (only pbkdf2-sha256)";
-    return false;
-  }
-  std::uint64_t iterations = 0;
-  bool digits = !fields[2].empty() && fields[2].size() <= 9;
-  for (char c : fields[2]) {
-    if (c < '0' || c > '9') digits = false;
-    else iterations = iterations * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (!digits || iterations < iterations_min || iterations > iterations_max) {
-    error = "iterations must be a number in " + std::to_string(iterations_min) + ".." +
-            std::to_string(iterations_max);
+  std::uint32_t min = scram_kind ? scram::iterations_min : iterations_min;
+  if (!parse_iterations(fields[2], min, out.iterations)) {
+    error = "iterations must be a number in " + std::to_string(min) + ".." + std::to_string(iterations_max);
     return false;
   }
   if (!from_hex(fields[3], out.salt) || out.salt.size() < 8) {
     error = "salt must be at least 8 bytes of hex";
     return false;
   }
-  if (!from_hex(fields[4], out.hash) || out.hash.size() != hash_bytes) {
-    error = "hash must be 32 bytes of hex";
-    return false;
+  if (!scram_kind) {
+    if (!from_hex(fields[4], out.hash) || out.hash.size() != hash_bytes) {
+      error = "hash must be 32 bytes of hex";
+      return false;
+    }
+  } else {
+    auto size = scram::key_bytes(mechanism_of(kind));
+    if (!from_hex(fields[4], out.stored_key) || out.stored_key.size() != size || !from_hex(fields[5], out.server_key) ||
+        out.server_key.size() != size) {
+      error = "stored and server keys must be " + std::to_string(size) + " bytes of hex each";
+      return false;
+    }
   }
   out.user = std::string(fields[0]);
-  out.iterations = static_cast<std::uint32_t>(iterations);
+  out.kind = kind;
   return true;
 }
 
 bool verify_password(const password_entry& e, std::string_view password) {
+  TERN_ASSERT(e.kind == entry_kind::pbkdf2_sha256);
   std::vector<std::uint8_t> computed;
-  if (!pbkdf2(password, e.salt, e.iterations, computed)) return false;
-  if (computed.size() != e.hash.size()) return false;
-  // Constant time: every byte is compared whatever the first difference.
-  std::uint8_t diff = 0;
-  for (std::size_t i = 0; i < computed.size(); ++i) diff |= computed[i] ^ e.hash[i];
-  return diff == 0;
+  if (!scram::salted_password(scram::mechanism::sha256, password, e.salt, e.iterations, computed)) return false;
+  return scram::equal_constant_time(computed, e.hash);
 }
 
 std::unique_ptr<password_file> password_file::load(const std::string& path, std::string& error) {
@@ -174,29 +234,78 @@ std::unique_ptr<password_file> password_file::load(const std::string& path, std:
       error = path + ":" + std::to_string(number) + ": " + why;
       return nullptr;
     }
-    if (file->_entries.count(e.user)) {
-      error = path + ":" + std::to_string(number) + ": user '" + e.user + "' appears twice";
+    auto& user = file->_users[e.user];
+    bool twice = false;
+    if (e.kind == entry_kind::pbkdf2_sha256) {
+      twice = user.plain.has_value();
+      user.plain = e;
+    } else {
+      auto m = mechanism_of(e.kind);
+      auto& slot = user.scram[index_of(m)];
+      twice = slot.has_value();
+      slot = scram::credential{m, e.iterations, e.salt, e.stored_key, e.server_key};
+    }
+    if (twice) {
+      error = path + ":" + std::to_string(number) + ": user '" + e.user + "' has a second " +
+              std::string(scheme_of(e.kind)) + " line";
       return nullptr;
     }
-    file->_entries.emplace(e.user, std::move(e));
   }
-  file->_decoy.iterations = default_pbkdf2_iterations;
+  // SCRAM-SHA-256 from pbkdf2-sha256 lines (the hash is the SaltedPassword), computed once here.
+  for (auto& [name, user] : file->_users)
+    if (!user.scram[0] && user.plain && user.plain->iterations >= scram::iterations_min)
+      user.scram[0] = scram::credential_from_salted(scram::mechanism::sha256, user.plain->iterations,
+                                                    user.plain->salt, user.plain->hash);
   file->_decoy.salt.assign(salt_bytes, 0);
   file->_decoy.hash.assign(hash_bytes, 0);
-  if (!file->_entries.empty()) file->_decoy.iterations = file->_entries.begin()->second.iterations;
+  // Decoys use the most common iteration count of their kind, so they look like most users.
+  std::map<std::uint32_t, std::size_t> counts[3];
+  for (const auto& [name, user] : file->_users) {
+    if (user.plain) ++counts[2][user.plain->iterations];
+    for (std::size_t i = 0; i < 2; ++i)
+      if (user.scram[i]) ++counts[i][user.scram[i]->iterations];
+  }
+  auto most_common = [](const std::map<std::uint32_t, std::size_t>& c, std::uint32_t fallback) {
+    auto it = std::max_element(c.begin(), c.end(), [](auto& a, auto& b) { return a.second < b.second; });
+    return it == c.end() ? fallback : it->first;
+  };
+  file->_decoy.iterations = most_common(counts[2], default_pbkdf2_iterations);
+  for (std::size_t i = 0; i < 2; ++i) file->_decoy_iterations[i] = most_common(counts[i], scram::iterations_min);
+  if (!scram::random_bytes(file->_secret)) {
+    error = std::string("getrandom failed: ") + std::strerror(errno);
+    return nullptr;
+  }
   return file;
 }
 
 bool password_file::verify(std::string_view user, std::string_view password) const {
-  auto it = _entries.find(user);
-  if (it == _entries.end()) {
+  auto it = _users.find(user);
+  if (it == _users.end() || !it->second.plain) {
     (void)verify_password(_decoy, password);  // same cost as a known user
     return false;
   }
-  return verify_password(it->second, password);
+  return verify_password(*it->second.plain, password);
 }
 
-bool write_password_entry(const std::string& path, const password_entry& e, std::string& error) {
+bool password_file::scram_credential(std::string_view user, scram::mechanism m, scram::credential& out) const {
+  // The decoy is always derived, so a known user costs the same HMACs as an unknown one.
+  auto salt = derived(_secret, m, "salt", user);
+  salt.resize(salt_bytes);
+  out = scram::credential{m, _decoy_iterations[index_of(m)], std::move(salt), derived(_secret, m, "stored", user),
+                          derived(_secret, m, "server", user)};
+  auto it = _users.find(user);
+  if (it == _users.end() || !it->second.scram[index_of(m)]) return false;
+  out = *it->second.scram[index_of(m)];
+  return true;
+}
+
+bool write_password_entries(const std::string& path, std::span<const password_entry> entries, std::string& error) {
+  TERN_ASSERT(!entries.empty());
+  for (const auto& e : entries) TERN_ASSERT(e.user == entries.front().user);
+  const std::string& user = entries.front().user;
+  auto write_new = [&](std::ostringstream& text) {
+    for (const auto& e : entries) text << format_password_entry(e) << '\n';
+  };
   std::ostringstream text;
   bool replaced = false;
   {
@@ -210,8 +319,8 @@ bool write_password_entry(const std::string& path, const password_entry& e, std:
           error = path + ":" + std::to_string(number) + ": " + why;
           return false;
         }
-        if (user_of(line) == e.user) {
-          if (!replaced) text << format_password_entry(e) << '\n';
+        if (user_of(line) == user) {
+          if (!replaced) write_new(text);
           replaced = true;
           continue;
         }
@@ -219,7 +328,7 @@ bool write_password_entry(const std::string& path, const password_entry& e, std:
       text << line << '\n';
     }
   }
-  if (!replaced) text << format_password_entry(e) << '\n';
+  if (!replaced) write_new(text);
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {

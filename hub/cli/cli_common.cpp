@@ -101,7 +101,8 @@ void add_command_config(cxxopts::Options& options) {
   options.add_options()("command-config",
                         "Kafka client properties file: security.protocol=SSL|SASL_SSL, "
                         "ssl.ca.location, ssl.certificate.location, ssl.key.location, "
-                        "sasl.username, sasl.password, ...",
+                        "sasl.mechanism=PLAIN|SCRAM-SHA-256|SCRAM-SHA-512, sasl.username, "
+                        "sasl.password, ...",
                         cxxopts::value<std::string>());
 }
 
@@ -129,11 +130,15 @@ bool load_command_config(const std::string& path, client::tls_settings& out, std
   out = {};
   const bool sasl = protocol == "SASL_SSL" || protocol == "SASL_PLAINTEXT";
   if (sasl) {
+    // sasl.mechanism is the Java client's name, sasl.mechanisms librdkafka's; PLAIN by default.
     std::string mechanism = get("sasl.mechanism").empty() ? get("sasl.mechanisms") : get("sasl.mechanism");
-    if (!mechanism.empty() && mechanism != "PLAIN") {
-      error = path + ": sasl.mechanism '" + mechanism + "' is not PLAIN (the only one Tern has)";
+    for (auto& ch : mechanism) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (mechanism.empty()) mechanism = "PLAIN";
+    if (mechanism != "PLAIN" && mechanism != "SCRAM-SHA-256" && mechanism != "SCRAM-SHA-512") {
+      error = path + ": sasl.mechanism '" + mechanism + "' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512";
       return false;
     }
+    out.sasl_mechanism = mechanism;
     out.sasl_username = get("sasl.username");
     out.sasl_password = get("sasl.password");
     if (out.sasl_username.empty()) {

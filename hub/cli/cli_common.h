@@ -32,7 +32,8 @@ void add_command_config(cxxopts::Options& options);
 // Keys: security.protocol (PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL), ssl.ca.location,
 // ssl.certificate.location, ssl.key.location, ssl.key.password,
 // ssl.endpoint.identification.algorithm (https|none), ssl.cipher.suites, ssl.psk.identity +
-// ssl.psk.key (hex: PSK instead of certificates), sasl.mechanism(s) (PLAIN), sasl.username,
+// ssl.psk.key (hex: PSK instead of certificates), sasl.mechanism or librdkafka's
+// sasl.mechanisms (PLAIN, the default, SCRAM-SHA-256 or SCRAM-SHA-512), sasl.username,
 // sasl.password.
 // false + `error` naming the key (or line) at fault; an unknown key is an error.
 bool load_command_config(const std::string& path, client::tls_settings& out, std::string& error);

@@ -145,7 +145,7 @@ void report_store(const storage::log_store& store, const app::server_config& con
   }
 }
 
-// SASL/PLAIN users for SASL_* listeners: the file is required once such a listener exists.
+// SASL users for SASL_* listeners: the file is required once such a listener exists.
 bool load_sasl_users(const app::server_config& c, kafka::broker& hub) {
   bool wanted = false;
   for (const auto& l : c.listeners) wanted = wanted || kafka::is_sasl_listener(app::security_protocol_of(c, l.name));
@@ -160,7 +160,9 @@ bool load_sasl_users(const app::server_config& c, kafka::broker& hub) {
     log::error("sasl.plain.users.location: ", error);
     return false;
   }
-  log::info("SASL/PLAIN: ", users->size(), " users from '", c.sasl_plain_users_location, "'");
+  std::string mechanisms;
+  for (const auto& m : c.sasl_enabled_mechanisms) mechanisms += (mechanisms.empty() ? "" : ",") + m;
+  log::info("SASL (", mechanisms, "): ", users->size(), " users from '", c.sasl_plain_users_location, "'");
   hub.set_sasl_users(std::move(users));
   return true;
 }

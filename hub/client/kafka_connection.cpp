@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "auth/scram.h"
 #include "tls/tls.h"
 
 #include "tern/kafka/messages/api_versions.h"
@@ -123,37 +124,76 @@ std::error_code kafka_connection::connect(const std::string& host, std::uint16_t
   }
   if (auto e = negotiate_versions()) return e;
   if (_tls_settings.sasl_username.empty()) return {};
-  if (auto e = sasl_plain()) {
+  if (auto e = sasl_authenticate()) {
     close();
     return e;
   }
   return {};
 }
 
-// SaslHandshake v1 (PLAIN) then SaslAuthenticate v0 with the PLAIN token
-// (authzid NUL user NUL password), as librdkafka does.
-std::error_code kafka_connection::sasl_plain() {
+// SaslHandshake v1 naming the mechanism, then its SaslAuthenticate v0 rounds, as librdkafka does.
+std::error_code kafka_connection::sasl_authenticate() {
+  _error_detail.clear();
+  const auto& mechanism = _tls_settings.sasl_mechanism;
+  if (mechanism != "PLAIN" && !auth::scram::mechanism_named(mechanism)) {
+    _error_detail = "sasl.mechanism '" + mechanism + "' is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512";
+    return client_errc::sasl_failed;
+  }
   kafka::sasl_handshake_request handshake;
-  handshake.mechanism = "PLAIN";
+  handshake.mechanism = mechanism;
   kafka::sasl_handshake_response mechanisms;
   if (auto ec = call(handshake, 1, mechanisms)) return ec;
   if (mechanisms.error_code != 0) {
-    _error_detail = "the broker does not enable SASL mechanism PLAIN";
+    _error_detail = "the broker does not enable SASL mechanism " + mechanism;
     return client_errc::sasl_failed;
   }
-  kafka::sasl_authenticate_request auth;
-  auth.auth_bytes.push_back(0);
-  auth.auth_bytes.insert(auth.auth_bytes.end(), _tls_settings.sasl_username.begin(),
-                         _tls_settings.sasl_username.end());
-  auth.auth_bytes.push_back(0);
-  auth.auth_bytes.insert(auth.auth_bytes.end(), _tls_settings.sasl_password.begin(),
-                         _tls_settings.sasl_password.end());
-  kafka::sasl_authenticate_response answer;
-  auto ec = call(auth, 0, answer);
-  std::fill(auth.auth_bytes.begin(), auth.auth_bytes.end(), std::uint8_t{0});
+  return mechanism == "PLAIN" ? sasl_plain() : sasl_scram();
+}
+
+// One SaslAuthenticate round: `token` out, the broker's token into `answer`. A refusal leaves
+// the broker's message in _error_detail.
+std::error_code kafka_connection::sasl_round(std::string_view token, std::string& answer) {
+  kafka::sasl_authenticate_request request;
+  request.auth_bytes.assign(token.begin(), token.end());
+  kafka::sasl_authenticate_response response;
+  auto ec = call(request, 0, response);
+  std::fill(request.auth_bytes.begin(), request.auth_bytes.end(), std::uint8_t{0});
   if (ec) return ec;
-  if (answer.error_code != 0) {
-    _error_detail = answer.error_message.value_or("error " + std::to_string(answer.error_code));
+  if (response.error_code != 0) {
+    _error_detail = response.error_message.value_or("error " + std::to_string(response.error_code));
+    return client_errc::sasl_failed;
+  }
+  answer.assign(response.auth_bytes.begin(), response.auth_bytes.end());
+  return {};
+}
+
+// PLAIN: one token, authzid NUL user NUL password.
+std::error_code kafka_connection::sasl_plain() {
+  std::string token = '\0' + _tls_settings.sasl_username + '\0' + _tls_settings.sasl_password;
+  std::string answer;
+  auto ec = sasl_round(token, answer);
+  std::fill(token.begin(), token.end(), '\0');
+  return ec;
+}
+
+// SCRAM: two rounds; the second answer must carry the server's signature over the exchange.
+std::error_code kafka_connection::sasl_scram() {
+  auto m = *auth::scram::mechanism_named(_tls_settings.sasl_mechanism);
+  std::string nonce = auth::scram::random_nonce();
+  if (nonce.empty()) {
+    _error_detail = "no randomness for the SCRAM nonce (getrandom failed)";
+    return client_errc::sasl_failed;
+  }
+  auth::scram::client_exchange exchange(m, _tls_settings.sasl_username, _tls_settings.sasl_password, nonce);
+  std::string server_first, client_final, server_final, why;
+  if (auto ec = sasl_round(exchange.client_first(), server_first)) return ec;
+  if (!exchange.receive_server_first(server_first, client_final, why)) {
+    _error_detail = "SCRAM server-first: " + why;
+    return client_errc::sasl_failed;
+  }
+  if (auto ec = sasl_round(client_final, server_final)) return ec;
+  if (!exchange.receive_server_final(server_final, why)) {
+    _error_detail = "SCRAM server-final: " + why;
     return client_errc::sasl_failed;
   }
   return {};

@@ -123,7 +123,8 @@ class broker {
   cluster::cluster_node* cluster() { return _cluster; }
   replication::replica_manager* replicas() { return _replicas; }
 
-  // SASL/PLAIN credentials for SASL_* listeners (null: every SaslAuthenticate fails).
+  // SASL credentials (PLAIN hashes, SCRAM keys) for SASL_* listeners (null: every
+  // SaslAuthenticate fails). Immutable once set; shared with credential worker jobs.
   void set_sasl_users(std::shared_ptr<const auth::password_file> users) { _sasl_users = std::move(users); }
   const auth::password_file* sasl_users() const { return _sasl_users.get(); }
   std::shared_ptr<const auth::password_file> sasl_users_shared() const { return _sasl_users; }

@@ -84,6 +84,10 @@ struct connection_info {
   std::string principal = "User:ANONYMOUS";
   // SASL listeners: set once SaslAuthenticate succeeded (through outgoing_frame::update_connection).
   bool sasl_authenticated = false;
+  // SASL listeners: the Kafka layer's state between requests of one login (the mechanism
+  // SaslHandshake chose, a SCRAM exchange between its two SaslAuthenticate rounds). Opaque here;
+  // set through outgoing_frame::update_connection and freed with the connection.
+  std::shared_ptr<const void> sasl_state;
 };
 
 using respond_fn = std::function<void(outgoing_frame)>;

@@ -1,4 +1,4 @@
-"""SASL/PLAIN (issue 6): SASL_SSL with kcat (librdkafka 2.0.2: SaslHandshake v1 + SaslAuthenticate
+"""SASL/PLAIN (issue 6; SCRAM is in test_sasl_scram.py): SASL_SSL with kcat (librdkafka 2.0.2: SaslHandshake v1 + SaslAuthenticate
 v0 over OpenSSL), SASL_PLAINTEXT on the raw wire (SaslAuthenticate v2, flexible), and the
 authenticated principal feeding the ACLs.
 
@@ -41,15 +41,49 @@ def make_ca_and_server(d):
          "-out", p("server.pem")])
 
 
-class SaslTest(unittest.TestCase):
+def make_sasl_dir(prefix, passwords):
+    """A temporary directory with ca.pem, server.pem/.key and users.txt holding `passwords`
+    ({user: password}, written by `tern passwd` with its default mechanisms). Returns the
+    TemporaryDirectory and the users file's path."""
+    tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    make_ca_and_server(tmp.name)
+    users = os.path.join(tmp.name, "users.txt")
+    for user, password in passwords.items():
+        tern_cli("passwd", "--file", users, "--user", user, input=password + "\n")
+    return tmp, users
+
+
+def assert_cli_refused(test, port, config, expected, secret):
+    """`tern topics --list` with --command-config `config` exits 1 saying the SASL login failed
+    and `expected`, without showing `secret`. Returns its stderr."""
+    p = tern_cli("topics", "--bootstrap-server", "127.0.0.1:%d" % port, "--list",
+                 "--command-config", config, check=False)
+    test.assertEqual(p.returncode, 1, p)
+    err = p.stderr.decode()
+    test.assertIn("SASL authentication failed", err)
+    test.assertIn(expected, err)
+    test.assertNotIn(secret, err)
+    return err
+
+
+class SaslHubCase(unittest.TestCase):
+    """A hub (cls.hub) and a temporary directory (cls.tmp) for the whole class, set up by the
+    subclass; every test must leave the hub alive."""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.close()
+        cls.tmp.cleanup()
+
+    def tearDown(self):
+        self.hub.assert_alive()
+
+
+class SaslTest(SaslHubCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="tern-sasl-")
+        cls.tmp, cls.users = make_sasl_dir("tern-sasl-", PASSWORDS)
         d = cls.dir = cls.tmp.name
-        make_ca_and_server(d)
-        cls.users = os.path.join(d, "users.txt")
-        for user, password in PASSWORDS.items():
-            tern_cli("passwd", "--file", cls.users, "--user", user, input=password + "\n")
         cls.acl = os.path.join(d, "hub.acl")
         for op in ("Write", "Read"):
             tern_cli("acls", "--acl-file", cls.acl, "--add", "--allow-principal", "User:u",
@@ -69,13 +103,6 @@ class SaslTest(unittest.TestCase):
         cls.plain_port = cls.hub.listener_port("SASL_PLAINTEXT")
         assert cls.ssl_port and cls.plain_port, cls.hub.log_text()
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.hub.close()
-        cls.tmp.cleanup()
-
-    def tearDown(self):
-        self.hub.assert_alive()
 
     def kcat(self, user, password, *args, input=None, check=True):
         cmd = ["kcat", "-b", "127.0.0.1:%d" % self.ssl_port, "-m", "8",
@@ -98,8 +125,9 @@ class SaslTest(unittest.TestCase):
         for password in PASSWORDS.values():
             self.assertNotIn(password, text)
         lines = [l for l in text.splitlines() if l and not l.startswith("#")]
-        self.assertEqual(len(lines), 2)
-        for user, line in zip(sorted(PASSWORDS), sorted(lines)):
+        self.assertEqual(len(lines), 6)  # PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 lines per user
+        plain = sorted(l for l in lines if ":pbkdf2-sha256:" in l)
+        for user, line in zip(sorted(PASSWORDS), plain):
             self.assertRegex(line, r"^%s:pbkdf2-sha256:\d+:[0-9a-f]{32}:[0-9a-f]{64}$" % user)
 
     def test_bad_password_file_stops_startup(self):
@@ -141,13 +169,7 @@ class SaslTest(unittest.TestCase):
 
     def test_cli_with_a_wrong_password_is_refused(self):
         config = self.command_config("u-wrong.properties", "SASL_SSL", "u", WRONG)
-        p = tern_cli("topics", "--bootstrap-server", "127.0.0.1:%d" % self.ssl_port, "--list",
-                     "--command-config", config, check=False)
-        self.assertEqual(p.returncode, 1, p)
-        err = p.stderr.decode()
-        self.assertIn("SASL authentication failed", err)
-        self.assertIn("Authentication failed", err)
-        self.assertNotIn(WRONG, err)
+        assert_cli_refused(self, self.ssl_port, config, "Authentication failed", secret=WRONG)
 
     # ---- kcat over SASL_SSL --------------------------------------------------------------------
 
@@ -227,8 +249,8 @@ class SaslTest(unittest.TestCase):
 
     def test_unsupported_mechanism(self):
         c = self.raw()
-        error, mechanisms = self.handshake(c, "SCRAM-SHA-256")
-        self.assertEqual((error, mechanisms), (33, ["PLAIN"]))
+        error, mechanisms = self.handshake(c, "GSSAPI")
+        self.assertEqual((error, mechanisms), (33, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]))
 
     def test_handshake_v0_refused(self):
         c = self.raw()
@@ -237,7 +259,7 @@ class SaslTest(unittest.TestCase):
 
     def test_raw_authenticate_v2(self):
         c = self.raw()
-        self.assertEqual(self.handshake(c, "PLAIN"), (0, ["PLAIN"]))
+        self.assertEqual(self.handshake(c, "PLAIN"), (0, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]))
         self.assertEqual(self.authenticate_v2(c, "u", PASSWORDS["u"]), (0, None))
         self.assertGreater(self.metadata(c), 0)
 

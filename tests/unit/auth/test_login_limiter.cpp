@@ -36,6 +36,22 @@ TEST(LoginLimiter, RefusesAfterFailuresMaxUntilTheScoreDecays) {
   EXPECT_TRUE(l.begin("u", "10.0.0.1", 1000 + 9800));
 }
 
+// SCRAM asks admits() at client-first and begins only at client-final: asking counts nothing, so
+// exchanges abandoned after their first round leave no pending attempt behind.
+TEST(LoginLimiter, AdmitsAsksWithoutCounting) {
+  login_limiter l(five_per_30s());
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.admits("u", "10.0.0.1", 1000));
+  EXPECT_EQ(l.keys(), 0u);
+  for (int i = 0; i < 4; ++i) fail(l, "u", "10.0.0.1", 1000);
+  EXPECT_TRUE(l.admits("u", "10.0.0.1", 1000));
+  ASSERT_TRUE(l.begin("u", "10.0.0.1", 1000));  // pending: 4 + 1 reaches the limit of 5
+  EXPECT_FALSE(l.admits("u", "10.0.0.2", 1000));
+  EXPECT_FALSE(l.admits("v", "10.0.0.1", 1000));  // the address is at its limit too
+  EXPECT_TRUE(l.admits("v", "10.0.0.2", 1000));
+  l.finish("u", "10.0.0.1", true, 1000);
+  EXPECT_TRUE(l.admits("u", "10.0.0.1", 1000));
+}
+
 TEST(LoginLimiter, CountsPerUserAndPerAddress) {
   login_limiter l(five_per_30s());
   for (int i = 0; i < 5; ++i) fail(l, "u", ("10.0.0." + std::to_string(i)).c_str(), 0);

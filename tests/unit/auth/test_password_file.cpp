@@ -119,5 +119,110 @@ TEST(PasswordFile, ErrorNamesTheLine) {
   std::remove(path.c_str());
 }
 
+// SCRAM lines: one per mechanism, next to the PLAIN line, all replaced together.
+TEST(PasswordFile, ScramLinesRoundTripAndServeScram) {
+  std::string error;
+  password_entry e, back;
+  ASSERT_TRUE(make_scram_entry("alice", "pw", scram::mechanism::sha512, 4096, e, error)) << error;
+  auto line = format_password_entry(e);
+  EXPECT_EQ(line.rfind("alice:scram-sha-512:4096:", 0), 0u) << line;
+  ASSERT_TRUE(parse_password_entry(line, back, error)) << error;
+  EXPECT_EQ(back.kind, entry_kind::scram_sha512);
+  EXPECT_EQ(back.stored_key, e.stored_key);
+  EXPECT_EQ(back.server_key.size(), 64u);
+  EXPECT_FALSE(make_scram_entry("alice", "pw", scram::mechanism::sha256, 4095, e, error));  // Kafka's minimum
+
+  auto path = temp_path("scram");
+  std::remove(path.c_str());
+  password_entry lines[3], other;
+  ASSERT_TRUE(make_password_entry("a", "old", 4096, lines[0], error));
+  ASSERT_TRUE(write_password_entry(path, lines[0], error));
+  ASSERT_TRUE(make_password_entry("b", "pb", 1000, other, error));
+  ASSERT_TRUE(write_password_entry(path, other, error));
+  ASSERT_TRUE(make_password_entry("a", "pa", 5000, lines[0], error));
+  ASSERT_TRUE(make_scram_entry("a", "pa", scram::mechanism::sha256, 4096, lines[1], error));
+  ASSERT_TRUE(make_scram_entry("a", "pa", scram::mechanism::sha512, 4096, lines[2], error));
+  ASSERT_TRUE(write_password_entries(path, lines, error)) << error;
+  auto text = read_all(path);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4) << text;
+  auto file = password_file::load(path, error);
+  ASSERT_TRUE(file) << error;
+  EXPECT_EQ(file->size(), 2u);
+  EXPECT_TRUE(file->verify("a", "pa"));  // PLAIN from the pbkdf2 line
+  EXPECT_FALSE(file->verify("a", "old"));
+  scram::credential c;
+  ASSERT_TRUE(file->scram_credential("a", scram::mechanism::sha256, c));
+  EXPECT_EQ(c.salt, lines[1].salt);  // the scram-sha-256 line wins over the pbkdf2 line
+  EXPECT_EQ(c.stored_key, lines[1].stored_key);
+  ASSERT_TRUE(file->scram_credential("a", scram::mechanism::sha512, c));
+  EXPECT_EQ(c.server_key, lines[2].server_key);
+  EXPECT_FALSE(file->scram_credential("b", scram::mechanism::sha256, c));  // 1000 iterations: too few
+  EXPECT_FALSE(file->scram_credential("b", scram::mechanism::sha512, c));
+  std::remove(path.c_str());
+}
+
+// A pbkdf2-sha256 line written before SCRAM existed serves SCRAM-SHA-256: its hash is the
+// SaltedPassword.
+TEST(PasswordFile, Pbkdf2LineServesScramSha256) {
+  auto path = temp_path("legacy");
+  std::string error;
+  password_entry e;
+  ASSERT_TRUE(make_password_entry("u", "pencil", 4096, e, error));
+  { std::ofstream(path) << format_password_entry(e) << "\n"; }
+  auto file = password_file::load(path, error);
+  ASSERT_TRUE(file) << error;
+  scram::credential c;
+  ASSERT_TRUE(file->scram_credential("u", scram::mechanism::sha256, c));
+  scram::client_exchange client(scram::mechanism::sha256, "u", "pencil", scram::random_nonce());
+  scram::server_exchange server(scram::mechanism::sha256);
+  std::string client_final, server_final;
+  ASSERT_TRUE(server.receive_client_first(client.client_first(), error)) << error;
+  auto first = server.server_first(c, scram::random_nonce());
+  ASSERT_TRUE(client.receive_server_first(first, client_final, error)) << error;
+  EXPECT_EQ(server.receive_client_final(client_final, server_final, error), scram::server_exchange::verdict::ok);
+  EXPECT_TRUE(client.receive_server_final(server_final, error)) << error;
+  std::remove(path.c_str());
+}
+
+// Unknown users get a decoy: stable per name (as a real user's salt is), different across names,
+// shaped like a real credential, and never a proof's match.
+TEST(PasswordFile, UnknownUsersGetAStableDecoy) {
+  auto path = temp_path("decoy");
+  std::string error;
+  password_entry e;
+  ASSERT_TRUE(make_scram_entry("real", "pw", scram::mechanism::sha512, 8192, e, error));
+  { std::ofstream(path) << format_password_entry(e) << "\n"; }
+  auto file = password_file::load(path, error);
+  ASSERT_TRUE(file) << error;
+  scram::credential a, again, b;
+  EXPECT_FALSE(file->scram_credential("ghost", scram::mechanism::sha512, a));
+  EXPECT_FALSE(file->scram_credential("ghost", scram::mechanism::sha512, again));
+  EXPECT_FALSE(file->scram_credential("phantom", scram::mechanism::sha512, b));
+  EXPECT_EQ(a.salt, again.salt);
+  EXPECT_NE(a.salt, b.salt);
+  EXPECT_EQ(a.salt.size(), e.salt.size());
+  EXPECT_EQ(a.iterations, 8192u);  // as the real users'
+  EXPECT_EQ(a.stored_key.size(), 64u);
+  std::remove(path.c_str());
+}
+
+TEST(PasswordFile, TwoLinesOfOneKindAreRefused) {
+  auto path = temp_path("twice");
+  std::string error;
+  password_entry a, b;
+  ASSERT_TRUE(make_scram_entry("u", "x", scram::mechanism::sha256, 4096, a, error));
+  ASSERT_TRUE(make_scram_entry("u", "y", scram::mechanism::sha256, 4096, b, error));
+  { std::ofstream(path) << format_password_entry(a) << "\n" << format_password_entry(b) << "\n"; }
+  EXPECT_FALSE(password_file::load(path, error));
+  EXPECT_NE(error.find(":2: user 'u' has a second scram-sha-256 line"), std::string::npos) << error;
+  const std::string salt(32, 'a'), key(64, 'b');
+  for (std::string line : {"u:scram-sha-256:4095:" + salt + ":" + key + ":" + key,   // below 4096
+                           "u:scram-sha-512:4096:" + salt + ":" + key + ":" + key,   // 32-byte keys
+                           "u:scram-sha-256:4096:" + salt + ":" + key}) {            // no server key
+    EXPECT_FALSE(parse_password_entry(line, a, error)) << line;
+  }
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace tern::auth
