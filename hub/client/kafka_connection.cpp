@@ -278,7 +278,15 @@ std::error_code kafka_connection::negotiate_versions() {
   request.client_software_name = "tern";
   request.client_software_version = "0";
   kafka::api_versions_response response;
-  if (auto ec = call(request, 3, response)) return ec;
+  auto ec = call(request, 3, response);
+  // A broker without ApiVersions v3 (librdkafka's mock cluster, older Kafka) answers
+  // UNSUPPORTED_VERSION in the v0 layout, which a v3 decoder cannot read: ask again with v0,
+  // which every broker speaks, as Kafka's clients do.
+  if ((ec == client_errc::malformed_response && is_open()) || (!ec && response.error_code == 35)) {
+    response = {};
+    ec = call(request, 0, response);
+  }
+  if (ec) return ec;
   if (response.error_code != 0) return client_errc::unsupported_version;
   _broker_versions.clear();
   for (const auto& k : response.api_keys) {

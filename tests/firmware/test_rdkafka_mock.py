@@ -17,46 +17,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fw_e2e as fw  # noqa: E402
+from rdkafka_mock import MockCluster  # noqa: E402
 import tern_harness as th  # noqa: E402
 
 COUNT = 1000
 PARTITIONS = 6
-
-
-class MockCluster:
-    def __init__(self, brokers=3):
-        prog = os.environ.get("RDKAFKA_MOCK")
-        if not prog or not os.access(prog, os.X_OK):
-            raise AssertionError("RDKAFKA_MOCK=%r is not an executable (build target "
-                                 "rdkafka_mock_cluster; needs librdkafka-dev)" % prog)
-        self.proc = subprocess.Popen([prog, str(brokers)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=fw.die_with_parent)
-        line = self.proc.stdout.readline()
-        if not line.startswith("bootstrap "):
-            raise AssertionError("mock cluster did not start: %r %s"
-                                 % (line, self.proc.stderr.read()))
-        self.bootstraps = line.split()[1]
-        self.first = self.bootstraps.split(",")[0]
-        self.lock = threading.Lock()
-
-    def cmd(self, text):
-        with self.lock:
-            self.proc.stdin.write(text + "\n")
-            self.proc.stdin.flush()
-            answer = self.proc.stdout.readline().strip()
-        if answer != "ok":
-            raise AssertionError("mock cluster: %s -> %s" % (text, answer))
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
 
 
 class PosixExampleAgainstMockCluster(unittest.TestCase):

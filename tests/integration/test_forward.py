@@ -18,8 +18,9 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
+from rdkafka_mock import MockCluster  # noqa: E402
 from tcp_proxy import ResettingProxy  # noqa: E402
-from tern_harness import (Hub, create_topic, java_partition, kcat, kcat_produce,  # noqa: E402
+from tern_harness import (Hub, create_topic, java_partition, kcat, kcat_produce, run,  # noqa: E402
                           tern_bin, tern_cli, wait_for_topic)
 
 HDR_FMT = "%p\t%o\t%k\t%s\t%T\t%h\n"
@@ -52,8 +53,12 @@ def link_status(gateway, name="cloud", direction="forward"):
 
 def consume_all(hub, topic, expect_count=None, timeout=60):
     """Every record of `topic` as dicts (partition, offset, key, value, timestamp, headers)."""
-    text = kcat(hub, "-C", "-e", "-q", "-X", "check.crcs=true", "-t", topic, "-f", HDR_FMT,
-                timeout=timeout).stdout.decode("utf-8", "replace")
+    args = ["-C", "-e", "-q", "-X", "check.crcs=true", "-t", topic, "-f", HDR_FMT]
+    if isinstance(hub, str):  # a bootstrap list (an upstream that is not one of our hubs)
+        text = run(["kcat", "-b", hub, "-m", "10"] + args, timeout=timeout).stdout
+    else:
+        text = kcat(hub, *args, timeout=timeout).stdout
+    text = text.decode("utf-8", "replace")
     out = []
     for line in text.splitlines():
         if not line:
@@ -234,6 +239,152 @@ class ForwardToTern(ForwardTestCase):
         self.assertTrue(gw.wait_log(r"lost for the upstream", timeout=5))
         self.check_exactly_once([("kept", r) for r in local_kept] + [("full", r) for r in local_full],
                                 consume_all(up, "kept") + consume_all(up, "full"))
+
+
+class ForwardSecure(ForwardTestCase):
+    """SASL_SSL with SCRAM-SHA-512 to the upstream; a wrong password in the password file is a
+    clear error that loses nothing and heals when the file is fixed; SIGHUP applies a changed
+    topic list."""
+
+    def test_scram_sha_512_over_tls_wrong_password_then_fixed(self):
+        from test_sasl import make_sasl_dir
+        tmp, users = make_sasl_dir("tern-fwd-sasl-", {"site-42": "right-Pw-42"})
+        self.addCleanup(tmp.cleanup)
+        d = tmp.name
+        up = Hub(["--listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+                  "--advertised.listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://localhost:0",
+                  "--ssl.certificate.location", os.path.join(d, "server.pem"),
+                  "--ssl.key.location", os.path.join(d, "server.key"),
+                  "--sasl.plain.users.location", users], name="upstream").start()
+        self.addCleanup(up.close)
+        create_topic(up, "secure", 2)
+        secret = os.path.join(d, "cloud.secret")
+        with open(secret, "w") as f:
+            f.write("wrong-Pw\n")
+        config = os.path.join(d, "gateway.properties")
+        settings = {
+            "forward.cloud.bootstrap.servers": "localhost:%d" % up.listener_port("SASL_SSL"),
+            "forward.cloud.security.protocol": "SASL_SSL",
+            "forward.cloud.sasl.mechanism": "SCRAM-SHA-512",
+            "forward.cloud.sasl.username": "site-42",
+            "forward.cloud.sasl.password.file": secret,
+            "forward.cloud.ssl.ca.location": os.path.join(d, "ca.pem"),
+            "forward.cloud.topics": "secure",
+            "forward.cloud.compression": "zstd",
+            "forward.cloud.reconnect.backoff.max.ms": "500",
+        }
+
+        def write_config():
+            with open(config, "w") as f:
+                f.write("".join("%s=%s\n" % kv for kv in settings.items()))
+        write_config()
+        gw = Hub(["--config", config], name="gateway")
+        self.addCleanup(gw.close)
+        gw.start()
+        create_topic(gw, "secure", 2)
+        create_topic(gw, "later", 1)
+        kcat_produce(gw, "secure", ["s%d:%d" % (i % 5, i) for i in range(300)], "-K:")
+        kcat_produce(gw, "later", ["l%d" % i for i in range(10)])
+
+        def refused():
+            s = link_status(gw)
+            return s if s and s["state"] == "error" and "SASL" in s["last_error"] else None
+        s = wait_until(refused, 30, "the wrong password to show in the status")
+        self.assertNotIn("wrong-Pw", s["last_error"])
+        self.assertEqual(s["backlog_records"], 300)
+        with open(secret, "w") as f:  # rotated: read again at the next attempt
+            f.write("right-Pw-42\n")
+        self.wait_drained(gw, timeout=30)
+        local = [("secure", r) for r in consume_all(gw, "secure", expect_count=300)]
+        self.check_exactly_once(local, consume_all(up, "secure"), upstream_partitions=2)
+        # SIGHUP: a topic added to the link's list starts forwarding without a restart.
+        create_topic(up, "later", 1)
+        settings["forward.cloud.topics"] = "secure,later"
+        write_config()
+        gw.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: len(consume_all(up, "later")) == 10, 30, "the SIGHUP'd topic to arrive")
+        gw.assert_alive()
+
+
+class ForwardToMockCluster(ForwardTestCase):
+    """librdkafka's mock cluster (an independent broker implementation) as the upstream, with
+    partition leaders moving between its three brokers while the gateway forwards."""
+
+    def test_exactly_once_through_upstream_leader_moves(self):
+        cluster = MockCluster(3)
+        self.addCleanup(cluster.close)
+        cluster.cmd("topic up.events 6")
+        gw = Hub(self.gateway_args(cluster.bootstraps, "events", "--forward.cloud.topic.rename", "up.${topic}",
+                                   "--forward.cloud.compression", "lz4",
+                                   "--forward.cloud.batch.max.bytes", "16384"), name="gateway")
+        self.addCleanup(gw.close)
+        gw.start()
+        create_topic(gw, "events", 3)
+        total = 0
+        for i in range(6):
+            kcat_produce(gw, "events", ["key%d:e%d-%d" % (n % 97, i, n) for n in range(2000)], "-K:")
+            total += 2000
+            for p in range(6):
+                cluster.cmd("leader up.events %d %d" % (p, 1 + (p + i) % 3))
+            time.sleep(0.2)
+        self.wait_drained(gw, timeout=60)
+        local = [("events", r) for r in consume_all(gw, "events", expect_count=total)]
+        upstream = consume_all(cluster.bootstraps, "up.events")
+        self.check_exactly_once(local, upstream, upstream_partitions=6)
+
+
+class ForwardOutage(ForwardTestCase):
+    """An outage compressed in time: the backlog built while the link is down drains at the
+    bandwidth cap, and the higher-priority topic arrives first."""
+
+    def test_backlog_drains_at_the_cap_priority_first(self):
+        cap = 400000
+        proxy = ResettingProxy(max_resets=0)
+        self.addCleanup(proxy.close)
+        up = self.start_upstream(proxy=proxy)
+        create_topic(up, "alarms", 1)
+        create_topic(up, "sensors", 2)
+        proxy.set_down(True)
+        gw = Hub(self.gateway_args("127.0.0.1:%d" % proxy.port, "alarms,sensors",
+                                   "--forward.cloud.max.bandwidth.bytes.per.sec", str(cap),
+                                   "--forward.cloud.priority", "alarms:10,sensors:1"), name="gateway")
+        self.addCleanup(gw.close)
+        gw.start()
+        create_topic(gw, "alarms", 1)
+        create_topic(gw, "sensors", 2)
+        for chunk in range(8):
+            kcat_produce(gw, "sensors", ["%d-%d-%s" % (chunk, i, "s" * 300) for i in range(1000)])
+        kcat_produce(gw, "alarms", ["alarm%d-%s" % (i, "a" * 300) for i in range(600)])
+        sensors_total = 8000
+        before = wait_until(lambda: (lambda s: s if s and s["backlog_records"] == sensors_total + 600 else None)(
+            link_status(gw)), 20, "the whole backlog in the status")
+        proxy.set_down(False)
+        start = time.monotonic()
+        bytes_at_start = proxy.stats["bytes_c2s"]
+        alarms_done_at = None
+        sensors_left_then = None
+        while True:
+            s = link_status(gw)
+            topics = {t["topic"]: t for t in s["topics"]} if s else {}
+            if alarms_done_at is None and topics.get("alarms", {}).get("backlog_records") == 0:
+                alarms_done_at = time.monotonic() - start
+                sensors_left_then = topics["sensors"]["backlog_records"]
+            if s and s["backlog_records"] == 0:
+                break
+            self.assertLess(time.monotonic() - start, 120, "backlog did not drain: %s" % s)
+            time.sleep(0.05)
+        # The status file is rewritten once a second: the drain ended with the last frame sent.
+        elapsed = proxy.last_frame_at - start
+        rate = (proxy.stats["bytes_c2s"] - bytes_at_start) / elapsed
+        print("outage: backlog %d records / %d bytes drained in %.1f s at %.0f B/s (cap %d); "
+              "alarms done after %.2f s with %d of %d sensor records still queued"
+              % (before["backlog_records"], before["backlog_bytes"], elapsed, rate, cap,
+                 alarms_done_at, sensors_left_then, sensors_total))
+        self.assertGreater(elapsed, 5.0)  # the cap held the link back
+        self.assertLess(abs(rate - cap) / cap, 0.10, "drain rate %.0f B/s vs cap %d" % (rate, cap))
+        self.assertGreater(sensors_left_then, sensors_total * 0.8)
+        self.assertEqual(len(consume_all(up, "alarms")), 600)
+        self.assertEqual(len(consume_all(up, "sensors")), sensors_total)
 
 
 class MirrorDown(ForwardTestCase):

@@ -134,6 +134,7 @@ class ResettingProxy:
         self._socks = set()
         self._accept_thread = None
         self.down = False  # set_down(True): an outage (connections reset, new ones refused)
+        self.last_frame_at = None  # time.monotonic() of the last client frame forwarded
 
     def _next_threshold(self):
         lo, hi = self.reset_every_bytes
@@ -203,6 +204,7 @@ class ResettingProxy:
         """Called for every complete client frame: returns None or a fault mode."""
         api_key = struct.unpack_from(">h", frame_body, 0)[0] if len(frame_body) >= 2 else -1
         with self.lock:
+            self.last_frame_at = time.monotonic()
             self.stats["bytes_c2s"] += len(frame_body) + 4
             self._bytes_since_reset += len(frame_body) + 4
             if (api_key in self.armed_apis and self.stats["resets"] < self.max_resets
