@@ -376,7 +376,16 @@ class log_store {
   std::string cluster_id() const;
 
   // Queues an append; never blocks on disk. The callback runs once. The caller bounds the number
-  // of requests in flight (the queue itself has no limit).
+  // of requests in flight (the queue itself has no limit). In the hub:
+  // - produce requests hold their bytes under the request memory budget (net/request_budget.h)
+  //   until their commit;
+  // - a follower fetcher (replication/follower_fetcher.h) waits for each replica append's
+  //   callback before it appends the next partition's batches or sends its next Fetch, so it
+  //   has at most one append queued: one partition's share of a Fetch answer, at most
+  //   max(partition_max_bytes (replica.fetch.max.bytes), the leader's largest batch) bytes. With
+  //   one fetcher per leader broker, followers queue at most (brokers - 1) x that, however many
+  //   partitions they follow (the queued bytes live in the fetcher's last response frame, at
+  //   most its max_bytes).
   void append(append_request request);
 
   // Called on the writer thread after every commit that appended to some logs (the ids, sorted),
