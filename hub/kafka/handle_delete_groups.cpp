@@ -3,6 +3,7 @@
 // (GROUP_AUTHORIZATION_FAILED). The offsets are deleted through the storage writer and the
 // answer goes out once every deletion is done (the io thread never waits for the writer).
 #include <memory>
+#include <vector>
 
 #include "app/log.h"
 #include "kafka/errors.h"
@@ -12,20 +13,22 @@
 namespace tern::kafka {
 namespace {
 
-// Deletes the committed offsets of response->results[indexes[next..]] one after the other, then
-// answers.
-void delete_offsets_of(request_context ctx, std::shared_ptr<delete_groups_response> response,
-                       std::shared_ptr<std::vector<std::size_t>> indexes, std::size_t next) {
-  if (next == indexes->size()) return ctx.respond(*response);
-  std::string id = response->results[(*indexes)[next]].group_id;
-  ctx.hub.store().delete_group_offsets_async(id, [ctx, response, indexes, next](std::error_code ec) {
-    asio::post(ctx.hub.io(), [ctx, response, indexes, next, ec] {
-      auto& out = response->results[(*indexes)[next]];
-      out.error_code = wire(to_kafka_error(ec));
-      if (!ec) log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
-      delete_offsets_of(ctx, response, indexes, next + 1);
+// Queues the deletion of the committed offsets of every response->results[i], i in `indexes`, at
+// once (no round trip to the io thread between them) and answers when the last one is done.
+void delete_offsets_of(request_context& ctx, std::shared_ptr<delete_groups_response> response,
+                       const std::vector<std::size_t>& indexes) {
+  auto remaining = std::make_shared<std::size_t>(indexes.size());  // io thread only
+  for (auto i : indexes) {
+    const auto& id = response->results[i].group_id;
+    ctx.hub.store().delete_group_offsets_async(id, [ctx, response, remaining, i](std::error_code ec) {
+      asio::post(ctx.hub.io(), [ctx, response, remaining, i, ec] {
+        auto& out = response->results[i];
+        out.error_code = wire(to_kafka_error(ec));
+        if (!ec) log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
+        if (--*remaining == 0) ctx.respond(*response);
+      });
     });
-  });
+  }
 }
 
 }  // namespace
@@ -61,8 +64,7 @@ bool handle_delete_groups(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(response);
     return true;
   }
-  delete_offsets_of(ctx, std::make_shared<delete_groups_response>(std::move(response)),
-                    std::make_shared<std::vector<std::size_t>>(std::move(to_delete)), 0);
+  delete_offsets_of(ctx, std::make_shared<delete_groups_response>(std::move(response)), to_delete);
   return true;
 }
 

@@ -131,7 +131,7 @@ void replica_manager::reconcile() {
     // Nothing here and nothing wanted (a create that failed, then the topic went): forget it.
     it = !local && !t ? _topic_work.erase(it) : std::next(it);
   }
-  for (const auto& name : gone) drop_topic(name, "deleted in the cluster");
+  for (const auto& name : gone) drop_topic(name, "deleted in the cluster", log::level::info);
   // A leader that registered again at another address (a restart on another port) needs a new
   // fetcher: the old one would retry the old address forever. Its partitions follow again below.
   for (auto it = _fetchers.begin(); it != _fetchers.end();) {
@@ -149,7 +149,7 @@ void replica_manager::reconcile() {
 }
 
 // Stops serving the topic's partitions at once and deletes the local topic (asynchronously).
-void replica_manager::drop_topic(const std::string& name, const char* why) {
+void replica_manager::drop_topic(const std::string& name, const char* why, log::level level) {
   for (auto it = _partitions.begin(); it != _partitions.end();) {
     if (it->second.topic != name) {
       ++it;
@@ -160,7 +160,7 @@ void replica_manager::drop_topic(const std::string& name, const char* why) {
     _by_log.erase(it->second.log);
     it = _partitions.erase(it);
   }
-  start_delete(name, why);
+  start_delete(name, why, level);
 }
 
 void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
@@ -175,7 +175,8 @@ void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
   if (local && local->uuid != topic.id) {
     // A topic of that name from before (deleted and re-created in the cluster, or data from a
     // single-node past): the cluster's wins, created once the old one is deleted.
-    drop_topic(topic.name, "a topic of that name from before, not the cluster's id");
+    drop_topic(topic.name, "a topic of that name from before, not the cluster's id; replacing it",
+               log::level::warn);
     return;
   }
   if (!local) {
@@ -238,9 +239,9 @@ void replica_manager::start_create(const cluster::topic_state& topic) {
                             [done](std::error_code ec, const storage::topic_info&) { done(ec, {}); });
 }
 
-void replica_manager::start_delete(const std::string& name, const char* why) {
+void replica_manager::start_delete(const std::string& name, const char* why, log::level level) {
   if (!_store.find_topic(name) || !may_call_store(name)) return;
-  log::info("replicas: deleting local topic '", name, "' (", why, ")");
+  log::emit(level, "replicas: deleting local topic '", name, "' (", why, ")");
   _topic_work[name].in_flight = store_call::remove;
   auto done = store_callback(name);
   _store.delete_topic_async(name, [done](std::error_code ec) { done(ec, {}); });

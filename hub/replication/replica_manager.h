@@ -41,6 +41,7 @@
 
 #include <asio.hpp>
 
+#include "app/log.h"
 #include "cluster/cluster_node.h"
 #include "replication/follower_fetcher.h"
 #include "replication/leader_state.h"
@@ -138,11 +139,11 @@ class replica_manager {
 
   void reconcile();
   void reconcile_topic(const cluster::topic_state& topic);
-  void drop_topic(const std::string& name, const char* why);
+  void drop_topic(const std::string& name, const char* why, log::level level);
   // Start one asynchronous store call for a topic unless one is in flight or backing off.
   bool may_call_store(const std::string& name);
   void start_create(const cluster::topic_state& topic);
-  void start_delete(const std::string& name, const char* why);
+  void start_delete(const std::string& name, const char* why, log::level level);
   void start_alter(const cluster::topic_state& topic);
   // On the io thread, after the store answered a call for `name`.
   void finish_store_call(const std::string& name, std::error_code ec, const std::string& message);
