@@ -465,8 +465,14 @@ TEST(FollowerFetcher, AtMostOneAppendQueuedPerFetcher) {
     append(*f.leader_store, f.leader_log, 3, 1);
     // The next Fetch brings the batch; its append waits behind the held writer, and so does the
     // fetcher. (Free-running, it would send a Fetch every ~20 ms: the fake leader's idle wait.)
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    int before = leader.fetches.load();
+    int before = -1;
+    ASSERT_TRUE(eventually([&] {
+      int now = leader.fetches.load();
+      bool quiet = now == before;
+      before = now;
+      if (!quiet) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return quiet;
+    }));
     append(*f.leader_store, f.leader_log, 3, 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_EQ(leader.fetches.load(), before);

@@ -171,13 +171,13 @@ TEST(ReplicaManager, IoThreadRunsWhileTheWriterIsBusyAndThePartitionWaitsForItsT
     c.create("t");
     ASSERT_TRUE(run_until(c.io, [&] { return c.image_id("t").has_value(); }, 10000));
     id = c.image_id("t");
-    tick.longest_gap = std::chrono::milliseconds(0);
     run_for(c.io, 300);
     // The writer is still held: no local topic yet, so nothing is served, and the loop ran on.
     EXPECT_FALSE(c.store->find_topic("t"));
     EXPECT_FALSE(c.replicas->find("t", 0));
+    // (A loop that waited for the writer would stall until the safety net, 5 s.)
     EXPECT_GE(tick.ticks, 10);
-    EXPECT_LT(tick.longest_gap, std::chrono::milliseconds(250));
+    EXPECT_LT(tick.longest_gap, std::chrono::milliseconds(1000));
     busy.release();
     finished.set_value();
     safety.join();
