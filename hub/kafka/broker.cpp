@@ -125,10 +125,13 @@ void broker::expire_offsets() {
     std::int64_t last = std::max(newest, active == _group_last_active_ms.end() ? newest : active->second);
     if (last >= horizon) continue;
     _group_last_active_ms.erase(group);
-    if (auto ec = _store.delete_group_offsets(group))
-      log::warn("offsets expiry of group '", group, "' failed: ", ec.message());
-    else
-      log::info("expired the committed offsets of empty group '", group, "'");
+    // Through the writer queue (the io thread never waits for it); the outcome is only logged.
+    _store.delete_group_offsets_async(group, [group](std::error_code ec) {
+      if (ec)
+        log::warn("offsets expiry of group '", group, "' failed: ", ec.message());
+      else
+        log::info("expired the committed offsets of empty group '", group, "'");
+    });
   }
 }
 

@@ -1,17 +1,43 @@
 // DeleteGroups (42) v0–1: a group without members loses its committed offsets (and the
 // coordinator forgets it); one with members answers NON_EMPTY_GROUP. Needs Delete on each group
-// (GROUP_AUTHORIZATION_FAILED).
+// (GROUP_AUTHORIZATION_FAILED). The offsets are deleted through the storage writer and the
+// answer goes out once every deletion is done (the io thread never waits for the writer).
+#include <memory>
+#include <vector>
+
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/delete_groups.h"
 
 namespace tern::kafka {
+namespace {
+
+// Queues the deletion of the committed offsets of every response->results[i], i in `indexes`, at
+// once (no round trip to the io thread between them) and answers when the last one is done.
+void delete_offsets_of(request_context& ctx, std::shared_ptr<delete_groups_response> response,
+                       const std::vector<std::size_t>& indexes) {
+  auto remaining = std::make_shared<std::size_t>(indexes.size());  // io thread only
+  for (auto i : indexes) {
+    const auto& id = response->results[i].group_id;
+    ctx.hub.store().delete_group_offsets_async(id, [ctx, response, remaining, i](std::error_code ec) {
+      asio::post(ctx.hub.io(), [ctx, response, remaining, i, ec] {
+        auto& out = response->results[i];
+        out.error_code = wire(to_kafka_error(ec));
+        if (!ec) log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
+        if (--*remaining == 0) ctx.respond(*response);
+      });
+    });
+  }
+}
+
+}  // namespace
 
 bool handle_delete_groups(request_context& ctx, wire::wire_reader& body) {
   delete_groups_request request;
   if (!request.decode(body, ctx.version())) return false;
   delete_groups_response response;
+  std::vector<std::size_t> to_delete;  // results whose offsets the store deletes
   for (const auto& id : request.groups_names) {
     delete_groups_response::group_result result;
     result.group_id = id;
@@ -26,15 +52,19 @@ bool handle_delete_groups(request_context& ctx, wire::wire_reader& body) {
       if (!ec && committed.empty() && !known_here) {
         result.error_code = wire(error_code::group_id_not_found);
       } else {
-        if (!ec) ec = ctx.hub.store().delete_group_offsets(id);
+        // Forgotten here at once (it is empty now, on this thread); its offsets go next.
         if (known_here) ctx.hub.groups().delete_group(id);
-        result.error_code = wire(to_kafka_error(ec));
-        if (!ec) log::info("deleted group '", id, "' for ", ctx.conn.peer);
+        if (ec) result.error_code = wire(to_kafka_error(ec));
+        else to_delete.push_back(response.results.size());
       }
     }
     response.results.push_back(std::move(result));
   }
-  ctx.respond(response);
+  if (to_delete.empty()) {
+    ctx.respond(response);
+    return true;
+  }
+  delete_offsets_of(ctx, std::make_shared<delete_groups_response>(std::move(response)), to_delete);
   return true;
 }
 

@@ -22,6 +22,14 @@
 // truncating. Corrupt batches, other leader errors and store failures keep the partition but
 // delay it (backoff). Connection errors close the connection; it reopens with exponential backoff.
 //
+// Memory and the storage writer's queue: a fetcher holds one Fetch answer at a time (at most
+// max_bytes, the client's frame cap) and applies it partition by partition, waiting for each
+// store call's callback (append, truncate, reset) before the next one and before the next
+// request. So it never has more than one call queued on the writer: for an append, one
+// partition's batches, at most max(partition_max_bytes, the leader's largest batch) bytes. The
+// broker runs one fetcher per leader broker, which bounds what followers queue to
+// (brokers - 1) x that, whatever the number of partitions (see log_store::append).
+//
 // Threads: start() spawns the fetcher thread; every network call and every wait on the store
 // happens there. add_partitions, remove_partitions and status are thread-safe (any thread, not
 // the error callback's). A response is applied to the store under the fetcher's lock, so once

@@ -1,9 +1,12 @@
 #include "replication/replica_manager.h"
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 
 #include "app/log.h"
 #include "cluster/errors.h"
+#include "tern/common/check.h"
 
 namespace tern::replication {
 namespace {
@@ -35,14 +38,46 @@ const cluster::endpoint* endpoint_of(const cluster::metadata_image& image, clust
   return ep;
 }
 
+constexpr std::int64_t store_retry_min_ms = 1000;
+constexpr std::int64_t store_retry_max_ms = 30000;
+
 }  // namespace
+
+// The store's completions run on its writer thread (or at once on ours when a call is refused)
+// and only post back to the io thread through this gate. stop() closes it on the io thread: a
+// completion that comes later posts nothing, and one already posted finds it closed and drops
+// its work without touching the (perhaps destroyed) manager.
+struct replica_manager::io_gate {
+  std::mutex mutex;
+  asio::io_context* io = nullptr;  // null once closed
+
+  void post(std::function<void()> fn, const std::shared_ptr<io_gate>& self) {
+    std::lock_guard lock(mutex);
+    if (!io) return;
+    asio::post(*io, [self, fn = std::move(fn)] {
+      if (self->is_open()) fn();
+    });
+  }
+  bool is_open() {
+    std::lock_guard lock(mutex);
+    return io != nullptr;
+  }
+  void close() {
+    std::lock_guard lock(mutex);
+    io = nullptr;
+  }
+};
 
 replica_manager::replica_manager(asio::io_context& io, storage::log_store& store,
                                  cluster::cluster_node& node, replica_manager_options options)
-    : _io(io), _store(store), _node(node), _options(std::move(options)), _isr_timer(io) {}
+    : _io(io), _store(store), _node(node), _options(std::move(options)), _isr_timer(io) {
+  _gate = std::make_shared<io_gate>();
+  _gate->io = &_io;
+}
 
 replica_manager::~replica_manager() {
   stop();
+  _gate->close();  // also when never started
   *_alive = false;
 }
 
@@ -56,6 +91,7 @@ void replica_manager::start() {
 void replica_manager::stop() {
   if (_stopped) return;
   _stopped = true;
+  _gate->close();  // store calls in flight complete into nothing
   _isr_timer.cancel();
   _node.on_image_change({});
   for (auto& [k, p] : _partitions)
@@ -76,14 +112,26 @@ std::int64_t replica_manager::now_ms() const {
 void replica_manager::reconcile() {
   if (_stopped) return;
   const auto& image = _node.image();
-  std::vector<std::string> gone;
+  // Topics the cluster deleted or re-created under another id: the partitions served here, and
+  // the local topics created here (perhaps while the deletion was on its way).
+  std::set<std::string> gone;
   for (const auto& [k, p] : _partitions) {
     const auto* t = image.topic(p.topic);
-    if (!t || t->id != p.topic_id) gone.push_back(p.topic);
+    if (!t || t->id != p.topic_id) gone.insert(p.topic);
   }
-  std::sort(gone.begin(), gone.end());
-  gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
-  for (const auto& name : gone) drop_topic(name);
+  for (auto it = _topic_work.begin(); it != _topic_work.end();) {
+    const auto& [name, work] = *it;
+    if (work.in_flight != store_call::none) {
+      ++it;
+      continue;
+    }
+    const auto* t = image.topic(name);
+    auto local = _store.find_topic(name);
+    if (local && (!t || t->id != local->uuid)) gone.insert(name);
+    // Nothing here and nothing wanted (a create that failed, then the topic went): forget it.
+    it = !local && !t ? _topic_work.erase(it) : std::next(it);
+  }
+  for (const auto& name : gone) drop_topic(name, "deleted in the cluster", log::level::info);
   // A leader that registered again at another address (a restart on another port) needs a new
   // fetcher: the old one would retry the old address forever. Its partitions follow again below.
   for (auto it = _fetchers.begin(); it != _fetchers.end();) {
@@ -100,7 +148,8 @@ void replica_manager::reconcile() {
   for (const auto& [name, topic] : image.topics()) reconcile_topic(topic);
 }
 
-void replica_manager::drop_topic(const std::string& name) {
+// Stops serving the topic's partitions at once and deletes the local topic (asynchronously).
+void replica_manager::drop_topic(const std::string& name, const char* why, log::level level) {
   for (auto it = _partitions.begin(); it != _partitions.end();) {
     if (it->second.topic != name) {
       ++it;
@@ -111,40 +160,30 @@ void replica_manager::drop_topic(const std::string& name) {
     _by_log.erase(it->second.log);
     it = _partitions.erase(it);
   }
-  auto local = _store.find_topic(name);
-  if (!local) return;
-  if (auto ec = _store.delete_topic(name))
-    log::warn("replicas: deleting topic '", name, "' locally failed: ", ec.message());
-  else
-    log::info("replicas: deleted topic '", name, "' (deleted in the cluster)");
+  start_delete(name, why, level);
 }
 
 void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
+  auto busy = _topic_work.find(topic.name);
+  if (busy != _topic_work.end() && (busy->second.in_flight == store_call::create ||
+                                    busy->second.in_flight == store_call::remove))
+    return;  // the local topic is changing: its completion reconciles again
   auto self = _options.self;
   bool replica_here = false;
   for (const auto& p : topic.partitions) replica_here = replica_here || contains(p.replicas, self);
   auto local = _store.find_topic(topic.name);
   if (local && local->uuid != topic.id) {
     // A topic of that name from before (deleted and re-created in the cluster, or data from a
-    // single-node past): the cluster's wins.
-    log::warn("replicas: local topic '", topic.name, "' is not the cluster's (another id); replacing it");
-    drop_topic(topic.name);
-    local.reset();
+    // single-node past): the cluster's wins, created once the old one is deleted.
+    drop_topic(topic.name, "a topic of that name from before, not the cluster's id; replacing it",
+               log::level::warn);
+    return;
   }
   if (!local) {
-    if (!replica_here) return;
-    storage::topic_info created;
-    if (auto ec = _store.create_topic(topic.name, static_cast<std::int32_t>(topic.partitions.size()),
-                                      topic.id, topic.configs, created)) {
-      log::error("replicas: cannot create topic '", topic.name, "' locally: ", ec.message());
-      return;
-    }
-    local = created;
-  } else if (local->configs != topic.configs) {
-    std::string message;
-    if (auto ec = _store.alter_topic_configs(topic.name, topic.configs, message))
-      log::warn("replicas: applying the configs of '", topic.name, "' failed: ", ec.message(), " ", message);
+    if (replica_here) start_create(topic);
+    return;  // its partitions are served once it exists
   }
+  if (local->configs != topic.configs) start_alter(topic);
   for (std::int32_t i = 0; i < static_cast<std::int32_t>(topic.partitions.size()); ++i) {
     if (i >= local->partition_count) break;
     const auto& state = topic.partitions[static_cast<std::size_t>(i)];
@@ -173,6 +212,84 @@ void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
     p.leader = state.leader;
     p.leader_epoch = state.leader_epoch;
   }
+}
+
+// ---- asynchronous store calls (one per topic name at a time) ----
+
+bool replica_manager::may_call_store(const std::string& name) {
+  auto& work = _topic_work[name];
+  if (work.in_flight != store_call::none) return false;
+  return work.retry_after_ms == 0 || now_ms() >= work.retry_after_ms;
+}
+
+// The store's `done` for a call on `name`: posts the outcome back through the gate.
+std::function<void(std::error_code, const std::string&)> replica_manager::store_callback(
+    const std::string& name) {
+  return [this, gate = _gate, name](std::error_code ec, const std::string& message) {
+    gate->post([this, name, ec, message] { finish_store_call(name, ec, message); }, gate);
+  };
+}
+
+void replica_manager::start_create(const cluster::topic_state& topic) {
+  if (!may_call_store(topic.name)) return;
+  _topic_work[topic.name].in_flight = store_call::create;
+  auto done = store_callback(topic.name);
+  _store.create_topic_async(topic.name, static_cast<std::int32_t>(topic.partitions.size()), topic.id,
+                            topic.configs,
+                            [done](std::error_code ec, const storage::topic_info&) { done(ec, {}); });
+}
+
+void replica_manager::start_delete(const std::string& name, const char* why, log::level level) {
+  if (!_store.find_topic(name) || !may_call_store(name)) return;
+  log::emit(level, "replicas: deleting local topic '", name, "' (", why, ")");
+  _topic_work[name].in_flight = store_call::remove;
+  auto done = store_callback(name);
+  _store.delete_topic_async(name, [done](std::error_code ec) { done(ec, {}); });
+}
+
+void replica_manager::start_alter(const cluster::topic_state& topic) {
+  if (!may_call_store(topic.name)) return;
+  _topic_work[topic.name].in_flight = store_call::alter;
+  _store.alter_topic_configs_async(topic.name, topic.configs, store_callback(topic.name));
+}
+
+void replica_manager::finish_store_call(const std::string& name, std::error_code ec,
+                                        const std::string& message) {
+  auto it = _topic_work.find(name);
+  TERN_ASSERT(it != _topic_work.end() && it->second.in_flight != store_call::none);
+  auto& work = it->second;
+  auto call = work.in_flight;
+  work.in_flight = store_call::none;
+  if (call == store_call::remove && ec == storage::storage_errc::unknown_topic) ec = {};
+  if (ec) {
+    if (call == store_call::create)
+      log::error("replicas: cannot create topic '", name, "' locally: ", ec.message());
+    else if (call == store_call::remove)
+      log::warn("replicas: deleting topic '", name, "' locally failed: ", ec.message());
+    else
+      log::warn("replicas: applying the configs of '", name, "' failed: ", ec.message(), " ", message);
+    work.backoff_ms = std::clamp(work.backoff_ms * 2, store_retry_min_ms, store_retry_max_ms);
+    work.retry_after_ms = now_ms() + work.backoff_ms;
+  } else {
+    if (call == store_call::create) log::info("replicas: created topic '", name, "' locally");
+    if (call == store_call::remove) log::info("replicas: deleted topic '", name, "' locally");
+    work.backoff_ms = 0;
+    work.retry_after_ms = 0;
+    if (call == store_call::remove) _topic_work.erase(it);
+  }
+  reconcile();
+}
+
+// Lets the calls whose backoff ran out start again (from check_isr's timer).
+void replica_manager::retry_store_calls(std::int64_t now) {
+  bool due = false;
+  for (auto& [name, work] : _topic_work) {
+    if (work.in_flight != store_call::none || work.retry_after_ms == 0 || now < work.retry_after_ms)
+      continue;
+    work.retry_after_ms = 0;
+    due = true;
+  }
+  if (due) reconcile();
 }
 
 void replica_manager::become_leader(local_partition& p, const cluster::partition_state& state) {
@@ -339,6 +456,7 @@ void replica_manager::schedule_isr_check() {
 // request in flight per partition; the answer arrives as an image change).
 void replica_manager::check_isr() {
   auto now = now_ms();
+  retry_store_calls(now);
   const auto& image = _node.image();
   for (auto& [k, p] : _partitions) {
     if (!p.leading && p.is_replica && !p.following && p.leader != cluster::no_leader &&

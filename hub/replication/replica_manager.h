@@ -12,10 +12,23 @@
 // ISR: every isr_check_interval_ms the leaders' ISR changes (Kafka's replica.lag.time.max.ms
 // rules, see leader_state.h) are sent to the controller as AlterPartition requests.
 //
+// Local topics: the store's topic administration is asynchronous here (create_topic_async,
+// delete_topic_async, alter_topic_configs_async: the io thread never waits for the storage
+// writer, whose group commit and fsync can take tens of ms). At most one such call per topic
+// name is in flight; while a create or delete of a name is, the topic is left alone (a delete
+// and a re-create of the same name run one after the other), and its partitions are served
+// (lead, follow) only once the local topic exists with the cluster's id. Each completion runs
+// reconcile() again against the newest image, so an image that changed meanwhile is caught up
+// with. A failed call is logged and retried after a backoff (1 s doubling to 30 s).
+//
 // Threads: every method runs on the io_context thread, except the fetchers (their own threads,
-// talking to the store directly) whose reports are posted back here.
+// talking to the store directly) whose reports are posted back here, and the store's
+// completions (on its writer thread), which only post back here through a shared gate.
 // Errors: std::error_code values of replication_errc / cluster_errc / storage_errc, per call.
-// Lifetimes: the store and the cluster node must outlive this object; stop() before destroying.
+// Lifetimes: the store and the cluster node must outlive this object; stop() before destroying
+// (the destructor calls it). stop() closes the gate: a store completion that arrives later (the
+// store drains its queue when it closes) posts nothing and touches nothing of this object. A
+// stopped manager is not started again.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +41,7 @@
 
 #include <asio.hpp>
 
+#include "app/log.h"
 #include "cluster/cluster_node.h"
 #include "replication/follower_fetcher.h"
 #include "replication/leader_state.h"
@@ -112,10 +126,29 @@ class replica_manager {
     std::int64_t retry_following_ms = 0;  // a paused fetch is retried from then on
   };
   using key = std::pair<std::string, std::int32_t>;
+  // The store call of a topic name in flight, and the backoff after a failed one. An entry lives
+  // while the local topic this manager created or looks after exists (reconcile() checks those
+  // against the image) or a retry is pending.
+  enum class store_call { none, create, remove, alter };
+  struct topic_work {
+    store_call in_flight = store_call::none;
+    std::int64_t retry_after_ms = 0;  // > 0: no new call before then; check_isr() retries
+    std::int64_t backoff_ms = 0;
+  };
+  struct io_gate;  // where the store's completions post back to (replica_manager.cpp)
 
   void reconcile();
   void reconcile_topic(const cluster::topic_state& topic);
-  void drop_topic(const std::string& name);
+  void drop_topic(const std::string& name, const char* why, log::level level);
+  // Start one asynchronous store call for a topic unless one is in flight or backing off.
+  bool may_call_store(const std::string& name);
+  void start_create(const cluster::topic_state& topic);
+  void start_delete(const std::string& name, const char* why, log::level level);
+  void start_alter(const cluster::topic_state& topic);
+  // On the io thread, after the store answered a call for `name`.
+  void finish_store_call(const std::string& name, std::error_code ec, const std::string& message);
+  std::function<void(std::error_code, const std::string&)> store_callback(const std::string& name);
+  void retry_store_calls(std::int64_t now);
   void become_leader(local_partition& p, const cluster::partition_state& state);
   void become_follower(local_partition& p, const cluster::partition_state& state);
   void stop_following(local_partition& p);
@@ -132,6 +165,8 @@ class replica_manager {
   std::map<key, local_partition> _partitions;
   std::map<storage::log_id, key> _by_log;
   std::map<cluster::node_id, std::unique_ptr<follower_fetcher>> _fetchers;
+  std::map<std::string, topic_work> _topic_work;
+  std::shared_ptr<io_gate> _gate;
   asio::steady_timer _isr_timer;
   std::function<void()> _hw_listener;
   bool _stopped = true;

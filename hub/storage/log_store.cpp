@@ -523,6 +523,13 @@ static std::error_code check_create_args(std::string_view name, std::int32_t par
   return parse_topic_configs(probe, options, parsed, message);
 }
 
+// Kafka reserves the all-zero Uuid (ZERO_UUID) for "no id".
+static std::error_code check_topic_id(const std::array<std::uint8_t, 16>& topic_id) {
+  if (std::all_of(topic_id.begin(), topic_id.end(), [](std::uint8_t b) { return b == 0; }))
+    return storage_errc::invalid_argument;
+  return {};
+}
+
 std::error_code log_store::create_topic(std::string_view name, std::int32_t partitions,
                                         const std::map<std::string, std::string>& configs,
                                         topic_info& out) {
@@ -535,9 +542,7 @@ std::error_code log_store::create_topic(std::string_view name, std::int32_t part
                                         const std::array<std::uint8_t, 16>& topic_id,
                                         const std::map<std::string, std::string>& configs,
                                         topic_info& out) {
-  // Kafka reserves the all-zero Uuid (ZERO_UUID) for "no id".
-  if (std::all_of(topic_id.begin(), topic_id.end(), [](std::uint8_t b) { return b == 0; }))
-    return storage_errc::invalid_argument;
+  if (auto ec = check_topic_id(topic_id)) return ec;
   if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return ec;
   return _impl->run_on_writer(
       [&] { return _impl->do_create_topic(name, partitions, configs, &topic_id, out); });
@@ -584,13 +589,32 @@ void log_store::create_topic_async(std::string name, std::int32_t partitions,
                                    std::function<void(std::error_code, const topic_info&)> done) {
   TERN_ASSERT(done);
   if (auto ec = check_create_args(name, partitions, configs, _impl->options)) return done(ec, {});
-  auto* p = _impl.get();
-  auto task = [p, name = std::move(name), partitions, configs = std::move(configs), done] {
+  _impl->queue_create_topic(std::move(name), partitions, std::nullopt, std::move(configs),
+                            std::move(done));
+}
+
+void log_store::create_topic_async(std::string name, std::int32_t partitions,
+                                   const std::array<std::uint8_t, 16>& topic_id,
+                                   std::map<std::string, std::string> configs,
+                                   std::function<void(std::error_code, const topic_info&)> done) {
+  TERN_ASSERT(done);
+  std::error_code ec = check_topic_id(topic_id);
+  if (!ec) ec = check_create_args(name, partitions, configs, _impl->options);
+  if (ec) return done(ec, {});
+  _impl->queue_create_topic(std::move(name), partitions, topic_id, std::move(configs),
+                            std::move(done));
+}
+
+void log_store::impl::queue_create_topic(std::string name, std::int32_t partition_count,
+                                         std::optional<std::array<std::uint8_t, 16>> topic_id,
+                                         std::map<std::string, std::string> configs,
+                                         std::function<void(std::error_code, const topic_info&)> done) {
+  auto task = [this, name = std::move(name), partition_count, topic_id, configs = std::move(configs), done] {
     topic_info info;
-    auto ec = p->do_create_topic(name, partitions, configs, nullptr, info);
+    auto ec = do_create_topic(name, partition_count, configs, topic_id ? &*topic_id : nullptr, info);
     done(ec, info);
   };
-  p->queue_task(std::move(task), [done](std::error_code ec) { done(ec, {}); });
+  queue_task(std::move(task), [done](std::error_code ec) { done(ec, {}); });
 }
 
 void log_store::delete_topic_async(std::string name, std::function<void(std::error_code)> done) {

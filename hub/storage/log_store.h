@@ -361,6 +361,11 @@ class log_store {
   void create_topic_async(std::string name, std::int32_t partitions,
                           std::map<std::string, std::string> configs,
                           std::function<void(std::error_code, const topic_info&)> done);
+  // With the topic id chosen by the caller (the replicas of a cluster), as create_topic.
+  void create_topic_async(std::string name, std::int32_t partitions,
+                          const std::array<std::uint8_t, 16>& topic_id,
+                          std::map<std::string, std::string> configs,
+                          std::function<void(std::error_code, const topic_info&)> done);
   void delete_topic_async(std::string name, std::function<void(std::error_code)> done);
   void alter_topic_configs_async(std::string name, std::map<std::string, std::string> configs,
                                  std::function<void(std::error_code, const std::string& message)> done);
@@ -374,7 +379,16 @@ class log_store {
   std::string cluster_id() const;
 
   // Queues an append; never blocks on disk. The callback runs once. The caller bounds the number
-  // of requests in flight (the queue itself has no limit).
+  // of requests in flight (the queue itself has no limit). In the hub:
+  // - produce requests hold their bytes under the request memory budget (net/request_budget.h)
+  //   until their commit;
+  // - a follower fetcher (replication/follower_fetcher.h) waits for each replica append's
+  //   callback before it appends the next partition's batches or sends its next Fetch, so it
+  //   has at most one append queued: one partition's share of a Fetch answer, at most
+  //   max(partition_max_bytes (replica.fetch.max.bytes), the leader's largest batch) bytes. With
+  //   one fetcher per leader broker, followers queue at most (brokers - 1) x that, however many
+  //   partitions they follow (the queued bytes live in the fetcher's last response frame, at
+  //   most its max_bytes).
   void append(append_request request);
 
   // Called on the writer thread after every commit that appended to some logs (the ids, sorted),
@@ -469,10 +483,19 @@ class log_store {
   // The groups that have committed offsets, each with its newest commit time. Any thread.
   std::error_code offset_groups(std::vector<std::pair<std::string, std::int64_t>>& out) const;
   // Deletes every committed offset of `group` (synchronous; none is not an error).
+  // Errors: map_full, disk_full, io_error, closed.
   std::error_code delete_group_offsets(std::string_view group);
   // Deletes the given (topic, partition) offsets of `group`; an empty list deletes all of them.
+  // Synchronous: it waits for the writer, so an event loop uses the _async forms below.
   std::error_code delete_offsets(std::string_view group,
                                  const std::vector<std::pair<std::string, std::int32_t>>& partitions);
+  // Asynchronous forms of the two above: the same transaction, queued behind the appends already
+  // queued. `done` runs once: on the writer thread after the commit (same rules as
+  // append_request::done), or at once on the caller's thread with `closed`. Same errors.
+  void delete_group_offsets_async(std::string group, std::function<void(std::error_code)> done);
+  void delete_offsets_async(std::string group,
+                            std::vector<std::pair<std::string, std::int32_t>> partitions,
+                            std::function<void(std::error_code)> done);
 
   // Runs a retention pass now, as of wall-clock `now_ms`, and waits for it (normally the writer
   // thread does it every retention_check_interval_ms; <= 0 turns that off). Deletes whole batches

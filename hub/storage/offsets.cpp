@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "storage/store_impl.h"
+#include "tern/common/check.h"
 
 namespace tern::storage {
 namespace {
@@ -185,25 +186,42 @@ std::error_code log_store::delete_group_offsets(std::string_view group) {
 std::error_code log_store::delete_offsets(std::string_view group,
                                           const std::vector<std::pair<std::string, std::int32_t>>& partitions) {
   std::string g(group);
-  return _impl->run_on_writer([this, g, &partitions]() -> std::error_code {
-    auto& s = *_impl;
-    if (s.sync_failed) return storage_errc::io_error;
-    txn_guard t;
-    if (int rc = mdb_txn_begin(s.env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
-    int rc = delete_where(t.txn, s.dbi_offsets, group_prefix(g), [&](bytes_view key) {
-      if (partitions.empty()) return true;
-      std::string_view kg, topic;
-      std::int32_t partition = 0;
-      if (!split_offset_key(key, kg, topic, partition)) return false;
-      for (const auto& [t_name, p] : partitions)
-        if (t_name == topic && p == partition) return true;
-      return false;
-    });
-    if (rc == 0) rc = t.commit();
-    if (rc) return map_mdb_error(rc);
-    s.unsynced_commits = true;
-    return {};
+  return _impl->run_on_writer([this, &g, &partitions] { return _impl->do_delete_offsets(g, partitions); });
+}
+
+void log_store::delete_group_offsets_async(std::string group, std::function<void(std::error_code)> done) {
+  delete_offsets_async(std::move(group), {}, std::move(done));
+}
+
+void log_store::delete_offsets_async(std::string group,
+                                     std::vector<std::pair<std::string, std::int32_t>> partitions,
+                                     std::function<void(std::error_code)> done) {
+  TERN_ASSERT(done);
+  auto* p = _impl.get();
+  p->queue_task([p, group = std::move(group), partitions = std::move(partitions),
+                 done] { done(p->do_delete_offsets(group, partitions)); },
+                done);
+}
+
+std::error_code log_store::impl::do_delete_offsets(
+    const std::string& group, const std::vector<std::pair<std::string, std::int32_t>>& which) {
+  TERN_ASSERT(std::this_thread::get_id() == writer_id);
+  if (sync_failed) return storage_errc::io_error;
+  txn_guard t;
+  if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
+  int rc = delete_where(t.txn, dbi_offsets, group_prefix(group), [&](bytes_view key) {
+    if (which.empty()) return true;
+    std::string_view kg, topic;
+    std::int32_t partition = 0;
+    if (!split_offset_key(key, kg, topic, partition)) return false;
+    for (const auto& [t_name, p] : which)
+      if (t_name == topic && p == partition) return true;
+    return false;
   });
+  if (rc == 0) rc = t.commit();
+  if (rc) return map_mdb_error(rc);
+  unsynced_commits = true;
+  return {};
 }
 
 int log_store::impl::delete_topic_offsets(MDB_txn* txn, std::string_view topic) {

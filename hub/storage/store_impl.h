@@ -390,6 +390,9 @@ struct log_store::impl {
   int write_producer_state(MDB_txn* txn, const producer_key& key, const producer_state& st);
   // Offsets (offsets.cpp), writer thread.
   int delete_topic_offsets(MDB_txn* txn, std::string_view topic);
+  // Deletes the given (topic, partition) offsets of `group` (empty list: all) in one transaction.
+  std::error_code do_delete_offsets(const std::string& group,
+                                    const std::vector<std::pair<std::string, std::int32_t>>& which);
   // Stores one batch at st.log_end (keep_offsets: at its own base offset, >= st.log_end) and
   // stamps leader_epoch into it when >= 0.
   int put_batch(MDB_txn* txn, log_id log, bytes_view batch, const topic_settings& settings,
@@ -445,6 +448,11 @@ struct log_store::impl {
   int rebuild_producers(MDB_txn* txn, log_id log, std::int64_t end,
                         std::map<producer_key, std::optional<producer_state>>& changes);
   void queue_task(writer_task task, const std::function<void(std::error_code)>& on_closed);
+  // create_topic_async's writer task (arguments already checked); no id: a random one.
+  void queue_create_topic(std::string name, std::int32_t partition_count,
+                          std::optional<std::array<std::uint8_t, 16>> topic_id,
+                          std::map<std::string, std::string> configs,
+                          std::function<void(std::error_code, const topic_info&)> done);
   // Hands the commits since the last call to the sync thread (and asks for a sync when
   // sync_every_records is reached); `force`: the writer is closing, the sync thread runs its
   // last sync and stops. Writer thread.

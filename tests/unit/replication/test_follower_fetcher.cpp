@@ -17,6 +17,7 @@
 
 #include <asio.hpp>
 
+#include "../storage/storage_test_util.h"
 #include "replication/follower_fetcher.h"
 #include "storage/log_store.h"
 #include "tern/common/record_batch.h"
@@ -447,4 +448,37 @@ TEST(FollowerFetcher, PartitionLimit) {
   EXPECT_EQ(fetcher.add_partitions({{f.follower_log, "u", 0, 1}}),
             make_error_code(replication_errc::too_many_partitions));
   EXPECT_EQ(fetcher.partition_count(), 1u);
+}
+
+// The bound follower_fetcher.h and log_store::append() document: a fetcher waits for its
+// append's callback before it applies more or sends the next Fetch, so the storage writer never
+// holds more than one of its appends. While the follower's writer is held, no Fetch goes out.
+TEST(FollowerFetcher, AtMostOneAppendQueuedPerFetcher) {
+  fixture f;
+  fake_leader leader(*f.leader_store, f.leader_log, "t", 1);
+  auto fetcher = f.make_fetcher(leader.port());
+  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  fetcher->start();
+  ASSERT_TRUE(eventually([&] { return leader.fetches.load() >= 2; }));  // fetching, nothing yet
+  {
+    storage::test::writer_block busy(*f.follower_store);
+    append(*f.leader_store, f.leader_log, 3, 1);
+    // The next Fetch brings the batch; its append waits behind the held writer, and so does the
+    // fetcher. (Free-running, it would send a Fetch every ~20 ms: the fake leader's idle wait.)
+    int before = -1;
+    ASSERT_TRUE(eventually([&] {
+      int now = leader.fetches.load();
+      bool quiet = now == before;
+      before = now;
+      if (!quiet) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return quiet;
+    }));
+    append(*f.leader_store, f.leader_log, 3, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(leader.fetches.load(), before);
+    EXPECT_EQ(f.follower_end(), 0);
+  }
+  ASSERT_TRUE(eventually([&] { return f.follower_end() == 6; }));
+  EXPECT_EQ(batches_of(*f.follower_store, f.follower_log), batches_of(*f.leader_store, f.leader_log));
+  fetcher->stop();
 }

@@ -5,6 +5,7 @@
 #include <lmdb.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -225,6 +226,33 @@ class raw_env {
 
  private:
   MDB_env* _env = nullptr;
+};
+
+// Holds the store's writer thread inside a callback from construction until release() (or the
+// destructor): every store call queued meanwhile waits behind it, as behind a big group commit
+// and its fsync. release() may be called from any thread, more than once.
+class writer_block {
+ public:
+  explicit writer_block(log_store& store) {
+    auto entered = std::make_shared<std::promise<void>>();
+    auto inside = entered->get_future();
+    store.allocate_producer_id_async(
+        [gate = _gate.get_future().share(), entered](std::error_code, std::int64_t) {
+          entered->set_value();
+          gate.wait();
+        });
+    inside.wait();
+  }
+  ~writer_block() { release(); }
+  writer_block(const writer_block&) = delete;
+  writer_block& operator=(const writer_block&) = delete;
+  void release() {
+    if (!_released.exchange(true)) _gate.set_value();
+  }
+
+ private:
+  std::promise<void> _gate;
+  std::atomic<bool> _released{false};
 };
 
 }  // namespace tern::storage::test

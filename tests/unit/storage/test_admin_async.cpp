@@ -1,5 +1,6 @@
 // The asynchronous administration calls (what the io thread uses): same outcomes as the
-// synchronous ones, `done` exactly once, refusals answered at once, queued work behind appends.
+// synchronous ones, `done` exactly once, refusals answered at once, queued work behind appends
+// (and behind a held writer, without the caller waiting).
 #include <future>
 #include <thread>
 
@@ -85,6 +86,58 @@ TEST(StorageAdminAsync, BadArgumentsAreAnsweredAtOnceOnTheCallersThread) {
   outcome<> unknown;
   store->delete_topic_async("missing", [&](std::error_code e) { unknown.promise.set_value({e}); });
   EXPECT_EQ(std::get<0>(unknown.get()), storage_errc::unknown_topic);
+}
+
+TEST(StorageAdminAsync, CreateWithTheCallersTopicId) {
+  temp_dir dir;
+  auto store = open_store(options_for(dir));
+  std::array<std::uint8_t, 16> id{};
+  id[3] = 7;
+  outcome<const topic_info&> created;
+  store->create_topic_async("t", 2, id, {}, created.callback());
+  auto [ec, info] = created.get();
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(info.uuid, id);
+  EXPECT_EQ(store->find_topic("t")->uuid, id);
+
+  outcome<const topic_info&> same_id;  // one id, one topic
+  store->create_topic_async("u", 1, id, {}, same_id.callback());
+  EXPECT_EQ(std::get<0>(same_id.get()), storage_errc::invalid_argument);
+  outcome<const topic_info&> zero_id;  // Kafka's "no id": refused at once
+  store->create_topic_async("v", 1, std::array<std::uint8_t, 16>{}, {}, zero_id.callback());
+  EXPECT_EQ(zero_id.calls, 1);
+  EXPECT_EQ(std::get<0>(zero_id.get()), storage_errc::invalid_argument);
+}
+
+TEST(StorageAdminAsync, DeleteOffsetsQueuesBehindTheWriterWithoutWaiting) {
+  temp_dir dir;
+  auto store = open_store(options_for(dir));
+  std::promise<std::error_code> committed;
+  store->commit_offsets("g", {{"t", 0, 1, -1, std::nullopt, 0}, {"t", 1, 2, -1, std::nullopt, 0}},
+                        [&](std::error_code ec) { committed.set_value(ec); });
+  ASSERT_FALSE(committed.get_future().get());
+
+  outcome<> one;
+  {
+    writer_block busy(*store);
+    store->delete_offsets_async("g", {{"t", 1}}, [&](std::error_code e) {
+      ++one.calls;
+      one.promise.set_value({e});
+    });
+    EXPECT_EQ(one.calls, 0);  // queued behind the held writer: the caller did not wait
+  }
+  ASSERT_FALSE(std::get<0>(one.get()));
+  std::vector<log_store::committed_offset> got;
+  ASSERT_FALSE(store->committed_offsets("g", got));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].partition, 0);
+
+  outcome<> all;
+  store->delete_group_offsets_async("g", [&](std::error_code e) { all.promise.set_value({e}); });
+  ASSERT_FALSE(std::get<0>(all.get()));
+  got.clear();
+  ASSERT_FALSE(store->committed_offsets("g", got));
+  EXPECT_TRUE(got.empty());
 }
 
 }  // namespace
