@@ -335,7 +335,7 @@ bool forwarder::read_range(const storage::read_txn& txn, const log_range& range,
       }
       for (auto& r : records) {
         if (r.offset < range.from || r.offset >= range.to) continue;
-        std::size_t w = record_weight(r);
+        std::size_t w = record_weight(r, range.topic);
         if (planning && used > 0 && used + w > budget) {
           end = r.offset;
           return true;
@@ -438,7 +438,7 @@ bool forwarder::plan_round() {
     std::int64_t end = c.range.from;
     if (!read_range(*txn, c.range, budget - used, got, scratch, end)) return false;
     if (end <= c.range.from) continue;
-    for (const auto& r : got) used += record_weight(r);
+    for (const auto& r : got) used += record_weight(r, c.range.topic);
     c.range.to = end;
     auto upstream = _config.upstream_name(c.range.topic);
     intent.partition_counts[upstream] = _upstream[upstream].partition_count;
@@ -617,7 +617,10 @@ bool forwarder::send_round() {
         } else if (topic_fatal(code)) {
           stop_topic(tp.first, "upstream topic '" + tp.first + "' partition " + std::to_string(tp.second) +
                                    " refused records: " + error_text(code) +
-                                   (code == 10 ? " (a record is larger than the upstream's max.message.bytes)" : ""));
+                                   (code != 10                ? ""
+                                    : batch->record_count == 1 ? " (the record is larger than the upstream's max.message.bytes)"
+                                                               : " (lower forward." + _config.name +
+                                                                     ".batch.max.bytes below the upstream's max.message.bytes)"));
         } else {
           // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, timeouts, NOT_ENOUGH_REPLICAS, an
           // upstream restarting: retry after fresh metadata.

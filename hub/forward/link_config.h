@@ -23,7 +23,8 @@
 //   forward.<link>.compression              none (default) | gzip | snappy | lz4 | zstd
 //   forward.<link>.max.bandwidth.bytes.per.sec   0 (default) = unlimited
 //   forward.<link>.priority                 regex:N,... higher N drains first (default 0)
-//   forward.<link>.batch.max.bytes          record bytes per round (default 1 MiB)
+//   forward.<link>.batch.max.bytes          bytes per round and upstream batch (1000000; keep it
+//                                           under the upstream's max.message.bytes)
 //   forward.<link>.linger.ms                wait for more records before a small round (5)
 //   forward.<link>.request.timeout.ms       30000
 //   forward.<link>.retry.backoff.ms / reconnect.backoff.max.ms   100 / 10000
@@ -84,7 +85,8 @@ struct link_config {
   std::int64_t max_bandwidth_bytes_per_sec = 0;
   topic_filter priority_patterns;
   std::vector<int> priorities;  // per priority pattern
-  std::size_t batch_max_bytes = 1 << 20;
+  // Under Kafka's default max.message.bytes (1048588) with room for the batch header.
+  std::size_t batch_max_bytes = 1000000;
   std::int64_t linger_ms = 5;
   std::int64_t request_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 100;

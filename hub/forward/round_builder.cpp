@@ -39,9 +39,14 @@ bool parse_origin(std::string_view value, std::string& cluster_id, std::string& 
          r2.ptr == o.data() + o.size() && !topic.empty();
 }
 
-std::size_t record_weight(const record_batch::record& r) {
-  std::size_t n = 16 + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
-  for (const auto& h : r.headers) n += h.key.size() + (h.value ? h.value->size() : 0) + 2;
+std::size_t record_weight(const record_batch::record& r, std::string_view topic) {
+  // An upper bound of the record's encoded size upstream: its framing varints, key, value,
+  // headers and the origin header this link adds (cluster id, topic, two decimal numbers). A
+  // round's budget then bounds the batch the upstream checks against its max.message.bytes.
+  constexpr std::size_t framing = 24, header_framing = 4, cluster_id_size = 22, numbers = 32;
+  std::size_t n = framing + (r.key ? r.key->size() : 0) + (r.value ? r.value->size() : 0);
+  for (const auto& h : r.headers) n += header_framing + h.key.size() + (h.value ? h.value->size() : 0);
+  n += header_framing + origin_header_key.size() + cluster_id_size + topic.size() + numbers;
   return n;
 }
 

@@ -71,7 +71,8 @@ class round_builder {
   std::map<upstream_partition, pending> _batches;
 };
 
-// Bytes a record takes in a round's budget (key, value, headers; framing left out).
-std::size_t record_weight(const record_batch::record& r);
+// Bytes a record of local topic `topic` takes in a round's budget: at least its encoded size in
+// the upstream batch, origin header included.
+std::size_t record_weight(const record_batch::record& r, std::string_view topic);
 
 }  // namespace tern::forward

@@ -133,7 +133,7 @@ class ForwardTestCase(unittest.TestCase):
 
 
 class ForwardToTern(ForwardTestCase):
-    def test_exactly_once_through_link_cuts_outages_and_kill_9(self):
+    def test_exactly_once_through_link_cuts_outages_restarts_and_kill_9(self):
         rng = random.Random(14)
         proxy = ResettingProxy(seed=14, reset_every_bytes=(32 << 10, 192 << 10), max_resets=40,
                                modes=("drop", "cut", "drop-many"))
@@ -154,13 +154,17 @@ class ForwardToTern(ForwardTestCase):
                 gw.start()
             codec = CODECS[i % len(CODECS)]
             lines = ["k%d:v%d-%d-%s" % (rng.randrange(500), i, n, "x" * rng.randrange(80))
-                     for n in range(2500)]
+                     for n in range(10000)]
             kcat_produce(gw, "sensors", lines, "-K:", "-z", codec, "-H", "round=%d" % i)
             total += len(lines)
             if i % 5 == 2:
                 proxy.set_down(True)  # an outage of a second or so
                 time.sleep(rng.uniform(0.5, 1.5))
                 proxy.set_down(False)
+            if i == 10:  # the upstream restarts (and comes back on another port)
+                up.stop()
+                up.start()
+                proxy.upstream_port = up.port
             time.sleep(rng.uniform(0.0, 0.4))
             s = link_status(gw)
             if s and s["backlog_records"] > 0:

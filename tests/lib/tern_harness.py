@@ -493,10 +493,11 @@ for _k, _v in ((b"21", -973932308), (b"foobar", -790332482),
     assert _signed32(murmur2(_k)) == _v, "murmur2 self-check failed for %r" % _k
 
 
-def vm_rss_kb(pid):
-    """VmRSS of a live process, in KiB (from /proc/<pid>/status)."""
+def vm_rss_kb(pid, field="VmRSS"):
+    """VmRSS (or another /proc/<pid>/status field in kB, e.g. RssAnon: the heap, stacks and
+    static buffers without the LMDB map's file pages) of a live process, in KiB."""
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
+    raise AssertionError("no %s for pid %d" % (field, pid))
