@@ -18,11 +18,6 @@ namespace {
 
 using kafka::error_code;
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 std::int64_t mono_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -66,35 +61,23 @@ forwarder::forwarder(storage::log_store& store, link_config config, std::string 
 forwarder::~forwarder() { stop(); }
 
 void forwarder::start() {
-  TERN_ASSERT(!_thread.joinable());
-  _thread = std::thread([this] { run(); });
+  _worker.start([this] { run(); });
 }
 
-void forwarder::stop() {
-  {
-    std::lock_guard lock(_wait_mutex);
-    _stopping = true;
-  }
-  _wait_cv.notify_all();
-  if (_thread.joinable()) _thread.join();
-}
+void forwarder::stop() { _worker.stop(); }
 
-bool forwarder::wait_ms(std::int64_t ms) {
-  std::unique_lock lock(_wait_mutex);
-  _wait_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return _stopping.load(); });
-  return !_stopping;
-}
+bool forwarder::wait_ms(std::int64_t ms) { return _worker.wait_ms(ms); }
 
 // A backoff keeps tracking local topics (new ones get their holds while the link is down).
 bool forwarder::wait_tracking(std::int64_t ms) {
-  auto until = wall_ms() + ms;
-  while (!_stopping) {
-    std::int64_t left = until - wall_ms();
+  auto until = wall_clock_ms() + ms;
+  while (!_worker.stopping()) {
+    std::int64_t left = until - wall_clock_ms();
     if (left <= 0) break;
     wait_ms(std::min<std::int64_t>(left, local_scan_interval_ms));
-    if (!_stopping) scan_local(false);
+    if (!_worker.stopping()) scan_local(false);
   }
-  return !_stopping;
+  return !_worker.stopping();
 }
 
 void forwarder::backoff() {
@@ -117,7 +100,7 @@ void forwarder::set_error(const std::string& message, bool log_it) {
     std::lock_guard lock(_mutex);
     if (log_it && _status.last_error == message) log_it = false;  // do not repeat every retry
     _status.last_error = message;
-    _status.last_error_ms = wall_ms();
+    _status.last_error_ms = wall_clock_ms();
   }
   if (log_it) log::warn("forward link '", _config.name, "': ", message);
 }
@@ -129,7 +112,7 @@ bool forwarder::connect() {
   std::unique_ptr<client::cluster_client> c;
   std::string error;
   bool fatal = false;
-  if (!open_upstream(_config, "tern-forward-" + _config.name, &_stopping, c, error, fatal)) {
+  if (!open_upstream(_config, "tern-forward-" + _config.name, _worker.abort_flag(), c, error, fatal)) {
     set_error(error);
     set_state(fatal ? "error" : "backoff");
     return false;
@@ -186,7 +169,7 @@ bool forwarder::init_producer() {
 // ---- metadata ----
 
 bool forwarder::scan_local(bool force) {
-  std::int64_t now = wall_ms();
+  std::int64_t now = wall_clock_ms();
   if (!force && now - _local_scan_ms < local_scan_interval_ms) return false;
   _local_scan_ms = now;
   std::map<storage::log_id, std::pair<std::string, std::string>> logs;
@@ -222,7 +205,7 @@ bool forwarder::refresh_metadata() {
     std::lock_guard lock(_mutex);
     for (const auto& [log, n] : _logs) names.push_back(n.second);
   }
-  _metadata_at_ms = wall_ms();
+  _metadata_at_ms = wall_clock_ms();
   _metadata_stale = false;
   if (names.empty()) {
     _upstream.clear();
@@ -264,7 +247,7 @@ bool forwarder::refresh_metadata() {
 void forwarder::stop_topic(const std::string& upstream, const std::string& why) {
   auto it = _stopped.find(upstream);
   if (it == _stopped.end() || it->second.first != why) set_error(why);
-  _stopped[upstream] = {why, wall_ms()};
+  _stopped[upstream] = {why, wall_clock_ms()};
   publish_stopped();
 }
 
@@ -292,13 +275,17 @@ bool forwarder::commit() {
     set_error("storing the link checkpoint: " + ec.message());
     return false;
   }
+  publish_state();
+  return true;
+}
+
+void forwarder::publish_state() {
   std::lock_guard lock(_mutex);
   _positions = _state.positions;
   _status.forwarded_records = _state.forwarded_records;
   _status.forwarded_bytes = _state.forwarded_bytes;
   _status.lost_records = _state.lost_records;
   _status.producer_resets = _state.producer_resets;
-  return true;
 }
 
 // ---- rounds ----
@@ -355,7 +342,7 @@ bool forwarder::read_range(const storage::read_txn& txn, const log_range& range,
 }
 
 bool forwarder::plan_round() {
-  if (_metadata_stale || wall_ms() - _metadata_at_ms > metadata_max_age_ms || scan_local(false)) {
+  if (_metadata_stale || wall_clock_ms() - _metadata_at_ms > metadata_max_age_ms || scan_local(false)) {
     if (!refresh_metadata()) return false;
   }
   struct candidate {
@@ -577,7 +564,7 @@ bool forwarder::send_round() {
       bytes += b->bytes.size();
     }
     throttle(bytes);
-    if (_stopping) return false;
+    if (_worker.stopping()) return false;
     conn->set_timeout(std::chrono::milliseconds(_config.request_timeout_ms + 5000));
     std::int16_t v = std::min(conn->version_for(kafka::api_key::produce), produce_version_max);
     if (auto ec = conn->send(request, v)) {
@@ -642,7 +629,7 @@ bool forwarder::send_round() {
     _round_built = false;
     return false;
   }
-  if (_metadata_stale && !_stopping) refresh_metadata();
+  if (_metadata_stale && !_worker.stopping()) refresh_metadata();
   if (failed || missing_leader) return false;
   // Everything answered (or stopped): the round is done once nothing unacked is left.
   bool left = false;
@@ -675,7 +662,7 @@ void forwarder::finish_round() {
 
 void forwarder::publish_progress() {
   std::lock_guard lock(_mutex);
-  std::int64_t now = wall_ms();
+  std::int64_t now = wall_clock_ms();
   _samples.push_back({now, _state.forwarded_records, _state.forwarded_bytes});
   while (_samples.size() > 2 && now - _samples[1].at_ms > 10000) _samples.erase(_samples.begin());
   if (_status.state != "connected") _status.state = "connected";
@@ -694,20 +681,13 @@ void forwarder::run() {
                "(records still stored may reach the upstream twice)");
     _state = link_state{};
   }
-  {
-    std::lock_guard lock(_mutex);
-    _positions = _state.positions;
-    _status.forwarded_records = _state.forwarded_records;
-    _status.forwarded_bytes = _state.forwarded_bytes;
-    _status.lost_records = _state.lost_records;
-    _status.producer_resets = _state.producer_resets;
-  }
+  publish_state();
   if (_state.intent)
     log::info("forward link '", _config.name, "': re-sending the round in flight at the last stop (",
               _state.intent->ranges.size(), " partitions)");
   scan_local(true);
   bool idle = true;
-  while (!_stopping) {
+  while (!_worker.stopping()) {
     if (!_client && !connect()) {
       backoff();
       continue;
@@ -719,7 +699,7 @@ void forwarder::run() {
     }
     // Stopped topics are retried every reconnect.backoff.max.ms (the user may have fixed them).
     for (auto it = _stopped.begin(); it != _stopped.end();) {
-      if (wall_ms() - it->second.second >= _config.reconnect_backoff_max_ms) {
+      if (wall_clock_ms() - it->second.second >= _config.reconnect_backoff_max_ms) {
         it = _stopped.erase(it);
         _metadata_stale = true;
         publish_stopped();
@@ -747,7 +727,7 @@ void forwarder::run() {
       idle = false;
     }
     if (!send_round()) {
-      if (_stopping) break;
+      if (_worker.stopping()) break;
       backoff();
       if (_state.producer_id >= 0 && _client && !_client->bootstrap_connection().is_open()) disconnect();
       continue;
@@ -776,7 +756,7 @@ link_status forwarder::status() const {
     }
   }
   std::map<std::string, forward_topic_status> topics;
-  std::int64_t now = wall_ms();
+  std::int64_t now = wall_clock_ms();
   std::unique_ptr<storage::read_txn> txn;
   (void)_store.begin_read(txn);
   for (const auto& [log, names] : logs) {

@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "forward/link_config.h"
+#include "forward/link_worker.h"
 #include "forward/link_state.h"
 #include "forward/round_builder.h"
 #include "storage/log_store.h"
@@ -140,16 +141,14 @@ class forwarder {
                   std::vector<record_batch::record>& out, std::vector<std::vector<std::uint8_t>>& scratch,
                   std::int64_t& end);
   void publish_progress();
+  void publish_state();  // the checkpointed totals and positions, for status()
 
   storage::log_store& _store;
   const link_config _config;
   const std::string _cluster_id;
   const std::string _checkpoint_name;
 
-  std::atomic<bool> _stopping{false};
-  std::thread _thread;
-  std::mutex _wait_mutex;
-  std::condition_variable _wait_cv;
+  link_worker _worker;
 
   // Link thread only.
   std::unique_ptr<client::cluster_client> _client;

@@ -16,11 +16,6 @@
 namespace tern::forward {
 namespace {
 
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::int64_t refresh_interval_ms = 30000;
 constexpr std::int32_t fetch_max_wait_ms = 500;
@@ -46,24 +41,12 @@ mirror::mirror(storage::log_store& store, link_config config) : _store(store), _
 mirror::~mirror() { stop(); }
 
 void mirror::start() {
-  TERN_ASSERT(!_thread.joinable());
-  _thread = std::thread([this] { run(); });
+  _worker.start([this] { run(); });
 }
 
-void mirror::stop() {
-  {
-    std::lock_guard lock(_wait_mutex);
-    _stopping = true;
-  }
-  _wait_cv.notify_all();
-  if (_thread.joinable()) _thread.join();
-}
+void mirror::stop() { _worker.stop(); }
 
-bool mirror::wait_ms(std::int64_t ms) {
-  std::unique_lock lock(_wait_mutex);
-  _wait_cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return _stopping.load(); });
-  return !_stopping;
-}
+bool mirror::wait_ms(std::int64_t ms) { return _worker.wait_ms(ms); }
 
 void mirror::set_error(const std::string& message) {
   bool repeat = false;
@@ -71,7 +54,7 @@ void mirror::set_error(const std::string& message) {
     std::lock_guard lock(_mutex);
     repeat = _status.last_error == message;
     _status.last_error = message;
-    _status.last_error_ms = wall_ms();
+    _status.last_error_ms = wall_clock_ms();
   }
   if (!repeat) log::warn("mirror link '", _config.name, "': ", message);
 }
@@ -129,7 +112,7 @@ bool mirror::refresh() {
     }
   }
   _partitions = std::move(found);
-  _refreshed_at_ms = wall_ms();
+  _refreshed_at_ms = wall_clock_ms();
   return true;
 }
 
@@ -175,7 +158,7 @@ bool mirror::reset_to_upstream_start(partition_state& p) {
 // One Fetch per upstream leader for every mirrored partition, from each local log end.
 bool mirror::fetch_round() {
   std::map<std::int32_t, std::vector<partition_state*>> by_leader;
-  std::int64_t now = wall_ms();
+  std::int64_t now = wall_clock_ms();
   for (auto& [key, p] : _partitions) {
     if (!p.error.empty() && now < p.retry_at_ms) continue;
     if (p.log == 0 || p.leader < 0) continue;
@@ -237,7 +220,7 @@ bool mirror::fetch_round() {
         if (it == _partitions.end() || a == asked.end()) continue;
         partition_state& p = it->second;
         if (part.error_code == 1 /* OFFSET_OUT_OF_RANGE */) {
-          if (!reset_to_upstream_start(p)) p.retry_at_ms = wall_ms() + _config.reconnect_backoff_max_ms;
+          if (!reset_to_upstream_start(p)) p.retry_at_ms = wall_clock_ms() + _config.reconnect_backoff_max_ms;
           continue;
         }
         if (part.error_code != 0) {
@@ -277,7 +260,7 @@ bool mirror::fetch_round() {
           std::lock_guard lock(_mutex);
           if (ec) {
             p.error = "appending to local topic '" + p.local_topic + "': " + ec.message();
-            p.retry_at_ms = wall_ms() + _config.reconnect_backoff_max_ms;
+            p.retry_at_ms = wall_clock_ms() + _config.reconnect_backoff_max_ms;
           } else {
             p.error.clear();
             _status.forwarded_records += static_cast<std::uint64_t>(records);
@@ -293,7 +276,7 @@ bool mirror::fetch_round() {
 }
 
 void mirror::run() {
-  while (!_stopping) {
+  while (!_worker.stopping()) {
     if (!_client) {
       {
         std::lock_guard lock(_mutex);
@@ -301,7 +284,7 @@ void mirror::run() {
       }
       std::string error;
       bool fatal = false;
-      if (!open_upstream(_config, "tern-mirror-" + _config.name, &_stopping, _client, error, fatal)) {
+      if (!open_upstream(_config, "tern-mirror-" + _config.name, _worker.abort_flag(), _client, error, fatal)) {
         _client.reset();
         set_error(error);
         {
@@ -318,7 +301,7 @@ void mirror::run() {
       _status.broker = _client->bootstrap_address();
       _refreshed_at_ms = -1;
     }
-    if (_refreshed_at_ms < 0 || wall_ms() - _refreshed_at_ms > refresh_interval_ms) {
+    if (_refreshed_at_ms < 0 || wall_clock_ms() - _refreshed_at_ms > refresh_interval_ms) {
       if (!refresh()) {
         _client.reset();
         wait_ms(_config.retry_backoff_ms);

@@ -31,6 +31,7 @@
 
 #include "forward/forwarder.h"
 #include "forward/link_config.h"
+#include "forward/link_worker.h"
 #include "storage/log_store.h"
 
 namespace tern::client {
@@ -71,10 +72,7 @@ class mirror {
 
   storage::log_store& _store;
   const link_config _config;
-  std::atomic<bool> _stopping{false};
-  std::thread _thread;
-  std::mutex _wait_mutex;
-  std::condition_variable _wait_cv;
+  link_worker _worker;
 
   // Mirror thread only.
   std::unique_ptr<client::cluster_client> _client;
