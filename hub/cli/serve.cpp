@@ -317,8 +317,7 @@ int run_serve(int argc, char** argv) {
     });
   });
   // Forwarding links (each on threads of its own; the loop never waits on an upstream).
-  forward::link_manager link_links(*store, config.link_settings.empty() ? std::string{}
-                                                                      : config.log_dirs + "/forward-status.json");
+  forward::link_manager link_links(*store, config.log_dirs + "/forward-status.json");
   auto start_links = [&](const app::server_config& c) {
     std::vector<forward::link_config> links;
     std::string error;

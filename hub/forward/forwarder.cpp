@@ -9,7 +9,9 @@
 #include "client/group_admin.h"
 #include "tern/common/check.h"
 #include "tern/kafka/error_code.h"
+#include "tern/kafka/messages/fetch.h"
 #include "tern/kafka/messages/init_producer_id.h"
+#include "tern/kafka/messages/list_offsets.h"
 #include "tern/kafka/messages/produce.h"
 #include "forward/upstream.h"
 
@@ -461,7 +463,7 @@ bool forwarder::build_round_batches() {
     return false;
   }
   round_builder builder(_config, _cluster_id, _state.producer_id, _state.producer_epoch,
-                        _state.sequences, _state.intent->partition_counts);
+                        _state.sequences, _state.intent->partition_counts, _state.intent->upstream_has);
   std::vector<std::vector<std::uint8_t>> scratch;
   for (const auto& range : _state.intent->ranges) {
     if (!_state.intent->partition_counts.contains(_config.upstream_name(range.topic))) return false;
@@ -622,8 +624,18 @@ bool forwarder::send_round() {
     // The upstream forgot us: a new producer id; acknowledged partitions of this round stay
     // acknowledged (persisted with the new id before anything is sent under it).
     ++_state.producer_resets;
+    std::vector<upstream_partition> unacked;
+    for (const auto& b : _round_batches)
+      if (std::find(intent.acked.begin(), intent.acked.end(), b.partition) == intent.acked.end())
+        unacked.push_back(b.partition);
+    // What of this round did the upstream store before it forgot us? Its tails tell, by origin.
+    if (!read_upstream_tails(unacked)) {
+      _state.producer_resets--;  // not reset yet: try again after a backoff
+      return false;
+    }
     log::warn("forward link '", _config.name, "': the upstream lost this link's producer state; ",
-              "taking a new producer id (records of the round in flight may be stored twice)");
+              "taking a new producer id (", intent.upstream_has.size(),
+              " partitions found holding part of the round in flight; that part is not sent again)");
     _state.producer_id = -1;
     if (!init_producer()) return false;  // commits the new id with the acked list
     _round_built = false;
@@ -638,6 +650,87 @@ bool forwarder::send_round() {
         !_stopped.contains(b.partition.first))
       left = true;
   if (!left) finish_round();
+  return true;
+}
+
+// Reads the tail of each upstream partition in `partitions` (from its end back by twice what
+// this round sends there, plus 1,000 records) and records in the intent, per local log of the
+// round, the highest offset whose origin header names this gateway. Per upstream partition a
+// local log's records arrive in offset order, so everything up to that offset is held upstream.
+bool forwarder::read_upstream_tails(const std::vector<upstream_partition>& partitions) {
+  auto& intent = *_state.intent;
+  std::map<std::pair<std::string, std::int32_t>, storage::log_id> logs;  // local topic, partition
+  for (const auto& r : intent.ranges) logs[{r.topic, r.partition}] = r.log;
+  for (const auto& tp : partitions) {
+    auto it = _upstream.find(tp.first);
+    if (it == _upstream.end() || tp.second >= static_cast<std::int32_t>(it->second.leaders.size())) return false;
+    std::int32_t leader = it->second.leaders[static_cast<std::size_t>(tp.second)];
+    client::kafka_connection* conn = nullptr;
+    if (leader < 0 || _client->connection_to(leader, conn)) return false;
+    std::int64_t window = 1000;
+    for (const auto& b : _round_batches)
+      if (b.partition == tp) window += 2 * static_cast<std::int64_t>(b.record_count);
+    std::int64_t ends[2] = {-1, -1};  // earliest, latest
+    for (int i = 0; i < 2; ++i) {
+      kafka::list_offsets_request request;
+      request.topics.push_back({tp.first, {{tp.second, i == 0 ? kafka::list_offsets_request::earliest_timestamp
+                                                              : kafka::list_offsets_request::latest_timestamp, 1}}});
+      kafka::list_offsets_response response;
+      std::int16_t v = std::min<std::int16_t>(conn->version_for(kafka::api_key::list_offsets), 3);
+      if (v < 1 || conn->call(request, v, response)) return false;
+      for (const auto& t : response.topics)
+        for (const auto& p : t.partitions)
+          if (p.error_code == 0) ends[i] = p.offset;
+    }
+    if (ends[0] < 0 || ends[1] < 0) return false;
+    std::int64_t offset = std::max(ends[0], ends[1] - window);
+    std::map<storage::log_id, std::int64_t> found;
+    for (int round_trips = 0; offset < ends[1] && round_trips < 64; ++round_trips) {
+      kafka::fetch_request request;
+      request.max_bytes = 8 << 20;
+      request.topics.push_back({tp.first, {}});
+      kafka::fetch_request::partition fp;
+      fp.partition = tp.second;
+      fp.fetch_offset = offset;
+      fp.partition_max_bytes = 8 << 20;
+      request.topics.back().partitions.push_back(fp);
+      kafka::fetch_response response;
+      std::int16_t v = std::min<std::int16_t>(conn->version_for(kafka::api_key::fetch), 11);
+      if (v < kafka::fetch_request::min_version || conn->call(request, v, response)) return false;
+      std::int64_t next = offset;
+      for (const auto& t : response.responses)
+        for (const auto& p : t.partitions) {
+          if (p.error_code != 0) return false;
+          for (auto blob : p.record_batches) {
+            while (!blob.empty()) {
+              record_batch::batch_header h;
+              if (record_batch::parse_header(blob, h) || h.total_size() > blob.size()) break;
+              auto one = blob.first(h.total_size());
+              blob = blob.subspan(h.total_size());
+              next = std::max(next, h.last_offset() + 1);
+              std::vector<record_batch::record> records;
+              std::vector<std::uint8_t> scratch;
+              if (h.control() || record_batch::decode_records(one, records, scratch, decompressed_batch_max))
+                continue;
+              for (const auto& r : records)
+                for (const auto& header : r.headers) {
+                  if (header.key != origin_header_key || !header.value) continue;
+                  std::string cluster, topic;
+                  std::int32_t partition = 0;
+                  std::int64_t origin = 0;
+                  std::string_view value(reinterpret_cast<const char*>(header.value->data()), header.value->size());
+                  if (!parse_origin(value, cluster, topic, partition, origin) || cluster != _cluster_id) continue;
+                  auto log = logs.find({topic, partition});
+                  if (log != logs.end()) found[log->second] = std::max(found[log->second], origin);
+                }
+            }
+          }
+        }
+      if (next <= offset) break;  // nothing more readable
+      offset = next;
+    }
+    for (auto [log, through] : found) intent.upstream_has.push_back({tp, log, through});
+  }
   return true;
 }
 

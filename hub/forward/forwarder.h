@@ -23,15 +23,16 @@
 //   link then counts them (lost_records) and logs them as lost for the upstream.
 // - If the upstream forgets the producer (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER,
 //   INVALID_PRODUCER_EPOCH: its producer state expired, e.g. after producer.id.expiration.ms of
-//   silence), the link takes a new producer id and re-sends the round's unacknowledged batches
-//   with sequence 0. Records of such a batch that the upstream stored before it forgot the
-//   producer are then stored twice; the link counts these resets (producer_resets) and logs
-//   them. (The upstream keeps producer state for days and across restarts; a reset needs the
-//   upstream to lose it while a round is unanswered.)
-// - A power cut can lose the checkpoints of the last sync interval (flush.ms): the link then
-//   resumes from an older checkpoint, whose round the upstream may have answered and followed by
-//   others; it re-sends from there and the upstream answers OUT_OF_ORDER_SEQUENCE_NUMBER, which
-//   is handled as a producer reset above (counted, at-least-once for that round).
+//   silence), the link reads the tail of each upstream partition the round has not heard back
+//   from, finds its own records there by their origin headers, records in the intent how far
+//   each local log already got there, takes a new producer id and re-sends only the rest. The
+//   reset is counted (producer_resets) and logged.
+// - A power cut can set the store back by up to one sync interval (flush.ms), checkpoint and log
+//   together (one LMDB snapshot). The link then re-sends that older round; an upstream that has
+//   moved past its sequences answers OUT_OF_ORDER_SEQUENCE_NUMBER, handled as above: the tail
+//   shows the round's records are there, so none is sent twice. (Records the gateway lost with
+//   the power cut are gone locally; new local records that reuse their offsets are new rounds and
+//   are sent, so the upstream may hold two different records with the same origin.)
 //
 // Errors: nothing is returned; status() tells what the link is doing and its last error
 // (connection refused, TLS or SASL refused, upstream topic missing or not authorized, record too
@@ -132,6 +133,7 @@ class forwarder {
   bool build_round_batches();
   bool send_round();
   void finish_round();
+  bool read_upstream_tails(const std::vector<upstream_partition>& partitions);
   void throttle(std::size_t bytes);
   void stop_topic(const std::string& upstream, const std::string& why);
   void publish_stopped();

@@ -4,7 +4,8 @@
 
 namespace tern::forward {
 namespace {
-constexpr std::int8_t state_version = 1;
+// 1: no upstream marks in the intent; 2: with them (1 still decodes).
+constexpr std::int8_t state_version = 2;
 
 void write_range(wire::wire_writer& w, const log_range& r) {
   w.u32(r.log);
@@ -58,6 +59,13 @@ std::vector<std::uint8_t> link_state::encode() const {
       w.string(tp.first);
       w.i32(tp.second);
     }
+    w.i32(static_cast<std::int32_t>(intent->upstream_has.size()));
+    for (const auto& m : intent->upstream_has) {
+      w.string(m.partition.first);
+      w.i32(m.partition.second);
+      w.u32(m.log);
+      w.i64(m.offset);
+    }
   }
   return std::move(w.owned_mutable());
 }
@@ -65,7 +73,8 @@ std::vector<std::uint8_t> link_state::encode() const {
 bool link_state::decode(std::span<const std::uint8_t> data) {
   *this = link_state{};
   wire::wire_reader r(data);
-  if (r.i8() != state_version) return false;
+  const std::int8_t version = r.i8();
+  if (version != 1 && version != state_version) return false;
   producer_id = r.i64();
   producer_epoch = r.i16();
   forwarded_records = static_cast<std::uint64_t>(r.i64());
@@ -104,6 +113,17 @@ bool link_state::decode(std::span<const std::uint8_t> data) {
     for (std::int32_t i = 0; i < n; ++i) {
       std::string topic = r.string();
       in.acked.emplace_back(topic, r.i32());
+    }
+    if (version >= 2) {
+      if ((n = count(18)) < 0) return false;
+      for (std::int32_t i = 0; i < n; ++i) {
+        round_intent::upstream_mark m;
+        m.partition.first = r.string();
+        m.partition.second = r.i32();
+        m.log = r.u32();
+        m.offset = r.i64();
+        in.upstream_has.push_back(std::move(m));
+      }
     }
     intent = std::move(in);
   }

@@ -40,6 +40,15 @@ struct round_intent {
   // Upstream partitions whose batches of this round were acknowledged (a producer reset in the
   // middle of a round must not send them again under the new producer id).
   std::vector<upstream_partition> acked;
+  // After the upstream forgot our producer: what it was found to hold already, read from its
+  // partitions' tails (the origin headers). Records of `log` through `offset` are left out of
+  // the batch for `partition`, so the re-send under a new producer id stores nothing twice.
+  struct upstream_mark {
+    upstream_partition partition;
+    storage::log_id log = 0;
+    std::int64_t offset = -1;
+  };
+  std::vector<upstream_mark> upstream_has;
 };
 
 struct link_state {

@@ -53,13 +53,15 @@ std::size_t record_weight(const record_batch::record& r, std::string_view topic)
 round_builder::round_builder(const link_config& config, std::string cluster_id,
                              std::int64_t producer_id, std::int16_t producer_epoch,
                              const std::map<upstream_partition, std::int32_t>& sequences,
-                             const std::map<std::string, std::int32_t>& counts)
+                             const std::map<std::string, std::int32_t>& counts,
+                             std::vector<round_intent::upstream_mark> upstream_has)
     : _config(config),
       _cluster_id(std::move(cluster_id)),
       _producer_id(producer_id),
       _producer_epoch(producer_epoch),
       _sequences(sequences),
-      _counts(counts) {}
+      _counts(counts),
+      _upstream_has(std::move(upstream_has)) {}
 
 std::int32_t round_builder::partition_for(const log_range& range, const record_batch::record& r) const {
   auto it = _counts.find(_config.upstream_name(range.topic));
@@ -75,6 +77,10 @@ void round_builder::add(const log_range& range, std::span<const record_batch::re
   for (const auto& r : records) {
     TERN_ASSERT(r.offset >= range.from && r.offset < range.to);
     upstream_partition tp{upstream, partition_for(range, r)};
+    bool held_upstream = false;
+    for (const auto& m : _upstream_has)
+      held_upstream = held_upstream || (m.log == range.log && m.partition == tp && r.offset <= m.offset);
+    if (held_upstream) continue;
     auto it = _batches.find(tp);
     if (it == _batches.end()) {
       auto seq = _sequences.find(tp);

@@ -46,9 +46,12 @@ struct upstream_batch {
 class round_builder {
  public:
   // `counts`: upstream partition count per upstream topic (every range's topic must be there).
+  // `upstream_has`: records the upstream is known to hold already (round_intent::upstream_has),
+  // left out of their batches.
   round_builder(const link_config& config, std::string cluster_id, std::int64_t producer_id,
                 std::int16_t producer_epoch, const std::map<upstream_partition, std::int32_t>& sequences,
-                const std::map<std::string, std::int32_t>& counts);
+                const std::map<std::string, std::int32_t>& counts,
+                std::vector<round_intent::upstream_mark> upstream_has = {});
 
   // The upstream partition a record of `range` goes to.
   std::int32_t partition_for(const log_range& range, const record_batch::record& r) const;
@@ -69,6 +72,7 @@ class round_builder {
   const std::map<upstream_partition, std::int32_t>& _sequences;
   const std::map<std::string, std::int32_t>& _counts;
   std::map<upstream_partition, pending> _batches;
+  std::vector<round_intent::upstream_mark> _upstream_has;
 };
 
 // Bytes a record of local topic `topic` takes in a round's budget: at least its encoded size in

@@ -9,6 +9,8 @@
  *   leader <topic> <partition> <broker> move a partition's leader (clients get NOT_LEADER)
  *   down <broker>|all                   disconnect a broker and refuse new connections
  *   up <broker>|all                     accept connections again
+ *   errors <api key> <error> <count>    the next <count> requests of that API are answered
+ *                                       with <error> (not applied)
  *   quit                                (or EOF) destroy the cluster and exit
  */
 #define _POSIX_C_SOURCE 200809L
@@ -98,6 +100,18 @@ int main(int argc, char **argv)
             if (sscanf(line, "%*s %63s", b) != 1 ||
                 each_broker(mc, b, brokers, strcmp(cmd, "up") == 0) != 0) {
                 error = "no such broker";
+            }
+        } else if (strcmp(cmd, "errors") == 0) {
+            int api = 0, code = 0, count = 0;
+            if (sscanf(line, "%*s %d %d %d", &api, &code, &count) != 3 || count < 1 || count > 64) {
+                error = "usage: errors <api key> <error> <count>";
+            } else {
+                rd_kafka_resp_err_t errs[64];
+                int i;
+                for (i = 0; i < count; i++) {
+                    errs[i] = (rd_kafka_resp_err_t)code;
+                }
+                rd_kafka_mock_push_request_errors_array(mc, (int16_t)api, (size_t)count, errs);
             }
         } else {
             error = "unknown command";

@@ -101,10 +101,13 @@ class ForwardTestCase(unittest.TestCase):
                 "--forward.%s.reconnect.backoff.max.ms" % link, "500",
                 "--forward.%s.request.timeout.ms" % link, "5000"] + list(extra)
 
-    def wait_drained(self, gateway, timeout=120, name="cloud"):
+    def wait_drained(self, gateway, timeout=120, name="cloud", records=0):
+        """The link's status once its backlog is empty (the file is rewritten every second: pass
+        `records`, the total the link must have sent, when it may still show an older state)."""
         def drained():
             s = link_status(gateway, name)
-            return s if s and s["backlog_records"] == 0 and s["state"] == "connected" else None
+            return (s if s and s["backlog_records"] == 0 and s["state"] == "connected"
+                    and s["records"] >= records else None)
         return wait_until(drained, timeout, "the forwarding backlog to drain\n" + gateway.log_text(40))
 
     def check_exactly_once(self, local_records, upstream_records, upstream_partitions=None):
@@ -171,7 +174,7 @@ class ForwardToTern(ForwardTestCase):
                 kills_with_backlog += 1
             gw.kill()
         gw.start()
-        self.wait_drained(gw)
+        self.wait_drained(gw, records=total)
         proxy.disarm()
         local = [("sensors", r) for r in consume_all(gw, "sensors", expect_count=total)]
         upstream = consume_all(up, "site1.sensors")
@@ -209,7 +212,7 @@ class ForwardToTern(ForwardTestCase):
         out = tern_cli("forward", "status", "--log.dirs", gw.data_dir).stdout.decode()
         self.assertIn("site2.alarms", out)
         create_topic(up, "site2.alarms", 1)
-        self.wait_drained(gw, timeout=30)
+        self.wait_drained(gw, timeout=30, records=100)
         upstream = consume_all(up, "site2.alarms", expect_count=100)
         self.assertEqual([r["value"] for r in upstream], ["a%d" % i for i in range(100)])
 
@@ -238,7 +241,7 @@ class ForwardToTern(ForwardTestCase):
         self.assertLess(len(local_full), 1000)  # the budget dropped the oldest
         dropped = 1000 - len(local_full)
         proxy.set_down(False)
-        s = self.wait_drained(gw)
+        s = self.wait_drained(gw, records=50 + len(local_full))
         self.assertEqual(s["lost_records"], dropped)
         self.assertTrue(gw.wait_log(r"lost for the upstream", timeout=5))
         self.check_exactly_once([("kept", r) for r in local_kept] + [("full", r) for r in local_full],
@@ -298,7 +301,7 @@ class ForwardSecure(ForwardTestCase):
         self.assertEqual(s["backlog_records"], 300)
         with open(secret, "w") as f:  # rotated: read again at the next attempt
             f.write("right-Pw-42\n")
-        self.wait_drained(gw, timeout=30)
+        self.wait_drained(gw, timeout=30, records=300)
         local = [("secure", r) for r in consume_all(gw, "secure", expect_count=300)]
         self.check_exactly_once(local, consume_all(up, "secure"), upstream_partitions=2)
         # SIGHUP: a topic added to the link's list starts forwarding without a restart.
@@ -331,10 +334,32 @@ class ForwardToMockCluster(ForwardTestCase):
             for p in range(6):
                 cluster.cmd("leader up.events %d %d" % (p, 1 + (p + i) % 3))
             time.sleep(0.2)
-        self.wait_drained(gw, timeout=60)
+        self.wait_drained(gw, timeout=60, records=total)
         local = [("events", r) for r in consume_all(gw, "events", expect_count=total)]
         upstream = consume_all(cluster.bootstraps, "up.events")
         self.check_exactly_once(local, upstream, upstream_partitions=6)
+
+    def test_upstream_forgetting_the_producer_loses_and_duplicates_nothing(self):
+        cluster = MockCluster(1)
+        self.addCleanup(cluster.close)
+        cluster.cmd("topic reset.events 2")
+        gw = Hub(self.gateway_args(cluster.bootstraps, "reset.events",
+                                   "--forward.cloud.batch.max.bytes", "8192"), name="gateway")
+        self.addCleanup(gw.close)
+        gw.start()
+        create_topic(gw, "reset.events", 2)
+        kcat_produce(gw, "reset.events", ["k%d:a%d" % (n % 13, n) for n in range(3000)], "-K:")
+        self.wait_drained(gw, timeout=60)
+        # The next Produce requests are answered UNKNOWN_PRODUCER_ID (59), as by an upstream whose
+        # producer state expired: the link reads the upstream tails, takes a new producer id and
+        # goes on without losing or repeating a record.
+        cluster.cmd("errors 0 59 3")
+        kcat_produce(gw, "reset.events", ["k%d:b%d" % (n % 13, n) for n in range(3000)], "-K:")
+        s = self.wait_drained(gw, timeout=60, records=6000)
+        self.assertGreaterEqual(s["producer_resets"], 1, s)
+        self.assertTrue(gw.wait_log(r"lost this link's producer state", timeout=5))
+        local = [("reset.events", r) for r in consume_all(gw, "reset.events", expect_count=6000)]
+        self.check_exactly_once(local, consume_all(cluster.bootstraps, "reset.events"), upstream_partitions=2)
 
 
 class ForwardOutage(ForwardTestCase):

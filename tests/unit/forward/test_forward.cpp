@@ -91,6 +91,7 @@ TEST(ForwardState, RoundTripsWithAnIntent) {
   in.ranges.push_back({5, "t", 0, 100, 150});
   in.partition_counts["up"] = 2;
   in.acked.push_back({"up", 1});
+  in.upstream_has.push_back({{"up", 0}, 5, 120});
   s.intent = in;
   auto bytes = s.encode();
   link_state d;
@@ -105,6 +106,9 @@ TEST(ForwardState, RoundTripsWithAnIntent) {
   EXPECT_EQ(d.intent->ranges.size(), 1u);
   EXPECT_EQ(d.intent->ranges[0].to, 150);
   EXPECT_EQ(d.intent->acked.size(), 1u);
+  ASSERT_EQ(d.intent->upstream_has.size(), 1u);
+  EXPECT_EQ(d.intent->upstream_has[0].offset, 120);
+  EXPECT_EQ(d.intent->upstream_has[0].log, 5u);
   // Damaged values are refused, never read past.
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     link_state x;
@@ -202,6 +206,21 @@ TEST_P(RoundBuilderTest, IsDeterministicAndPartitionsLikeJava) {
   // Acknowledged partitions are left out of a re-send.
   auto skipped = build({a[0].partition});
   EXPECT_EQ(skipped.size(), a.size() - 1);
+  // Records the upstream holds already (found in its tail) are left out of their batch only.
+  round_intent::upstream_mark mark{a[0].partition, 9, 15};
+  round_builder marked(c, "CID", 99, 0, {}, counts, {mark});
+  marked.add(range, records);
+  std::vector<upstream_batch> out;
+  ASSERT_FALSE(marked.finish({}, out));
+  std::size_t expected = 0;
+  for (const auto& r : records)
+    if (!(round_builder(c, "CID", 0, 0, seqs, counts).partition_for(range, r) == a[0].partition.second &&
+          r.offset <= 15))
+      ++expected;
+  std::size_t got = 0;
+  for (const auto& b : out) got += static_cast<std::size_t>(b.record_count);
+  EXPECT_EQ(got, expected);
+  EXPECT_LT(got, records.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, RoundBuilderTest, ::testing::Values(0, 1, 2, 3, 4));
