@@ -145,7 +145,10 @@ class ForwardToTern(ForwardTestCase):
         create_topic(up, "site1.sensors", 3)
         gw = Hub(self.gateway_args("127.0.0.1:%d" % proxy.port, "sensors",
                                    "--forward.cloud.topic.rename", "site1.${topic}",
-                                   "--forward.cloud.batch.max.bytes", "65536"), name="gateway")
+                                   "--forward.cloud.batch.max.bytes", "65536",
+                                   # Slow enough that most kills land while records are in flight.
+                                   "--forward.cloud.max.bandwidth.bytes.per.sec", "3000000"),
+                 name="gateway")
         self.addCleanup(gw.close)
         gw.start()
         create_topic(gw, "sensors", 4)
@@ -184,7 +187,7 @@ class ForwardToTern(ForwardTestCase):
         self.assertEqual(s["producer_resets"], 0)
         # The faults happened: kills while records were still unsent, cut and dropped requests
         # (a dropped request was applied upstream, its answer lost, and was sent again).
-        self.assertGreaterEqual(kills_with_backlog, 3, "kill -9 never hit a backlog")
+        self.assertGreaterEqual(kills_with_backlog, 10, "kill -9 rarely hit a backlog")
         self.assertGreater(proxy.stats["drop"] + proxy.stats["drop-many"], 0, proxy.stats)
         self.assertGreater(proxy.stats["cut"], 0, proxy.stats)
         print("forward: %d records, %d kills (%d with a backlog), proxy %s"
