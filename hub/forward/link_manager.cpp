@@ -108,6 +108,11 @@ void link_manager::apply(std::vector<link_config> links, const std::map<std::str
     for (const auto& [name, r] : _links)
       if (r.up) filters.emplace_back("forward/" + name, r.up->config().forward_topics);
   }
+  {
+    std::lock_guard lock(_stop_mutex);  // the status file shows the new links at once
+    _kick = true;
+  }
+  _stop_cv.notify_all();
   _store.set_creation_hold_policy([filters = std::move(filters)](std::string_view topic) {
     std::vector<std::string> holders;
     for (const auto& [checkpoint, filter] : filters)
@@ -186,7 +191,8 @@ void link_manager::write_status_loop() {
     if (!any) {
       std::remove(_status_path.c_str());  // no links (any more): no stale status either
       lock.lock();
-      _stop_cv.wait_for(lock, std::chrono::seconds(1), [this] { return _stopping; });
+      _stop_cv.wait_for(lock, std::chrono::seconds(1), [this] { return _stopping || _kick; });
+      _kick = false;
       continue;
     }
     std::string doc = status_json();
@@ -197,7 +203,8 @@ void link_manager::write_status_loop() {
     }
     std::rename(tmp.c_str(), _status_path.c_str());
     lock.lock();
-    _stop_cv.wait_for(lock, std::chrono::seconds(1), [this] { return _stopping; });
+    _stop_cv.wait_for(lock, std::chrono::seconds(1), [this] { return _stopping || _kick; });
+    _kick = false;
   }
 }
 

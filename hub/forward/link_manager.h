@@ -56,6 +56,7 @@ class link_manager {
   std::mutex _stop_mutex;
   std::condition_variable _stop_cv;
   bool _stopping = false;
+  bool _kick = false;  // apply() changed the links: write the status now
   std::thread _status_writer;
 };
 
