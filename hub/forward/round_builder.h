@@ -13,7 +13,8 @@
 // with the link's codec, carrying the producer id, epoch and that partition's next sequence.
 //
 // Errors: finish() returns compression errors (a codec failing); add() never fails.
-// Lifetimes: add() copies what it needs; the records passed may go away after it returns.
+// Lifetimes: the builder keeps a reference to `config` (which must outlive it) and copies the
+// rest; add() copies what it needs, so the records passed may go away after it returns.
 #include <cstdint>
 #include <map>
 #include <span>
@@ -69,8 +70,9 @@ class round_builder {
   std::string _cluster_id;
   std::int64_t _producer_id;
   std::int16_t _producer_epoch;
-  const std::map<upstream_partition, std::int32_t>& _sequences;
-  const std::map<std::string, std::int32_t>& _counts;
+  // Copies: a builder outlives no argument by accident (a round has few upstream partitions).
+  const std::map<upstream_partition, std::int32_t> _sequences;
+  const std::map<std::string, std::int32_t> _counts;
   std::map<upstream_partition, pending> _batches;
   std::vector<round_intent::upstream_mark> _upstream_has;
 };
