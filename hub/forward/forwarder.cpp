@@ -503,11 +503,12 @@ bool forwarder::send_round() {
   if (!_round_built && !build_round_batches()) return false;
   auto& intent = *_state.intent;
   // Drop what a stopped topic holds: its ranges do not advance, its sequences stay.
-  std::vector<upstream_batch> pending;
-  for (auto& b : _round_batches) {
+  // (Pointers into _round_batches, which stays as it is until this call returns.)
+  std::vector<const upstream_batch*> pending;
+  for (const auto& b : _round_batches) {
     if (std::find(intent.acked.begin(), intent.acked.end(), b.partition) != intent.acked.end()) continue;
     if (_stopped.contains(b.partition.first)) continue;
-    pending.push_back(b);
+    pending.push_back(&b);
   }
   if (pending.empty()) {
     finish_round();
@@ -516,11 +517,11 @@ bool forwarder::send_round() {
   // Group by leader.
   std::map<std::int32_t, std::vector<const upstream_batch*>> by_leader;
   bool missing_leader = false;
-  for (const auto& b : pending) {
-    auto it = _upstream.find(b.partition.first);
+  for (const upstream_batch* b : pending) {
+    auto it = _upstream.find(b->partition.first);
     std::int32_t leader = -1;
-    if (it != _upstream.end() && b.partition.second < static_cast<std::int32_t>(it->second.leaders.size()))
-      leader = it->second.leaders[static_cast<std::size_t>(b.partition.second)];
+    if (it != _upstream.end() && b->partition.second < static_cast<std::int32_t>(it->second.leaders.size()))
+      leader = it->second.leaders[static_cast<std::size_t>(b->partition.second)];
     // (When the upstream topic's partition count changed under a planned round, the round keeps
     // the old count: its batches must stay identical. New rounds use the new one.)
     if (leader < 0) {
@@ -528,7 +529,7 @@ bool forwarder::send_round() {
       missing_leader = true;
       continue;
     }
-    by_leader[leader].push_back(&b);
+    by_leader[leader].push_back(b);
   }
   if (by_leader.empty()) {
     refresh_metadata();
