@@ -116,11 +116,6 @@ std::error_code map_mdb_error(int rc) {
   return storage_errc::io_error;
 }
 
-std::int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Fills `out` from the kernel's CSPRNG. Kafka ids need uniqueness, not secrecy, but getrandom
 // is the one source that cannot silently repeat after a fork or a restart.
 static std::error_code random_bytes(std::span<std::uint8_t> out) {
@@ -437,8 +432,7 @@ std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
 }
 
 void log_store::impl::start_writer() {
-  auto now = std::chrono::steady_clock::now();
-  last_sync_at = now;
+  auto now = options.time.monotonic_now();
   hw_flushed_at = now;
   next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
   next_compaction_at = now + std::chrono::milliseconds(options.compaction_interval_ms);

@@ -76,6 +76,7 @@
 #include <vector>
 
 #include "storage/topic_settings.h"
+#include "tern/common/clock.h"
 
 namespace tern::storage {
 
@@ -178,6 +179,11 @@ struct store_options {
   // by full.policy=drop-oldest, appends refused at the budget). Called on the writer thread,
   // rate-limited per topic; must not block. Unset: nothing is reported.
   std::function<void(std::string_view)> log_warning;
+  // Wall time for append times, time retention, compaction lag, segment.ms and commit times;
+  // monotonic time for the writer's schedule (retention and compaction intervals, high
+  // watermark flushes, purge retries) and the periodic sync. A test's manual clock moves all
+  // of it (common/clock.h); it must outlive the store.
+  clock time = clock::system();
 };
 
 struct append_result {

@@ -115,7 +115,7 @@ void log_store::commit_offsets(std::string group, std::vector<committed_offset> 
       if (s.sync_failed) return storage_errc::io_error;
       txn_guard t;
       if (int rc = mdb_txn_begin(s.env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
-      std::int64_t now = wall_clock_ms();
+      std::int64_t now = s.options.time.wall_ms();
       for (auto& o : offsets) {
         o.commit_time_ms = now;
         auto k_bytes = offset_key(group, o.topic, o.partition);

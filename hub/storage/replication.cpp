@@ -9,7 +9,6 @@
 namespace tern::storage {
 namespace {
 
-using steady = std::chrono::steady_clock;
 
 MDB_txn* as_txn(void* p) { return static_cast<MDB_txn*>(p); }
 
@@ -163,10 +162,10 @@ std::int64_t log_store::impl::hw_flush_interval_ms() const {
   return options.sync_interval_ms > 0 ? options.sync_interval_ms : 1000;
 }
 
-std::chrono::steady_clock::time_point log_store::impl::hw_flush_due() const {
+monotonic_instant log_store::impl::hw_flush_due() const {
   {
     std::lock_guard lock(hw_mutex);
-    if (hw_dirty.empty()) return steady::time_point::max();
+    if (hw_dirty.empty()) return monotonic_instant::max();
   }
   return hw_flushed_at + std::chrono::milliseconds(hw_flush_interval_ms());
 }
@@ -176,7 +175,7 @@ std::chrono::steady_clock::time_point log_store::impl::hw_flush_due() const {
 // per fetch would cost more than the data.
 void log_store::impl::flush_high_watermarks(bool force) {
   if (sync_failed) return;
-  auto now = steady::now();
+  auto now = options.time.monotonic_now();
   if (!force && now < hw_flush_due()) return;
   {
     std::lock_guard lock(hw_mutex);

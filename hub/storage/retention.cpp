@@ -158,7 +158,7 @@ int log_store::impl::trim_index(MDB_txn* txn, log_id log, std::int64_t log_start
 // and deletes up to purge_deletes_per_txn_max of its producer and epoch keys; when nothing of
 // it is left, the purge record goes in the same transaction.
 void log_store::impl::purge_step() {
-  if (purges.empty() || std::chrono::steady_clock::now() < purge_retry_at || sync_failed) return;
+  if (purges.empty() || options.time.monotonic_now() < purge_retry_at || sync_failed) return;
   purge_range& p = purges.front();
   const log_id end = p.first + p.count;
   log_id next_drop = std::max(p.next_drop, p.first);
@@ -217,7 +217,7 @@ void log_store::impl::purge_step() {
   }
   if (rc == 0) rc = t.commit();
   if (rc != 0) {
-    purge_retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    purge_retry_at = options.time.monotonic_now() + std::chrono::seconds(1);
     return;
   }
   unsynced_commits = true;

@@ -262,26 +262,25 @@ struct log_store::impl {
   std::function<std::vector<std::string>(std::string_view)> creation_hold_policy;
 
   // Writer only.
-  std::chrono::steady_clock::time_point hw_flushed_at;
+  monotonic_instant hw_flushed_at;
   // Idempotent producer state per (log, producer id); next id to hand out.
   std::map<std::pair<log_id, std::int64_t>, producer_state> producers;
   std::int64_t next_producer_id = 0;
   std::deque<purge_range> purges;
   // After a failed purge slice (e.g. map full) the next try waits, so the writer does not spin.
-  std::chrono::steady_clock::time_point purge_retry_at{};
+  monotonic_instant purge_retry_at{};
   std::deque<retention_run> retention_runs;
-  std::chrono::steady_clock::time_point next_retention_at;
+  monotonic_instant next_retention_at;
   std::deque<compaction_run> compaction_runs;
-  std::chrono::steady_clock::time_point next_compaction_at;
+  monotonic_instant next_compaction_at;
   // log end at the last pass that left a partition fully compacted: it is skipped while
   // nothing was appended since. (In memory: the cleaner checkpoint is what persists.)
   std::unordered_map<log_id, std::int64_t> compacted_at_end;
   // Sum of every partition's size_bytes (what store_options::max_bytes bounds).
   std::uint64_t stored_bytes = 0;
   // When the budget last started a retention pass, so a full store does not start one per group.
-  std::chrono::steady_clock::time_point budget_retention_at{};
-  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> budget_warned_at;
-  std::chrono::steady_clock::time_point last_sync_at;  // unused since the sync thread
+  monotonic_instant budget_retention_at{};
+  std::map<std::string, monotonic_instant, std::less<>> budget_warned_at;
   // Commits since the last hand-over to the sync thread (maybe_sync), and records appended since
   // the last sync asked for by sync_every_records.
   bool unsynced_commits = false;
@@ -427,7 +426,7 @@ struct log_store::impl {
   void remark_high_watermarks(const std::vector<log_id>& logs);
   // Persists dirty high watermarks when due (or `force`d) in a transaction of their own.
   void flush_high_watermarks(bool force);
-  std::chrono::steady_clock::time_point hw_flush_due() const;
+  monotonic_instant hw_flush_due() const;
   std::int64_t hw_flush_interval_ms() const;
   // The offset below which retention and compaction may remove data (INT64_MAX: no limit):
   // the high watermark rule and the retention holds. Any thread.
@@ -460,10 +459,10 @@ struct log_store::impl {
   void start_sync_thread();
   // The sync thread's work: fdatasync of the data file, then the durable ends it covered.
   int sync_data_file();
-  std::chrono::steady_clock::time_point next_wakeup() const;
+  monotonic_instant next_wakeup() const;
   bool background_pending() const {
     return !retention_runs.empty() || !compaction_runs.empty() ||
-           (!purges.empty() && std::chrono::steady_clock::now() >= purge_retry_at);
+           (!purges.empty() && options.time.monotonic_now() >= purge_retry_at);
   }
 
   // retention and purge (retention.cpp), writer thread
@@ -502,8 +501,6 @@ struct log_store::impl {
 // (`message` names the key).
 std::error_code parse_topic_configs(const topic_info& info, const store_options& options,
                                     topic_entry& out, std::string& message);
-
-std::int64_t wall_clock_ms();
 
 // 16 random bytes from the kernel, never all-zero and never base64url text starting with '-'.
 std::error_code random_uuid(std::array<std::uint8_t, 16>& out);

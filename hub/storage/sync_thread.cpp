@@ -6,8 +6,6 @@
 namespace tern::storage {
 namespace {
 
-using steady = std::chrono::steady_clock;
-
 std::chrono::milliseconds clamp_interval(std::chrono::milliseconds interval) {
   // flush.ms accepts up to INT64_MAX ms; a time point that far ahead would overflow.
   constexpr std::chrono::milliseconds year = std::chrono::hours(24 * 365);
@@ -16,8 +14,13 @@ std::chrono::milliseconds clamp_interval(std::chrono::milliseconds interval) {
 
 }  // namespace
 
-sync_thread::sync_thread(std::function<int()> sync, std::chrono::milliseconds interval)
-    : _sync(std::move(sync)), _interval(clamp_interval(interval)), _thread([this] { run(); }) {
+sync_thread::sync_thread(std::function<int()> sync, std::chrono::milliseconds interval,
+                         clock time)
+    : _sync(std::move(sync)),
+      _interval(clamp_interval(interval)),
+      _clock(time),
+      _created_at(_clock.monotonic_now()),
+      _thread([this] { run(); }) {
   TERN_ASSERT(_sync);
 }
 
@@ -50,14 +53,14 @@ void sync_thread::stop() {
 
 void sync_thread::run() {
   std::unique_lock lock(_mutex);
-  auto last_start = steady::now();
+  auto last_start = _created_at;
   while (!failed()) {
     bool dirty = _dirty.load(std::memory_order_acquire);
     if (_stopping && !dirty) break;
-    bool due = dirty && (_stopping || _requested || steady::now() >= last_start + _interval);
+    bool due = dirty && (_stopping || _requested || _clock.monotonic_now() >= last_start + _interval);
     if (!due) {
       if (dirty) {
-        _cv.wait_until(lock, last_start + _interval);
+        _cv.wait_for(lock, _clock.real_wait(last_start + _interval - _clock.monotonic_now()));
       } else {
         _cv.wait(lock);
       }
@@ -66,7 +69,7 @@ void sync_thread::run() {
     // Commits noted from here on need the next sync: this one may begin before their writes.
     _dirty.store(false, std::memory_order_release);
     _requested = false;
-    last_start = steady::now();
+    last_start = _clock.monotonic_now();
     lock.unlock();
     int rc = _sync();
     lock.lock();

@@ -15,6 +15,9 @@
 // the failing sync's caller learns anything else, and no sync runs again; the store then fails
 // every write (store_impl.h: sync_failed).
 //
+// Time: `interval` is measured on `time` (common/clock.h); a test's manual clock must outlive
+// the thread.
+//
 // Threads and lifetime: note_commits() and sync_soon() from one thread (the writer), failed() and
 // syncs_completed() from any. stop() (also run by the destructor) runs one last sync if commits
 // were noted since the last one began, then joins the thread; call it after the writer's last
@@ -27,12 +30,15 @@
 #include <mutex>
 #include <thread>
 
+#include "tern/common/clock.h"
+
 namespace tern::storage {
 
 class sync_thread {
  public:
   // `sync` returns 0 or an errno value. `interval` is clamped to [1 ms, 1 year].
-  sync_thread(std::function<int()> sync, std::chrono::milliseconds interval);
+  sync_thread(std::function<int()> sync, std::chrono::milliseconds interval,
+              clock time = clock::system());
   ~sync_thread();
   sync_thread(const sync_thread&) = delete;
   sync_thread& operator=(const sync_thread&) = delete;
@@ -54,6 +60,9 @@ class sync_thread {
 
   const std::function<int()> _sync;
   const std::chrono::milliseconds _interval;
+  const clock _clock;
+  // The first interval runs from construction, not from whenever the thread gets to run.
+  const monotonic_instant _created_at;
   // Set by note_commits, cleared by the thread when a sync begins: commits after that moment
   // need the next sync. The writer takes the mutex only when it sets it from false.
   std::atomic<bool> _dirty{false};

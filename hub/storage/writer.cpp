@@ -16,7 +16,6 @@
 namespace tern::storage {
 namespace {
 
-using steady = std::chrono::steady_clock;
 
 // Puts a key that sorts after every key of its log. MDB_APPEND (fill pages completely instead
 // of splitting them in half) only applies when the key also sorts after every other log's keys,
@@ -43,8 +42,11 @@ void log_store::impl::writer_main() {
     {
       std::unique_lock lock(queue_mutex);
       if (queue.empty() && !stopping && !background_pending()) {
-        queue_cv.wait_until(lock, next_wakeup(),
-                            [this] { return !queue.empty() || stopping || hw_flush_requested; });
+        // A wait_for, not a wait_until: the schedule is on the store's clock, whose instants
+        // are not steady_clock's (a test's manual clock), and real_wait caps the sleep so an
+        // advanced manual clock is seen within a millisecond.
+        queue_cv.wait_for(lock, options.time.real_wait(next_wakeup() - options.time.monotonic_now()),
+                          [this] { return !queue.empty() || stopping || hw_flush_requested; });
       }
       hw_flush_requested = false;
       items.swap(queue);
@@ -53,16 +55,16 @@ void log_store::impl::writer_main() {
     // Everything queued before `stopping` was seen is in `items`: append() refuses afterwards.
     process_items(items);
     if (stop) break;
-    auto now = steady::now();
+    auto now = options.time.monotonic_now();
     if (options.retention_check_interval_ms > 0 && now >= next_retention_at) {
       if (retention_runs.empty())
-        retention_runs.push_back(retention_run{wall_clock_ms(), 0, 0, {}});
+        retention_runs.push_back(retention_run{options.time.wall_ms(), 0, 0, {}});
       next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
     }
     if (options.compaction_interval_ms > 0 && now >= next_compaction_at) {
       if (compaction_runs.empty()) {
         compaction_run run;
-        run.now_ms = wall_clock_ms();
+        run.now_ms = options.time.wall_ms();
         compaction_runs.push_back(std::move(run));
       }
       next_compaction_at = now + std::chrono::milliseconds(options.compaction_interval_ms);
@@ -87,8 +89,8 @@ void log_store::impl::writer_main() {
   maybe_sync(true);
 }
 
-std::chrono::steady_clock::time_point log_store::impl::next_wakeup() const {
-  auto wake = steady::now() + std::chrono::hours(1);
+monotonic_instant log_store::impl::next_wakeup() const {
+  auto wake = options.time.monotonic_now() + std::chrono::hours(1);
   if (options.retention_check_interval_ms > 0) wake = std::min(wake, next_retention_at);
   if (options.compaction_interval_ms > 0) wake = std::min(wake, next_compaction_at);
   if (!purges.empty()) wake = std::min(wake, purge_retry_at);
@@ -128,7 +130,7 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   TERN_ASSERT(!group.empty() && group.size() <= group_requests_max);
   std::vector<append_result> results(group.size());
   group_txn g;
-  g.now_ms = wall_clock_ms();
+  g.now_ms = options.time.wall_ms();
   g.staged_bytes = stored_bytes;
   g.next_producer_id = next_producer_id;
   std::set<log_id> hw_only;
@@ -366,10 +368,10 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
   if (options.max_bytes < 0) return 0;
   auto budget = static_cast<std::uint64_t>(options.max_bytes);
   // Near the budget, retention gets its chance first (at most one pass a second).
-  auto now = steady::now();
+  auto now = options.time.monotonic_now();
   if (staged_bytes + bytes > budget / 10 * 9 && retention_runs.empty() &&
       now - budget_retention_at >= std::chrono::seconds(1)) {
-    retention_runs.push_back(retention_run{wall_clock_ms(), 0, 0, {}});
+    retention_runs.push_back(retention_run{options.time.wall_ms(), 0, 0, {}});
     budget_retention_at = now;
   }
   if (staged_bytes + bytes <= budget) return 0;
@@ -502,7 +504,7 @@ std::error_code log_store::impl::map_write_error(int rc, std::uint64_t bytes) co
 // Rate-limited (per topic, every 10 s) report to the operator.
 void log_store::impl::warn(std::string_view topic, const std::string& message) {
   if (!options.log_warning) return;
-  auto now = steady::now();
+  auto now = options.time.monotonic_now();
   auto it = budget_warned_at.find(topic);
   if (it != budget_warned_at.end() && now - it->second < std::chrono::seconds(10)) return;
   budget_warned_at[std::string(topic)] = now;
@@ -599,7 +601,8 @@ void log_store::impl::start_sync_thread() {
     for (const auto& [log, e] : partitions) written_ends[log] = e.offsets.log_end;
   }
   syncer = std::make_unique<sync_thread>([this] { return sync_data_file(); },
-                                         std::chrono::milliseconds(options.sync_interval_ms));
+                                         std::chrono::milliseconds(options.sync_interval_ms),
+                                         options.time);
   syncer->note_commits();
   syncer->sync_soon();
 }

@@ -179,5 +179,38 @@ TEST(StorageRetention, WriterRunsRetentionPeriodically) {
   EXPECT_EQ(s->offsets(t.partition_log(0))->log_start, 2);
 }
 
+// The writer's schedule and its idea of "now" come from the store's clock: with a manual clock
+// a test moves five minutes of retention interval and an hour of retention in microseconds.
+TEST(StorageRetention, WriterFollowsTheInjectedClock) {
+  manual_clock time;
+  temp_dir dir;
+  auto o = options_for(dir);
+  o.time = time.as_clock();
+  o.retention_check_interval_ms = 300000;  // the default: five minutes
+  o.topic_defaults.retention_ms = 3600000;
+  auto s = open_store(o);
+  topic_info t;
+  ASSERT_FALSE(s->create_topic("p", 1, {}, t));
+  const std::int64_t written_ms = time.wall_ms();
+  auto appended = append_sync(*s, t.partition_log(0), {make_batch({written_ms}), make_batch({written_ms})});
+  ASSERT_FALSE(appended.error);
+  EXPECT_EQ(appended.append_time_ms, written_ms);  // append time is the store clock's wall time
+
+  // Two hours later by the wall clock, but the monotonic interval has not elapsed: no pass.
+  time.set_wall_ms(written_ms + 2 * 3600000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer re-reads every 1 ms
+  EXPECT_EQ(s->offsets(t.partition_log(0))->log_start, 0);
+
+  // The interval elapses on the monotonic clock: the writer runs the pass as of the clock's
+  // wall time, and both batches (an hour past retention.ms) go.
+  time.advance(std::chrono::milliseconds(300000));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (s->offsets(t.partition_log(0))->log_start != 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(s->offsets(t.partition_log(0))->log_start, 2);
+}
+
 }  // namespace
 }  // namespace tern::storage::test

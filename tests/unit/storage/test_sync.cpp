@@ -68,6 +68,20 @@ TEST(SyncThread, SyncsNotedCommitsAfterTheIntervalAndIdlesWhenClean) {
   EXPECT_FALSE(t.failed());
 }
 
+// The interval is measured on the injected clock: an hour of it passes when the test says so.
+TEST(SyncThread, IntervalFollowsTheInjectedClock) {
+  manual_clock time;
+  std::atomic<int> calls{0};
+  sync_thread t([&] { return ++calls, 0; }, std::chrono::hours(1), time.as_clock());
+  t.note_commits();
+  time.advance(std::chrono::minutes(59));
+  std::this_thread::sleep_for(50ms);  // the thread re-reads the clock every 1 ms
+  EXPECT_EQ(calls, 0);
+  time.advance(std::chrono::minutes(1));
+  ASSERT_TRUE(eventually([&] { return t.syncs_completed() == 1; }));
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(SyncThread, SyncSoonDoesNotWaitForTheInterval) {
   std::atomic<int> calls{0};
   sync_thread t([&] { return ++calls, 0; }, std::chrono::hours(1));
