@@ -204,6 +204,62 @@ void set_partition_leader_epoch(std::span<std::uint8_t> batch, std::int32_t epoc
   store_be(batch.data() + 12, static_cast<std::uint32_t>(epoch), 4);
 }
 
+namespace {
+
+// Timestamps of uncompressed records: the same framing checks as walk_records, without
+// materialising keys, values or headers.
+std::error_code scan_timestamps(bytes_view records, const batch_header& h, timestamp_range& out) {
+  wire::wire_reader r(records);
+  out.min = out.max = h.base_timestamp;
+  std::int32_t expected_delta = 0;
+  for (std::int32_t i = 0; i < h.record_count; ++i) {
+    std::int32_t length = r.varint();
+    if (!r.ok() || length < 0 || static_cast<std::size_t>(length) > r.remaining())
+      return record_batch_errc::bad_length;
+    wire::wire_reader rec(r.raw(static_cast<std::size_t>(length)));
+    rec.i8();
+    const std::int64_t delta = rec.varlong();
+    const std::int32_t offset_delta = rec.varint();
+    if (!rec.ok()) return record_batch_errc::bad_record;
+    if (offset_delta < expected_delta || offset_delta > h.last_offset_delta)
+      return record_batch_errc::count_mismatch;
+    expected_delta = offset_delta + 1;
+    // Saturating: a hostile delta must not overflow into a plausible time.
+    std::int64_t ts;
+    if (__builtin_add_overflow(h.base_timestamp, delta, &ts))
+      ts = delta < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    if (i == 0 || ts < out.min) out.min = ts;
+    if (i == 0 || ts > out.max) out.max = ts;
+  }
+  if (r.remaining() != 0) return record_batch_errc::bad_length;
+  return {};
+}
+
+}  // namespace
+
+std::error_code record_timestamps(bytes_view batch, const batch_header& h,
+                                  std::vector<std::uint8_t>& scratch,
+                                  std::size_t decompressed_size_max, timestamp_range& out) {
+  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
+  bytes_view records = batch.subspan(header_size, h.total_size() - header_size);
+  scratch.clear();
+  if (h.codec() != compression::none) {
+    if (auto ec = ::tern::compression::decompress(h.codec(), records, scratch, decompressed_size_max))
+      return ec;
+    records = scratch;
+  }
+  return scan_timestamps(records, h, out);
+}
+
+void set_max_timestamp(std::span<std::uint8_t> batch, std::int64_t max_timestamp, bool log_append_time) {
+  TERN_ASSERT(batch.size() >= header_size);
+  std::uint16_t attributes = static_cast<std::uint16_t>((batch[attributes_offset] << 8) | batch[attributes_offset + 1]);
+  attributes = log_append_time ? (attributes | 0x08) : (attributes & ~0x08);
+  store_be(batch.data() + attributes_offset, attributes, 2);
+  store_be(batch.data() + 35, static_cast<std::uint64_t>(max_timestamp), 8);  // after baseTimestamp
+  store_be(batch.data() + crc_offset, crc32c(batch.subspan(attributes_offset)), 4);
+}
+
 std::error_code decode_records(bytes_view batch, std::vector<record>& out) {
   batch_header h;
   if (auto ec = parse_header(batch, h)) return ec;

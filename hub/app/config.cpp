@@ -156,6 +156,22 @@ const std::map<std::string, key_spec, std::less<>>& specs() {
           return true;
         },
         "reject or drop-oldest"}},
+      {"log.message.timestamp.type",
+       {[](server_config& c, std::string_view v) {
+          if (v != "CreateTime" && v != "LogAppendTime") return false;
+          c.log_message_timestamp_type = std::string(v);
+          return true;
+        },
+        "CreateTime or LogAppendTime"}},
+      {"log.message.timestamp.difference.max.ms",
+       {int_setter(&server_config::log_message_timestamp_difference_max_ms, std::int64_t{0}, INT64_MAX),
+        "milliseconds >= 0"}},
+      {"log.message.timestamp.before.max.ms",
+       {int_setter(&server_config::log_message_timestamp_before_max_ms, std::int64_t{0}, INT64_MAX),
+        "milliseconds >= 0"}},
+      {"log.message.timestamp.after.max.ms",
+       {int_setter(&server_config::log_message_timestamp_after_max_ms, std::int64_t{0}, INT64_MAX),
+        "milliseconds >= 0"}},
       {"flush.messages",
        {int_setter(&server_config::flush_messages, std::int64_t{1}, INT64_MAX), "an integer >= 1"}},
       {"log.flush.interval.messages",

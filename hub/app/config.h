@@ -88,6 +88,14 @@ struct server_config {
   // partitions can be half empty, so half the map is what surely fits).
   std::int64_t log_dirs_max_bytes = -1;
   std::string log_full_policy = "reject";  // topic default for full.policy
+  // Topic defaults for the batch timestamps Produce stores (kafka/handle_produce.cpp):
+  // CreateTime (maxTimestamp recomputed from the records) or LogAppendTime (the broker's time),
+  // and how far a CreateTime may lie before/after the broker's time (Kafka 3.6+ keys; the
+  // older difference.max.ms bounds both directions). INT64_MAX = no bound, as in Kafka.
+  std::string log_message_timestamp_type = "CreateTime";
+  std::int64_t log_message_timestamp_difference_max_ms = INT64_MAX;
+  std::int64_t log_message_timestamp_before_max_ms = INT64_MAX;
+  std::int64_t log_message_timestamp_after_max_ms = INT64_MAX;
   std::int64_t flush_messages = INT64_MAX;  // fsync after this many records (1 = every commit)
   std::int64_t flush_ms = 1000;             // fsync at least this often
   std::uint64_t lmdb_map_size = sizeof(void*) >= 8 ? (32ull << 30) : (1ull << 30);

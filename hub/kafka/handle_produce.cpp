@@ -5,6 +5,14 @@
 // (NOT_ENOUGH_REPLICAS before the write when the ISR is below min.insync.replicas,
 // NOT_ENOUGH_REPLICAS_AFTER_APPEND when it fell below while waiting). acks=0 gets no response at all, as in Kafka. Needs Write on each
 // topic: a refused topic answers TOPIC_AUTHORIZATION_FAILED for every partition, nothing written.
+//
+// Timestamps are the hub's, not the producer's word (Kafka's LogValidator): with CreateTime a
+// batch's maxTimestamp is recomputed from its records (a compressed batch is inflated for it) and
+// rewritten, CRC and all, when the producer's differs (producers may leave it at -1, and
+// retention, compaction lag, tombstone expiry and the time index all read it); records outside
+// message.timestamp.{before,after,difference}.max.ms refuse the partition with INVALID_TIMESTAMP.
+// With LogAppendTime the batch is stamped with the broker's time. The rewrite happens in the
+// request's own frame, before storage sees the bytes.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -39,8 +47,10 @@ error_code batch_error(std::error_code ec) {
   return error_code::corrupt_message;
 }
 
-std::int64_t topic_max_message_bytes(const storage::topic_info& info, std::int64_t broker_default) {
-  auto it = info.configs.find("max.message.bytes");
+// A topic's integer config, or the broker's default when the topic has none (values were
+// validated when the topic was created or altered).
+std::int64_t topic_long(const storage::topic_info& info, const char* key, std::int64_t broker_default) {
+  auto it = info.configs.find(key);
   if (it == info.configs.end()) return broker_default;
   try {
     return std::stoll(it->second);
@@ -49,9 +59,76 @@ std::int64_t topic_max_message_bytes(const storage::topic_info& info, std::int64
   }
 }
 
+std::int64_t topic_max_message_bytes(const storage::topic_info& info, std::int64_t broker_default) {
+  return topic_long(info, "max.message.bytes", broker_default);
+}
+
+struct timestamp_policy {
+  bool log_append_time = false;
+  std::int64_t before_max_ms = INT64_MAX;  // how far a CreateTime may lie before "now"
+  std::int64_t after_max_ms = INT64_MAX;   // ... and after it
+};
+
+timestamp_policy topic_timestamp_policy(const storage::topic_info& info, const app::server_config& config) {
+  timestamp_policy p;
+  auto type = info.configs.find("message.timestamp.type");
+  p.log_append_time = type != info.configs.end() ? type->second == "LogAppendTime"
+                                                 : config.log_message_timestamp_type == "LogAppendTime";
+  const std::int64_t difference = topic_long(info, "message.timestamp.difference.max.ms",
+                                             config.log_message_timestamp_difference_max_ms);
+  p.before_max_ms = std::min(difference, topic_long(info, "message.timestamp.before.max.ms",
+                                                    config.log_message_timestamp_before_max_ms));
+  p.after_max_ms = std::min(difference, topic_long(info, "message.timestamp.after.max.ms",
+                                                   config.log_message_timestamp_after_max_ms));
+  return p;
+}
+
+// Records of one compressed batch may inflate to this much while their timestamps are read (a
+// zip bomb stops here): far above what producers batch (librdkafka's batch.size is 1 MB before
+// compression), far below what would hurt a 512 MiB gateway.
+constexpr std::size_t inflated_batch_max_bytes = 64u << 20;
+
+// Applies the topic's timestamp policy to one validated batch, rewriting its header in place.
+error_code stamp_batch(wire::bytes_view batch, const record_batch::batch_header& h,
+                       const timestamp_policy& policy, std::int64_t now_ms, std::string& why) {
+  // The frame is this request's own buffer, made mutable by the server and handed out const so
+  // that handlers do not scribble on it by accident; this is the one place that rewrites it.
+  std::span<std::uint8_t> bytes(const_cast<std::uint8_t*>(batch.data()), batch.size());
+  if (policy.log_append_time) {
+    record_batch::set_max_timestamp(bytes, now_ms, true);
+    return error_code::none;
+  }
+  // One scratch buffer for the io thread's inflating, dropped when a large batch grew it.
+  thread_local std::vector<std::uint8_t> scratch;
+  record_batch::timestamp_range range;
+  auto ec = record_batch::record_timestamps(batch, h, scratch, inflated_batch_max_bytes, range);
+  if (scratch.capacity() > (4u << 20)) std::vector<std::uint8_t>().swap(scratch);
+  if (ec) {
+    why = ec.message();
+    return ec == compression::compression_errc::too_large ? error_code::message_too_large
+                                                           : batch_error(ec);
+  }
+  if (policy.before_max_ms != INT64_MAX && range.min < now_ms - policy.before_max_ms) {
+    why = "record timestamp " + std::to_string(range.min) + " is more than " +
+          std::to_string(policy.before_max_ms) + " ms before the broker's time " + std::to_string(now_ms) +
+          " (message.timestamp.before.max.ms / difference.max.ms)";
+    return error_code::invalid_timestamp;
+  }
+  if (policy.after_max_ms < INT64_MAX - now_ms && range.max > now_ms + policy.after_max_ms) {
+    why = "record timestamp " + std::to_string(range.max) + " is more than " +
+          std::to_string(policy.after_max_ms) + " ms after the broker's time " + std::to_string(now_ms) +
+          " (message.timestamp.after.max.ms / difference.max.ms)";
+    return error_code::invalid_timestamp;
+  }
+  if (h.max_timestamp != range.max || h.log_append_time())
+    record_batch::set_max_timestamp(bytes, range.max, false);
+  return error_code::none;
+}
+
 // Checks one partition's records; on success fills `batches`.
 error_code check_records(const produce_request::partition& p, const storage::topic_info& info,
-                         std::int64_t broker_max_bytes, std::vector<wire::bytes_view>& batches,
+                         std::int64_t broker_max_bytes, const timestamp_policy& policy,
+                         std::int64_t now_ms, std::vector<wire::bytes_view>& batches,
                          std::string& why) {
   if (!p.records || p.records->empty()) {
     why = "empty record set";
@@ -73,6 +150,7 @@ error_code check_records(const produce_request::partition& p, const storage::top
       why = "transactional batches are not supported";
       return error_code::invalid_record;
     }
+    if (auto code = stamp_batch(b, h, policy, now_ms, why); code != error_code::none) return code;
   }
   return error_code::none;
 }
@@ -90,6 +168,9 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
     out_topic.name = t.name;
     auto info = ctx.hub.store().find_topic(t.name);
     bool authorized = acks_valid && ctx.may_on_topic(auth::operation::write, t.name);
+    const std::int64_t now_ms = ctx.hub.time().wall_ms();
+    timestamp_policy stamps;
+    if (info) stamps = topic_timestamp_policy(*info, ctx.hub.config());
     for (const auto& p : t.partition_data) {
       produce_response::partition out;
       out.index = p.index;
@@ -99,7 +180,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       if (!acks_valid) code = request.transactional_id ? error_code::invalid_txn_state : error_code::invalid_required_acks;
       else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
-      else code = check_records(p, *info, ctx.hub.config().message_max_bytes, batches, why);
+      else code = check_records(p, *info, ctx.hub.config().message_max_bytes, stamps, now_ms, batches, why);
       std::int32_t leader_epoch = -1;
       if (code == error_code::none && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;
@@ -115,6 +196,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
         out_topic.partition_responses.push_back(out);
         continue;
       }
+      if (stamps.log_append_time) out.log_append_time_ms = now_ms;
       std::size_t topic_index = op->response.responses.size();
       std::size_t partition_index = out_topic.partition_responses.size();
       out_topic.partition_responses.push_back(out);

@@ -44,7 +44,7 @@ struct kafka_key {
   std::int64_t min;
   std::int64_t max;
 };
-constexpr std::array<kafka_key, 7> kafka_keys{{
+constexpr std::array<kafka_key, 10> kafka_keys{{
     {{"max.message.bytes", "message.max.bytes", ct::int_, false,
       "largest record batch Produce accepts for this topic"},
      0,
@@ -54,9 +54,22 @@ constexpr std::array<kafka_key, 7> kafka_keys{{
      0,
      0},
     {{"message.timestamp.type", "log.message.timestamp.type", ct::string, false,
-      "accepted for Kafka tools; CreateTime is what the hub stores"},
+      "CreateTime: a batch's maxTimestamp is recomputed from its records; LogAppendTime: the "
+      "broker's time when it appends the batch"},
      0,
      0},
+    {{"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms", ct::long_,
+      false, "Produce refuses (INVALID_TIMESTAMP) a CreateTime this far from the broker's time"},
+     0,
+     INT64_MAX},
+    {{"message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms", ct::long_, false,
+      "Produce refuses (INVALID_TIMESTAMP) a CreateTime this far before the broker's time"},
+     0,
+     INT64_MAX},
+    {{"message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms", ct::long_, false,
+      "Produce refuses (INVALID_TIMESTAMP) a CreateTime this far after the broker's time"},
+     0,
+     INT64_MAX},
     {{"min.insync.replicas", "min.insync.replicas", ct::int_, false,
       "accepted for Kafka tools; one node is always in sync"},
      1,
@@ -164,7 +177,13 @@ const std::vector<broker_key>& broker_keys() {
       {"log.full.policy", ct::string, field(&c::log_full_policy)},
       {"log.flush.interval.messages", ct::long_, field(&c::flush_messages)},
       {"log.flush.interval.ms", ct::long_, field(&c::flush_ms)},
-      {"log.message.timestamp.type", ct::string, constant("CreateTime")},
+      {"log.message.timestamp.type", ct::string, field(&c::log_message_timestamp_type)},
+      {"log.message.timestamp.difference.max.ms", ct::long_,
+       field(&c::log_message_timestamp_difference_max_ms)},
+      {"log.message.timestamp.before.max.ms", ct::long_,
+       field(&c::log_message_timestamp_before_max_ms)},
+      {"log.message.timestamp.after.max.ms", ct::long_,
+       field(&c::log_message_timestamp_after_max_ms)},
       {"compression.type", ct::string, constant("producer")},
       {"min.insync.replicas", ct::int_, constant("1")},
   };

@@ -6,7 +6,7 @@
 // The keys storage acts on (retention, compaction, segments, full.policy) come from
 // storage::topic_setting_keys() and are validated by storage::apply_topic_setting, so their
 // rules live in one place. The keys only this layer knows (max.message.bytes, enforced by
-// Produce; compression.type, message.timestamp.type, min.insync.replicas, flush.*,
+// Produce, as are message.timestamp.*; compression.type, min.insync.replicas, flush.*,
 // max.compaction.lag.ms, accepted for Kafka tools and kept in the topic's map) are listed and
 // validated here. Nothing here keeps references to its arguments.
 #include <map>

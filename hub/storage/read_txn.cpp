@@ -47,12 +47,15 @@ int seek_batch(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& k, MDB_v
 // decompressing. False when no record qualifies (the header's maxTimestamp overstated them).
 bool find_in_batch(bytes_view batch, const record_batch::batch_header& h, std::int64_t ts,
                    std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
-  if (h.codec() != record_batch::compression::none || h.log_append_time()) {
+  if (h.log_append_time()) {
     out.emplace(h.base_offset, h.max_timestamp);
     return true;
   }
+  // Compressed batches are inflated (as Kafka does) so the answer is the record's own offset;
+  // the limit only guards against a batch that would inflate absurdly.
   std::vector<record_batch::record> records;
-  if (record_batch::decode_records(batch, records)) {
+  std::vector<std::uint8_t> scratch;
+  if (record_batch::decode_records(batch, records, scratch, std::size_t{64} << 20)) {
     out.emplace(h.base_offset, h.max_timestamp);  // stored bytes passed the CRC; be lenient
     return true;
   }

@@ -22,9 +22,10 @@ PARTITIONS = 3
 class CodecsTest(th.HubTestCase):
     hub_name = "codecs"
 
-    def create(self, topic, partitions):
+    def create(self, topic, partitions, configs=None):
         th.tern_cli("topics", "--bootstrap-server", self.hub.bootstrap, "--create", "--topic",
                     topic, "--partitions", str(partitions), "--replication-factor", "1",
+                    *[a for k, v in (configs or {}).items() for a in ("--config", "%s=%s" % (k, v))],
                     hub=self.hub)
         th.wait_for_topic(self.hub, topic, partitions)
 
@@ -103,11 +104,18 @@ class CodecsTest(th.HubTestCase):
         self.check_codec("zstd")
 
     def test_corrupt_payload_is_reported(self):
-        """A batch labelled gzip whose records are not gzip (CRC correct, so the hub stores it):
-        tern consume fails, naming the codec and the cause."""
-        topic = "codec-corrupt"
-        self.create(topic, 1)
+        """A batch labelled gzip whose records are not gzip, with a correct CRC: Produce inflates
+        a CreateTime topic's batches to recompute their maxTimestamp and refuses it with
+        CORRUPT_MESSAGE. A LogAppendTime topic's batches are stamped without being inflated, so
+        there the hub stores it, and tern consume fails, naming the codec and the cause."""
         blob = kr.encode_record_batch([kr.Record(b"k", b"not gzip at all")], attributes=1)
+        refused = "codec-corrupt-refused"
+        self.create(refused, 1)
+        with self.hub.connect() as c:
+            self.assertEqual(kr.produce(c, refused, 0, blob, acks=-1), (kr.ERR_CORRUPT_MESSAGE, -1))
+            self.assertEqual(kr.list_offsets(c, refused, 0, -1)[2], 0)  # nothing stored
+        topic = "codec-corrupt"
+        self.create(topic, 1, {"message.timestamp.type": "LogAppendTime"})
         with self.hub.connect() as c:
             self.assertEqual(kr.produce(c, topic, 0, blob, acks=-1), (0, 0))
         p = self.consume(topic, 1, check=False)

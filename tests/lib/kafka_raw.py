@@ -261,18 +261,23 @@ def _encode_record(rec, offset_delta, first_timestamp):
 
 def encode_record_batch(records, base_offset=0, producer_id=-1, producer_epoch=-1,
                         base_sequence=-1, attributes=0, partition_leader_epoch=-1,
-                        corrupt_crc=False):
+                        corrupt_crc=False, max_timestamp=None, gzip_records=False):
     """A RecordBatch v2 with a correct CRC32C (or a wrong one when corrupt_crc is set).
 
-    Records without a timestamp get 1_700_000_000_000 + index.
+    Records without a timestamp get 1_700_000_000_000 + index. max_timestamp overrides the
+    header's maxTimestamp (e.g. -1, which Go clients send); gzip_records compresses the records
+    and sets the gzip codec bit.
     """
     assert records
     for n, r in enumerate(records):
         if r.timestamp is None:
             r.timestamp = 1_700_000_000_000 + n
     first_ts = records[0].timestamp
-    max_ts = max(r.timestamp for r in records)
+    max_ts = max(r.timestamp for r in records) if max_timestamp is None else max_timestamp
     recs = b"".join(_encode_record(r, n, first_ts) for n, r in enumerate(records))
+    if gzip_records:
+        recs = gzip.compress(recs)
+        attributes |= 1
     after_crc = (i16(attributes) + i32(len(records) - 1) + i64(first_ts) + i64(max_ts)
                  + i64(producer_id) + i16(producer_epoch) + i32(base_sequence)
                  + i32(len(records)) + recs)
@@ -532,6 +537,12 @@ def produce_request_body(topic, partition, records_blob, acks=1, timeout_ms=1000
 
 def produce(conn, topic, partition, records_blob, acks=1, timeout_ms=10000):
     """Produce v3. Returns (error_code, base_offset), or None for acks=0 (no response)."""
+    res = produce_full(conn, topic, partition, records_blob, acks, timeout_ms)
+    return None if res is None else res[:2]
+
+
+def produce_full(conn, topic, partition, records_blob, acks=1, timeout_ms=10000):
+    """Produce v3. Returns (error_code, base_offset, log_append_time_ms), or None for acks=0."""
     body = produce_request_body(topic, partition, records_blob, acks, timeout_ms)
     if acks == 0:
         conn.send_request(API_PRODUCE, 3, body)
@@ -541,13 +552,12 @@ def produce(conn, topic, partition, records_blob, acks=1, timeout_ms=10000):
     for _ in range(r.i32()):
         t = r.string()
         for _ in range(r.i32()):
-            p, err, base = r.i32(), r.i16(), r.i64()
-            r.i64()  # log_append_time
-            results.append((t, p, err, base))
+            p, err, base, append_time = r.i32(), r.i16(), r.i64(), r.i64()
+            results.append((t, p, err, base, append_time))
     r.i32()  # throttle
     if len(results) != 1 or results[0][:2] != (topic, partition):
         raise ValueError("unexpected produce response %r" % (results,))
-    return results[0][2], results[0][3]
+    return results[0][2], results[0][3], results[0][4]
 
 
 def fetch(conn, topic, partition, offset, max_bytes=1 << 20, max_wait_ms=100):

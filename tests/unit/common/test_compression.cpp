@@ -634,3 +634,60 @@ TEST(RecordBatchCompressed, MutatedBatchesNeverCrashDecode) {
     }
   }
 }
+
+// What Produce recomputes: the records' own min and max CreateTime, for every codec, however
+// the header lies; set_max_timestamp then rewrites the header with a CRC that validates.
+TEST(RecordBatchTimestamps, RecordTimestampsForEveryCodecAndRestamp) {
+  auto recs = sample_records(9);
+  bytes plain = uncompressed_batch(recs, 100);
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& r : recs) lo = std::min(lo, r.timestamp), hi = std::max(hi, r.timestamp);
+  for (const auto& cc : codec_cases) {
+    bytes batch = batch_for(cc, plain);
+    // A header that says -1, as Go clients may send.
+    record_batch::set_max_timestamp(batch, -1, false);
+    record_batch::batch_header h;
+    ASSERT_FALSE(record_batch::validate(batch, h)) << int(cc.codec);
+    EXPECT_EQ(h.max_timestamp, -1);
+    bytes scratch;
+    record_batch::timestamp_range range;
+    ASSERT_FALSE(record_batch::record_timestamps(batch, h, scratch, unlimited, range)) << int(cc.codec);
+    EXPECT_EQ(range.min, lo);
+    EXPECT_EQ(range.max, hi);
+    record_batch::set_max_timestamp(batch, range.max, false);
+    ASSERT_FALSE(record_batch::validate(batch, h));
+    EXPECT_EQ(h.max_timestamp, hi);
+    EXPECT_FALSE(h.log_append_time());
+    EXPECT_EQ(h.codec(), cc.codec);  // the codec bits are left alone
+    // LogAppendTime: the type bit and the broker's time; decoding reports it for every record.
+    record_batch::set_max_timestamp(batch, 1'800'000'000'000, true);
+    ASSERT_FALSE(record_batch::validate(batch, h));
+    EXPECT_TRUE(h.log_append_time());
+    EXPECT_EQ(h.codec(), cc.codec);
+    std::vector<record_batch::record> got;
+    ASSERT_FALSE(record_batch::decode_records(batch, got, scratch, unlimited));
+    for (const auto& r : got) EXPECT_EQ(r.timestamp, 1'800'000'000'000);
+  }
+}
+
+TEST(RecordBatchTimestamps, MalformedOrOversizedRecordsAreErrorsNotCrashes) {
+  bytes plain = uncompressed_batch(sample_records(20), 0);
+  bytes zstd = compress_batch(plain, codec_id::zstd);
+  record_batch::batch_header h;
+  ASSERT_FALSE(record_batch::parse_header(zstd, h));
+  bytes scratch;
+  record_batch::timestamp_range range;
+  // The inflated records exceed the limit.
+  EXPECT_EQ(record_batch::record_timestamps(zstd, h, scratch, 16, range), compression_errc::too_large);
+  std::mt19937 rng(11);
+  for (int i = 0; i < 2000; ++i) {
+    bytes b = i % 2 ? plain : zstd;
+    for (int f = 0; f < 2; ++f)
+      b[record_batch::header_size + rng() % (b.size() - record_batch::header_size)] =
+          static_cast<std::uint8_t>(rng());
+    record_batch::batch_header bh;
+    ASSERT_FALSE(record_batch::parse_header(b, bh));
+    (void)record_batch::record_timestamps(b, bh, scratch, 1 << 16, range);
+    EXPECT_LE(scratch.size(), std::size_t{1} << 16);
+  }
+}

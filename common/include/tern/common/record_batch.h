@@ -83,6 +83,30 @@ void set_base_offset(std::span<std::uint8_t> batch, std::int64_t base_offset);
 // Rewrites partitionLeaderEpoch in place (also outside the CRC).
 void set_partition_leader_epoch(std::span<std::uint8_t> batch, std::int32_t epoch);
 
+// The CreateTime of a batch's records as they are, not as its header claims: the smallest and
+// largest baseTimestamp + timestampDelta. A broker recomputes maxTimestamp from them (producers
+// may leave it at -1, which is legal) so that retention, compaction lag and the time index use
+// the records' real times. A batch without records has min = max = baseTimestamp.
+struct timestamp_range {
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+};
+
+// Reads the timestamps of every record of `batch` (whose header is `h`), inflating a compressed
+// batch into `scratch` (cleared first; at most decompressed_size_max bytes). Walks only the
+// records' framing and timestampDelta; no allocation for uncompressed batches.
+// @return {} and `out`; record_batch_errc bad_length/bad_record/count_mismatch for records that
+//         do not parse (a compressed batch's records are checked here for the first time);
+//         compression_errc unsupported_codec, corrupt, too_large, internal.
+std::error_code record_timestamps(bytes_view batch, const batch_header& h,
+                                  std::vector<std::uint8_t>& scratch,
+                                  std::size_t decompressed_size_max, timestamp_range& out);
+
+// Rewrites maxTimestamp and the timestamp type bit of the attributes (LogAppendTime when
+// `log_append_time`) in place and recomputes the CRC32C, which covers both. Precondition
+// (asserted): `batch` holds one whole batch.
+void set_max_timestamp(std::span<std::uint8_t> batch, std::int64_t max_timestamp, bool log_append_time);
+
 struct header {
   std::string key;
   std::optional<bytes_view> value;
