@@ -10,7 +10,11 @@ out of the figures: warm-up, see WARMUP_S); then, at once:
     (auto-<n>), over CONNECTIONS parallel connections (raw wire, tests/lib/kafka_raw.py);
   - LOGINS failing SASL/PLAIN logins over 20 parallel clients, each on a fresh connection:
     half as u with a wrong password, half as unknown users (ghost-<n>, hashed against a decoy);
-the "during" phase lasts until both are done; then the producer runs alone until its
+  - with TERN_BENCH_BIG=N, N connections producing 1 MB batches back to back to another topic
+    (acks=1), stopped when the creations and logins are done: the storage writer is then
+    busy with large group commits, so an auto-creation waits for it (its round trip shows
+    it) while the io loop, which must never wait for the writer, should not stall;
+the "during" phase lasts until the creations and logins are done; then the producer runs alone until its
 BEFORE_S + DURING_S + AFTER_S seconds are over ("after"). Prints the producer's p50/p99/max in
 each phase (and while the topics were being created), how long the creations and logins took
 and how they were answered, the hub's longest io loop stall (logged at shutdown) and the stalls
@@ -23,7 +27,7 @@ Run (from the source tree, after `cmake --build build/release --target tern rdka
     PYTHONPATH=tests/lib python3 tests/bench/admin_load.py
 (ctest bench.admin_load runs it with 200 topics: completes, loses nothing.)
 Environment: TERN_BENCH_TOPICS (1000), TERN_BENCH_LOGINS (100), TERN_BENCH_RATE (500),
-TERN_BENCH_CONNECTIONS (4), TERN_BENCH_DURING_S (15: the producer's time budget for the load
+TERN_BENCH_CONNECTIONS (4), TERN_BENCH_BIG (0), TERN_BENCH_DURING_S (15: the producer's time budget for the load
 phase; a load that outlasts it eats into "after"). Exit code 1 when a check failed.
 """
 
@@ -69,6 +73,7 @@ def main():
     rate = env_int("TERN_BENCH_RATE", 500)
     connections = env_int("TERN_BENCH_CONNECTIONS", 4)
     during_s = float(env_int("TERN_BENCH_DURING_S", 15))
+    big_n = env_int("TERN_BENCH_BIG", 0)
     latency_bin = os.environ["RDKAFKA_LATENCY"]
     failures = []
 
@@ -87,16 +92,20 @@ def main():
     try:
         sasl_port = hub.listener_port("SASL_PLAINTEXT")
         th.create_topic(hub, "steady", 1)
+        th.create_topic(hub, "big", 1)
         time.sleep(1)
         producer = hu.LatencyProducer(latency_bin, hub.bootstrap, "steady", rate,
                                       BEFORE_S + during_s + AFTER_S).start()
         time.sleep(BEFORE_S)
         wall_during, t_during = time.time(), time.monotonic()
+        big = hu.BigProducers("127.0.0.1", hub.port, "big", big_n).start() if big_n else None
         names = ["auto-%04d" % i for i in range(topics_n)]
         creator = hu.TopicAutoCreator("127.0.0.1", hub.port, names, connections).start()
         flood = hu.LoginFlood(sasl_port, logins_n, LOGIN_THREADS, flood_credentials).start()
         creator.join()
         flood.join()
+        if big:
+            big.stop()
         wall_after, t_after = time.time(), time.monotonic()
         rc = producer.wait(timeout=300)
         ok, failed = producer.reports()
@@ -119,6 +128,9 @@ def main():
               % (flood.elapsed_s, dict(Counter((e, m.rsplit(": ", 1)[-1]) for e, m in flood.results)),
                  flood.errors[:3]))
         print("librdkafka first %.0f s (left out) %s" % (WARMUP_S, hu.latency_summary(phases["warm-up"])))
+        if big:
+            print("1 MB batches acknowledged: %d (%d producers), errors: %d %s"
+                  % (big.acked, big_n, len(big.errors), big.errors[:3]))
         for name in ("before", "during", "after"):
             print("librdkafka %-6s %s" % (name, hu.latency_summary(phases[name])))
         # The creations alone take a fraction of the phase (the logins wait for the hashes).
