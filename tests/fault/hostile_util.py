@@ -7,9 +7,15 @@
 - rss_kb(): a process's VmRSS from /proc.
 - LatencyProducer: tests/fault/rdkafka_latency.c (librdkafka) in the background, its delivery
   reports split into phases by their monotonic send time.
+- sasl_plain_login() and LoginFlood: SASL/PLAIN logins on the raw wire (SaslHandshake v1 +
+  SaslAuthenticate v2), one per connection, optionally from another loopback source address.
+- TopicAutoCreator: Metadata v4 requests with allow_auto_topic_creation, one new topic each.
+- loop_stalls(): the hub's "io loop stalled for N ms" debug lines with their wall-clock times.
 """
 
+import calendar
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -200,3 +206,128 @@ def latency_summary(latencies_ms):
     return "n=%d p50=%.2f ms p99=%.2f ms max=%.2f ms" % (
         len(latencies_ms), percentile(latencies_ms, 50), percentile(latencies_ms, 99),
         max(latencies_ms) if latencies_ms else float("nan"))
+
+
+SASL_HANDSHAKE, SASL_AUTHENTICATE = 17, 36
+SASL_AUTHENTICATION_FAILED = 58
+
+
+def sasl_plain_login(port, user, password, source=None, timeout=30):
+    """(error_code, message) of one SASL/PLAIN login (SaslHandshake v1, SaslAuthenticate v2) on
+    a fresh connection to 127.0.0.1:port; `source` binds the client to another loopback address
+    (e.g. "127.0.0.2": the hub rate-limits failed logins per client address too)."""
+    with kr.KafkaConnection("127.0.0.1", port, timeout=timeout, source=source) as c:
+        r = c.call(SASL_HANDSHAKE, 1, kr.string("PLAIN"))
+        error = r.i16()
+        if error:
+            return error, "SaslHandshake failed"
+        token = b"\0" + user.encode() + b"\0" + password.encode()
+        r = c.call(SASL_AUTHENTICATE, 2, kr.uvarint(len(token) + 1) + token + kr.uvarint(0),
+                   header_version=2, flexible_response=True)
+        error = r.i16()
+        n = r.uvarint()
+        return error, (r._take(n - 1).decode() if n else None)
+
+
+class LoginFlood:
+    """`attempts` failing SASL/PLAIN logins over `threads` parallel clients, each on a fresh
+    connection: `credentials(i)` gives attempt i's (user, password). .results holds
+    (error_code, message) per attempt, .errors what was raised instead of an answer."""
+
+    def __init__(self, port, attempts, threads, credentials):
+        self.port, self.attempts, self.credentials = port, attempts, credentials
+        self.results, self.errors = [], []
+        self._next = iter(range(attempts))
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        self.elapsed_s = None
+
+    def start(self):
+        self._t0 = time.monotonic()
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _run(self):
+        while True:
+            with self._lock:
+                i = next(self._next, None)
+            if i is None:
+                return
+            user, password = self.credentials(i)
+            try:
+                res = sasl_plain_login(self.port, user, password)
+            except (OSError, kr.Closed, struct.error, ValueError) as e:
+                with self._lock:
+                    self.errors.append(repr(e))
+                continue
+            with self._lock:
+                self.results.append(res)
+
+    def join(self, timeout=120):
+        for t in self._threads:
+            t.join(timeout=timeout)
+        self.elapsed_s = time.monotonic() - self._t0
+        return self
+
+
+class TopicAutoCreator:
+    """Auto-creates the topics `names` through Metadata v4 (allow_auto_topic_creation), one
+    request per new topic, over `connections` parallel connections to host:port. After join():
+    .answers maps each name to (error_code, partition count) from the answer to its request,
+    .errors holds what was raised instead of an answer, .call_ms each request's round trip."""
+
+    def __init__(self, host, port, names, connections=4):
+        self.addr = (host, port)
+        self.names = list(names)
+        self.answers, self.errors, self.call_ms = {}, [], []
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(self.names[k::connections],),
+                                          daemon=True) for k in range(connections)]
+        self.elapsed_s = None
+
+    def start(self):
+        self._t0 = time.monotonic()
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _run(self, names):
+        try:
+            with kr.KafkaConnection(*self.addr, timeout=60) as c:
+                for name in names:
+                    t0 = time.monotonic()
+                    md = kr.metadata(c, [name], version=4, allow_auto_topic_creation=True)
+                    took_ms = (time.monotonic() - t0) * 1000
+                    t = md["topics"].get(name)
+                    with self._lock:
+                        self.call_ms.append(took_ms)
+                        self.answers[name] = (t["error"], len(t["partitions"])) if t else (-1, 0)
+        except (OSError, kr.Closed, struct.error, ValueError) as e:
+            with self._lock:
+                self.errors.append(repr(e))
+
+    def join(self, timeout=300):
+        for t in self._threads:
+            t.join(timeout=timeout)
+        self.elapsed_s = time.monotonic() - self._t0
+        return self
+
+
+_STALL_RE = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z \S+ io loop stalled for (\d+) ms")
+
+
+def loop_stalls(log_text):
+    """[(unix_time_s, stall_ms)] of the hub's "io loop stalled for N ms" lines (logged at
+    log.level=debug when the loop probe fired more than 20 ms late)."""
+    out = []
+    for m in _STALL_RE.finditer(log_text):
+        t = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")) + int(m.group(2)) / 1000
+        out.append((t, int(m.group(3))))
+    return out
+
+
+def longest_stall_ms(log_text):
+    """The hub's "longest io loop stall: N ms" (logged when it stops), or None."""
+    found = re.findall(r"longest io loop stall: (\d+) ms", log_text)
+    return int(found[-1]) if found else None

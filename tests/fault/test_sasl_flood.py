@@ -26,26 +26,14 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import hostile_util as hu  # noqa: E402
-import kafka_raw as kr  # noqa: E402
 import tern_harness as th  # noqa: E402
 
-SASL_HANDSHAKE, SASL_AUTHENTICATE = 17, 36
 ITERATIONS = 200000
 STALL_MAX_MS = 500
 RATE = 200
 
 
-def login(port, user, password):
-    """(error_code, message) of one SaslAuthenticate v2 on a fresh connection."""
-    with kr.KafkaConnection("127.0.0.1", port, timeout=30) as c:
-        r = c.call(SASL_HANDSHAKE, 1, kr.string("PLAIN"))
-        assert r.i16() == 0
-        token = b"\0" + user.encode() + b"\0" + password.encode()
-        r = c.call(SASL_AUTHENTICATE, 2, kr.uvarint(len(token) + 1) + token + kr.uvarint(0),
-                   header_version=2, flexible_response=True)
-        error = r.i16()
-        n = r.uvarint()
-        return error, (r._take(n - 1).decode() if n else None)
+login = hu.sasl_plain_login  # (error_code, message) of one SASL/PLAIN login
 
 
 class SaslFloodTest(unittest.TestCase):

@@ -374,8 +374,10 @@ class Closed(Exception):
 class KafkaConnection:
     """One TCP connection speaking raw Kafka frames."""
 
-    def __init__(self, host, port, timeout=10.0, client_id="tern-test"):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=10.0, client_id="tern-test", source=None):
+        """`source`: a local address to connect from (e.g. another loopback address)."""
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.client_id = client_id
         self._corr = itertools.count(1)
