@@ -259,7 +259,7 @@ std::error_code log_store::impl::init_and_load() {
   }
   if (int rc = t.commit()) return map_mdb_error(rc);
   publish_log_dbs(opened);
-  return {};
+  return repair_batch_timestamps();
 }
 
 // Opens the shared databases and reads the schema version. A new dir is marked current; a

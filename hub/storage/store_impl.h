@@ -330,6 +330,11 @@ struct log_store::impl {
   // them into per-log databases (migrate.cpp), resumable, one bounded transaction at a time.
   std::error_code check_schema_and_mark(bool& migrate, std::uint32_t& from_version);
   std::error_code migrate_layout(std::uint32_t from_version);
+  // Once per data dir, at open: maxTimestamps producers left unset, recomputed
+  // (repair_timestamps.cpp). The writer is not running yet.
+  std::error_code repair_batch_timestamps();
+  int repair_log_timestamps(log_id log, partition_entry& e, std::uint64_t& repaired,
+                            std::uint64_t& undecodable);
   // Opens (create: creating) the databases of `log` in `txn`. MDB_NOTFOUND without create when
   // they do not exist. The handles are usable by others only once `txn` commits.
   int open_log_dbs(MDB_txn* txn, log_id log, bool create, log_dbs& out);

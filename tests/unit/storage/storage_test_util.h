@@ -205,6 +205,16 @@ class raw_env {
     ASSERT_EQ(mdb_txn_commit(txn), 0);
   }
 
+  void del(const char* db, std::string_view key) {
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(_env, nullptr, 0, &txn), 0);
+    MDB_dbi dbi;
+    ASSERT_EQ(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    ASSERT_EQ(mdb_del(txn, dbi, &k, nullptr), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+  }
+
   std::size_t count_prefix(const char* db, std::string_view prefix) {
     MDB_txn* txn = nullptr;
     EXPECT_EQ(mdb_txn_begin(_env, nullptr, MDB_RDONLY, &txn), 0);

@@ -328,6 +328,70 @@ TEST(StorageLayout, UpgradeFromSchema3KeepsEverything) { upgrade_keeps_everythin
 // marked 4 with the marker) resumes at the next open.
 TEST(StorageLayout, InterruptedMigrationResumes) { upgrade_keeps_everything(3, 10); }
 
+// A data dir written before Produce recomputed maxTimestamp (issue 15) may hold batches whose
+// producer left it at -1: the first open recomputes them from the records, rebuilds the time
+// index, and then time retention and ListOffsets by time see them.
+TEST(StorageLayout, OpenRepairsMaxTimestampsProducersLeftUnset) {
+  temp_dir dir;
+  const std::int64_t now = wall_clock_now();
+  const std::int64_t two_hours_ago = now - 2 * 3600000;
+  auto unset = [](bytes b) {
+    record_batch::set_max_timestamp(b, -1, false);
+    return b;
+  };
+  auto o = options_for(dir);
+  log_id log = 0;
+  {
+    auto s = open_store(o);
+    topic_info t;
+    ASSERT_FALSE(s->create_topic("p", 1, {{"retention.ms", "3600000"}}, t));
+    log = t.partition_log(0);
+    // The store keeps headers as given (Produce recomputes before it hands them over).
+    ASSERT_FALSE(append_sync(*s, log, {unset(make_batch({two_hours_ago, two_hours_ago + 5}))}).error);
+    ASSERT_FALSE(append_sync(*s, log, {unset(make_batch({now - 10, now - 20}))}).error);
+    ASSERT_FALSE(append_sync(*s, log, {make_batch({now + 1, now + 2})}).error);
+    EXPECT_EQ(s->enforce_retention(now), 0u);  // -1: never expires by time
+  }
+  {
+    raw_env env(o.dir);  // as an older Tern leaves the dir: never checked
+    env.del("meta", "timestamps_checked");
+  }
+  std::vector<std::string> warnings;
+  o.log_warning = [&](std::string_view m) { warnings.emplace_back(m); };
+  auto s = open_store(o);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("recomputed maxTimestamp of 2 batches in 1 partitions"), std::string::npos)
+      << warnings[0];
+  {
+    std::unique_ptr<read_txn> txn;
+    ASSERT_FALSE(s->begin_read(txn));
+    std::vector<bytes_view> out;
+    std::size_t n = 0;
+    ASSERT_FALSE(txn->read(log, 0, SIZE_MAX, INT64_MAX, out, n));
+    ASSERT_EQ(out.size(), 3u);
+    const std::int64_t want[] = {two_hours_ago + 5, now - 10, now + 2};
+    for (std::size_t i = 0; i < 3; ++i) {
+      record_batch::batch_header h;
+      ASSERT_FALSE(record_batch::validate(out[i], h)) << i;  // the CRC was recomputed
+      EXPECT_EQ(h.max_timestamp, want[i]) << i;
+    }
+    std::optional<std::pair<std::int64_t, std::int64_t>> hit;
+    ASSERT_FALSE(txn->offset_for_timestamp(log, two_hours_ago + 3, hit));
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->first, 1);
+    ASSERT_FALSE(txn->offset_for_timestamp(log, now - 15, hit));
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->first, 2);
+  }
+  EXPECT_EQ(s->offsets(log)->max_timestamp, now + 2);
+  EXPECT_EQ(s->enforce_retention(now), 1u);  // the two-hour-old batch, by its records' time
+  EXPECT_EQ(s->offsets(log)->log_start, 2);
+  s.reset();
+  warnings.clear();
+  s = open_store(o);  // checked once: no second pass
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST(StorageLayout, NewerSchemaIsStillRefused) {
   temp_dir dir;
   auto o = options_for(dir);
