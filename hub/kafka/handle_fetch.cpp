@@ -13,10 +13,19 @@
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
 #include "replication/replica_manager.h"
+#include "tern/common/record_batch.h"
 #include "tern/kafka/messages/fetch.h"
 
 namespace tern::kafka {
 namespace {
+
+bool holds_zstd(const std::vector<wire::bytes_view>& batches) {
+  for (auto b : batches) {
+    record_batch::batch_header h;
+    if (!record_batch::parse_header(b, h) && h.codec() == record_batch::compression::zstd) return true;
+  }
+  return false;
+}
 
 class fetch_op : public std::enable_shared_from_this<fetch_op> {
  public:
@@ -104,6 +113,12 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
         }
         if (ec) {
           out.error_code = wire(to_kafka_error(ec));
+          out.record_batches.clear();
+          has_error = true;
+        } else if (_ctx.version() < 10 && _request.replica_id < 0 && holds_zstd(out.record_batches)) {
+          // As Kafka: zstd exists from Fetch v10 on; an older consumer could not read the batch
+          // (followers copy batches without reading them).
+          out.error_code = wire(error_code::unsupported_compression_type);
           out.record_batches.clear();
           has_error = true;
         }

@@ -127,9 +127,9 @@ error_code stamp_batch(wire::bytes_view batch, const record_batch::batch_header&
 
 // Checks one partition's records; on success fills `batches`.
 error_code check_records(const produce_request::partition& p, const storage::topic_info& info,
-                         std::int64_t broker_max_bytes, const timestamp_policy& policy,
-                         std::int64_t now_ms, std::vector<wire::bytes_view>& batches,
-                         std::string& why) {
+                         std::int16_t version, std::int64_t broker_max_bytes,
+                         const timestamp_policy& policy, std::int64_t now_ms,
+                         std::vector<wire::bytes_view>& batches, std::string& why) {
   if (!p.records || p.records->empty()) {
     why = "empty record set";
     return error_code::invalid_record;
@@ -149,6 +149,10 @@ error_code check_records(const produce_request::partition& p, const storage::top
     if (h.transactional() || h.control()) {
       why = "transactional batches are not supported";
       return error_code::invalid_record;
+    }
+    if (h.codec() == record_batch::compression::zstd && version < 7) {
+      why = "zstd batches need Produce v7 or later (this request is v" + std::to_string(version) + ")";
+      return error_code::unsupported_compression_type;
     }
     if (auto code = stamp_batch(b, h, policy, now_ms, why); code != error_code::none) return code;
   }
@@ -180,7 +184,8 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       if (!acks_valid) code = request.transactional_id ? error_code::invalid_txn_state : error_code::invalid_required_acks;
       else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
-      else code = check_records(p, *info, ctx.hub.config().message_max_bytes, stamps, now_ms, batches, why);
+      else code = check_records(p, *info, ctx.version(), ctx.hub.config().message_max_bytes, stamps,
+                                now_ms, batches, why);
       std::int32_t leader_epoch = -1;
       if (code == error_code::none && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;

@@ -44,7 +44,11 @@ struct kafka_key {
   std::int64_t min;
   std::int64_t max;
 };
-constexpr std::array<kafka_key, 10> kafka_keys{{
+// Accepted so that scripts and tools written for Kafka (librdkafka's own test suite sets
+// message.format.version, min.cleanable.dirty.ratio and file.delete.delay.ms) do not fail; stored
+// and described like the others, validated by Kafka's rules, not acted on.
+constexpr std::string_view not_acted_on = "Kafka topic config, accepted and stored; Tern does not act on it";
+constexpr std::array<kafka_key, 29> kafka_keys{{
     {{"max.message.bytes", "message.max.bytes", ct::int_, false,
       "largest record batch Produce accepts for this topic"},
      0,
@@ -86,7 +90,67 @@ constexpr std::array<kafka_key, 10> kafka_keys{{
       "accepted for Kafka tools"},
      1,
      INT64_MAX},
+    {{"compression.gzip.level", "compression.gzip.level", ct::int_, false, not_acted_on}, -1, 9},
+    {{"compression.lz4.level", "compression.lz4.level", ct::int_, false, not_acted_on}, 1, 17},
+    {{"compression.zstd.level", "compression.zstd.level", ct::int_, false, not_acted_on}, -131072, 22},
+    {{"file.delete.delay.ms", "log.segment.delete.delay.ms", ct::long_, false, not_acted_on}, 0, INT64_MAX},
+    {{"follower.replication.throttled.replicas", "", ct::list, false, not_acted_on}, 0, 0},
+    {{"leader.replication.throttled.replicas", "", ct::list, false, not_acted_on}, 0, 0},
+    {{"index.interval.bytes", "log.index.interval.bytes", ct::int_, false, not_acted_on}, 0, INT32_MAX},
+    {{"local.retention.bytes", "log.local.retention.bytes", ct::long_, false, not_acted_on}, -2, INT64_MAX},
+    {{"local.retention.ms", "log.local.retention.ms", ct::long_, false, not_acted_on}, -2, INT64_MAX},
+    {{"message.downconversion.enable", "log.message.downconversion.enable", ct::boolean, false,
+      not_acted_on},
+     0,
+     0},
+    {{"message.format.version", "log.message.format.version", ct::string, false,
+      "Kafka topic config, accepted and stored; Tern always stores RecordBatch v2"},
+     0,
+     0},
+    {{"min.cleanable.dirty.ratio", "log.cleaner.min.cleanable.ratio", ct::double_, false,
+      "Kafka topic config, accepted and stored; Tern's cleaner runs every log.cleaner.backoff.ms "
+      "and reads only what changed"},
+     0,
+     1},
+    {{"preallocate", "log.preallocate", ct::boolean, false, not_acted_on}, 0, 0},
+    {{"remote.storage.enable", "remote.log.storage.system.enable", ct::boolean, false,
+      "tiered storage: Tern has none, so only false is accepted"},
+     0,
+     0},
+    {{"remote.log.copy.disable", "", ct::boolean, false, not_acted_on}, 0, 0},
+    {{"remote.log.delete.on.disable", "", ct::boolean, false, not_acted_on}, 0, 0},
+    {{"segment.index.bytes", "log.index.size.max.bytes", ct::int_, false, not_acted_on}, 4, INT32_MAX},
+    {{"segment.jitter.ms", "log.roll.jitter.ms", ct::long_, false, not_acted_on}, 0, INT64_MAX},
+    {{"unclean.leader.election.enable", "unclean.leader.election.enable", ct::boolean, false,
+      not_acted_on},
+     0,
+     0},
 }};
+
+// Kafka's throttled-replicas list: empty, "*", or partition:broker pairs.
+bool valid_throttled_replicas(std::string_view v) {
+  if (v.empty() || v == "*") return true;
+  while (!v.empty()) {
+    auto comma = v.find(',');
+    auto item = v.substr(0, comma);
+    auto colon = item.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == item.size()) return false;
+    for (std::size_t i = 0; i < item.size(); ++i)
+      if (i != colon && (item[i] < '0' || item[i] > '9')) return false;
+    if (comma == std::string_view::npos) break;
+    v.remove_prefix(comma + 1);
+    if (v.empty()) return false;
+  }
+  return true;
+}
+
+// Kafka's message.format.version values: "0.8.0" .. "3.0-IV1" and the like.
+bool valid_format_version(std::string_view v) {
+  if (v.empty() || v.size() > 16 || v.front() < '0' || v.front() > '9') return false;
+  for (char ch : v)
+    if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == 'I' || ch == 'V')) return false;
+  return true;
+}
 
 bool parse_long(std::string_view v, std::int64_t& out) {
   auto [p, e] = std::from_chars(v.data(), v.data() + v.size(), out);
@@ -107,6 +171,30 @@ bool valid_kafka_value(const kafka_key& k, std::string_view v, std::string& mess
   if (k.key.name == "message.timestamp.type") {
     if (v == "CreateTime" || v == "LogAppendTime") return true;
     return bad("CreateTime or LogAppendTime");
+  }
+  if (k.key.name == "remote.storage.enable") {
+    if (v == "false") return true;
+    return bad("false (Tern has no tiered storage)");
+  }
+  if (k.key.name == "message.format.version") {
+    if (valid_format_version(v)) return true;
+    return bad("a Kafka version such as 3.0-IV1");
+  }
+  if (k.key.type == ct::list) {
+    if (valid_throttled_replicas(v)) return true;
+    return bad("*, or partition:broker pairs separated by commas");
+  }
+  if (k.key.type == ct::boolean) {
+    if (v == "true" || v == "false") return true;
+    return bad("true or false");
+  }
+  if (k.key.type == ct::double_) {
+    double d = 0;
+    auto [p, e] = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (e == std::errc{} && p == v.data() + v.size() && !v.empty() && d >= double(k.min) &&
+        d <= double(k.max))
+      return true;
+    return bad("a number in [" + std::to_string(k.min) + ", " + std::to_string(k.max) + "]");
   }
   std::int64_t n = 0;
   if (parse_long(v, n) && n >= k.min && n <= k.max) return true;
@@ -186,6 +274,22 @@ const std::vector<broker_key>& broker_keys() {
        field(&c::log_message_timestamp_after_max_ms)},
       {"compression.type", ct::string, constant("producer")},
       {"min.insync.replicas", ct::int_, constant("1")},
+      // Kafka's defaults of the keys accepted but not acted on (for DescribeConfigs).
+      {"compression.gzip.level", ct::int_, constant("-1")},
+      {"compression.lz4.level", ct::int_, constant("9")},
+      {"compression.zstd.level", ct::int_, constant("3")},
+      {"log.segment.delete.delay.ms", ct::long_, constant("60000")},
+      {"log.index.interval.bytes", ct::int_, constant("4096")},
+      {"log.local.retention.bytes", ct::long_, constant("-2")},
+      {"log.local.retention.ms", ct::long_, constant("-2")},
+      {"log.message.downconversion.enable", ct::boolean, constant("true")},
+      {"log.message.format.version", ct::string, constant("3.0-IV1")},
+      {"log.cleaner.min.cleanable.ratio", ct::double_, constant("0.5")},
+      {"log.preallocate", ct::boolean, constant("false")},
+      {"remote.log.storage.system.enable", ct::boolean, constant("false")},
+      {"log.index.size.max.bytes", ct::int_, constant("10485760")},
+      {"log.roll.jitter.ms", ct::long_, constant("0")},
+      {"unclean.leader.election.enable", ct::boolean, constant("false")},
   };
   return keys;
 }

@@ -17,6 +17,7 @@ import tern_harness as th  # noqa: E402
 CODECS = {"gzip": 1, "snappy": 2, "lz4": 3, "zstd": 4}
 RECORDS = 2000
 PARTITIONS = 3
+ERR_UNSUPPORTED_COMPRESSION_TYPE = 76
 
 
 class CodecsTest(th.HubTestCase):
@@ -42,7 +43,7 @@ class CodecsTest(th.HubTestCase):
             batches = []
             offset = 0
             while True:
-                res = kr.fetch(c, topic, partition, offset, max_bytes=8 << 20)
+                res = kr.fetch(c, topic, partition, offset, max_bytes=8 << 20, version=10)
                 self.assertEqual(res["error"], 0, "fetch %s-%d" % (topic, partition))
                 if offset >= res["high_watermark"]:
                     return batches, res["high_watermark"]
@@ -102,6 +103,13 @@ class CodecsTest(th.HubTestCase):
 
     def test_zstd(self):
         self.check_codec("zstd")
+        # As in Kafka, zstd needs Produce v7 and Fetch v10: older requests are refused with
+        # UNSUPPORTED_COMPRESSION_TYPE (an older client could not have read the batches).
+        with self.hub.connect() as c:
+            p = next(p for p in range(PARTITIONS) if self.stored_batches("codec-zstd", p)[0])
+            self.assertEqual(kr.fetch(c, "codec-zstd", p, 0)["error"], ERR_UNSUPPORTED_COMPRESSION_TYPE)
+            blob = kr.encode_record_batch([kr.Record(b"k", b"v")], attributes=4)
+            self.assertEqual(kr.produce(c, "codec-zstd", 0, blob), (ERR_UNSUPPORTED_COMPRESSION_TYPE, -1))
 
     def test_corrupt_payload_is_reported(self):
         """A batch labelled gzip whose records are not gzip, with a correct CRC: Produce inflates

@@ -217,6 +217,25 @@ class ConfigsTest(th.HubTestCase):
             res = kr.describe_configs(c, [(T, "cfg-desc", ["retention.ms"])], version=2)
             self.assertEqual(res[0]["configs"]["retention.ms"]["synonyms"], [])
 
+    def test_kafka_topic_keys_tern_does_not_act_on_are_accepted(self):
+        """librdkafka's own test suite creates topics with message.format.version,
+        min.cleanable.dirty.ratio and file.delete.delay.ms: accepted, stored, described (with a
+        documentation string saying Tern does not act on them), validated like Kafka."""
+        wanted = {"message.format.version": "0.10.0", "min.cleanable.dirty.ratio": "0.01",
+                  "file.delete.delay.ms": "1000", "unclean.leader.election.enable": "true",
+                  "segment.jitter.ms": "0", "leader.replication.throttled.replicas": "*"}
+        with self.hub.connect() as c:
+            self.assertEqual(kr.create_topic(c, "cfg-kafka-keys", 1, configs=wanted), 0)
+            th.wait_for_topic(self.hub, "cfg-kafka-keys", 1)
+            self.assertEqual(overrides(c, "cfg-kafka-keys"), wanted)
+            every = kr.describe_configs(c, [(T, "cfg-kafka-keys", None)], version=3)[0]["configs"]
+            self.assertEqual(every["preallocate"]["value"], "false")
+            self.assertEqual(every["min.cleanable.dirty.ratio"]["value"], "0.01")
+            for bad in ({"min.cleanable.dirty.ratio": "2"}, {"remote.storage.enable": "true"},
+                        {"message.format.version": "newest"}, {"preallocate": "maybe"}):
+                self.assertEqual(kr.create_topic(c, "cfg-kafka-bad", 1, configs=bad),
+                                 kr.ERR_INVALID_CONFIG, bad)
+
     def test_operator_defaults_are_static_broker_configs(self):
         with th.Hub(name="configs-static", extra_args=["--log.retention.ms", "3600000",
                                                        "--message.max.bytes", "500000"]) as hub:

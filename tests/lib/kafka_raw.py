@@ -562,17 +562,29 @@ def produce_full(conn, topic, partition, records_blob, acks=1, timeout_ms=10000)
     return results[0][2], results[0][3], results[0][4]
 
 
-def fetch(conn, topic, partition, offset, max_bytes=1 << 20, max_wait_ms=100):
-    """Fetch v4, one partition. Returns dict(error, high_watermark, last_stable_offset, records)."""
-    body = (i32(-1) + i32(max_wait_ms) + i32(1) + i32(max_bytes) + i8(1) + i32(1) + string(topic)
-            + i32(1) + i32(partition) + i64(offset) + i32(max_bytes))
-    r = conn.call(API_FETCH, 4, body)
+def fetch(conn, topic, partition, offset, max_bytes=1 << 20, max_wait_ms=100, version=4):
+    """Fetch v4 (or v10: sessions, current leader epoch, the first version that may carry zstd),
+    one partition. Returns dict(error, high_watermark, last_stable_offset, records)."""
+    assert version in (4, 10)
+    if version == 4:
+        body = (i32(-1) + i32(max_wait_ms) + i32(1) + i32(max_bytes) + i8(1) + i32(1) + string(topic)
+                + i32(1) + i32(partition) + i64(offset) + i32(max_bytes))
+    else:
+        body = (i32(-1) + i32(max_wait_ms) + i32(1) + i32(max_bytes) + i8(1) + i32(0) + i32(-1)
+                + i32(1) + string(topic) + i32(1) + i32(partition) + i32(-1) + i64(offset)
+                + i64(-1) + i32(max_bytes) + i32(0))
+    r = conn.call(API_FETCH, version, body)
     r.i32()  # throttle
+    if version >= 7:
+        r.i16()  # top-level error
+        r.i32()  # session id
     out = None
     for _ in range(r.i32()):
         t = r.string()
         for _ in range(r.i32()):
             p, err, hw, lso = r.i32(), r.i16(), r.i64(), r.i64()
+            if version >= 5:
+                r.i64()  # log start offset
             r.array(lambda rr: (rr.i64(), rr.i64()))  # aborted transactions
             recs = r.nbytes()
             if (t, p) == (topic, partition):

@@ -48,8 +48,25 @@ TEST(TopicConfigs, ValuesAreValidatedWithTheirKey) {
   EXPECT_TRUE(kafka::valid_topic_config("message.timestamp.type", "LogAppendTime", message));
   EXPECT_FALSE(kafka::valid_topic_config("min.insync.replicas", "0", message));
   EXPECT_FALSE(kafka::valid_topic_config("segment.bytes", "13", message));
-  EXPECT_FALSE(kafka::valid_topic_config("unclean.leader.election.enable", "true", message));
+  EXPECT_FALSE(kafka::valid_topic_config("no.such.config", "true", message));
   EXPECT_NE(message.find("unknown"), std::string::npos) << message;
+  // Kafka's other topic keys are accepted (not acted on), with Kafka's validation.
+  EXPECT_TRUE(kafka::valid_topic_config("unclean.leader.election.enable", "true", message));
+  EXPECT_FALSE(kafka::valid_topic_config("unclean.leader.election.enable", "yes", message));
+  EXPECT_TRUE(kafka::valid_topic_config("message.format.version", "0.10.0", message));
+  EXPECT_TRUE(kafka::valid_topic_config("message.format.version", "3.0-IV1", message));
+  EXPECT_FALSE(kafka::valid_topic_config("message.format.version", "latest", message));
+  EXPECT_TRUE(kafka::valid_topic_config("min.cleanable.dirty.ratio", "0.01", message));
+  EXPECT_FALSE(kafka::valid_topic_config("min.cleanable.dirty.ratio", "1.5", message));
+  EXPECT_FALSE(kafka::valid_topic_config("min.cleanable.dirty.ratio", "half", message));
+  EXPECT_TRUE(kafka::valid_topic_config("file.delete.delay.ms", "1000", message));
+  EXPECT_FALSE(kafka::valid_topic_config("file.delete.delay.ms", "-1", message));
+  EXPECT_TRUE(kafka::valid_topic_config("leader.replication.throttled.replicas", "0:1,1:2", message));
+  EXPECT_TRUE(kafka::valid_topic_config("leader.replication.throttled.replicas", "*", message));
+  EXPECT_FALSE(kafka::valid_topic_config("leader.replication.throttled.replicas", "0:", message));
+  EXPECT_TRUE(kafka::valid_topic_config("remote.storage.enable", "false", message));
+  EXPECT_FALSE(kafka::valid_topic_config("remote.storage.enable", "true", message));
+  EXPECT_NE(message.find("tiered"), std::string::npos) << message;
 
   storage::topic_settings defaults;
   EXPECT_TRUE(kafka::valid_topic_configs({{"retention.ms", "1000"}, {"cleanup.policy", "compact"}},
