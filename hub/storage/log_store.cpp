@@ -257,8 +257,18 @@ std::error_code log_store::impl::init_and_load() {
     if (int rc = open_log_dbs(t.txn, log, true, dbs)) return log_dbs_error(rc, "opening the store");
     opened.emplace_back(log, dbs);
   }
+  // The upgrade repair of batch timestamps runs once per data dir; a new store (no partitions)
+  // needs none. Checked in this transaction: a read transaction of its own would cost the idle
+  // hub ~100 KiB of heap (LMDB sizes a reader's tables by max_partitions).
+  bool timestamps_checked = false;
+  if (auto ec = timestamps_marker(t.txn, timestamps_checked)) return ec;
+  if (!timestamps_checked && partitions.empty()) {
+    if (auto ec = put_timestamps_marker(t.txn)) return ec;
+    timestamps_checked = true;
+  }
   if (int rc = t.commit()) return map_mdb_error(rc);
   publish_log_dbs(opened);
+  if (timestamps_checked) return {};
   return repair_batch_timestamps();
 }
 

@@ -1,4 +1,4 @@
-// Upgrade repair of batch timestamps (issue 15): before the hub recomputed each batch's
+// Upgrade repair of batch timestamps (issue 15; called by init_and_load, which checks the marker): before the hub recomputed each batch's
 // maxTimestamp on Produce, it stored what the producer sent, and a producer may send -1 (legal:
 // Kafka recomputes it). Such a batch never expired by time, was invisible to ListOffsets by
 // timestamp and had no time index entry. This pass, run once at open on a data dir that lacks
@@ -115,15 +115,21 @@ int log_store::impl::repair_log_timestamps(log_id log, partition_entry& e, std::
   return 0;
 }
 
+std::error_code log_store::impl::timestamps_marker(MDB_txn* txn, bool& present) {
+  MDB_val k = to_val(meta_timestamps_checked), v{};
+  int rc = mdb_get(txn, dbi_meta, &k, &v);
+  present = rc == 0;
+  return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
+}
+
+std::error_code log_store::impl::put_timestamps_marker(MDB_txn* txn) {
+  std::uint8_t one[4];
+  format::put_u32(one, 1);
+  MDB_val k = to_val(meta_timestamps_checked), v = to_val(one, 4);
+  return map_mdb_error(mdb_put(txn, dbi_meta, &k, &v, 0));
+}
+
 std::error_code log_store::impl::repair_batch_timestamps() {
-  {
-    txn_guard t;
-    if (int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &t.txn)) return map_mdb_error(rc);
-    MDB_val k = to_val(meta_timestamps_checked), v{};
-    int rc = mdb_get(t.txn, dbi_meta, &k, &v);
-    if (rc == 0) return {};
-    if (rc != MDB_NOTFOUND) return map_mdb_error(rc);
-  }
   std::uint64_t repaired = 0, undecodable = 0;
   std::size_t logs = 0;
   for (auto& [log, e] : partitions) {
@@ -133,10 +139,7 @@ std::error_code log_store::impl::repair_batch_timestamps() {
   }
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
-  std::uint8_t one[4];
-  format::put_u32(one, 1);
-  MDB_val k = to_val(meta_timestamps_checked), v = to_val(one, 4);
-  if (int rc = mdb_put(t.txn, dbi_meta, &k, &v, 0)) return map_mdb_error(rc);
+  if (auto ec = put_timestamps_marker(t.txn)) return ec;
   if (int rc = t.commit()) return map_mdb_error(rc);
   if ((repaired || undecodable) && options.log_warning) {
     options.log_warning("store upgrade: recomputed maxTimestamp of " + std::to_string(repaired) +

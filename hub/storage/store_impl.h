@@ -333,6 +333,8 @@ struct log_store::impl {
   // Once per data dir, at open: maxTimestamps producers left unset, recomputed
   // (repair_timestamps.cpp). The writer is not running yet.
   std::error_code repair_batch_timestamps();
+  std::error_code timestamps_marker(MDB_txn* txn, bool& present);
+  std::error_code put_timestamps_marker(MDB_txn* txn);
   int repair_log_timestamps(log_id log, partition_entry& e, std::uint64_t& repaired,
                             std::uint64_t& undecodable);
   // Opens (create: creating) the databases of `log` in `txn`. MDB_NOTFOUND without create when
