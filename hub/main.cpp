@@ -14,6 +14,7 @@ void print_usage() {
                "  produce   write lines from stdin to a topic\n"
                "  consume   print records of a topic (alone or as a member of a consumer group)\n"
                "  groups    list, describe, reset the offsets of and delete consumer groups\n"
+               "  delete-records  delete a topic's records below an offset (frees space)\n"
                "  cluster   show the metadata quorum and the brokers (tern cluster status)\n"
                "  bench     measure produce and consume throughput against a hub\n"
                "  acls      list, add and remove ACL rules in the hub's ACL file\n"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   if (command == "pki") return tern::cli::run_pki(sub_argc, sub_argv);
   if (command == "passwd") return tern::cli::run_passwd(sub_argc, sub_argv);
   if (command == "forward") return tern::cli::run_forward(sub_argc, sub_argv);
+  if (command == "delete-records") return tern::cli::run_delete_records(sub_argc, sub_argv);
   std::cerr << "tern: unknown command '" << command << "' (try tern --help)\n";
   return 2;
 }

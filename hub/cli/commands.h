@@ -14,4 +14,5 @@ int run_acls(int argc, char** argv);
 int run_pki(int argc, char** argv);
 int run_passwd(int argc, char** argv);
 int run_forward(int argc, char** argv);
+int run_delete_records(int argc, char** argv);
 }  // namespace tern::cli

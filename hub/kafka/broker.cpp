@@ -204,6 +204,7 @@ handler_fn handler_for(api_key key) {
     case api_key::list_offsets: return handle_list_offsets;
     case api_key::create_topics: return handle_create_topics;
     case api_key::delete_topics: return handle_delete_topics;
+    case api_key::delete_records: return handle_delete_records;
     case api_key::find_coordinator: return handle_find_coordinator;
     case api_key::join_group: return handle_join_group;
     case api_key::sync_group: return handle_sync_group;

@@ -445,6 +445,17 @@ class log_store {
   // becomes start_offset. Same queueing, slices, callback and errors as truncate (except that
   // any start_offset >= 0 is valid).
   void reset(log_id log, std::int64_t start_offset, std::function<void(std::error_code)> done);
+  // Deletes the partition's records below `offset` on request (Kafka's DeleteRecords): whole
+  // batches only, so the batch holding `offset` stays and the new log start is its base offset
+  // (reported through `done` as the low watermark; `offset` on a batch boundary is exact).
+  // offset = -1 means the high watermark: every committed record goes. Retention holds of the
+  // checkpoints (forwarding links) do not stop it: the operator asked. Deletions commit in
+  // slices of the retention slice size, each a valid shorter log; the time index follows.
+  // Same queueing and callback rules as truncate; `done(ec, low_watermark)`.
+  // Errors: invalid_argument (offset < -1 or above the high watermark, or the log end on a
+  // single node), unknown_topic / unknown_partition, map_full, disk_full, io_error, closed.
+  void delete_records(log_id log, std::int64_t offset,
+                      std::function<void(std::error_code, std::int64_t)> done);
   // Records the partition's high watermark (Kafka's replication-offset-checkpoint). Cheap and
   // callable from any thread (one mutex, no I/O): offsets() report it at once; the writer
   // persists the latest value of every changed partition with its next commit, or on its own

@@ -445,6 +445,7 @@ struct log_store::impl {
   // Fills the reported high watermark fields of `st` (raw state in, reported out). Any thread.
   void report_high_watermark(log_id log, partition_offsets& st) const;
   std::error_code do_truncate(log_id log, std::int64_t offset, bool reset);
+  std::error_code do_delete_records(log_id log, std::int64_t offset, std::int64_t& low_watermark);
   // One slice of a truncation to `end` (everything: empty the partition): returns an LMDB code,
   // sets `finished` when nothing is left to delete and the final state is committed.
   int truncate_slice(log_id log, std::int64_t end, bool everything, partition_offsets& st,

@@ -51,6 +51,7 @@ API_CREATE_TOPICS = 19
 API_DELETE_TOPICS = 20
 
 ERR_NONE = 0
+ERR_OFFSET_OUT_OF_RANGE = 1
 ERR_CORRUPT_MESSAGE = 2
 ERR_UNKNOWN_TOPIC_OR_PARTITION = 3
 ERR_MESSAGE_TOO_LARGE = 10
@@ -605,7 +606,8 @@ def fetch_all(conn, topic, partition, start=0, limit_rounds=10000):
     offset = start
     hw = None
     for _ in range(limit_rounds):
-        res = fetch(conn, topic, partition, offset)
+        # v10: the first Fetch version allowed to carry zstd batches.
+        res = fetch(conn, topic, partition, offset, version=10)
         if res["error"] != ERR_NONE:
             raise ValueError("fetch %s[%d]@%d: error %d" % (topic, partition, offset, res["error"]))
         hw = res["high_watermark"]
@@ -1186,3 +1188,50 @@ def topic_configs(conn, topic, version=2):
     if res["error"]:
         raise ValueError("DescribeConfigs %s: %s %s" % (topic, err_name(res["error"]), res["message"]))
     return {k: (c["value"], c.get("source")) for k, c in res["configs"].items()}
+
+
+# --------------------------------------------------------------------------------------------
+# DeleteRecords (21) v0-2 (v2 flexible), from DeleteRecordsRequest/Response.json.
+
+API_DELETE_RECORDS = 21
+ERR_POLICY_VIOLATION = 44
+ERR_TOPIC_AUTHORIZATION_FAILED = 29
+
+
+def delete_records(conn, topics, version=1, timeout_ms=10000):
+    """topics: {topic: {partition: offset}}. Returns {(topic, partition): (error, low_watermark)}."""
+    flex = version >= 2
+    cnt = (lambda n: uvarint(n + 1)) if flex else i32
+    s = compact_string if flex else string
+    tags = b"\x00" if flex else b""
+    body = cnt(len(topics))
+    for t, parts in topics.items():
+        body += s(t) + cnt(len(parts))
+        for p, off in parts.items():
+            body += i32(p) + i64(off) + tags
+        body += tags
+    body += i32(timeout_ms) + tags
+    r = conn.call(API_DELETE_RECORDS, version, body, header_version=2 if flex else 1,
+                  flexible_response=flex)
+    r.i32()  # throttle
+    out = {}
+
+    def count():
+        return r.uvarint() - 1 if flex else r.i32()
+
+    for _ in range(count()):
+        if flex:
+            n = r.uvarint() - 1
+            t = r._take(n).decode()
+        else:
+            t = r.string()
+        for _ in range(count()):
+            p, low, err = r.i32(), r.i64(), r.i16()
+            if flex:
+                r.tagged_fields()
+            out[(t, p)] = (err, low)
+        if flex:
+            r.tagged_fields()
+    if flex:
+        r.tagged_fields()
+    return out

@@ -1,0 +1,101 @@
+"""DeleteRecords (21) v0-2 and `tern delete-records` (issue 15): a partition's records below an
+offset go (whole batches: the batch holding the offset stays, and the low watermark is its base
+offset), Fetch below the new start is OFFSET_OUT_OF_RANGE, offsets above the high watermark and
+unknown partitions are refused, -1 deletes everything committed, and the deletion survives a
+restart. Raw wire (tests/lib/kafka_raw.py) plus kcat reading what is left; kafkajs's
+admin.deleteTopicRecords is exercised in tests/compat.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+
+import kafka_raw as kr  # noqa: E402
+import tern_harness as th  # noqa: E402
+
+
+def produce_batches(hub, topic, partition, batches, per_batch):
+    with hub.connect() as c:
+        for b in range(batches):
+            recs = [kr.Record(b"k", b"%s-%d-%d" % (topic.encode(), partition, b * per_batch + i))
+                    for i in range(per_batch)]
+            err, _ = kr.produce(c, topic, partition, kr.encode_record_batch(recs))
+            assert err == kr.ERR_NONE, err
+
+
+class DeleteRecordsTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.hub = th.Hub(["--auto.create.topics.enable", "false"], name="delete-records").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.hub.close()
+
+    def start_of(self, topic, partition):
+        with self.hub.connect() as c:
+            return kr.list_offsets(c, topic, partition, -2)[2]
+
+    def test_every_version_deletes_whole_batches_below_the_offset(self):
+        for version in (0, 1, 2):
+            topic = "dr-v%d" % version
+            th.create_topic(self.hub, topic, 2)
+            produce_batches(self.hub, topic, 0, 3, 10)  # batches at 0, 10, 20
+            produce_batches(self.hub, topic, 1, 1, 5)
+            with self.hub.connect() as c:
+                # A batch boundary is exact; a mid-batch offset keeps the batch that holds it.
+                res = kr.delete_records(c, {topic: {0: 10, 1: 3}}, version=version)
+                self.assertEqual(res, {(topic, 0): (0, 10), (topic, 1): (0, 0)}, version)
+                res = kr.delete_records(c, {topic: {0: 15}}, version=version)
+                self.assertEqual(res, {(topic, 0): (0, 10)})
+                self.assertEqual(kr.fetch(c, topic, 0, 5)["error"], kr.ERR_OFFSET_OUT_OF_RANGE)
+                _, batches, hw = kr.fetch_all(c, topic, 0, 10)
+                self.assertEqual(([b.base_offset for b in batches], hw), ([10, 20], 30))
+                # Beyond the high watermark, below -1, unknown partitions: refused, nothing moves.
+                res = kr.delete_records(c, {topic: {0: 31, 1: -2, 7: 0}}, version=version)
+                self.assertEqual(res, {(topic, 0): (kr.ERR_OFFSET_OUT_OF_RANGE, -1),
+                                       (topic, 1): (kr.ERR_OFFSET_OUT_OF_RANGE, -1),
+                                       (topic, 7): (kr.ERR_UNKNOWN_TOPIC_OR_PARTITION, -1)})
+                res = kr.delete_records(c, {"dr-no-such-topic": {0: 1}}, version=version)
+                self.assertEqual(res, {("dr-no-such-topic", 0): (kr.ERR_UNKNOWN_TOPIC_OR_PARTITION, -1)})
+                self.assertEqual(self.start_of(topic, 0), 10)
+                # -1: everything committed; the log end stays where it was.
+                res = kr.delete_records(c, {topic: {0: -1}}, version=version)
+                self.assertEqual(res, {(topic, 0): (0, 30)})
+                self.assertEqual(kr.list_offsets(c, topic, 0, -1)[2], 30)
+                self.assertEqual(kr.list_offsets(c, topic, 1, -2)[2], 0)  # partition 1 untouched
+
+    def test_cli_deletes_and_it_survives_a_restart(self):
+        topic = "dr-cli"
+        th.create_topic(self.hub, topic, 2)
+        for p in (0, 1):
+            produce_batches(self.hub, topic, p, 4, 5)  # 0..19 in batches of 5
+        out = th.tern_cli("delete-records", "--bootstrap-server", self.hub.bootstrap, "--topic", topic,
+                          "--offset", "10", hub=self.hub).stdout.decode()
+        self.assertEqual(sorted(out.splitlines()), ["partition: %s-0\tlow_watermark: 10" % topic,
+                                                    "partition: %s-1\tlow_watermark: 10" % topic])
+        out = th.tern_cli("delete-records", "--bootstrap-server", self.hub.bootstrap, "--topic", topic,
+                          "--partition", "1", "--offset", "-1", hub=self.hub).stdout.decode()
+        self.assertEqual(out.splitlines(), ["partition: %s-1\tlow_watermark: 20" % topic])
+        bad = th.tern_cli("delete-records", "--bootstrap-server", self.hub.bootstrap, "--topic", topic,
+                          "--offset", "99", check=False, hub=self.hub)
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("OFFSET_OUT_OF_RANGE", bad.stderr.decode())
+        # What is left, read by kcat, then again after a restart.
+        def left():
+            text = th.kcat_consume(self.hub, topic, "-o", "beginning")
+            return sorted((p, o) for p, o, _, _ in th.parse_kcat_records(text))
+        want = [(0, o) for o in range(10, 20)]
+        self.assertEqual(left(), want)
+        self.hub.stop()
+        self.hub.start()
+        self.assertEqual(left(), want)
+        self.assertEqual(self.start_of(topic, 0), 10)
+        self.assertEqual(self.start_of(topic, 1), 20)
+
+
+if __name__ == "__main__":
+    unittest.main()

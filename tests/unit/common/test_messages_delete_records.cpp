@@ -1,0 +1,78 @@
+// DeleteRecords (21) v0–2: golden bytes written by hand, field by field, from Kafka's
+// DeleteRecordsRequest/Response.json (v2 flexible), and hostile input.
+#include <gtest/gtest.h>
+
+#include "message_test_util.h"
+#include "tern/kafka/error_code.h"
+#include "tern/kafka/messages/delete_records.h"
+
+using namespace tern;
+using namespace tern::kafka;
+using namespace tern::kafka::message_test;
+
+TEST(DeleteRecords, RequestGoldenEveryVersion) {
+  delete_records_request m;
+  m.topics = {{"t", {{3, 42}}}};
+  m.timeout_ms = 1000;
+  const bytes v0 = {
+      0x00, 0x00, 0x00, 0x01,                          // topics: 1
+      0x00, 0x01, 't',                                 //   name "t"
+      0x00, 0x00, 0x00, 0x01,                          //   partitions: 1
+      0x00, 0x00, 0x00, 0x03,                          //     partition_index 3
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,  //     offset 42
+      0x00, 0x00, 0x03, 0xe8,                          // timeout_ms 1000
+  };
+  const bytes v2 = {
+      0x02,                                            // topics: compact 1
+      0x02, 't',                                       //   compact name "t"
+      0x02,                                            //   partitions: compact 1
+      0x00, 0x00, 0x00, 0x03,                          //     partition_index 3
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,  //     offset 42
+      0x00,                                            //     tagged fields
+      0x00,                                            //   tagged fields
+      0x00, 0x00, 0x03, 0xe8,                          // timeout_ms 1000
+      0x00,                                            // tagged fields
+  };
+  check_all_versions(m, {{0, v0}, {1, v0}, {2, v2}});
+}
+
+TEST(DeleteRecords, ResponseGoldenEveryVersion) {
+  delete_records_response m;
+  m.throttle_time_ms = 5;
+  m.topics = {{"t", {{3, 40, kafka::wire(error_code::offset_out_of_range)}}}};
+  const bytes v0 = {
+      0x00, 0x00, 0x00, 0x05,                          // throttle_time_ms 5
+      0x00, 0x00, 0x00, 0x01,                          // topics: 1
+      0x00, 0x01, 't',                                 //   name "t"
+      0x00, 0x00, 0x00, 0x01,                          //   partitions: 1
+      0x00, 0x00, 0x00, 0x03,                          //     partition_index 3
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28,  //     low_watermark 40
+      0x00, 0x01,                                      //     error_code 1 OFFSET_OUT_OF_RANGE
+  };
+  const bytes v2 = {
+      0x00, 0x00, 0x00, 0x05,                          // throttle_time_ms 5
+      0x02,                                            // topics: compact 1
+      0x02, 't',                                       //   compact name "t"
+      0x02,                                            //   partitions: compact 1
+      0x00, 0x00, 0x00, 0x03,                          //     partition_index 3
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28,  //     low_watermark 40
+      0x00, 0x01,                                      //     error_code 1
+      0x00,                                            //     tagged fields
+      0x00,                                            //   tagged fields
+      0x00,                                            // tagged fields
+  };
+  check_all_versions(m, {{0, v0}, {1, v0}, {2, v2}});
+}
+
+TEST(DeleteRecords, RejectsHostileInput) {
+  check_rejects_out_of_range_versions<delete_records_request>();
+  check_rejects_out_of_range_versions<delete_records_response>();
+  for (std::int16_t v = 0; v <= 1; ++v) {
+    EXPECT_FALSE(decodes<delete_records_request>(cat({hostile_count, padding}), v));
+    EXPECT_FALSE(decodes<delete_records_response>(cat({bytes{0, 0, 0, 0}, hostile_count, padding}), v));
+  }
+  // A compact count far beyond the input.
+  EXPECT_FALSE(decodes<delete_records_request>(bytes{0xff, 0xff, 0xff, 0x0f, 0, 0}, 2));
+  // Truncated inside a partition.
+  EXPECT_FALSE(decodes<delete_records_request>(bytes{0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0}, 0));
+}
