@@ -51,6 +51,7 @@ std::string_view to_string(error_code e) {
     case error_code::invalid_producer_id_mapping: return "INVALID_PRODUCER_ID_MAPPING";
     case error_code::invalid_transaction_timeout: return "INVALID_TRANSACTION_TIMEOUT";
     case error_code::concurrent_transactions: return "CONCURRENT_TRANSACTIONS";
+    case error_code::transactional_id_authorization_failed: return "TRANSACTIONAL_ID_AUTHORIZATION_FAILED";
     case error_code::unsupported_compression_type: return "UNSUPPORTED_COMPRESSION_TYPE";
     case error_code::kafka_storage_error: return "KAFKA_STORAGE_ERROR";
     case error_code::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";

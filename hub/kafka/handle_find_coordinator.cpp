@@ -1,8 +1,19 @@
 // FindCoordinator (10) v0–2: a single node coordinates every group. In a cluster every broker
 // names the same coordinator for a group: a hash of the group id over the registered brokers,
-// moving to the next live one only while its own is down (so all members meet on one broker). Its group state and committed offsets are local to it
-// (replicated group offsets are the next cluster step). Transaction coordinators do not exist
-// here. Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
+// moving to the next live one only while its own is down (so all members meet on one broker). Its
+// group state and committed offsets are local to it (replicated group offsets are the next cluster
+// step). Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
+//
+// Transactions are not implemented. A transaction coordinator lookup (key type 1) names the
+// broker that was asked, which then refuses the transactional id in InitProducerId with the
+// non-retriable TRANSACTIONAL_ID_AUTHORIZATION_FAILED (see handle_init_producer_id.cpp for why
+// that code). Refusing here instead would be fatal for librdkafka too, but kafkajs swallows any
+// FindCoordinator error and reports only "Failed to find group coordinator"; the refusal in
+// InitProducerId reaches both clients (and the Java one) under its own name, at once. The old
+// answer, COORDINATOR_NOT_AVAILABLE, is retriable: clients retried it until their 60 s timeout.
+// An unknown key type is INVALID_REQUEST, as in Kafka.
+#include <string>
+
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/find_coordinator.h"
@@ -44,17 +55,28 @@ bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body) {
   if (!request.decode(body, ctx.version())) return false;
   find_coordinator_response response;
   const auto* ep = ctx.hub.endpoint_for(ctx.conn.listener);
-  if (request.key_type != find_coordinator_request::key_type_group || !ep) {
-    response.error_code = wire(error_code::coordinator_not_available);
-    response.error_message = "transactions are not supported";
+  if (request.key_type != find_coordinator_request::key_type_group &&
+      request.key_type != find_coordinator_request::key_type_transaction) {
+    response.error_code = wire(error_code::invalid_request);
+    response.error_message = "unknown coordinator key type " + std::to_string(request.key_type);
     response.node_id = -1;
     response.port = -1;
+  } else if (!ep) {
+    response.error_code = wire(error_code::coordinator_not_available);
+    response.node_id = -1;
+    response.port = -1;
+  } else if (request.key_type == find_coordinator_request::key_type_transaction) {
+    // Every broker refuses every transactional id alike, so the one asked names itself.
+    response.node_id = ctx.hub.node_id();
+    response.host = ep->host;
+    response.port = ep->port;
   } else if (!ctx.may_on_group(auth::operation::describe, request.coordinator_key)) {
     response.error_code = wire(error_code::group_authorization_failed);
     response.node_id = -1;
     response.port = -1;
   } else if (ctx.hub.cluster()) {
-    if (!cluster_coordinator(ctx.hub.cluster()->image(), request.coordinator_key, ctx.conn.listener, response)) {
+    if (!cluster_coordinator(ctx.hub.cluster()->image(), request.coordinator_key, ctx.conn.listener,
+                             response)) {
       response.error_code = wire(error_code::coordinator_not_available);
       response.node_id = -1;
       response.port = -1;

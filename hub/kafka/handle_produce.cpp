@@ -181,7 +181,10 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       std::vector<wire::bytes_view> batches;
       std::string why;
       error_code code = error_code::none;
-      if (!acks_valid) code = request.transactional_id ? error_code::invalid_txn_state : error_code::invalid_required_acks;
+      // A transactional id is refused as InitProducerId refuses it (no transactions here).
+      if (!acks_valid)
+        code = request.transactional_id ? error_code::transactional_id_authorization_failed
+                                        : error_code::invalid_required_acks;
       else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
       else code = check_records(p, *info, ctx.version(), ctx.hub.config().message_max_bytes, stamps,

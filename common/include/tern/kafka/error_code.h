@@ -55,6 +55,7 @@ enum class error_code : std::int16_t {
   invalid_producer_id_mapping = 49,
   invalid_transaction_timeout = 50,
   concurrent_transactions = 51,
+  transactional_id_authorization_failed = 53,  // every id is refused: no transactions (yet)
   unsupported_compression_type = 76,
   kafka_storage_error = 56,        // the log could not be written/read (disk full, I/O error)
   sasl_authentication_failed = 58,
