@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 26> all{{
+constexpr std::array<api_version_range, 27> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -31,6 +31,8 @@ constexpr std::array<api_version_range, 26> all{{
     {api_key::list_groups, 0, 2, 3},
     {api_key::init_producer_id, 0, 1, 2},
     {api_key::delete_groups, 0, 1, 2},
+    // librdkafka DeleteConsumerGroupOffsets, kafka-consumer-groups --delete-offsets.
+    {api_key::offset_delete, 0, 0, INT16_MAX},
     // Topic configuration admin (kafkajs describeConfigs/alterConfigs, librdkafka admin API).
     {api_key::describe_configs, 0, 4, 4},
     {api_key::alter_configs, 0, 2, 2},

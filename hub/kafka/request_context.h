@@ -59,6 +59,7 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body);
 bool handle_create_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_records(request_context& ctx, wire::wire_reader& body);
+bool handle_offset_delete(request_context& ctx, wire::wire_reader& body);
 bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body);
 bool handle_join_group(request_context& ctx, wire::wire_reader& body);
 bool handle_sync_group(request_context& ctx, wire::wire_reader& body);

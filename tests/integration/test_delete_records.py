@@ -1,10 +1,19 @@
-"""DeleteRecords (21) v0-2 and `tern delete-records` (issue 15): a partition's records below an
+"""DeleteRecords (21) v0-2 and `tern delete-records`, and OffsetDelete (47) (issue 15).
+
+DeleteRecords: a partition's records below an
 offset go (whole batches: the batch holding the offset stays, and the low watermark is its base
 offset), Fetch below the new start is OFFSET_OUT_OF_RANGE, offsets above the high watermark and
 unknown partitions are refused, -1 deletes everything committed, and the deletion survives a
 restart. Raw wire (tests/lib/kafka_raw.py) plus kcat reading what is left; kafkajs's
 admin.deleteTopicRecords is exercised in tests/compat.
+
+OffsetDelete: a group's committed offsets of chosen partitions go, the others stay; an unknown
+group is GROUP_ID_NOT_FOUND; while a kcat consumer (librdkafka's group protocol) is a member
+subscribed to the topic, its partitions answer GROUP_SUBSCRIBED_TO_TOPIC and keep their offsets.
 """
+
+import subprocess
+import time
 
 import os
 import sys
@@ -95,6 +104,51 @@ class DeleteRecordsTest(unittest.TestCase):
         self.assertEqual(left(), want)
         self.assertEqual(self.start_of(topic, 0), 10)
         self.assertEqual(self.start_of(topic, 1), 20)
+
+    def committed(self, group, topic, partitions):
+        with self.hub.connect() as c:
+            res = kr.offset_fetch(c, group, {topic: partitions})
+        return {p: res["offsets"][(topic, p)][0] for p in partitions}
+
+    def test_offset_delete(self):
+        topic = "od-topic"
+        th.create_topic(self.hub, topic, 3)
+        for p in range(3):
+            produce_batches(self.hub, topic, p, 1, 5)
+        with self.hub.connect() as c:
+            res = kr.offset_commit(c, "od-g", {topic: {p: (p + 1, "") for p in range(3)}})
+            self.assertEqual(set(res.values()), {0})
+            err, parts = kr.offset_delete(c, "od-g", {topic: [0, 2]})
+            self.assertEqual((err, parts), (0, {(topic, 0): 0, (topic, 2): 0}))
+            self.assertEqual(kr.offset_delete(c, "od-nobody", {topic: [0]})[0],
+                             kr.ERR_GROUP_ID_NOT_FOUND)
+        self.assertEqual(self.committed("od-g", topic, [0, 1, 2]), {0: -1, 1: 2, 2: -1})
+        # A live member subscribed to the topic: its offsets are in use.
+        kcat = subprocess.Popen(["kcat", "-b", self.hub.bootstrap, "-G", "od-live", topic,
+                                 "-X", "auto.offset.reset=earliest", "-X", "enable.auto.commit=true",
+                                 "-X", "auto.commit.interval.ms=100", "-q"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            state = None
+            while time.monotonic() < deadline:
+                with self.hub.connect() as c:
+                    state = kr.describe_groups(c, ["od-live"])["od-live"]["state"]
+                    have = self.committed("od-live", topic, [0, 1, 2])
+                if state == "Stable" and all(v == 5 for v in have.values()):
+                    break
+                time.sleep(0.2)
+            self.assertEqual(state, "Stable")
+            with self.hub.connect() as c:
+                err, parts = kr.offset_delete(c, "od-live", {topic: [0, 1], "od-other": [0]})
+            self.assertEqual(err, 0)
+            self.assertEqual(parts, {(topic, 0): kr.ERR_GROUP_SUBSCRIBED_TO_TOPIC,
+                                     (topic, 1): kr.ERR_GROUP_SUBSCRIBED_TO_TOPIC,
+                                     ("od-other", 0): 0})
+            self.assertEqual(self.committed("od-live", topic, [0, 1, 2]), {0: 5, 1: 5, 2: 5})
+        finally:
+            kcat.terminate()
+            kcat.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -1235,3 +1235,26 @@ def delete_records(conn, topics, version=1, timeout_ms=10000):
     if flex:
         r.tagged_fields()
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# OffsetDelete (47) v0, from OffsetDeleteRequest/Response.json.
+
+API_OFFSET_DELETE = 47
+ERR_GROUP_SUBSCRIBED_TO_TOPIC = 86
+
+
+def offset_delete(conn, group_id, topics):
+    """topics: {topic: [partitions]}. Returns (error, {(topic, partition): error})."""
+    body = string(group_id) + array(list(topics.items()),
+                                    lambda tp: string(tp[0]) + array(tp[1], i32))
+    r = conn.call(API_OFFSET_DELETE, 0, body)
+    err = r.i16()
+    r.i32()  # throttle
+    out = {}
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p, e = r.i32(), r.i16()
+            out[(t, p)] = e
+    return err, out

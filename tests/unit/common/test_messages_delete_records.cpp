@@ -76,3 +76,40 @@ TEST(DeleteRecords, RejectsHostileInput) {
   // Truncated inside a partition.
   EXPECT_FALSE(decodes<delete_records_request>(bytes{0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 1, 0, 0}, 0));
 }
+
+// OffsetDelete (47) v0, from OffsetDeleteRequest/Response.json.
+#include "tern/kafka/messages/offset_delete.h"
+
+TEST(OffsetDelete, RequestAndResponseGolden) {
+  offset_delete_request m;
+  m.group_id = "g";
+  m.topics = {{"t", {0, 2}}};
+  const bytes request = {
+      0x00, 0x01, 'g',         // group_id "g"
+      0x00, 0x00, 0x00, 0x01,  // topics: 1
+      0x00, 0x01, 't',         //   name "t"
+      0x00, 0x00, 0x00, 0x02,  //   partitions: 2
+      0x00, 0x00, 0x00, 0x00,  //     0
+      0x00, 0x00, 0x00, 0x02,  //     2
+  };
+  check_all_versions(m, {{0, request}});
+  offset_delete_response r;
+  r.error_code = 0;
+  r.throttle_time_ms = 7;
+  r.topics = {{"t", {{0, 0}, {2, kafka::wire(error_code::group_subscribed_to_topic)}}}};
+  const bytes response = {
+      0x00, 0x00,              // error_code 0
+      0x00, 0x00, 0x00, 0x07,  // throttle_time_ms 7
+      0x00, 0x00, 0x00, 0x01,  // topics: 1
+      0x00, 0x01, 't',         //   name "t"
+      0x00, 0x00, 0x00, 0x02,  //   partitions: 2
+      0x00, 0x00, 0x00, 0x00,  //     partition 0
+      0x00, 0x00,              //     error 0
+      0x00, 0x00, 0x00, 0x02,  //     partition 2
+      0x00, 0x56,              //     error 86 GROUP_SUBSCRIBED_TO_TOPIC
+  };
+  check_all_versions(r, {{0, response}});
+  check_rejects_out_of_range_versions<offset_delete_request>();
+  check_rejects_out_of_range_versions<offset_delete_response>();
+  EXPECT_FALSE(decodes<offset_delete_request>(cat({bytes{0, 1, 'g'}, hostile_count, padding}), 0));
+}

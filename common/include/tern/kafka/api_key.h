@@ -32,6 +32,7 @@ enum class api_key : std::int16_t {
   alter_configs = 33,
   sasl_authenticate = 36,
   delete_groups = 42,
+  offset_delete = 47,
   incremental_alter_configs = 44,
   describe_quorum = 55,
 };
