@@ -235,19 +235,27 @@ std::error_code scan_timestamps(bytes_view records, const batch_header& h, times
   return {};
 }
 
+// The records of `batch` (header `h`) as plain bytes: a view into the batch, or into `scratch`
+// (cleared first) holding them inflated, at most decompressed_size_max bytes.
+std::error_code plain_records(bytes_view batch, const batch_header& h, std::vector<std::uint8_t>& scratch,
+                              std::size_t decompressed_size_max, bytes_view& records) {
+  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
+  records = batch.subspan(header_size, h.total_size() - header_size);
+  scratch.clear();
+  if (h.codec() == compression::none) return {};
+  if (auto ec = ::tern::compression::decompress(h.codec(), records, scratch, decompressed_size_max))
+    return ec;
+  records = scratch;
+  return {};
+}
+
 }  // namespace
 
 std::error_code record_timestamps(bytes_view batch, const batch_header& h,
                                   std::vector<std::uint8_t>& scratch,
                                   std::size_t decompressed_size_max, timestamp_range& out) {
-  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
-  bytes_view records = batch.subspan(header_size, h.total_size() - header_size);
-  scratch.clear();
-  if (h.codec() != compression::none) {
-    if (auto ec = ::tern::compression::decompress(h.codec(), records, scratch, decompressed_size_max))
-      return ec;
-    records = scratch;
-  }
+  bytes_view records;
+  if (auto ec = plain_records(batch, h, scratch, decompressed_size_max, records)) return ec;
   return scan_timestamps(records, h, out);
 }
 
@@ -274,14 +282,8 @@ std::error_code decode_records(bytes_view batch, std::vector<record>& out,
                                std::vector<std::uint8_t>& scratch, std::size_t decompressed_size_max) {
   batch_header h;
   if (auto ec = parse_header(batch, h)) return ec;
-  if (h.total_size() > batch.size()) return record_batch_errc::truncated;
-  bytes_view records = batch.subspan(header_size, h.total_size() - header_size);
-  scratch.clear();
-  if (h.codec() != compression::none) {
-    if (auto ec = ::tern::compression::decompress(h.codec(), records, scratch, decompressed_size_max))
-      return ec;
-    records = scratch;
-  }
+  bytes_view records;
+  if (auto ec = plain_records(batch, h, scratch, decompressed_size_max, records)) return ec;
   return walk_records(records, h, [&out](record& r) { out.push_back(std::move(r)); });
 }
 
