@@ -6,7 +6,6 @@ node_modules is installed by the setup script (`npm ci` in tests/compat/kafkajs)
 touches the network.
 """
 
-import json
 import os
 import sys
 import unittest
@@ -14,29 +13,17 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 import kafka_raw as kr  # noqa: E402
+import kafkajs_script  # noqa: E402
 import tern_harness as th  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KJS_DIR = os.path.join(HERE, "kafkajs")
 TOPIC = "kjs-configs"
 
 
 class KafkajsConfigsTest(unittest.TestCase):
 
     def test_kafkajs_describe_and_alter_configs(self):
-        pkg = os.path.join(KJS_DIR, "node_modules", "kafkajs", "package.json")
-        self.assertTrue(os.path.isfile(pkg),
-                        "kafkajs is not installed: %s is missing. Run `npm ci` in %s (the setup "
-                        "script does this; tests never download)." % (pkg, KJS_DIR))
         with th.Hub(name="kafkajs-configs") as hub:
-            node = os.environ.get("NODE", "node")
-            p = th.run([node, os.path.join(KJS_DIR, "configs.js"), hub.bootstrap, TOPIC],
-                       timeout=120, check=False, hub=hub)
-            out = p.stdout.decode("utf-8", "replace")
-            err = p.stderr.decode("utf-8", "replace")
-            self.assertEqual(p.returncode, 0, "configs.js failed:\n%s\n%s\n%s"
-                             % (th._tail(out), th._tail(err), hub.log_text(80)))
-            seen = json.loads(out.strip().splitlines()[-1])
+            seen = kafkajs_script.run(self, hub, "configs.js", hub.bootstrap, TOPIC, timeout=120)
             self.assertEqual(seen["seen"]["before"]["retention.ms"]["value"], "3600000")
             self.assertEqual(seen["seen"]["after"]["cleanup.policy"]["value"], "compact")
             with hub.connect() as c:

@@ -14,30 +14,18 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
 import kafka_raw as kr  # noqa: E402
+import kafkajs_script  # noqa: E402
 import tern_harness as th  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-KJS_DIR = os.path.join(HERE, "kafkajs")
 TOPIC = "kjs-delete-records"
 
 
 class KafkajsDeleteRecordsTest(unittest.TestCase):
 
     def test_delete_topic_records(self):
-        pkg = os.path.join(KJS_DIR, "node_modules", "kafkajs", "package.json")
-        self.assertTrue(os.path.isfile(pkg),
-                        "kafkajs is not installed: %s is missing. Run `npm ci` in %s (the setup "
-                        "script does this; tests never download)." % (pkg, KJS_DIR))
         with th.Hub(["--auto.create.topics.enable", "false"], name="kafkajs-delete-records") as hub:
             th.create_topic(hub, TOPIC, 2)
-            node = os.environ.get("NODE", "node")
-            p = th.run([node, os.path.join(KJS_DIR, "delete_records.js"), hub.bootstrap, TOPIC],
-                       timeout=90, check=False, hub=hub)
-            out = p.stdout.decode("utf-8", "replace")
-            err = p.stderr.decode("utf-8", "replace")
-            self.assertEqual(p.returncode, 0, "delete_records.js failed:\n%s\n%s\n%s"
-                             % (th._tail(out), th._tail(err), hub.log_text(80)))
-            seen = json.loads(out.strip().splitlines()[-1])
+            seen = kafkajs_script.run(self, hub, "delete_records.js", hub.bootstrap, TOPIC)
             self.assertEqual((seen["offsets"]["low"], seen["offsets"]["high"]), ("10", "30"))
             self.assertIn("OFFSET_OUT_OF_RANGE", json.dumps(seen["beyond"]), seen["beyond"])
             with hub.connect() as c:
