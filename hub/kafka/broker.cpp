@@ -206,6 +206,7 @@ handler_fn handler_for(api_key key) {
     case api_key::delete_topics: return handle_delete_topics;
     case api_key::delete_records: return handle_delete_records;
     case api_key::offset_delete: return handle_offset_delete;
+    case api_key::describe_cluster: return handle_describe_cluster;
     case api_key::find_coordinator: return handle_find_coordinator;
     case api_key::join_group: return handle_join_group;
     case api_key::sync_group: return handle_sync_group;

@@ -113,19 +113,7 @@ void answer_from_image(request_context& ctx, const metadata_request& request) {
   auto& node = *ctx.hub.cluster();
   const auto& image = node.image();
   metadata_response response;
-  for (const auto& [id, b] : image.brokers()) {
-    if (b.fenced || !(b.roles & cluster::role_broker)) continue;
-    const cluster::endpoint* ep = nullptr;
-    for (const auto& e : b.endpoints)
-      if (e.listener == ctx.conn.listener) ep = &e;
-    if (ep) response.brokers.push_back({id, ep->host, ep->port, std::nullopt});
-  }
-  response.cluster_id = image.cluster_id().value_or("");
-  auto leader = node.metadata_quorum().leader_id();
-  // kafkajs sends admin requests to the controller: it must be a listed broker.
-  bool listed = false;
-  for (const auto& b : response.brokers) listed = listed || b.node_id == leader;
-  response.controller_id = listed ? leader : (response.brokers.empty() ? -1 : response.brokers.front().node_id);
+  list_brokers(ctx, response.brokers, response.cluster_id, response.controller_id);
   bool all = !request.topics || (ctx.version() == 0 && request.topics->empty());
   std::vector<std::string> to_create;
   if (all) {
@@ -173,6 +161,35 @@ void answer_from_image(request_context& ctx, const metadata_request& request) {
 
 }  // namespace
 
+void list_brokers(request_context& ctx, std::vector<metadata_response::broker>& brokers,
+                  std::optional<std::string>& cluster_id, std::int32_t& controller_id) {
+  brokers.clear();
+  if (!ctx.hub.cluster()) {
+    for (const auto& ep : ctx.hub.advertised()) {
+      if (ep.listener != ctx.conn.listener) continue;
+      brokers.push_back({ctx.hub.node_id(), ep.host, ep.port, std::nullopt});
+    }
+    cluster_id = ctx.hub.store().cluster_id();
+    controller_id = ctx.hub.node_id();
+    return;
+  }
+  auto& node = *ctx.hub.cluster();
+  const auto& image = node.image();
+  for (const auto& [id, b] : image.brokers()) {
+    if (b.fenced || !(b.roles & cluster::role_broker)) continue;
+    const cluster::endpoint* ep = nullptr;
+    for (const auto& e : b.endpoints)
+      if (e.listener == ctx.conn.listener) ep = &e;
+    if (ep) brokers.push_back({id, ep->host, ep->port, std::nullopt});
+  }
+  cluster_id = image.cluster_id().value_or("");
+  auto leader = node.metadata_quorum().leader_id();
+  // kafkajs sends admin requests to the controller: it must be a listed broker.
+  bool listed = false;
+  for (const auto& b : brokers) listed = listed || b.node_id == leader;
+  controller_id = listed ? leader : (brokers.empty() ? -1 : brokers.front().node_id);
+}
+
 bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
   metadata_request request;
   if (!request.decode(body, ctx.version())) return false;
@@ -181,12 +198,7 @@ bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
     return true;
   }
   metadata_response response;
-  for (const auto& ep : ctx.hub.advertised()) {
-    if (ep.listener != ctx.conn.listener) continue;
-    response.brokers.push_back({ctx.hub.node_id(), ep.host, ep.port, std::nullopt});
-  }
-  response.cluster_id = ctx.hub.store().cluster_id();
-  response.controller_id = ctx.hub.node_id();
+  list_brokers(ctx, response.brokers, response.cluster_id, response.controller_id);
   // v0: an empty list means all topics; v1+: null means all, empty means none.
   bool all = !request.topics || (ctx.version() == 0 && request.topics->empty());
   if (all) {

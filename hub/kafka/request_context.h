@@ -8,6 +8,7 @@
 #include "tern/common/wire.h"
 #include "tern/kafka/api_key.h"
 #include "tern/kafka/messages/header.h"
+#include "tern/kafka/messages/metadata.h"
 
 namespace tern::kafka {
 
@@ -60,6 +61,14 @@ bool handle_create_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_records(request_context& ctx, wire::wire_reader& body);
 bool handle_offset_delete(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_cluster(request_context& ctx, wire::wire_reader& body);
+
+// The brokers a client on this connection's listener should see (their endpoints on that
+// listener; in a cluster the unfenced brokers of the metadata image), the cluster id and the
+// controller id to report (a listed broker: kafkajs sends admin requests there). Shared by
+// Metadata and DescribeCluster (handle_metadata.cpp).
+void list_brokers(request_context& ctx, std::vector<metadata_response::broker>& brokers,
+                  std::optional<std::string>& cluster_id, std::int32_t& controller_id);
 bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body);
 bool handle_join_group(request_context& ctx, wire::wire_reader& body);
 bool handle_sync_group(request_context& ctx, wire::wire_reader& body);

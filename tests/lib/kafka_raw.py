@@ -1258,3 +1258,36 @@ def offset_delete(conn, group_id, topics):
             p, e = r.i32(), r.i16()
             out[(t, p)] = e
     return err, out
+
+
+# --------------------------------------------------------------------------------------------
+# DescribeCluster (60) v0-1, flexible from v0, from DescribeClusterRequest/Response.json.
+
+API_DESCRIBE_CLUSTER = 60
+
+
+def describe_cluster(conn, version=1, endpoint_type=1):
+    """Returns dict(error, error_message, cluster_id, controller_id, brokers=[(id, host, port)])."""
+    body = i8(0) + (i8(endpoint_type) if version >= 1 else b"") + b"\x00"
+    r = conn.call(API_DESCRIBE_CLUSTER, version, body, header_version=2, flexible_response=True)
+    r.i32()  # throttle
+
+    def cstr():
+        n = r.uvarint() - 1
+        return None if n < 0 else r._take(n).decode()
+
+    out = {"error": r.i16(), "error_message": cstr()}
+    if version >= 1:
+        out["endpoint_type"] = r.i8()
+    out["cluster_id"] = cstr()
+    out["controller_id"] = r.i32()
+    brokers = []
+    for _ in range(r.uvarint() - 1):
+        b = (r.i32(), cstr(), r.i32())
+        cstr()  # rack
+        r.tagged_fields()
+        brokers.append(b)
+    out["brokers"] = brokers
+    r.i32()  # cluster authorized operations
+    r.tagged_fields()
+    return out

@@ -113,3 +113,41 @@ TEST(OffsetDelete, RequestAndResponseGolden) {
   check_rejects_out_of_range_versions<offset_delete_response>();
   EXPECT_FALSE(decodes<offset_delete_request>(cat({bytes{0, 1, 'g'}, hostile_count, padding}), 0));
 }
+
+// DescribeCluster (60) v0–1, flexible from v0, from DescribeClusterRequest/Response.json.
+#include "tern/kafka/messages/describe_cluster.h"
+
+TEST(DescribeCluster, RequestAndResponseGoldenEveryVersion) {
+  describe_cluster_request q;
+  q.include_cluster_authorized_operations = true;
+  q.endpoint_type = 1;
+  check_all_versions(q, {{0, {0x01, 0x00}},           // include ops, tags
+                         {1, {0x01, 0x01, 0x00}}});   // include ops, endpoint type 1, tags
+  describe_cluster_response m;
+  m.throttle_time_ms = 0;
+  m.cluster_id = "c";
+  m.controller_id = 1;
+  m.brokers = {{1, "h", 9092, std::nullopt}};
+  const bytes head = {
+      0x00, 0x00, 0x00, 0x00,  // throttle_time_ms
+      0x00, 0x00,              // error_code
+      0x00,                    // error_message null
+  };
+  const bytes tail = {
+      0x02, 'c',               // cluster_id "c"
+      0x00, 0x00, 0x00, 0x01,  // controller_id 1
+      0x02,                    // brokers: compact 1
+      0x00, 0x00, 0x00, 0x01,  //   broker_id 1
+      0x02, 'h',               //   host "h"
+      0x00, 0x00, 0x23, 0x84,  //   port 9092
+      0x00,                    //   rack null
+      0x00,                    //   tags
+      0x80, 0x00, 0x00, 0x00,  // cluster_authorized_operations INT32_MIN
+      0x00,                    // tags
+  };
+  check_all_versions(m, {{0, cat({head, tail})}, {1, cat({head, bytes{0x01}, tail})}});
+  check_rejects_out_of_range_versions<describe_cluster_request>();
+  check_rejects_out_of_range_versions<describe_cluster_response>();
+  EXPECT_FALSE(decodes<describe_cluster_response>(
+      cat({head, bytes{0x02, 'c', 0, 0, 0, 1, 0xff, 0xff, 0xff, 0x0f}, padding}), 0));
+}

@@ -35,6 +35,7 @@ enum class api_key : std::int16_t {
   offset_delete = 47,
   incremental_alter_configs = 44,
   describe_quorum = 55,
+  describe_cluster = 60,
 };
 
 struct api_version_range {
