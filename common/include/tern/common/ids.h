@@ -16,6 +16,11 @@
 // LMDB key encoding, configuration parsing. Kafka's "none" values (-1 offsets, epochs and node
 // ids) are ordinary values of these types, with named constants below.
 //
+// Where they are used (and where they stop): storage's public API (storage/log_store.h; inside,
+// the store keeps the integers it stores: storage_format.h's partition_state), replication/ and
+// the Kafka handlers. The cluster metadata and Raft (cluster/) keep int32 node ids, partition
+// indexes and epochs; replica_manager types them where it reads the metadata image.
+//
 // Cost: each type holds exactly its integer, is trivially copyable, and every operation is
 // constexpr and inline, so the generated code is that of the bare integer (the footprint budget
 // counts template instances: there is one small class template, instantiated five times).
