@@ -135,10 +135,10 @@ void report_store(const storage::log_store& store, const app::server_config& con
   for (const auto& topic : topics) {
     std::string line;
     for (std::int32_t p = 0; p < topic.partition_count && p < partitions_listed_max; ++p) {
-      auto o = store.offsets(topic.partition_log(p));
+      auto o = store.offsets(topic.partition_log(ids::partition_index{p}));
       if (!o) continue;
-      line += " " + std::to_string(p) + ":[" + std::to_string(o->log_start) + "," +
-              std::to_string(o->log_end) + ")";
+      line += " " + std::to_string(p) + ":[" + std::to_string(o->log_start.value()) + "," +
+              std::to_string(o->log_end.value()) + ")";
     }
     if (topic.partition_count > partitions_listed_max) line += " ...";
     log::info("topic '", topic.name, "' ", topic.partition_count, " partitions, offsets", line);

@@ -97,7 +97,7 @@ cluster::cluster_node_options cluster_options_from(const app::server_config& c,
 
 replication::replica_manager_options replica_options_from(const app::server_config& c) {
   replication::replica_manager_options o;
-  o.self = c.node_id;
+  o.self = ids::node_id{c.node_id};
   o.inter_broker_listener = c.inter_broker_listener_name;
   if (o.inter_broker_listener.empty()) {
     for (const auto& l : c.listeners)

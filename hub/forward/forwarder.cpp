@@ -178,7 +178,8 @@ bool forwarder::scan_local(bool force) {
   for (const auto& t : _store.list_topics()) {
     if (!_config.forward_topics.matches(t.name)) continue;
     auto upstream = _config.upstream_name(t.name);
-    for (std::int32_t p = 0; p < t.partition_count; ++p) logs[t.partition_log(p)] = {t.name, upstream};
+    for (std::int32_t p = 0; p < t.partition_count; ++p)
+      logs[t.partition_log(ids::partition_index{p})] = {t.name, upstream};
   }
   // A log new to the link is held from its start (MirrorMaker's earliest) at once, connected
   // or not, so retention cannot take what was never sent.
@@ -190,7 +191,8 @@ bool forwarder::scan_local(bool force) {
     // Held since its creation (log_store::set_creation_hold_policy): from there, so records the
     // disk budget dropped in between are counted as lost rather than silently skipped.
     auto held = _store.retention_hold(log, _checkpoint_name);
-    _state.positions.emplace(log, held ? std::min(*held, offsets->log_start) : offsets->log_start);
+    _state.positions.emplace(
+        log, (held ? std::min(*held, offsets->log_start) : offsets->log_start).value());
     positions_changed = true;
   }
   if (positions_changed && !_state.intent) commit();
@@ -304,7 +306,8 @@ bool forwarder::read_range(const storage::read_txn& txn, const log_range& range,
   while (offset < range.to) {
     std::vector<storage::bytes_view> batches;
     std::size_t bytes = 0;
-    if (auto ec = txn.read(range.log, offset, 4u << 20, range.to, batches, bytes)) {
+    if (auto ec = txn.read(range.log, ids::offset{offset}, 4u << 20, ids::offset{range.to}, batches,
+                           bytes)) {
       set_error("reading " + range.topic + "-" + std::to_string(range.partition) + " at " +
                 std::to_string(offset) + ": " + ec.message());
       return false;
@@ -361,26 +364,28 @@ bool forwarder::plan_round() {
   for (const auto& [log, names] : logs) {
     auto offsets = _store.offsets(log);
     if (!offsets) continue;
+    const std::int64_t log_start = offsets->log_start.value();  // positions are plain integers
     auto pos_it = _state.positions.find(log);
     if (pos_it == _state.positions.end()) {
       // A topic new to the link starts at its log start (MirrorMaker's earliest).
-      pos_it = _state.positions.emplace(log, offsets->log_start).first;
+      pos_it = _state.positions.emplace(log, log_start).first;
       positions_changed = true;
     }
-    if (pos_it->second < offsets->log_start) {
-      std::uint64_t lost = static_cast<std::uint64_t>(offsets->log_start - pos_it->second);
+    if (pos_it->second < log_start) {
+      std::uint64_t lost = static_cast<std::uint64_t>(log_start - pos_it->second);
       _state.lost_records += lost;
       log::error("forward link '", _config.name, "': ", lost, " records of ", names.first,
-                 " (offsets ", pos_it->second, "..", offsets->log_start - 1,
+                 " (offsets ", pos_it->second, "..", log_start - 1,
                  ") were deleted locally before they were forwarded; they are lost for the upstream");
-      pos_it->second = offsets->log_start;
+      pos_it->second = log_start;
       positions_changed = true;
     }
     if (!topic_usable(names.second)) continue;
-    std::int64_t end = offsets->high_watermark;
+    std::int64_t end = offsets->high_watermark.value();
     if (end <= pos_it->second) continue;
     std::int32_t partition = 0;
-    if (auto t = _store.find_topic(names.first)) partition = static_cast<std::int32_t>(log - t->first_log_id);
+    if (auto t = _store.find_topic(names.first))
+      partition = static_cast<std::int32_t>(log.value() - t->first_log_id.value());
     candidates.push_back({_config.priority_of(names.first), {log, names.first, partition, pos_it->second, end}});
   }
   // Positions of logs that are gone (topic deleted) go too.
@@ -861,7 +866,8 @@ link_status forwarder::status() const {
     auto offsets = _store.offsets(log);
     if (!offsets) continue;
     auto pos_it = positions.find(log);
-    std::int64_t pos = pos_it == positions.end() ? offsets->log_start : std::max(pos_it->second, offsets->log_start);
+    ids::offset pos = pos_it == positions.end() ? offsets->log_start
+                                                : std::max(ids::offset{pos_it->second}, offsets->log_start);
     std::int64_t behind = std::max<std::int64_t>(0, offsets->high_watermark - pos);
     t.backlog_records += behind;
     s.backlog_records += behind;

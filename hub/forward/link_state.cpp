@@ -8,7 +8,7 @@ namespace {
 constexpr std::int8_t state_version = 2;
 
 void write_range(wire::wire_writer& w, const log_range& r) {
-  w.u32(r.log);
+  w.u32(r.log.value());
   w.string(r.topic);
   w.i32(r.partition);
   w.i64(r.from);
@@ -16,7 +16,7 @@ void write_range(wire::wire_writer& w, const log_range& r) {
 }
 
 bool read_range(wire::wire_reader& r, log_range& out) {
-  out.log = r.u32();
+  out.log = storage::log_id{r.u32()};
   out.topic = r.string();
   out.partition = r.i32();
   out.from = r.i64();
@@ -36,7 +36,7 @@ std::vector<std::uint8_t> link_state::encode() const {
   w.i64(static_cast<std::int64_t>(producer_resets));
   w.i32(static_cast<std::int32_t>(positions.size()));
   for (auto [log, offset] : positions) {
-    w.u32(log);
+    w.u32(log.value());
     w.i64(offset);
   }
   w.i32(static_cast<std::int32_t>(sequences.size()));
@@ -63,7 +63,7 @@ std::vector<std::uint8_t> link_state::encode() const {
     for (const auto& m : intent->upstream_has) {
       w.string(m.partition.first);
       w.i32(m.partition.second);
-      w.u32(m.log);
+      w.u32(m.log.value());
       w.i64(m.offset);
     }
   }
@@ -89,7 +89,7 @@ bool link_state::decode(std::span<const std::uint8_t> data) {
   std::int32_t n = count(12);
   if (n < 0) return false;
   for (std::int32_t i = 0; i < n; ++i) {
-    auto log = r.u32();
+    storage::log_id log{r.u32()};
     positions[log] = r.i64();
   }
   if ((n = count(10)) < 0) return false;
@@ -120,7 +120,7 @@ bool link_state::decode(std::span<const std::uint8_t> data) {
         round_intent::upstream_mark m;
         m.partition.first = r.string();
         m.partition.second = r.i32();
-        m.log = r.u32();
+        m.log = storage::log_id{r.u32()};
         m.offset = r.i64();
         in.upstream_has.push_back(std::move(m));
       }
@@ -130,8 +130,10 @@ bool link_state::decode(std::span<const std::uint8_t> data) {
   return r.ok() && r.remaining() == 0;
 }
 
-std::vector<std::pair<storage::log_id, std::int64_t>> link_state::holds() const {
-  std::vector<std::pair<storage::log_id, std::int64_t>> out(positions.begin(), positions.end());
+std::vector<std::pair<storage::log_id, ids::offset>> link_state::holds() const {
+  std::vector<std::pair<storage::log_id, ids::offset>> out;
+  out.reserve(positions.size());
+  for (auto [log, offset] : positions) out.emplace_back(log, ids::offset{offset});
   return out;
 }
 

@@ -24,7 +24,7 @@ namespace tern::forward {
 
 // Local offsets [from, to) of one partition log that a round forwards.
 struct log_range {
-  storage::log_id log = 0;
+  storage::log_id log{0};
   std::string topic;  // local topic (for the origin header and the upstream name)
   std::int32_t partition = 0;
   std::int64_t from = 0;
@@ -45,7 +45,7 @@ struct round_intent {
   // the batch for `partition`, so the re-send under a new producer id stores nothing twice.
   struct upstream_mark {
     upstream_partition partition;
-    storage::log_id log = 0;
+    storage::log_id log{0};
     std::int64_t offset = -1;
   };
   std::vector<upstream_mark> upstream_has;
@@ -68,7 +68,7 @@ struct link_state {
   bool decode(std::span<const std::uint8_t> data);
   // The retention holds that go with this state: per log its position (the intent's `from`
   // where a round is in flight, which is the same offset).
-  std::vector<std::pair<storage::log_id, std::int64_t>> holds() const;
+  std::vector<std::pair<storage::log_id, ids::offset>> holds() const;
 };
 
 // Kafka sequences wrap from INT32_MAX to 0.

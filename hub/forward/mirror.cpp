@@ -95,7 +95,7 @@ bool mirror::refresh() {
         s.error = "local topic '" + local + "' has " + std::to_string(info->partition_count) +
                   " partitions, fewer than upstream";
       } else {
-        s.log = info->partition_log(p.partition_index);
+        s.log = info->partition_log(ids::partition_index{p.partition_index});
       }
       found[{t.name, p.partition_index}] = std::move(s);
     }
@@ -132,16 +132,16 @@ bool mirror::reset_to_upstream_start(partition_state& p) {
       if (part.error_code != 0 || part.offset < 0) return false;
       auto local = _store.offsets(p.log);
       if (!local) return false;
-      if (part.offset <= local->log_end) {
+      if (ids::offset{part.offset} <= local->log_end) {
         // Our end is beyond the upstream's: the upstream topic was recreated or truncated.
         std::lock_guard lock(_mutex);
         p.error = "upstream " + p.upstream_topic + "-" + std::to_string(p.partition) +
-                  " no longer holds offset " + std::to_string(local->log_end) +
+                  " no longer holds offset " + std::to_string(local->log_end.value()) +
                   " (recreated upstream?); recreate local topic '" + p.local_topic + "' to mirror it again";
         return false;
       }
-      std::int64_t skipped = part.offset - local->log_end;
-      auto ec = wait_store([&](auto done) { _store.reset(p.log, part.offset, done); });
+      std::int64_t skipped = ids::offset{part.offset} - local->log_end;
+      auto ec = wait_store([&](auto done) { _store.reset(p.log, ids::offset{part.offset}, done); });
       if (ec) return false;
       {
         std::lock_guard lock(_mutex);
@@ -161,7 +161,7 @@ bool mirror::fetch_round() {
   std::int64_t now = wall_clock_ms();
   for (auto& [key, p] : _partitions) {
     if (!p.error.empty() && now < p.retry_at_ms) continue;
-    if (p.log == 0 || p.leader < 0) continue;
+    if (p.log == storage::log_id{0} || p.leader < 0) continue;
     by_leader[p.leader].push_back(&p);
   }
   if (by_leader.empty()) {
@@ -181,7 +181,7 @@ bool mirror::fetch_round() {
     request.max_wait_ms = by_leader.size() > 1 ? 10 : fetch_max_wait_ms;
     request.min_bytes = 1;
     request.max_bytes = fetch_max_bytes;
-    std::map<std::pair<std::string, std::int32_t>, std::int64_t> asked;
+    std::map<std::pair<std::string, std::int32_t>, ids::offset> asked;
     for (auto* p : parts) {
       auto off = _store.offsets(p->log);
       if (!off) continue;
@@ -193,7 +193,7 @@ bool mirror::fetch_round() {
       }
       kafka::fetch_request::partition fp;
       fp.partition = p->partition;
-      fp.fetch_offset = off->log_end;
+      fp.fetch_offset = off->log_end.value();
       fp.partition_max_bytes = partition_max_bytes;
       t->partitions.push_back(fp);
       asked[{p->upstream_topic, p->partition}] = off->log_end;
@@ -331,17 +331,19 @@ link_status mirror::status() const {
     t.topic = p.local_topic;
     t.upstream = p.upstream_topic;
     if (!p.error.empty()) t.error = p.error;
-    if (p.log == 0 || p.upstream_high_watermark < 0) continue;
+    if (p.log == storage::log_id{0} || p.upstream_high_watermark < 0) continue;
     auto off = _store.offsets(p.log);
     if (!off) continue;
-    std::int64_t behind = std::max<std::int64_t>(0, p.upstream_high_watermark - off->log_end);
+    std::int64_t behind =
+        std::max<std::int64_t>(0, p.upstream_high_watermark - off->log_end.value());
     t.backlog_records += behind;
     s.backlog_records += behind;
   }
   for (auto& [name, t] : topics) s.topics.push_back(std::move(t));
   // Unknown until every mirrored partition has answered a Fetch once.
   bool known = !_partitions.empty();
-  for (const auto& [key, p] : _partitions) known = known && (p.upstream_high_watermark >= 0 || p.log == 0);
+  for (const auto& [key, p] : _partitions)
+    known = known && (p.upstream_high_watermark >= 0 || p.log == storage::log_id{0});
   if (!known) s.backlog_records = -1;
   return s;
 }

@@ -56,7 +56,7 @@ class mirror {
     std::string upstream_topic;
     std::int32_t partition = 0;
     std::string local_topic;
-    storage::log_id log = 0;
+    storage::log_id log{0};
     std::int32_t leader = -1;
     std::int64_t upstream_high_watermark = -1;
     std::string error;  // why it is paused

@@ -43,7 +43,7 @@ bool handle_delete_records(request_context& ctx, wire::wire_reader& body) {
   struct job {
     std::size_t topic, partition;
     storage::log_id log;
-    std::int64_t offset;
+    ids::offset offset;
   };
   std::vector<job> jobs;
   for (const auto& t : request.topics) {
@@ -66,7 +66,8 @@ bool handle_delete_records(request_context& ctx, wire::wire_reader& body) {
         slot.error_code = wire(error_code::offset_out_of_range);
       } else {
         jobs.push_back({op->response.topics.size(), out.partitions.size(),
-                        info->partition_log(p.partition_index), p.offset});
+                        info->partition_log(ids::partition_index{p.partition_index}),
+                        ids::offset{p.offset}});
       }
       out.partitions.push_back(slot);
     }
@@ -74,7 +75,7 @@ bool handle_delete_records(request_context& ctx, wire::wire_reader& body) {
   }
   op->pending = jobs.size() + 1;  // +1: this function's own reference, released below
   for (const auto& j : jobs) {
-    ctx.hub.store().delete_records(j.log, j.offset, [op, j](std::error_code ec, std::int64_t low) {
+    ctx.hub.store().delete_records(j.log, j.offset, [op, j](std::error_code ec, ids::offset low) {
       asio::post(op->ctx.hub.io(), [op, j, ec, low] {
         auto& slot = op->response.topics[j.topic].partitions[j.partition];
         if (ec == storage::storage_errc::invalid_argument) {
@@ -82,7 +83,7 @@ bool handle_delete_records(request_context& ctx, wire::wire_reader& body) {
         } else if (ec) {
           slot.error_code = wire(to_kafka_error(ec));
         } else {
-          slot.low_watermark = low;
+          slot.low_watermark = low.value();
           log::info("deleted records of ", op->response.topics[j.topic].name, "-",
                     slot.partition_index, " below ", low, " for ", op->ctx.conn.peer);
         }

@@ -76,16 +76,19 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
           out_topic.partitions.push_back(std::move(out));
           continue;
         }
-        std::int64_t high_watermark = -1, read_limit = -1;
+        // The request's integers, typed (common/ids.h) from here on.
+        const ids::partition_index partition{p.partition};
+        const ids::offset fetch_offset{p.fetch_offset};
+        ids::offset high_watermark = ids::no_offset, read_limit = ids::no_offset;
         if (!info || p.partition < 0 || p.partition >= info->partition_count)
           ec = storage::storage_errc::unknown_partition;
         else if (!ec)
-          ec = txn->offsets(info->partition_log(p.partition), offsets);
+          ec = txn->offsets(info->partition_log(partition), offsets);
         if (!ec && _ctx.hub.replicas()) {
           replication::replica_manager::partition_view view;
-          ec = _ctx.hub.replicas()->check_fetch(t.topic, p.partition, p.current_leader_epoch,
-                                                _request.replica_id, p.fetch_offset, view,
-                                                high_watermark, read_limit);
+          ec = _ctx.hub.replicas()->check_fetch(
+              t.topic, partition, ids::leader_epoch{p.current_leader_epoch},
+              ids::node_id{_request.replica_id}, fetch_offset, view, high_watermark, read_limit);
           // The snapshot may be older than what the leader state knows.
           read_limit = std::min(read_limit, offsets.log_end);
           high_watermark = std::min(high_watermark, offsets.log_end);
@@ -93,15 +96,15 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
           high_watermark = read_limit = offsets.log_end;
         }
         if (!ec) {
-          out.high_watermark = high_watermark;
-          out.last_stable_offset = high_watermark;
-          out.log_start_offset = offsets.log_start;
+          out.high_watermark = high_watermark.value();
+          out.last_stable_offset = high_watermark.value();
+          out.log_start_offset = offsets.log_start.value();
           std::int64_t budget = std::min<std::int64_t>(p.partition_max_bytes, response_budget - static_cast<std::int64_t>(total));
           // KIP-74: the first batch of the response goes out whatever its size, so a consumer
           // never stalls on a batch larger than its limits; later ones must fit.
           if (budget > 0 || total == 0) {
             std::size_t bytes = 0;
-            ec = txn->read(info->partition_log(p.partition), p.fetch_offset,
+            ec = txn->read(info->partition_log(partition), fetch_offset,
                            static_cast<std::size_t>(std::max<std::int64_t>(budget, 1)), read_limit,
                            out.record_batches, bytes);
             if (!ec && total > 0 && static_cast<std::int64_t>(bytes) > budget) {

@@ -27,11 +27,12 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
     for (const auto& p : t.partitions) {
       list_offsets_response::partition out;
       out.partition_index = p.partition_index;
-      auto set = [&](std::int64_t offset, std::int64_t timestamp) {
-        out.offset = offset;
+      auto set = [&](ids::offset offset, std::int64_t timestamp) {
+        out.offset = offset.value();
         out.timestamp = timestamp;
-        if (ctx.version() == 0) out.old_style_offsets = {offset};
+        if (ctx.version() == 0) out.old_style_offsets = {offset.value()};
       };
+      const ids::partition_index partition{p.partition_index};
       storage::partition_offsets offsets;
       std::error_code ec = txn_error;
       if (!authorized) {
@@ -42,13 +43,13 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
       if (!info || p.partition_index < 0 || p.partition_index >= info->partition_count) {
         ec = storage::storage_errc::unknown_partition;
       } else if (!ec) {
-        ec = txn->offsets(info->partition_log(p.partition_index), offsets);
+        ec = txn->offsets(info->partition_log(partition), offsets);
       }
       if (!ec && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;
-        std::int64_t high_watermark = 0, read_limit = 0;
-        ec = ctx.hub.replicas()->check_fetch(t.name, p.partition_index, -1, -1, 0, view,
-                                             high_watermark, read_limit);
+        ids::offset high_watermark{0}, read_limit{0};
+        ec = ctx.hub.replicas()->check_fetch(t.name, partition, ids::no_leader_epoch, ids::no_node,
+                                             ids::offset{0}, view, high_watermark, read_limit);
         offsets.log_end = std::min(offsets.log_end, high_watermark);
       }
       if (ec) {
@@ -60,11 +61,12 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
       } else if (p.timestamp < 0) {
         out.error_code = wire(error_code::invalid_request);  // e.g. -3 (max timestamp) is v7+
       } else {
-        std::optional<std::pair<std::int64_t, std::int64_t>> found;
-        ec = txn->offset_for_timestamp(info->partition_log(p.partition_index), p.timestamp, found);
+        std::optional<std::pair<ids::offset, std::int64_t>> found;
+        ec = txn->offset_for_timestamp(info->partition_log(partition), p.timestamp, found);
         if (ec) out.error_code = wire(to_kafka_error(ec));
         else if (found) set(found->first, found->second);
-        else set(ctx.version() == 0 ? offsets.log_end : -1, -1);  // no record that late
+        else
+          set(ctx.version() == 0 ? offsets.log_end : ids::no_offset, -1);  // no record that late
       }
       out_topic.partitions.push_back(std::move(out));
     }

@@ -40,8 +40,9 @@ bool handle_offset_commit(request_context& ctx, wire::wire_reader& body) {
           code = error_code::offset_metadata_too_large;
       }
       if (code == error_code::none)
-        offsets.push_back({t.name, p.partition_index, p.committed_offset, p.committed_leader_epoch,
-                           p.committed_metadata, 0});
+        offsets.push_back({t.name, ids::partition_index{p.partition_index},
+                           ids::offset{p.committed_offset},
+                           ids::leader_epoch{p.committed_leader_epoch}, p.committed_metadata, 0});
       out_topic.partitions.push_back({p.partition_index, wire(code)});
     }
     response->topics.push_back(std::move(out_topic));

@@ -61,7 +61,7 @@ bool handle_offset_delete(request_context& ctx, wire::wire_reader& body) {
     return true;
   }
   const auto subscribed = subscribed_topics(ctx, request.group_id);
-  std::vector<std::pair<std::string, std::int32_t>> to_delete;
+  std::vector<std::pair<std::string, ids::partition_index>> to_delete;
   for (const auto& t : request.topics) {
     offset_delete_response::topic out;
     out.name = t.name;
@@ -70,7 +70,7 @@ bool handle_offset_delete(request_context& ctx, wire::wire_reader& body) {
     else if (!subscribed || subscribed->count(t.name)) code = error_code::group_subscribed_to_topic;
     for (auto p : t.partitions) {
       out.partitions.push_back({p, wire(code)});
-      if (code == error_code::none) to_delete.emplace_back(t.name, p);
+      if (code == error_code::none) to_delete.emplace_back(t.name, ids::partition_index{p});
     }
     response->topics.push_back(std::move(out));
   }

@@ -36,15 +36,17 @@ bool handle_offset_fetch(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(response);
     return true;
   }
-  std::map<std::pair<std::string, std::int32_t>, const storage::log_store::committed_offset*> by_partition;
+  std::map<std::pair<std::string, ids::partition_index>,
+           const storage::log_store::committed_offset*>
+      by_partition;
   for (const auto& c : committed) by_partition[{c.topic, c.partition}] = &c;
   auto fill = [](offset_fetch_response::partition& out, const storage::log_store::committed_offset* c) {
     if (!c) {
       out.metadata = "";  // Kafka answers -1 with empty metadata for "nothing committed"
       return;
     }
-    out.committed_offset = c->offset;
-    out.committed_leader_epoch = c->leader_epoch;
+    out.committed_offset = c->offset.value();
+    out.committed_leader_epoch = c->leader_epoch.value();
     out.metadata = c->metadata.value_or("");
   };
   if (!request.topics) {
@@ -54,7 +56,7 @@ bool handle_offset_fetch(request_context& ctx, wire::wire_reader& body) {
       if (response.topics.empty() || response.topics.back().name != key.first)
         response.topics.push_back({key.first, {}});
       offset_fetch_response::partition p;
-      p.partition_index = key.second;
+      p.partition_index = key.second.value();
       fill(p, c);
       response.topics.back().partitions.push_back(std::move(p));
     }
@@ -72,7 +74,7 @@ bool handle_offset_fetch(request_context& ctx, wire::wire_reader& body) {
           out_topic.partitions.push_back(std::move(p));
           continue;
         }
-        auto it = by_partition.find({t.name, index});
+        auto it = by_partition.find({t.name, ids::partition_index{index}});
         fill(p, it == by_partition.end() ? nullptr : it->second);
         out_topic.partitions.push_back(std::move(p));
       }

@@ -32,7 +32,8 @@ bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& bod
       offset_for_leader_epoch_response::partition out;
       out.partition = p.partition;
       std::error_code ec = txn_error;
-      storage::log_id log = 0;
+      storage::log_id log{0};
+      const ids::partition_index partition{p.partition};
       if (!authorized) {
         out.error_code = wire(cluster_denied ? error_code::cluster_authorization_failed
                                              : error_code::topic_authorization_failed);
@@ -43,15 +44,23 @@ bool handle_offset_for_leader_epoch(request_context& ctx, wire::wire_reader& bod
         ec = storage::storage_errc::unknown_partition;
       } else if (replicas) {
         replication::replica_manager::partition_view view;
-        std::int64_t high_watermark = 0, read_limit = 0;
+        ids::offset high_watermark{0}, read_limit{0};
         // replica_id -1: only the leadership and the current epoch are checked here.
-        if (!ec) ec = replicas->check_fetch(t.topic, p.partition, p.current_leader_epoch, -1, 0, view,
-                                            high_watermark, read_limit);
+        if (!ec)
+          ec =
+              replicas->check_fetch(t.topic, partition, ids::leader_epoch{p.current_leader_epoch},
+                                    ids::no_node, ids::offset{0}, view, high_watermark, read_limit);
         log = view.log;
       } else {
-        log = info->partition_log(p.partition);
+        log = info->partition_log(partition);
       }
-      if (!ec) ec = txn->end_offset_for_epoch(log, p.leader_epoch, out.leader_epoch, out.end_offset);
+      ids::leader_epoch end_epoch = ids::no_leader_epoch;
+      ids::offset end_offset = ids::no_offset;
+      if (!ec)
+        ec = txn->end_offset_for_epoch(log, ids::leader_epoch{p.leader_epoch}, end_epoch,
+                                       end_offset);
+      out.leader_epoch = end_epoch.value();
+      out.end_offset = end_offset.value();
       if (ec) out.error_code = wire(to_kafka_error(ec));
       out_topic.partitions.push_back(out);
     }

@@ -189,10 +189,12 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
       else code = check_records(p, *info, ctx.version(), ctx.hub.config().message_max_bytes, stamps,
                                 now_ms, batches, why);
-      std::int32_t leader_epoch = -1;
+      const ids::partition_index partition{p.index};
+      ids::leader_epoch leader_epoch = ids::no_leader_epoch;
       if (code == error_code::none && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;
-        if (auto ec = ctx.hub.replicas()->check_produce(t.name, p.index, request.acks == -1, -1, view))
+        if (auto ec = ctx.hub.replicas()->check_produce(t.name, partition, request.acks == -1,
+                                                        ids::no_leader_epoch, view))
           code = to_kafka_error(ec);
         else
           leader_epoch = view.leader_epoch;
@@ -210,7 +212,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       out_topic.partition_responses.push_back(out);
       ++op->pending;
       storage::append_request append;
-      append.log = info->partition_log(p.index);
+      append.log = info->partition_log(partition);
       append.leader_epoch = leader_epoch;
       std::int64_t offsets_taken = 0;  // how many offsets the batches take (for acks=all)
       for (auto b : batches) {
@@ -229,8 +231,8 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
           slot.error_code = wire(to_kafka_error(result.error));
           // A duplicate (a retry of committed batches) succeeds with the original offset.
           if (!result.error) {
-            slot.base_offset = result.base_offset;
-            slot.log_start_offset = result.log_start;
+            slot.base_offset = result.base_offset.value();
+            slot.log_start_offset = result.log_start.value();
           } else {
             log::warn("append to ", op->response.responses[topic_index].name, "-", slot.index,
                       " failed: ", result.error.message());

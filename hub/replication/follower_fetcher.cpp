@@ -48,7 +48,7 @@ Partition& add_partition(Topics& topics, const std::string& name) {
 
 // A partition's answer from one Fetch, with the offset it was asked from.
 struct follower_fetcher::fetch_context {
-  std::int64_t fetch_offset = 0;
+  ids::offset fetch_offset{0};
   const kafka::fetch_response::partition* answer = nullptr;
 };
 
@@ -91,7 +91,8 @@ std::error_code follower_fetcher::add_partitions(const std::vector<followed_part
   return {};
 }
 
-void follower_fetcher::remove_partitions(const std::vector<std::pair<std::string, std::int32_t>>& partitions) {
+void follower_fetcher::remove_partitions(
+    const std::vector<std::pair<std::string, ids::partition_index>>& partitions) {
   std::lock_guard lock(_mutex);
   for (const auto& k : partitions) _partitions.erase(k);
 }
@@ -251,17 +252,17 @@ std::error_code follower_fetcher::truncation_round(reports& out) {
   std::vector<work_item> work = take_work(fetch_phase::truncating);
   if (work.empty()) return {};
   kafka::offset_for_leader_epoch_request request;
-  request.replica_id = _options.self;
+  request.replica_id = _options.self.value();
   std::map<key, work_item> asked;
   for (const auto& w : work) {
     auto off = _store.offsets(w.partition.log);
-    if (off && off->last_epoch >= 0) {
+    if (off && off->last_epoch >= ids::leader_epoch{0}) {
       auto& p = add_partition<decltype(request.topics),
                               kafka::offset_for_leader_epoch_request::partition>(request.topics,
                                                                                  w.k.first);
-      p.partition = w.k.second;
-      p.current_leader_epoch = w.partition.leader_epoch;
-      p.leader_epoch = off->last_epoch;
+      p.partition = w.k.second.value();
+      p.current_leader_epoch = w.partition.leader_epoch.value();
+      p.leader_epoch = off->last_epoch.value();
       asked.emplace(w.k, w);
       continue;
     }
@@ -284,12 +285,13 @@ std::error_code follower_fetcher::truncation_round(reports& out) {
   std::lock_guard lock(_mutex);
   for (const auto& t : response.topics) {
     for (const auto& p : t.partitions) {
-      auto it = asked.find({t.topic, p.partition});
+      auto it = asked.find({t.topic, ids::partition_index{p.partition}});
       if (it == asked.end()) continue;
       entry* e = find_current(it->second);
       asked.erase(it);  // a duplicate answer is ignored
       if (e && e->status.phase == fetch_phase::truncating)
-        apply_epoch_answer(*e, p.error_code, {p.leader_epoch, p.end_offset}, out);
+        apply_epoch_answer(*e, p.error_code,
+                           {ids::leader_epoch{p.leader_epoch}, ids::offset{p.end_offset}}, out);
     }
   }
   return {};
@@ -304,7 +306,7 @@ void follower_fetcher::apply_epoch_answer(entry& e, std::int16_t error, epoch_en
   auto off = _store.offsets(log);
   if (!off) return pause(e, storage::storage_errc::unknown_partition, out);
   epoch_end_offset local;
-  if (leader.epoch >= 0 && leader.end_offset >= 0) {
+  if (leader.epoch >= ids::leader_epoch{0} && leader.end_offset >= ids::offset{0}) {
     std::unique_ptr<storage::read_txn> txn;
     std::error_code ec = _store.begin_read(txn);
     if (!ec) ec = txn->end_offset_for_epoch(log, leader.epoch, local.epoch, local.end_offset);
@@ -329,7 +331,7 @@ std::error_code follower_fetcher::resolve_out_of_range(reports& out) {
   std::vector<work_item> work = take_work(fetch_phase::out_of_range);
   if (work.empty()) return {};
   kafka::list_offsets_request request;
-  request.replica_id = _options.self;
+  request.replica_id = _options.self.value();
   std::map<key, work_item> asked;
   for (const auto& w : work) {
     auto it = std::find_if(request.topics.begin(), request.topics.end(),
@@ -338,7 +340,8 @@ std::error_code follower_fetcher::resolve_out_of_range(reports& out) {
       request.topics.emplace_back().name = w.k.first;
       it = request.topics.end() - 1;
     }
-    it->partitions.push_back({w.k.second, kafka::list_offsets_request::earliest_timestamp, 1});
+    it->partitions.push_back(
+        {w.k.second.value(), kafka::list_offsets_request::earliest_timestamp, 1});
     asked.emplace(w.k, w);
   }
   kafka::list_offsets_response response;
@@ -346,7 +349,7 @@ std::error_code follower_fetcher::resolve_out_of_range(reports& out) {
   std::lock_guard lock(_mutex);
   for (const auto& t : response.topics) {
     for (const auto& p : t.partitions) {
-      auto it = asked.find({t.name, p.partition_index});
+      auto it = asked.find({t.name, ids::partition_index{p.partition_index}});
       if (it == asked.end()) continue;
       entry* e = find_current(it->second);
       asked.erase(it);
@@ -358,9 +361,9 @@ std::error_code follower_fetcher::resolve_out_of_range(reports& out) {
       auto off = _store.offsets(e->status.partition.log);
       if (!off) {
         pause(*e, storage::storage_errc::unknown_partition, out);
-      } else if (p.offset > off->log_end) {
+      } else if (ids::offset{p.offset} > off->log_end) {
         std::error_code ec = wait_store(
-            [&](auto done) { _store.reset(e->status.partition.log, p.offset, done); });
+            [&](auto done) { _store.reset(e->status.partition.log, ids::offset{p.offset}, done); });
         if (ec) delay(*e, ec);
         else e->status.phase = fetch_phase::fetching;
       } else {
@@ -377,12 +380,12 @@ std::error_code follower_fetcher::resolve_out_of_range(reports& out) {
 std::error_code follower_fetcher::fetch_round(reports& out) {
   std::vector<work_item> work = take_work(fetch_phase::fetching);
   kafka::fetch_request request;
-  request.replica_id = _options.self;
+  request.replica_id = _options.self.value();
   request.max_wait_ms = _options.max_wait_ms;
   request.min_bytes = _options.min_bytes;
   request.max_bytes = _options.max_bytes;
   request.isolation_level = 0;
-  std::map<key, std::pair<work_item, std::int64_t>> asked;
+  std::map<key, std::pair<work_item, ids::offset>> asked;
   for (const auto& w : work) {
     auto off = _store.offsets(w.partition.log);
     if (!off) {
@@ -392,10 +395,10 @@ std::error_code follower_fetcher::fetch_round(reports& out) {
     }
     auto& p = add_partition<decltype(request.topics), kafka::fetch_request::partition>(
         request.topics, w.k.first);
-    p.partition = w.k.second;
-    p.current_leader_epoch = w.partition.leader_epoch;
-    p.fetch_offset = off->log_end;
-    p.log_start_offset = off->log_start;
+    p.partition = w.k.second.value();
+    p.current_leader_epoch = w.partition.leader_epoch.value();
+    p.fetch_offset = off->log_end.value();
+    p.log_start_offset = off->log_start.value();
     p.partition_max_bytes = _options.partition_max_bytes;
     asked.emplace(w.k, std::pair{w, off->log_end});
   }
@@ -409,7 +412,7 @@ std::error_code follower_fetcher::fetch_round(reports& out) {
   std::lock_guard lock(_mutex);
   for (const auto& t : response.responses) {
     for (const auto& p : t.partitions) {
-      auto it = asked.find({t.topic, p.partition_index});
+      auto it = asked.find({t.topic, ids::partition_index{p.partition_index}});
       if (it == asked.end()) continue;
       entry* e = find_current(it->second.first);
       fetch_context f{it->second.second, &p};
@@ -433,7 +436,7 @@ void follower_fetcher::apply_fetched(entry& e, const fetch_context& f, reports& 
   std::error_code split_ec;
   if (!answer.record_batches.empty())
     split_ec = take_fetched_batches(answer.record_batches.front(), off->log_end, got);
-  std::int64_t log_end = off->log_end;
+  ids::offset log_end = off->log_end;
   if (!got.batches.empty()) {
     storage::append_request a;
     a.log = log;
@@ -449,10 +452,11 @@ void follower_fetcher::apply_fetched(entry& e, const fetch_context& f, reports& 
     if (ec) return delay(e, ec);
     log_end = got.next_offset;
   }
-  e.status.leader_high_watermark = answer.high_watermark;
-  if (answer.high_watermark >= 0) {
-    _store.set_high_watermark(log, std::min(answer.high_watermark, log_end));
-    e.status.lag = std::max<std::int64_t>(0, answer.high_watermark - log_end);
+  const ids::offset leader_high_watermark{answer.high_watermark};
+  e.status.leader_high_watermark = leader_high_watermark;
+  if (leader_high_watermark >= ids::offset{0}) {
+    _store.set_high_watermark(log, std::min(leader_high_watermark, log_end));
+    e.status.lag = std::max<std::int64_t>(0, leader_high_watermark - log_end);
   }
   if (split_ec) return delay(e, split_ec);
   e.status.last_error = {};

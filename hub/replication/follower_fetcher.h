@@ -65,8 +65,8 @@
 namespace tern::replication {
 
 struct fetcher_options {
-  node_id self = -1;    // this broker: the replica_id of every request
-  node_id leader = -1;  // the source broker (for messages)
+  node_id self = ids::no_node;    // this broker: the replica_id of every request
+  node_id leader = ids::no_node;  // the source broker (for messages)
   std::string host;
   std::uint16_t port = 0;
   client::tls_settings tls;  // PLAINTEXT when tls.config is null
@@ -85,10 +85,10 @@ struct fetcher_options {
 
 // A partition followed from this fetcher's leader.
 struct followed_partition {
-  storage::log_id log = 0;
+  storage::log_id log{0};
   std::string topic;
-  std::int32_t partition = 0;
-  std::int32_t leader_epoch = -1;  // the leader's epoch as the metadata says
+  ids::partition_index partition{0};
+  ids::leader_epoch leader_epoch = ids::no_leader_epoch;  // the leader's epoch as the metadata says
 };
 
 enum class fetch_phase { truncating, fetching, out_of_range, paused };
@@ -96,9 +96,9 @@ enum class fetch_phase { truncating, fetching, out_of_range, paused };
 struct partition_status {
   followed_partition partition;
   fetch_phase phase = fetch_phase::truncating;
-  std::int64_t log_end = -1;                // local, read at status() time
-  std::int64_t high_watermark = -1;         // local
-  std::int64_t leader_high_watermark = -1;  // as of the last Fetch answer
+  ids::offset log_end = ids::no_offset;                // local, read at status() time
+  ids::offset high_watermark = ids::no_offset;         // local
+  ids::offset leader_high_watermark = ids::no_offset;  // as of the last Fetch answer
   // leader_high_watermark - log_end, at least 0; -1 before the first answer. (The leader's log
   // end is not in a Fetch answer: this is the committed data still missing here.)
   std::int64_t lag = -1;
@@ -122,7 +122,8 @@ class follower_fetcher {
   // Adds (or replaces, by topic and partition) followed partitions; each starts at truncating.
   // Errors: too_many_partitions when the total would exceed partitions_max (nothing added).
   std::error_code add_partitions(const std::vector<followed_partition>& partitions);
-  void remove_partitions(const std::vector<std::pair<std::string, std::int32_t>>& partitions);
+  void remove_partitions(
+      const std::vector<std::pair<std::string, ids::partition_index>>& partitions);
   std::vector<partition_status> status() const;
   std::size_t partition_count() const;
 
@@ -134,7 +135,7 @@ class follower_fetcher {
     std::int64_t retry_after_ms = 0;
     std::int64_t backoff_ms = 0;
   };
-  using key = std::pair<std::string, std::int32_t>;
+  using key = std::pair<std::string, ids::partition_index>;
   struct work_item {
     key k;
     std::uint64_t generation = 0;

@@ -13,19 +13,20 @@ namespace tern::replication {
 // - we know a different (smaller) epoch ending there: cut at our end of it, then ask again;
 // - same epoch: the logs agree up to the smaller of the two end offsets.
 truncation_decision decide_truncation(epoch_end_offset leader, epoch_end_offset local,
-                                      std::int64_t local_log_end,
-                                      std::int64_t local_high_watermark) {
-  auto bound = [&](std::int64_t offset) {
-    return std::clamp<std::int64_t>(offset, 0, std::max<std::int64_t>(local_log_end, 0));
+                                      ids::offset local_log_end, ids::offset local_high_watermark) {
+  const ids::offset zero{0};
+  auto bound = [&](ids::offset offset) {
+    return std::clamp(offset, zero, std::max(local_log_end, zero));
   };
-  if (leader.end_offset < 0) return {bound(local_high_watermark), true};
-  if (leader.epoch < 0) return {bound(leader.end_offset), true};
-  if (local.epoch < 0 || local.end_offset < 0) return {bound(leader.end_offset), true};
+  if (leader.end_offset < zero) return {bound(local_high_watermark), true};
+  if (leader.epoch < ids::leader_epoch{0}) return {bound(leader.end_offset), true};
+  if (local.epoch < ids::leader_epoch{0} || local.end_offset < zero)
+    return {bound(leader.end_offset), true};
   if (local.epoch != leader.epoch) return {bound(local.end_offset), false};
   return {bound(std::min(local.end_offset, leader.end_offset)), true};
 }
 
-std::error_code take_fetched_batches(bytes_view records, std::int64_t log_end,
+std::error_code take_fetched_batches(bytes_view records, ids::offset log_end,
                                      fetched_batches& out) {
   out = fetched_batches{};
   out.next_offset = log_end;
@@ -38,12 +39,13 @@ std::error_code take_fetched_batches(bytes_view records, std::int64_t log_end,
     bytes_view one = records.first(h.total_size());
     records = records.subspan(one.size());
     if (record_batch::validate(one, h)) return replication_errc::corrupt_batch;
-    if (h.last_offset() < out.next_offset) continue;  // already held
-    if (h.base_offset < out.next_offset) return replication_errc::offset_overlap;
-    if (h.base_offset > out.next_offset) out.has_gaps = true;
+    const ids::offset base{h.base_offset}, last{h.last_offset()};
+    if (last < out.next_offset) continue;  // already held
+    if (base < out.next_offset) return replication_errc::offset_overlap;
+    if (base > out.next_offset) out.has_gaps = true;
     out.batches.push_back(one);
     out.size_bytes += one.size();
-    out.next_offset = h.last_offset() + 1;
+    out.next_offset = last + 1;
   }
   return {};
 }

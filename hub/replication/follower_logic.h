@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "replication/errors.h"
+#include "tern/common/ids.h"
 
 namespace tern::replication {
 
@@ -23,12 +24,12 @@ using bytes_view = std::span<const std::uint8_t>;
 // An (epoch, end offset) answer: the largest epoch <= the one asked for and where it ends.
 // (-1, -1) = undefined, Kafka's UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET.
 struct epoch_end_offset {
-  std::int32_t epoch = -1;
-  std::int64_t end_offset = -1;
+  ids::leader_epoch epoch = ids::no_leader_epoch;
+  ids::offset end_offset = ids::no_offset;
 };
 
 struct truncation_decision {
-  std::int64_t truncate_to = 0;  // cut the local log here (== local log end: nothing to cut)
+  ids::offset truncate_to{0};  // cut the local log here (== local log end: nothing to cut)
   // False when the follower does not know the epoch the leader answered with: after cutting at
   // truncate_to, ask again with the (new) local last epoch.
   bool complete = true;
@@ -40,12 +41,11 @@ struct truncation_decision {
 // @param[in] local_log_end, local_high_watermark  our log end and HW
 // The result never exceeds local_log_end and is never negative.
 truncation_decision decide_truncation(epoch_end_offset leader, epoch_end_offset local,
-                                      std::int64_t local_log_end,
-                                      std::int64_t local_high_watermark);
+                                      ids::offset local_log_end, ids::offset local_high_watermark);
 
 struct fetched_batches {
   std::vector<bytes_view> batches;  // whole, validated, contiguous from the local log end
-  std::int64_t next_offset = 0;     // the local log end after appending them
+  ids::offset next_offset{0};       // the local log end after appending them
   std::size_t size_bytes = 0;
   // A batch starts past the offset expected (a compacted leader log): append with
   // append_request::allow_offset_gaps.
@@ -59,7 +59,6 @@ struct fetched_batches {
 // @return {} and `out` filled (possibly empty); or corrupt_batch (bad header, magic or CRC) /
 //         offset_overlap (a batch that starts below the expected offset but ends at or past it)
 //         — `out` then holds the valid batches before the bad one, which may still be appended.
-std::error_code take_fetched_batches(bytes_view records, std::int64_t log_end,
-                                     fetched_batches& out);
+std::error_code take_fetched_batches(bytes_view records, ids::offset log_end, fetched_batches& out);
 
 }  // namespace tern::replication

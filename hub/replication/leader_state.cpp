@@ -13,17 +13,17 @@ void push_unique(std::vector<node_id>& v, node_id n) {
 
 }  // namespace
 
-leader_state::leader_state(node_id self, std::int32_t leader_epoch,
+leader_state::leader_state(node_id self, ids::leader_epoch leader_epoch,
                            const std::vector<node_id>& replicas, const std::vector<node_id>& isr,
-                           std::int64_t log_end, std::int64_t high_watermark,
+                           ids::offset log_end, ids::offset high_watermark,
                            const leader_options& options, std::int64_t now_ms)
     : _self(self),
       _leader_epoch(leader_epoch),
       _epoch_start_offset(log_end),
       _log_end(log_end),
-      _high_watermark(std::clamp<std::int64_t>(high_watermark, 0, log_end)),
+      _high_watermark(std::clamp(high_watermark, ids::offset{0}, log_end)),
       _options(options) {
-  TERN_ASSERT(log_end >= 0);
+  TERN_ASSERT(log_end >= ids::offset{0});
   set_assignment(replicas, isr, now_ms);
 }
 
@@ -59,10 +59,10 @@ void leader_state::set_assignment(const std::vector<node_id>& replicas,
     bool in_new_isr = std::find(new_isr.begin(), new_isr.end(), n) != new_isr.end();
     // Dropped from the ISR (fenced, lagging): its last log end may predate a crash or a lost
     // disk, so it must fetch again before it counts toward an ISR expansion.
-    if (!entering && !in_new_isr) f.log_end = -1;
+    if (!entering && !in_new_isr) f.log_end = ids::no_offset;
     if (entering && in_new_isr) {
       f.last_caught_up_ms = std::max(f.last_caught_up_ms, now_ms);
-      if (f.last_fetch_leader_log_end < 0) f.last_fetch_leader_log_end = _log_end;
+      if (f.last_fetch_leader_log_end < ids::offset{0}) f.last_fetch_leader_log_end = _log_end;
     }
     new_followers.push_back(f);
   }
@@ -71,12 +71,13 @@ void leader_state::set_assignment(const std::vector<node_id>& replicas,
   _followers = std::move(new_followers);
 }
 
-std::error_code leader_state::on_follower_fetch(node_id node, std::int64_t fetch_offset,
+std::error_code leader_state::on_follower_fetch(node_id node, ids::offset fetch_offset,
                                                 std::int64_t now_ms) {
   if (!_leader) return replication_errc::not_leader_or_follower;
   follower* f = node == _self ? nullptr : find_follower(node);
   if (!f) return replication_errc::unknown_replica;
-  if (fetch_offset < 0 || fetch_offset > _log_end) return replication_errc::offset_out_of_range;
+  if (fetch_offset < ids::offset{0} || fetch_offset > _log_end)
+    return replication_errc::offset_out_of_range;
   if (fetch_offset >= _log_end) {
     f->last_caught_up_ms = std::max(f->last_caught_up_ms, now_ms);
   } else if (f->last_fetch_ms >= 0 && fetch_offset >= f->last_fetch_leader_log_end) {
@@ -91,7 +92,7 @@ std::error_code leader_state::on_follower_fetch(node_id node, std::int64_t fetch
   return {};
 }
 
-void leader_state::on_leader_append(std::int64_t log_end, std::int64_t now_ms) {
+void leader_state::on_leader_append(ids::offset log_end, std::int64_t now_ms) {
   (void)now_ms;  // the leader's own caught-up time is not tracked; kept for symmetry
   TERN_ASSERT(log_end >= _log_end);
   if (!_leader) return;
@@ -114,7 +115,7 @@ void leader_state::update_assignment(const std::vector<node_id>& replicas,
 // the ISR is below the minimum (Kafka checks min.insync.replicas at completion too: an ISR that
 // shrank to the leader alone must not acknowledge acks=all).
 void leader_state::advance_high_watermark(fired& out) {
-  std::int64_t candidate = _log_end;
+  ids::offset candidate = _log_end;
   for (const auto& f : _followers)
     if (in_isr(f.node)) candidate = std::min(candidate, f.log_end);
   if (candidate > _high_watermark) _high_watermark = candidate;
@@ -140,7 +141,7 @@ leader_state::isr_changes leader_state::pending_isr_changes(std::int64_t now_ms)
       bool at_end = f.log_end == _log_end;
       bool recent = now_ms - f.last_caught_up_ms <= _options.replica_lag_time_max_ms;
       if (!at_end && !recent) out.shrink.push_back(f.node);
-    } else if (f.log_end >= 0 && f.log_end >= _high_watermark &&
+    } else if (f.log_end >= ids::offset{0} && f.log_end >= _high_watermark &&
                f.log_end >= _epoch_start_offset) {
       out.expand.push_back(f.node);
     }
@@ -155,7 +156,7 @@ std::error_code leader_state::can_accept(bool acks_all) const {
   return {};
 }
 
-void leader_state::wait_for_offset(std::int64_t offset, std::int64_t deadline_ms,
+void leader_state::wait_for_offset(ids::offset offset, std::int64_t deadline_ms,
                                    waiter_callback done) {
   TERN_ASSERT(done);
   if (!_leader) return done(replication_errc::not_leader_or_follower);

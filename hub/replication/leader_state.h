@@ -44,10 +44,11 @@
 #include <vector>
 
 #include "replication/errors.h"
+#include "tern/common/ids.h"
 
 namespace tern::replication {
 
-using node_id = std::int32_t;
+using node_id = ids::node_id;
 
 struct leader_options {
   std::int64_t replica_lag_time_max_ms = 30000;  // Kafka's replica.lag.time.max.ms default
@@ -62,11 +63,11 @@ class leader_state {
   using waiter_callback = std::function<void(std::error_code)>;
 
   struct follower {
-    node_id node = -1;
-    std::int64_t log_end = -1;            // -1 until its first fetch as seen by this leader
-    std::int64_t last_caught_up_ms = 0;   // Kafka's lastCaughtUpTimeMs
-    std::int64_t last_fetch_ms = -1;      // -1: never fetched from this leader
-    std::int64_t last_fetch_leader_log_end = -1;  // the leader's LEO at that fetch
+    node_id node = ids::no_node;
+    ids::offset log_end = ids::no_offset;  // -1 until its first fetch as seen by this leader
+    std::int64_t last_caught_up_ms = 0;    // Kafka's lastCaughtUpTimeMs
+    std::int64_t last_fetch_ms = -1;       // -1: never fetched from this leader
+    ids::offset last_fetch_leader_log_end = ids::no_offset;  // the leader's LEO at that fetch
   };
 
   struct isr_changes {
@@ -79,8 +80,8 @@ class leader_state {
   // The metadata is normalised, not trusted: duplicates are dropped, `self` is added to the
   // replicas and the ISR if missing, ISR entries that are not replicas are ignored. ISR followers
   // count as caught up at now_ms; their LEO is unknown until they fetch.
-  leader_state(node_id self, std::int32_t leader_epoch, const std::vector<node_id>& replicas,
-               const std::vector<node_id>& isr, std::int64_t log_end, std::int64_t high_watermark,
+  leader_state(node_id self, ids::leader_epoch leader_epoch, const std::vector<node_id>& replicas,
+               const std::vector<node_id>& isr, ids::offset log_end, ids::offset high_watermark,
                const leader_options& options, std::int64_t now_ms);
 
   // A follower fetched from `fetch_offset` at `now_ms` (after the broker checked the request's
@@ -88,11 +89,11 @@ class leader_state {
   // HW; completes the waits HW now covers.
   // Errors: not_leader_or_follower (stepped down), unknown_replica (not a replica, or self),
   // offset_out_of_range (fetch_offset < 0 or beyond the leader's LEO). State is unchanged then.
-  std::error_code on_follower_fetch(node_id node, std::int64_t fetch_offset, std::int64_t now_ms);
+  std::error_code on_follower_fetch(node_id node, ids::offset fetch_offset, std::int64_t now_ms);
 
   // The leader's own log grew to `log_end` (durably committed). With ISR = {self} this moves HW.
   // Precondition (asserted): log_end never decreases while leading.
-  void on_leader_append(std::int64_t log_end, std::int64_t now_ms);
+  void on_leader_append(ids::offset log_end, std::int64_t now_ms);
 
   // The controller committed a new assignment / ISR for the same leader epoch (normalised as in
   // the constructor). Followers no longer replicas are forgotten; new ones start unknown; new ISR
@@ -112,7 +113,7 @@ class leader_state {
   // waiter_callback. Runs `done` at once (inside this call) when HW already covers `offset`, when
   // stepped down (not_leader_or_follower) or when waiters_max waits are pending
   // (too_many_waiters). `deadline_ms` is on the now_ms clock and enforced by tick().
-  void wait_for_offset(std::int64_t offset, std::int64_t deadline_ms, waiter_callback done);
+  void wait_for_offset(ids::offset offset, std::int64_t deadline_ms, waiter_callback done);
 
   // Fails the waits whose deadline is <= now_ms with request_timed_out.
   void tick(std::int64_t now_ms);
@@ -123,10 +124,10 @@ class leader_state {
 
   bool is_leader() const { return _leader; }
   node_id self() const { return _self; }
-  std::int32_t leader_epoch() const { return _leader_epoch; }
-  std::int64_t epoch_start_offset() const { return _epoch_start_offset; }
-  std::int64_t log_end() const { return _log_end; }
-  std::int64_t high_watermark() const { return _high_watermark; }
+  ids::leader_epoch leader_epoch() const { return _leader_epoch; }
+  ids::offset epoch_start_offset() const { return _epoch_start_offset; }
+  ids::offset log_end() const { return _log_end; }
+  ids::offset high_watermark() const { return _high_watermark; }
   const std::vector<node_id>& replicas() const { return _replicas; }
   const std::vector<node_id>& isr() const { return _isr; }
   // Followers (every replica but self), in replica order. The reference lives until the next
@@ -149,16 +150,16 @@ class leader_state {
   static void run(fired& callbacks);
 
   node_id _self;
-  std::int32_t _leader_epoch;
-  std::int64_t _epoch_start_offset;
-  std::int64_t _log_end;
-  std::int64_t _high_watermark;
+  ids::leader_epoch _leader_epoch;
+  ids::offset _epoch_start_offset;
+  ids::offset _log_end;
+  ids::offset _high_watermark;
   leader_options _options;
   bool _leader = true;
   std::vector<node_id> _replicas;
   std::vector<node_id> _isr;
   std::vector<follower> _followers;
-  std::multimap<std::int64_t, waiter> _waiters;  // by offset
+  std::multimap<ids::offset, waiter> _waiters;  // by offset
 };
 
 }  // namespace tern::replication

@@ -15,13 +15,22 @@ bool contains(const std::vector<cluster::node_id>& v, cluster::node_id id) {
   return std::find(v.begin(), v.end(), id) != v.end();
 }
 
-std::string name_of(const std::string& topic, std::int32_t partition) {
-  return topic + "-" + std::to_string(partition);
+// The cluster's metadata keeps node ids as plain integers (cluster/metadata_records.h); the
+// replication state takes them as node_id.
+std::vector<node_id> node_ids(const std::vector<cluster::node_id>& raw) {
+  std::vector<node_id> out;
+  out.reserve(raw.size());
+  for (auto id : raw) out.emplace_back(id);
+  return out;
+}
+
+std::string name_of(const std::string& topic, ids::partition_index partition) {
+  return topic + "-" + std::to_string(partition.value());
 }
 
 // Checks a client's idea of the leader epoch (-1: the client does not say) against ours.
-std::error_code check_epoch(std::int32_t client_epoch, std::int32_t ours) {
-  if (client_epoch < 0 || client_epoch == ours) return {};
+std::error_code check_epoch(ids::leader_epoch client_epoch, ids::leader_epoch ours) {
+  if (client_epoch < ids::leader_epoch{0} || client_epoch == ours) return {};
   return client_epoch < ours ? cluster::cluster_errc::fenced_leader_epoch
                              : cluster::cluster_errc::unknown_leader_epoch;
 }
@@ -168,7 +177,7 @@ void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
   if (busy != _topic_work.end() && (busy->second.in_flight == store_call::create ||
                                     busy->second.in_flight == store_call::remove))
     return;  // the local topic is changing: its completion reconciles again
-  auto self = _options.self;
+  const cluster::node_id self = _options.self.value();
   bool replica_here = false;
   for (const auto& p : topic.partitions) replica_here = replica_here || contains(p.replicas, self);
   auto local = _store.find_topic(topic.name);
@@ -187,17 +196,18 @@ void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
   for (std::int32_t i = 0; i < static_cast<std::int32_t>(topic.partitions.size()); ++i) {
     if (i >= local->partition_count) break;
     const auto& state = topic.partitions[static_cast<std::size_t>(i)];
-    auto [it, inserted] = _partitions.try_emplace(key{topic.name, i});
+    auto [it, inserted] = _partitions.try_emplace(key{topic.name, ids::partition_index{i}});
     auto& p = it->second;
     if (inserted) {
       p.topic = topic.name;
       p.topic_id = topic.id;
-      p.index = i;
-      p.log = local->partition_log(i);
+      p.index = ids::partition_index{i};
+      p.log = local->partition_log(p.index);
       _by_log[p.log] = it->first;
     }
     p.is_replica = contains(state.replicas, self);
-    bool epoch_changed = state.leader_epoch != p.leader_epoch || state.leader != p.leader;
+    const ids::leader_epoch leader_epoch{state.leader_epoch};
+    bool epoch_changed = leader_epoch != p.leader_epoch || state.leader != p.leader;
     p.partition_epoch = state.partition_epoch;
     if (!p.is_replica || state.leader == cluster::no_leader) {
       if (p.leading) p.leading->step_down();
@@ -205,12 +215,13 @@ void replica_manager::reconcile_topic(const cluster::topic_state& topic) {
       stop_following(p);
     } else if (state.leader == self) {
       if (!p.leading || epoch_changed) become_leader(p, state);
-      else p.leading->update_assignment(state.replicas, state.isr, now_ms());
+      else
+        p.leading->update_assignment(node_ids(state.replicas), node_ids(state.isr), now_ms());
     } else if (epoch_changed || !p.following) {
       become_follower(p, state);
     }
     p.leader = state.leader;
-    p.leader_epoch = state.leader_epoch;
+    p.leader_epoch = leader_epoch;
   }
 }
 
@@ -296,10 +307,11 @@ void replica_manager::become_leader(local_partition& p, const cluster::partition
   stop_following(p);
   if (p.leading) p.leading->step_down();
   auto offsets = _store.offsets(p.log);
-  std::int64_t log_end = offsets ? offsets->log_end : 0;
-  std::int64_t hw = offsets ? offsets->high_watermark : 0;
-  p.leading = std::make_unique<leader_state>(_options.self, state.leader_epoch, state.replicas,
-                                             state.isr, log_end, hw, _options.leader, now_ms());
+  ids::offset log_end = offsets ? offsets->log_end : ids::offset{0};
+  ids::offset hw = offsets ? offsets->high_watermark : ids::offset{0};
+  p.leading = std::make_unique<leader_state>(_options.self, ids::leader_epoch{state.leader_epoch},
+                                             node_ids(state.replicas), node_ids(state.isr), log_end,
+                                             hw, _options.leader, now_ms());
   log::info("replicas: leading ", name_of(p.topic, p.index), " at epoch ", state.leader_epoch,
             " from offset ", log_end, " (isr ", state.isr.size(), ")");
   publish_high_watermark(p, hw);
@@ -314,7 +326,8 @@ void replica_manager::become_follower(local_partition& p, const cluster::partiti
   stop_following(p);
   auto* f = fetcher_for(state.leader);
   if (!f) return;
-  if (auto ec = f->add_partitions({{p.log, p.topic, p.index, state.leader_epoch}})) {
+  if (auto ec =
+          f->add_partitions({{p.log, p.topic, p.index, ids::leader_epoch{state.leader_epoch}}})) {
     log::warn("replicas: cannot follow ", name_of(p.topic, p.index), ": ", ec.message());
     return;
   }
@@ -335,7 +348,7 @@ follower_fetcher* replica_manager::fetcher_for(cluster::node_id leader) {
   if (!ep) return nullptr;
   auto options = _options.fetcher;
   options.self = _options.self;
-  options.leader = leader;
+  options.leader = node_id{leader};
   options.host = ep->host;
   options.port = ep->port;
   auto on_error = [this, alive = _alive, leader](const followed_partition& fp, std::error_code ec) {
@@ -360,22 +373,23 @@ follower_fetcher* replica_manager::fetcher_for(cluster::node_id leader) {
   return raw;
 }
 
-std::optional<replica_manager::partition_view> replica_manager::find(std::string_view topic,
-                                                                     std::int32_t partition) const {
+std::optional<replica_manager::partition_view> replica_manager::find(
+    std::string_view topic, ids::partition_index partition) const {
   auto it = _partitions.find(key{std::string(topic), partition});
   if (it == _partitions.end()) return std::nullopt;
   const auto& p = it->second;
   partition_view v;
   v.log = p.log;
-  v.leader = p.leader;
+  v.leader = node_id{p.leader};
   v.leader_epoch = p.leader_epoch;
   v.is_leader = p.leading && p.leading->is_leader();
   v.is_replica = p.is_replica;
   return v;
 }
 
-std::error_code replica_manager::check_produce(std::string_view topic, std::int32_t partition,
-                                               bool acks_all, std::int32_t client_epoch,
+std::error_code replica_manager::check_produce(std::string_view topic,
+                                               ids::partition_index partition, bool acks_all,
+                                               ids::leader_epoch client_epoch,
                                                partition_view& out) const {
   auto it = _partitions.find(key{std::string(topic), partition});
   if (it == _partitions.end() || !it->second.leading || !_node.may_lead())
@@ -387,7 +401,8 @@ std::error_code replica_manager::check_produce(std::string_view topic, std::int3
   return {};
 }
 
-void replica_manager::wait_replicated(storage::log_id log, std::int64_t offset, std::int64_t timeout_ms,
+void replica_manager::wait_replicated(storage::log_id log, ids::offset offset,
+                                      std::int64_t timeout_ms,
                                       std::function<void(std::error_code)> done) {
   auto k = _by_log.find(log);
   if (k == _by_log.end()) return done(replication_errc::not_leader_or_follower);
@@ -396,16 +411,16 @@ void replica_manager::wait_replicated(storage::log_id log, std::int64_t offset, 
   p.leading->wait_for_offset(offset, now_ms() + timeout_ms, std::move(done));
 }
 
-std::error_code replica_manager::check_fetch(std::string_view topic, std::int32_t partition,
-                                             std::int32_t client_epoch, std::int32_t replica_id,
-                                             std::int64_t fetch_offset, partition_view& view,
-                                             std::int64_t& high_watermark, std::int64_t& read_limit) {
+std::error_code replica_manager::check_fetch(std::string_view topic, ids::partition_index partition,
+                                             ids::leader_epoch client_epoch, node_id replica_id,
+                                             ids::offset fetch_offset, partition_view& view,
+                                             ids::offset& high_watermark, ids::offset& read_limit) {
   auto it = _partitions.find(key{std::string(topic), partition});
   if (it == _partitions.end() || !it->second.leading) return replication_errc::not_leader_or_follower;
   auto& p = it->second;
   if (auto ec = check_epoch(client_epoch, p.leader_epoch)) return ec;
   view = *find(topic, partition);
-  if (replica_id >= 0) {
+  if (replica_id >= node_id{0}) {
     auto before = p.leading->high_watermark();
     if (auto ec = p.leading->on_follower_fetch(replica_id, fetch_offset, now_ms())) {
       if (ec == replication_errc::unknown_replica) return replication_errc::not_leader_or_follower;
@@ -413,7 +428,7 @@ std::error_code replica_manager::check_fetch(std::string_view topic, std::int32_
     }
     publish_high_watermark(p, before);
     auto offsets = _store.offsets(p.log);
-    read_limit = offsets ? offsets->log_end : 0;
+    read_limit = offsets ? offsets->log_end : ids::offset{0};
   } else {
     read_limit = p.leading->high_watermark();
   }
@@ -435,7 +450,7 @@ void replica_manager::on_commit(const std::vector<storage::log_id>& logs) {
   }
 }
 
-void replica_manager::publish_high_watermark(local_partition& p, std::int64_t before) {
+void replica_manager::publish_high_watermark(local_partition& p, ids::offset before) {
   if (!p.leading) return;
   auto hw = p.leading->high_watermark();
   _store.set_high_watermark(p.log, hw);
@@ -460,8 +475,9 @@ void replica_manager::check_isr() {
   const auto& image = _node.image();
   for (auto& [k, p] : _partitions) {
     if (!p.leading && p.is_replica && !p.following && p.leader != cluster::no_leader &&
-        p.leader != _options.self && now >= p.retry_following_ms) {
-      if (const auto* state = image.partition(p.topic_id, p.index)) become_follower(p, *state);
+        p.leader != _options.self.value() && now >= p.retry_following_ms) {
+      if (const auto* state = image.partition(p.topic_id, p.index.value()))
+        become_follower(p, *state);
     }
     if (!p.leading) continue;
     p.leading->tick(now);
@@ -470,14 +486,15 @@ void replica_manager::check_isr() {
     if (changes.shrink.empty() && changes.expand.empty()) continue;
     std::vector<cluster::node_id> isr;
     for (auto id : p.leading->isr())
-      if (!contains(changes.shrink, id)) isr.push_back(id);
-    for (auto id : changes.expand) isr.push_back(id);
+      if (std::find(changes.shrink.begin(), changes.shrink.end(), id) == changes.shrink.end())
+        isr.push_back(id.value());
+    for (auto id : changes.expand) isr.push_back(id.value());
     cluster::rpc::alter_partition_request req;
-    req.leader_id = _options.self;
+    req.leader_id = _options.self.value();
     req.broker_epoch = _node.broker_epoch();
     req.topic_id = p.topic_id;
-    req.partition = p.index;
-    req.leader_epoch = p.leader_epoch;
+    req.partition = p.index.value();
+    req.leader_epoch = p.leader_epoch.value();
     req.partition_epoch = p.partition_epoch;
     req.new_isr = isr;
     p.alter_in_flight = true;

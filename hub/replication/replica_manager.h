@@ -50,7 +50,7 @@
 namespace tern::replication {
 
 struct replica_manager_options {
-  node_id self = 0;
+  node_id self{0};
   std::string inter_broker_listener = "PLAINTEXT";
   leader_options leader;
   std::int64_t isr_check_interval_ms = 250;
@@ -70,25 +70,26 @@ class replica_manager {
 
   // A partition as this broker sees it.
   struct partition_view {
-    storage::log_id log = 0;
-    cluster::node_id leader = cluster::no_leader;
-    std::int32_t leader_epoch = -1;
+    storage::log_id log{0};
+    node_id leader = ids::no_node;
+    ids::leader_epoch leader_epoch = ids::no_leader_epoch;
     bool is_leader = false;   // this broker leads it (and holds a leader_state)
     bool is_replica = false;  // this broker has a replica of it
   };
   // nullopt: the topic or partition is not in the cluster's metadata (or not created here yet).
-  std::optional<partition_view> find(std::string_view topic, std::int32_t partition) const;
+  std::optional<partition_view> find(std::string_view topic, ids::partition_index partition) const;
 
   // Whether this broker may append to the partition now (it leads, holds its lease, and for
   // acks=all the ISR is large enough); fills the epoch to append with.
   // Errors: replication_errc::not_leader_or_follower, not_enough_replicas;
   // cluster_errc::fenced_leader_epoch / unknown_leader_epoch when `client_epoch` (>= 0) is not
   // the partition's.
-  std::error_code check_produce(std::string_view topic, std::int32_t partition, bool acks_all,
-                                std::int32_t client_epoch, partition_view& out) const;
+  std::error_code check_produce(std::string_view topic, ids::partition_index partition,
+                                bool acks_all, ids::leader_epoch client_epoch,
+                                partition_view& out) const;
   // Calls `done` once every ISR replica has the log up to `offset` (exclusive), or with an error
   // (not_enough_replicas_after_append, request_timed_out, not_leader_or_follower).
-  void wait_replicated(storage::log_id log, std::int64_t offset, std::int64_t timeout_ms,
+  void wait_replicated(storage::log_id log, ids::offset offset, std::int64_t timeout_ms,
                        std::function<void(std::error_code)> done);
 
   // A Fetch for the partition. `replica_id` >= 0 is a follower fetching from `fetch_offset`
@@ -97,10 +98,10 @@ class replica_manager {
   // Errors: not_leader_or_follower (not the leader, or a follower fetch from a non-replica),
   // fenced_leader_epoch / unknown_leader_epoch for a `client_epoch` >= 0 that is not the
   // partition's.
-  std::error_code check_fetch(std::string_view topic, std::int32_t partition, std::int32_t client_epoch,
-                              std::int32_t replica_id, std::int64_t fetch_offset,
-                              partition_view& view, std::int64_t& high_watermark,
-                              std::int64_t& read_limit);
+  std::error_code check_fetch(std::string_view topic, ids::partition_index partition,
+                              ids::leader_epoch client_epoch, node_id replica_id,
+                              ids::offset fetch_offset, partition_view& view,
+                              ids::offset& high_watermark, ids::offset& read_limit);
 
   // The store committed appends to these logs (posted to the io thread by the broker).
   void on_commit(const std::vector<storage::log_id>& logs);
@@ -114,10 +115,10 @@ class replica_manager {
   struct local_partition {
     std::string topic;
     cluster::uuid16 topic_id{};
-    std::int32_t index = 0;
-    storage::log_id log = 0;
+    ids::partition_index index{0};
+    storage::log_id log{0};
     cluster::node_id leader = cluster::no_leader;
-    std::int32_t leader_epoch = -1;
+    ids::leader_epoch leader_epoch = ids::no_leader_epoch;
     std::int32_t partition_epoch = -1;
     bool is_replica = false;
     std::unique_ptr<leader_state> leading;  // set while this broker leads
@@ -125,7 +126,7 @@ class replica_manager {
     bool alter_in_flight = false;
     std::int64_t retry_following_ms = 0;  // a paused fetch is retried from then on
   };
-  using key = std::pair<std::string, std::int32_t>;
+  using key = std::pair<std::string, ids::partition_index>;
   // The store call of a topic name in flight, and the backoff after a failed one. An entry lives
   // while the local topic this manager created or looks after exists (reconcile() checks those
   // against the image) or a retry is pending.
@@ -154,7 +155,7 @@ class replica_manager {
   void stop_following(local_partition& p);
   void schedule_isr_check();
   void check_isr();
-  void publish_high_watermark(local_partition& p, std::int64_t before);
+  void publish_high_watermark(local_partition& p, ids::offset before);
   std::int64_t now_ms() const;
   follower_fetcher* fetcher_for(cluster::node_id leader);
 

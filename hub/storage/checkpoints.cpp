@@ -20,15 +20,15 @@ std::string checkpoint_key(std::string_view name) {
   return key;
 }
 
-using hold_list = std::vector<std::pair<log_id, std::int64_t>>;
+using hold_list = std::vector<std::pair<log_id, ids::offset>>;
 
 std::vector<std::uint8_t> encode_checkpoint(const hold_list& holds, const std::vector<std::uint8_t>& value) {
   std::vector<std::uint8_t> out(4 + holds.size() * hold_entry_size + value.size());
   format::put_u32(out.data(), static_cast<std::uint32_t>(holds.size()));
   std::uint8_t* p = out.data() + 4;
   for (auto [log, offset] : holds) {
-    format::put_u32(p, log);
-    format::put_u64(p + 4, static_cast<std::uint64_t>(offset));
+    format::put_u32(p, log.value());
+    format::put_u64(p + 4, static_cast<std::uint64_t>(offset.value()));
     p += hold_entry_size;
   }
   std::copy(value.begin(), value.end(), p);
@@ -46,7 +46,8 @@ bool decode_checkpoint(bytes_view data, hold_list* holds, std::vector<std::uint8
     for (std::uint64_t i = 0; i < count; ++i, p += hold_entry_size) {
       auto offset = format::get_u64(p + 4);
       if (offset > static_cast<std::uint64_t>(INT64_MAX)) return false;
-      holds->emplace_back(format::get_u32(p), static_cast<std::int64_t>(offset));
+      holds->emplace_back(log_id{format::get_u32(p)},
+                          ids::offset{static_cast<std::int64_t>(offset)});
     }
   } else {
     p += count * hold_entry_size;
@@ -78,17 +79,17 @@ std::error_code log_store::impl::load_checkpoints(MDB_txn* txn) {
     if (!key.starts_with(format::meta_checkpoint_prefix)) break;
     if (!decode_checkpoint(to_span(v), &list, nullptr)) return storage_errc::io_error;
     std::string name(key.substr(format::meta_checkpoint_prefix.size()));
-    for (auto [log, offset] : list) holds[log][name] = offset;
+    for (auto [log, offset] : list) holds[log][name] = offset.value();
   }
   return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
 }
 
 void log_store::put_checkpoint(std::string name, std::vector<std::uint8_t> value,
-                               std::vector<std::pair<log_id, std::int64_t>> holds,
+                               std::vector<std::pair<log_id, ids::offset>> holds,
                                std::function<void(std::error_code)> done) {
   bool valid = !name.empty() && name.size() <= checkpoint_name_size_max &&
                value.size() <= checkpoint_value_size_max && holds.size() <= checkpoint_holds_max;
-  for (const auto& h : holds) valid = valid && h.second >= 0;
+  for (const auto& h : holds) valid = valid && h.second >= ids::offset{0};
   if (!valid) {
     if (done) done(storage_errc::invalid_argument);
     return;
@@ -111,7 +112,7 @@ void log_store::put_checkpoint(std::string name, std::vector<std::uint8_t> value
             it->second.erase(name);
             it = it->second.empty() ? p->holds.erase(it) : std::next(it);
           }
-          for (auto [log, offset] : holds) p->holds[log][name] = offset;
+          for (auto [log, offset] : holds) p->holds[log][name] = offset.value();
           return {};
         };
         auto ec = run();
@@ -185,19 +186,19 @@ void log_store::set_creation_hold_policy(std::function<std::vector<std::string>(
   _impl->creation_hold_policy = std::move(policy);
 }
 
-std::optional<std::int64_t> log_store::retention_hold(log_id log, std::string_view holder) const {
+std::optional<ids::offset> log_store::retention_hold(log_id log, std::string_view holder) const {
   std::lock_guard lock(_impl->hw_mutex);
   auto it = _impl->holds.find(log);
   if (it == _impl->holds.end()) return std::nullopt;
   auto h = it->second.find(holder);
   if (h == it->second.end()) return std::nullopt;
-  return h->second;
+  return ids::offset{h->second};
 }
 
-std::optional<std::int64_t> log_store::retention_hold(log_id log) const {
+std::optional<ids::offset> log_store::retention_hold(log_id log) const {
   std::int64_t floor = _impl->hold_floor(log);
   if (floor == INT64_MAX) return std::nullopt;
-  return floor;
+  return ids::offset{floor};
 }
 
 }  // namespace tern::storage

@@ -94,7 +94,7 @@ bytes_view key_view(const std::string& key) {
 // A cleaner key: log id u32 ‖ u64 (a key hash, a flipped timestamp or 0 for the checkpoint).
 format::key_bytes cleaner_key(log_id log, std::uint64_t second) {
   format::key_bytes k{};
-  format::put_u32(k.data(), log);
+  format::put_u32(k.data(), log.value());
   format::put_u64(k.data() + 4, second);
   return k;
 }
@@ -118,7 +118,7 @@ bool batch_at(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& v, std::i
   rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
   if (rc == MDB_NOTFOUND) rc = 0;
   if (rc != 0) return false;
-  log_id found = 0;
+  log_id found{0};
   std::uint64_t second = 0;
   if (k.mv_size == 0 || !format::split_key(to_span(k), found, second) || found != log) return false;
   base = format::offset_of(second);
@@ -132,7 +132,7 @@ bool batch_holding(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& v, s
   auto key = format::log_key(log, offset);
   MDB_val k = to_val(key);
   rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-  log_id found = 0;
+  log_id found{0};
   std::uint64_t second = 0;
   bool exact = rc == 0 && format::split_key(to_span(k), found, second) && found == log &&
                format::offset_of(second) == offset;
@@ -241,8 +241,8 @@ bool log_store::impl::compaction_slice(compaction_run& run) {
   run.candidates = {};
   run.key_map_bytes = 0;
   run.position = -1;
-  run.next_log = log + 1;
-  return run.next_log != 0;  // log id wrap: the pass is over
+  run.next_log = format::log_after(log);
+  return run.next_log != log_id{0};  // log id wrap: the pass is over
 }
 
 bool log_store::impl::compaction_begin(compaction_run& run, const partition_entry& e, log_id log) {
@@ -380,7 +380,7 @@ bool log_store::impl::lookup_slice(compaction_run& run, const partition_entry& e
     if ((rc = mdb_cursor_open(t.txn, dbi_cleaner_tombstones, &c.cursor)) == 0)
       rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
     for (std::size_t n = 0; rc == 0; ++n, rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-      log_id found = 0;
+      log_id found{0};
       std::uint64_t second = 0;
       if (!format::split_key(to_span(k), found, second) || found != log) break;
       std::int64_t ts = format::timestamp_of(second);
@@ -419,7 +419,7 @@ bool log_store::impl::lookup_slice(compaction_run& run, const partition_entry& e
 // False when no candidate is left.
 bool log_store::impl::rewrite_slice(compaction_run& run, const partition_entry& e, log_id log) {
   if (run.next_candidate >= run.candidates.size()) return false;
-  partition_offsets st = e.offsets;
+  partition_state st = e.offsets;
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) {
     run.rewrite_failed = true;
@@ -508,7 +508,7 @@ static void stale_entries(const std::vector<candidate>& candidates, std::size_t 
 int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
                                    const topic_settings& settings, bytes_view batch,
                                    record_batch::batch_header& h, std::int64_t base,
-                                   std::size_t first, std::size_t last, partition_offsets& st,
+                                   std::size_t first, std::size_t last, partition_state& st,
                                    bool& failed) {
   const std::int64_t tombstone_cutoff_ms = run.now_ms - settings.delete_retention_ms;
   std::vector<record_batch::record> records, kept;

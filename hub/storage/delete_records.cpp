@@ -7,17 +7,17 @@
 
 namespace tern::storage {
 
-void log_store::delete_records(log_id log, std::int64_t offset,
-                               std::function<void(std::error_code, std::int64_t)> done) {
+void log_store::delete_records(log_id log, ids::offset offset,
+                               std::function<void(std::error_code, ids::offset)> done) {
   auto* p = _impl.get();
   p->queue_task(
       [p, log, offset, done] {
         std::int64_t low_watermark = -1;
-        auto ec = p->do_delete_records(log, offset, low_watermark);
-        if (done) done(ec, low_watermark);
+        auto ec = p->do_delete_records(log, offset.value(), low_watermark);
+        if (done) done(ec, ids::offset{low_watermark});
       },
       [done](std::error_code ec) {
-        if (done) done(ec, -1);
+        if (done) done(ec, ids::no_offset);
       });
 }
 
@@ -27,7 +27,7 @@ std::error_code log_store::impl::do_delete_records(log_id log, std::int64_t offs
   if (sync_failed) return storage_errc::io_error;
   auto it = partitions.find(log);
   if (it == partitions.end()) return unknown_log_error(log);
-  partition_offsets st = it->second.offsets;
+  partition_state st = it->second.offsets;
   // What is committed (the high watermark in a cluster, the log end on one node): records above
   // it may still be replaced, so they cannot be deleted by offset.
   const std::int64_t committed = std::min(st.log_end, replication_limit(log, st));
@@ -45,7 +45,7 @@ std::error_code log_store::impl::do_delete_records(log_id log, std::int64_t offs
         auto key = format::log_key(log, st.log_start);
         MDB_val k = to_val(key), v{};
         int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-        log_id found = 0;
+        log_id found{0};
         std::uint64_t base = 0;
         if (rc == MDB_NOTFOUND || (rc == 0 && (!format::split_key(to_span(k), found, base) || found != log))) {
           st.log_start = st.log_end;  // nothing stored from log_start on

@@ -365,7 +365,7 @@ void log_store::impl::publish_log_dbs(const std::vector<std::pair<log_id, log_db
 std::error_code log_store::impl::load_meta(MDB_txn* txn) {
   std::optional<std::uint32_t> next;
   if (auto ec = get_u32_meta(txn, dbi_meta, format::meta_next_log_id, next)) return ec;
-  next_log_id = next.value_or(format::first_log_id);
+  next_log_id = next ? log_id{*next} : format::first_log_id;
   if (next_log_id < format::first_log_id) return storage_errc::io_error;
 
   MDB_val k = to_val(format::meta_cluster_id), v{};
@@ -393,8 +393,8 @@ std::error_code log_store::impl::load_meta(MDB_txn* txn) {
     if (key.size() != format::meta_purge_prefix.size() + 4 || v.mv_size != 4)
       return storage_errc::io_error;
     auto* id = reinterpret_cast<const std::uint8_t*>(key.data() + format::meta_purge_prefix.size());
-    purges.push_back(
-        {format::get_u32(id), format::get_u32(static_cast<const std::uint8_t*>(v.mv_data)), 0});
+    purges.push_back({log_id{format::get_u32(id)},
+                      format::get_u32(static_cast<const std::uint8_t*>(v.mv_data)), log_id{0}});
   }
   return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
 }
@@ -412,8 +412,9 @@ std::error_code log_store::impl::load_topics(MDB_txn* txn) {
     auto entry = std::make_shared<topic_entry>();
     std::string message;
     if (parse_topic_configs(info, options, *entry, message)) return storage_errc::io_error;
-    std::uint64_t end = std::uint64_t{info.first_log_id} + std::uint64_t(info.partition_count);
-    if (info.first_log_id < format::first_log_id || end > next_log_id)
+    std::uint64_t end =
+        std::uint64_t{info.first_log_id.value()} + std::uint64_t(info.partition_count);
+    if (info.first_log_id < format::first_log_id || end > next_log_id.value())
       return storage_errc::io_error;
     topics.emplace(std::string(name), std::move(entry));
   }
@@ -424,7 +425,7 @@ std::error_code log_store::impl::load_topics(MDB_txn* txn) {
 std::error_code log_store::impl::load_partitions(MDB_txn* txn) {
   for (const auto& [name, topic] : topics) {
     for (std::int32_t p = 0; p < topic->info.partition_count; ++p) {
-      log_id log = topic->info.partition_log(p);
+      log_id log = topic->info.partition_log(ids::partition_index{p});
       auto key = format::log_id_key(log);
       MDB_val k = to_val(key), v{};
       if (int rc = mdb_get(txn, dbi_partitions, &k, &v)) {
@@ -760,7 +761,7 @@ void log_store::impl::end_read_txn(MDB_txn* txn) {
 }
 
 std::optional<partition_offsets> log_store::offsets(log_id log) const {
-  partition_offsets out;
+  partition_state out;
   {
     std::lock_guard lock(_impl->state_mutex);
     auto it = _impl->partitions.find(log);
@@ -768,7 +769,7 @@ std::optional<partition_offsets> log_store::offsets(log_id log) const {
     out = it->second.offsets;
   }
   _impl->report_high_watermark(log, out);
-  return out;
+  return out.reported();
 }
 
 std::size_t log_store::enforce_retention(std::int64_t now_ms) {

@@ -77,6 +77,7 @@
 
 #include "storage/topic_settings.h"
 #include "tern/common/clock.h"
+#include "tern/common/ids.h"
 
 namespace tern::storage {
 
@@ -109,30 +110,36 @@ enum class storage_errc {
 const std::error_category& storage_category();
 inline std::error_code make_error_code(storage_errc e) { return {static_cast<int>(e), storage_category()}; }
 
-// A partition's log, identified independently of its topic name.
-using log_id = std::uint32_t;
+// A partition's log, identified independently of its topic name (common/ids.h). Offsets,
+// partition indexes and leader epochs in this API are the strong types of common/ids.h too; the
+// LMDB layouts (storage_format.h) store their integers.
+using log_id = ids::log_id;
 
 struct topic_info {
   std::string name;
   std::array<std::uint8_t, 16> uuid{};
   std::int32_t partition_count = 0;
-  log_id first_log_id = 0;  // partition p has log id first_log_id + p
+  log_id first_log_id{0};                      // partition p has log id first_log_id + p
   std::map<std::string, std::string> configs;  // topic-level overrides, e.g. retention.ms
-  log_id partition_log(std::int32_t p) const { return first_log_id + static_cast<log_id>(p); }
+  log_id partition_log(ids::partition_index p) const {
+    return log_id{first_log_id.value() + static_cast<log_id::rep>(p.value())};
+  }
 };
 
+// (The store keeps the same fields as plain integers, as stored: storage_format.h's
+// partition_state; this is what it reports.)
 struct partition_offsets {
-  std::int64_t log_start = 0;  // first offset still stored
-  std::int64_t log_end = 0;    // next offset to be assigned (= high watermark on one node)
+  ids::offset log_start{0};  // first offset still stored
+  ids::offset log_end{0};    // next offset to be assigned (= high watermark on one node)
   std::uint64_t size_bytes = 0;
   std::int64_t max_timestamp = -1;
   // The active tail: batches from segment_base on are never compacted. segment_bytes counts
   // what was appended since it began (wall-clock segment_start_ms, -1 before the first append).
-  std::int64_t segment_base = 0;
+  ids::offset segment_base{0};
   std::uint64_t segment_bytes = 0;
   std::int64_t segment_start_ms = -1;
   // Latest leader epoch in the partition's epoch table; -1 when it has none (single node).
-  std::int32_t last_epoch = -1;
+  ids::leader_epoch last_epoch = ids::no_leader_epoch;
   // The high watermark: offsets below it are committed (replicated to the ISR).
   //  - set_high_watermark was called for this partition (now or before a restart):
   //    high_watermark_set, and the last value set, clamped to [log_start, log_end];
@@ -141,9 +148,10 @@ struct partition_offsets {
   //  - never set but the partition has epochs (a replica that has not learnt its high
   //    watermark yet): log_start, nothing is known to be committed.
   // (-1 only in a default-constructed value: the store fills it in whenever it reports one.)
-  std::int64_t high_watermark = -1;
+  ids::offset high_watermark = ids::no_offset;
   bool high_watermark_set = false;
 };
+struct partition_state;  // storage_format.h
 
 struct store_options {
   std::string dir;                                   // created if missing
@@ -192,8 +200,8 @@ struct append_result {
   // True when every batch repeated one of the producer's last 5 batches (a retry whose first
   // attempt was committed): nothing was written and base_offset is the original one.
   bool duplicate = false;
-  std::int64_t base_offset = -1;  // offset given to the first record of the first batch
-  std::int64_t log_start = 0;
+  ids::offset base_offset = ids::no_offset;  // offset given to the first record of the first batch
+  ids::offset log_start{0};
   std::int64_t append_time_ms = 0;
 };
 
@@ -221,14 +229,14 @@ struct append_result {
 //   closed             the store is shutting down
 // Errors up to budget_exceeded concern that request only; the others fail its whole group.
 struct append_request {
-  log_id log = 0;
+  log_id log{0};
   std::vector<bytes_view> batches;
   std::shared_ptr<const void> keepalive;
   // Leader appends (replica == false). -1: no epoch, nothing stamped (the single-node hub).
   // >= 0: stamped into every batch's partitionLeaderEpoch before it is stored; when newer than
   // the partition's latest epoch, the epoch table gains (leader_epoch → this append's base
   // offset); when older, the append is refused with fenced_leader_epoch.
-  std::int32_t leader_epoch = -1;
+  ids::leader_epoch leader_epoch = ids::no_leader_epoch;
   // A follower append: the batches carry the leader's base offsets and partitionLeaderEpochs
   // and are stored as they are (no offset rewrite, no sequence checks; the caller has checked
   // their CRCs). The first batch must start at the log end and each next one where the one
@@ -271,16 +279,17 @@ class read_txn {
   // intact, compressed batches untouched.
   // Errors: offset_out_of_range when offset < log start or offset > log end; unknown_topic /
   // unknown_partition; io_error (a damaged file).
-  std::error_code read(log_id log, std::int64_t offset, std::size_t max_bytes,
-                       std::int64_t end_offset, std::vector<bytes_view>& out,
+  std::error_code read(log_id log, ids::offset offset, std::size_t max_bytes,
+                       ids::offset end_offset, std::vector<bytes_view>& out,
                        std::size_t& bytes_out) const;
   // Earliest offset whose record timestamp >= timestamp_ms, with that record's timestamp;
   // nullopt when no record is that late. (For compressed and LogAppendTime batches: the batch's
   // base offset and maxTimestamp.) Never below log start. Timestamps need not be monotonic: the
   // answer is the first offset in log order whose timestamp qualifies.
   // Errors: unknown_topic / unknown_partition, io_error.
-  std::error_code offset_for_timestamp(log_id log, std::int64_t timestamp_ms,
-                                       std::optional<std::pair<std::int64_t, std::int64_t>>& out) const;
+  std::error_code offset_for_timestamp(
+      log_id log, std::int64_t timestamp_ms,
+      std::optional<std::pair<ids::offset, std::int64_t>>& out) const;
 
   // Replication reads. offsets() above also reports last_epoch and the high watermark: the
   // latest one set (set_high_watermark may run ahead of the snapshot), clamped to this
@@ -289,7 +298,8 @@ class read_txn {
   // Replaces `out` with the partition's epoch table: (leader epoch, start offset), ascending in
   // both. Empty for a partition that never had an epoch. At most one entry per leader epoch.
   // Errors: unknown_topic / unknown_partition, io_error (a damaged entry).
-  std::error_code epochs(log_id log, std::vector<std::pair<std::int32_t, std::int64_t>>& out) const;
+  std::error_code epochs(log_id log,
+                         std::vector<std::pair<ids::leader_epoch, ids::offset>>& out) const;
   // Kafka's OffsetForLeaderEpoch answer (LeaderEpochFileCache.endOffsetFor), as of this snapshot:
   //   requested == the latest epoch            → (epoch, log end)
   //   an entry newer than requested exists     → (largest epoch <= requested, start offset of
@@ -298,13 +308,16 @@ class read_txn {
   //                                              first entry), as Kafka 2.x+ answers
   //   requested > latest, -1, or an empty table → (-1, -1) (UNDEFINED_EPOCH, UNDEFINED offset)
   // Errors: unknown_topic / unknown_partition, io_error.
-  std::error_code end_offset_for_epoch(log_id log, std::int32_t epoch, std::int32_t& out_epoch,
-                                       std::int64_t& out_end_offset) const;
+  std::error_code end_offset_for_epoch(log_id log, ids::leader_epoch epoch,
+                                       ids::leader_epoch& out_epoch,
+                                       ids::offset& out_end_offset) const;
 
  private:
   friend class log_store;
   read_txn(void* txn, const log_store* store, std::uint64_t dbi_seq)
       : _txn(txn), _store(store), _dbi_seq(dbi_seq) {}
+  // offsets() as the store keeps them (plain integers), for the reads above.
+  std::error_code state(log_id log, partition_state& out) const;
   void* _txn;  // MDB_txn*, read-only
   const log_store* _store;
   std::uint64_t _dbi_seq;  // per-log databases created after this are not in the snapshot
@@ -416,7 +429,7 @@ class log_store {
   // new end only with a sync that began after it, and stops rising once a sync failed. The
   // power-cut caveat of MDB_NOSYNC (see Durability above) still applies to what it reports.
   // nullopt for an unknown log. Any thread; no I/O (one mutex).
-  std::optional<std::int64_t> durable_log_end(log_id log) const;
+  std::optional<ids::offset> durable_log_end(log_id log) const;
 
   // ---- Replication ----
   // Removes the tail of a partition: every batch whose base offset is >= offset. A mid-batch
@@ -438,13 +451,13 @@ class log_store {
   // calling thread with `closed`.
   // Errors: invalid_argument (offset < 0 or > log end), unknown_topic / unknown_partition,
   // map_full, disk_full, io_error, closed. A failed slice leaves the log at the previous slice.
-  void truncate(log_id log, std::int64_t offset, std::function<void(std::error_code)> done);
+  void truncate(log_id log, ids::offset offset, std::function<void(std::error_code)> done);
   // Empties the partition and sets log_start = log_end = start_offset (any offset >= 0, below or
   // beyond the current end): a replica that must start over from a leader whose log starts
   // later. The epoch table and every producer state of the partition go; a set high watermark
   // becomes start_offset. Same queueing, slices, callback and errors as truncate (except that
   // any start_offset >= 0 is valid).
-  void reset(log_id log, std::int64_t start_offset, std::function<void(std::error_code)> done);
+  void reset(log_id log, ids::offset start_offset, std::function<void(std::error_code)> done);
   // Deletes the partition's records below `offset` on request (Kafka's DeleteRecords): whole
   // batches only, so the batch holding `offset` stays and the new log start is its base offset
   // (reported through `done` as the low watermark; `offset` on a batch boundary is exact).
@@ -454,8 +467,8 @@ class log_store {
   // Same queueing and callback rules as truncate; `done(ec, low_watermark)`.
   // Errors: invalid_argument (offset < -1 or above the high watermark, or the log end on a
   // single node), unknown_topic / unknown_partition, map_full, disk_full, io_error, closed.
-  void delete_records(log_id log, std::int64_t offset,
-                      std::function<void(std::error_code, std::int64_t)> done);
+  void delete_records(log_id log, ids::offset offset,
+                      std::function<void(std::error_code, ids::offset)> done);
   // Records the partition's high watermark (Kafka's replication-offset-checkpoint). Cheap and
   // callable from any thread (one mutex, no I/O): offsets() report it at once; the writer
   // persists the latest value of every changed partition with its next commit, or on its own
@@ -463,7 +476,7 @@ class log_store {
   // above the log end are clamped to it (when set and again when persisted); a negative value
   // or an unknown log is ignored. It may move down (a follower told a lower one by a new leader).
   // Once set for a partition, retention and compaction never remove data at or above it.
-  void set_high_watermark(log_id log, std::int64_t high_watermark);
+  void set_high_watermark(log_id log, ids::offset high_watermark);
 
   // ---- Idempotent producers ----
   // Appends of batches that carry a producer id and base sequence are deduplicated against the
@@ -483,9 +496,9 @@ class log_store {
   // (group, topic, partition); deleted with the topic (delete_topic) or the group.
   struct committed_offset {
     std::string topic;
-    std::int32_t partition = 0;
-    std::int64_t offset = -1;
-    std::int32_t leader_epoch = -1;
+    ids::partition_index partition{0};
+    ids::offset offset = ids::no_offset;
+    ids::leader_epoch leader_epoch = ids::no_leader_epoch;
     std::optional<std::string> metadata;
     std::int64_t commit_time_ms = 0;  // set by the store when it commits
   };
@@ -504,14 +517,15 @@ class log_store {
   std::error_code delete_group_offsets(std::string_view group);
   // Deletes the given (topic, partition) offsets of `group`; an empty list deletes all of them.
   // Synchronous: it waits for the writer, so an event loop uses the _async forms below.
-  std::error_code delete_offsets(std::string_view group,
-                                 const std::vector<std::pair<std::string, std::int32_t>>& partitions);
+  std::error_code delete_offsets(
+      std::string_view group,
+      const std::vector<std::pair<std::string, ids::partition_index>>& partitions);
   // Asynchronous forms of the two above: the same transaction, queued behind the appends already
   // queued. `done` runs once: on the writer thread after the commit (same rules as
   // append_request::done), or at once on the caller's thread with `closed`. Same errors.
   void delete_group_offsets_async(std::string group, std::function<void(std::error_code)> done);
   void delete_offsets_async(std::string group,
-                            std::vector<std::pair<std::string, std::int32_t>> partitions,
+                            std::vector<std::pair<std::string, ids::partition_index>> partitions,
                             std::function<void(std::error_code)> done);
 
   // Runs a retention pass now, as of wall-clock `now_ms`, and waits for it (normally the writer
@@ -556,7 +570,7 @@ class log_store {
   // holds, a negative hold), map_full, disk_full, io_error, closed.
   static constexpr std::size_t checkpoint_value_size_max = 1u << 20;
   void put_checkpoint(std::string name, std::vector<std::uint8_t> value,
-                      std::vector<std::pair<log_id, std::int64_t>> holds,
+                      std::vector<std::pair<log_id, ids::offset>> holds,
                       std::function<void(std::error_code)> done);
   // The latest committed value of `name` (found = false when there is none). Any thread.
   // Errors: io_error (a damaged record).
@@ -569,8 +583,8 @@ class log_store {
   void drop_checkpoint(std::string name, std::function<void(std::error_code)> done);
   // The lowest hold on `log`, or the hold of checkpoint `holder` on it (nullopt when none). Any
   // thread.
-  std::optional<std::int64_t> retention_hold(log_id log) const;
-  std::optional<std::int64_t> retention_hold(log_id log, std::string_view holder) const;
+  std::optional<ids::offset> retention_hold(log_id log) const;
+  std::optional<ids::offset> retention_hold(log_id log, std::string_view holder) const;
   // Called (on the writer thread, must not block or call the store) with the name of every topic
   // created from now on; each checkpoint name it returns gets a hold at offset 0 on the new
   // topic's logs at once, kept until that checkpoint's next put (or its drop). Without it, a

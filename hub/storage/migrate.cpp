@@ -43,7 +43,7 @@ int move_entries(MDB_txn* txn, MDB_dbi from, MDB_dbi to, log_id log, std::size_t
   while (entries_left > 0 && bytes_left > 0) {
     MDB_val k = to_val(first), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t second = 0;
     if (rc == MDB_NOTFOUND ||
         (rc == 0 && (!format::split_key(to_span(k), found, second) || found != log))) {
@@ -83,7 +83,7 @@ int first_log(MDB_txn* txn, MDB_dbi dbi, log_id& log) {
 std::error_code log_store::impl::migrate_layout(std::uint32_t from_version) {
   const auto started = std::chrono::steady_clock::now();
   migrate_counts counts;
-  log_id last_log = 0;
+  log_id last_log{0};
   for (;;) {
     txn_guard t;
     if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
@@ -94,11 +94,11 @@ std::error_code log_store::impl::migrate_layout(std::uint32_t from_version) {
     if (rc_index != 0 && rc_index != MDB_NOTFOUND) return map_mdb_error(rc_index);
     bool has_log = rc_log == 0, has_index = rc_index == 0;
     // The next log to move: the lowest one left in either old database.
-    log_id log = 0;
+    log_id log{0};
     bool found = false;
     for (auto [has, dbi] : {std::pair{has_log, old_log}, std::pair{has_index, old_index}}) {
       if (!has) continue;
-      log_id l = 0;
+      log_id l{0};
       int rc = first_log(t.txn, dbi, l);
       if (rc == MDB_NOTFOUND) continue;
       if (rc != 0) return map_mdb_error(rc);

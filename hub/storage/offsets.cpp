@@ -25,18 +25,20 @@ std::vector<std::uint8_t> group_prefix(std::string_view group) {
   return k;
 }
 
-std::vector<std::uint8_t> offset_key(std::string_view group, std::string_view topic, std::int32_t partition) {
+std::vector<std::uint8_t> offset_key(std::string_view group, std::string_view topic,
+                                     ids::partition_index partition) {
   auto k = group_prefix(group);
   put_u16(k, topic.size());
   put_bytes(k, topic);
   std::uint8_t p[4];
-  format::put_u32(p, static_cast<std::uint32_t>(partition));
+  format::put_u32(p, static_cast<std::uint32_t>(partition.value()));
   k.insert(k.end(), p, p + 4);
   return k;
 }
 
 // Splits a key into its parts; false when it is not one of ours.
-bool split_offset_key(bytes_view k, std::string_view& group, std::string_view& topic, std::int32_t& partition) {
+bool split_offset_key(bytes_view k, std::string_view& group, std::string_view& topic,
+                      ids::partition_index& partition) {
   auto take = [&k](std::string_view& out) {
     if (k.size() < 2) return false;
     std::size_t n = (std::size_t{k[0]} << 8) | k[1];
@@ -46,14 +48,14 @@ bool split_offset_key(bytes_view k, std::string_view& group, std::string_view& t
     return true;
   };
   if (!take(group) || !take(topic) || k.size() != 4) return false;
-  partition = static_cast<std::int32_t>(format::get_u32(k.data()));
+  partition = ids::partition_index{static_cast<std::int32_t>(format::get_u32(k.data()))};
   return true;
 }
 
 std::vector<std::uint8_t> encode_offset(const log_store::committed_offset& o) {
   std::vector<std::uint8_t> v(8 + 4 + 8 + 1 + 4);
-  format::put_u64(v.data(), static_cast<std::uint64_t>(o.offset));
-  format::put_u32(v.data() + 8, static_cast<std::uint32_t>(o.leader_epoch));
+  format::put_u64(v.data(), static_cast<std::uint64_t>(o.offset.value()));
+  format::put_u32(v.data() + 8, static_cast<std::uint32_t>(o.leader_epoch.value()));
   format::put_u64(v.data() + 12, static_cast<std::uint64_t>(o.commit_time_ms));
   v[20] = o.metadata ? 1 : 0;
   format::put_u32(v.data() + 21, static_cast<std::uint32_t>(o.metadata ? o.metadata->size() : 0));
@@ -63,8 +65,8 @@ std::vector<std::uint8_t> encode_offset(const log_store::committed_offset& o) {
 
 bool decode_offset(bytes_view v, log_store::committed_offset& o) {
   if (v.size() < 25) return false;
-  o.offset = static_cast<std::int64_t>(format::get_u64(v.data()));
-  o.leader_epoch = static_cast<std::int32_t>(format::get_u32(v.data() + 8));
+  o.offset = ids::offset{static_cast<std::int64_t>(format::get_u64(v.data()))};
+  o.leader_epoch = ids::leader_epoch{static_cast<std::int32_t>(format::get_u32(v.data() + 8))};
   o.commit_time_ms = static_cast<std::int64_t>(format::get_u64(v.data() + 12));
   std::size_t n = format::get_u32(v.data() + 21);
   if (v[20] > 1 || v.size() != 25 + n) return false;
@@ -170,7 +172,7 @@ std::error_code log_store::offset_groups(std::vector<std::pair<std::string, std:
   for (; rc == 0; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
     std::string_view g, topic;
     committed_offset o;
-    std::int32_t partition = 0;
+    ids::partition_index partition{0};
     if (!split_offset_key(to_span(k), g, topic, partition) || !decode_offset(to_span(v), o))
       return storage_errc::io_error;
     if (out.empty() || out.back().first != g) out.emplace_back(std::string(g), o.commit_time_ms);
@@ -183,8 +185,9 @@ std::error_code log_store::delete_group_offsets(std::string_view group) {
   return delete_offsets(group, {});
 }
 
-std::error_code log_store::delete_offsets(std::string_view group,
-                                          const std::vector<std::pair<std::string, std::int32_t>>& partitions) {
+std::error_code log_store::delete_offsets(
+    std::string_view group,
+    const std::vector<std::pair<std::string, ids::partition_index>>& partitions) {
   std::string g(group);
   return _impl->run_on_writer([this, &g, &partitions] { return _impl->do_delete_offsets(g, partitions); });
 }
@@ -193,9 +196,9 @@ void log_store::delete_group_offsets_async(std::string group, std::function<void
   delete_offsets_async(std::move(group), {}, std::move(done));
 }
 
-void log_store::delete_offsets_async(std::string group,
-                                     std::vector<std::pair<std::string, std::int32_t>> partitions,
-                                     std::function<void(std::error_code)> done) {
+void log_store::delete_offsets_async(
+    std::string group, std::vector<std::pair<std::string, ids::partition_index>> partitions,
+    std::function<void(std::error_code)> done) {
   TERN_ASSERT(done);
   auto* p = _impl.get();
   p->queue_task([p, group = std::move(group), partitions = std::move(partitions),
@@ -204,7 +207,8 @@ void log_store::delete_offsets_async(std::string group,
 }
 
 std::error_code log_store::impl::do_delete_offsets(
-    const std::string& group, const std::vector<std::pair<std::string, std::int32_t>>& which) {
+    const std::string& group,
+    const std::vector<std::pair<std::string, ids::partition_index>>& which) {
   TERN_ASSERT(std::this_thread::get_id() == writer_id);
   if (sync_failed) return storage_errc::io_error;
   txn_guard t;
@@ -212,7 +216,7 @@ std::error_code log_store::impl::do_delete_offsets(
   int rc = delete_where(t.txn, dbi_offsets, group_prefix(group), [&](bytes_view key) {
     if (which.empty()) return true;
     std::string_view kg, topic;
-    std::int32_t partition = 0;
+    ids::partition_index partition{0};
     if (!split_offset_key(key, kg, topic, partition)) return false;
     for (const auto& [t_name, p] : which)
       if (t_name == topic && p == partition) return true;
@@ -227,7 +231,7 @@ std::error_code log_store::impl::do_delete_offsets(
 int log_store::impl::delete_topic_offsets(MDB_txn* txn, std::string_view topic) {
   return delete_where(txn, dbi_offsets, {}, [topic](bytes_view key) {
     std::string_view g, t;
-    std::int32_t partition = 0;
+    ids::partition_index partition{0};
     return split_offset_key(key, g, t, partition) && t == topic;
   });
 }

@@ -15,7 +15,7 @@ namespace {
 
 std::array<std::uint8_t, format::key_size> producer_key_bytes(log_id log, std::int64_t producer_id) {
   std::array<std::uint8_t, format::key_size> k{};
-  format::put_u32(k.data(), log);
+  format::put_u32(k.data(), log.value());
   format::put_u64(k.data() + 4, static_cast<std::uint64_t>(producer_id));
   return k;
 }
@@ -73,7 +73,7 @@ std::error_code log_store::impl::load_producers(MDB_txn* txn) {
   if ((rc = mdb_cursor_open(txn, dbi_producers, &c.cursor))) return map_mdb_error(rc);
   for (rc = mdb_cursor_get(c.cursor, &k, &v, MDB_FIRST); rc == 0;
        rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-    log_id log = 0;
+    log_id log{0};
     std::uint64_t id = 0;
     producer_state st;
     if (!format::split_key(to_span(k), log, id) || !decode_producer(to_span(v), st))
@@ -225,7 +225,7 @@ int log_store::impl::rebuild_producers(MDB_txn* txn, log_id log, std::int64_t en
     for (std::size_t n = 0; rc == 0 && n < producer_rebuild_scan_batches_max &&
                             complete.size() < affected.size();
          ++n, rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV)) {
-      log_id found_log = 0;
+      log_id found_log{0};
       std::uint64_t base = 0;
       record_batch::batch_header h;
       if (!format::split_key(to_span(k), found_log, base) || found_log != log ||

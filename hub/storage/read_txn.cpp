@@ -14,7 +14,7 @@ MDB_txn* as_txn(void* p) { return static_cast<MDB_txn*>(p); }
 // the log or the entry does not parse (a damaged entry ends a read like the end of the log).
 bool current_batch(const MDB_val& k, const MDB_val& v, log_id log, std::int64_t& base,
                    record_batch::batch_header& h) {
-  log_id found = 0;
+  log_id found{0};
   std::uint64_t second = 0;
   if (!format::split_key(to_span(k), found, second) || found != log) return false;
   base = format::offset_of(second);
@@ -46,9 +46,9 @@ int seek_batch(MDB_cursor* c, log_id log, std::int64_t offset, MDB_val& k, MDB_v
 // LogAppendTime batches answer with (base offset, maxTimestamp), as Kafka does without
 // decompressing. False when no record qualifies (the header's maxTimestamp overstated them).
 bool find_in_batch(bytes_view batch, const record_batch::batch_header& h, std::int64_t ts,
-                   std::optional<std::pair<std::int64_t, std::int64_t>>& out) {
+                   std::optional<std::pair<ids::offset, std::int64_t>>& out) {
   if (h.log_append_time()) {
-    out.emplace(h.base_offset, h.max_timestamp);
+    out.emplace(ids::offset{h.base_offset}, h.max_timestamp);
     return true;
   }
   // Compressed batches are inflated (as Kafka does) so the answer is the record's own offset;
@@ -56,12 +56,12 @@ bool find_in_batch(bytes_view batch, const record_batch::batch_header& h, std::i
   std::vector<record_batch::record> records;
   std::vector<std::uint8_t> scratch;
   if (record_batch::decode_records(batch, records, scratch, std::size_t{64} << 20)) {
-    out.emplace(h.base_offset, h.max_timestamp);  // stored bytes passed the CRC; be lenient
+    out.emplace(ids::offset{h.base_offset}, h.max_timestamp);  // stored bytes passed the CRC; be lenient
     return true;
   }
   for (const auto& r : records) {
     if (r.timestamp >= ts) {
-      out.emplace(r.offset, r.timestamp);
+      out.emplace(ids::offset{r.offset}, r.timestamp);
       return true;
     }
   }
@@ -84,6 +84,13 @@ const log_dbs* snapshot_dbs(const std::unordered_map<log_id, log_dbs>& all, log_
 read_txn::~read_txn() { _store->_impl->end_read_txn(as_txn(_txn)); }
 
 std::error_code read_txn::offsets(log_id log, partition_offsets& out) const {
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
+  out = st.reported();
+  return {};
+}
+
+std::error_code read_txn::state(log_id log, partition_state& out) const {
   const auto& s = *_store->_impl;
   auto key = format::log_id_key(log);
   MDB_val k = to_val(key), v{};
@@ -95,12 +102,12 @@ std::error_code read_txn::offsets(log_id log, partition_offsets& out) const {
   return {};
 }
 
-std::error_code read_txn::read(log_id log, std::int64_t offset, std::size_t max_bytes,
-                               std::int64_t end_offset, std::vector<bytes_view>& out,
-                               std::size_t& bytes_out) const {
+std::error_code read_txn::read(log_id log, ids::offset from, std::size_t max_bytes, ids::offset end,
+                               std::vector<bytes_view>& out, std::size_t& bytes_out) const {
+  const std::int64_t offset = from.value(), end_offset = end.value();
   bytes_out = 0;
-  partition_offsets st;
-  if (auto ec = offsets(log, st)) return ec;
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
   if (offset < st.log_start || offset > st.log_end) return storage_errc::offset_out_of_range;
   if (offset == st.log_end || offset >= end_offset) return {};
   std::shared_lock lock(_store->_impl->dbi_mutex);
@@ -135,11 +142,11 @@ std::error_code read_txn::read(log_id log, std::int64_t offset, std::size_t max_
 // construction, or after timestamp_scan_batches_max headers, when the next entry answers.
 std::error_code read_txn::offset_for_timestamp(
     log_id log, std::int64_t timestamp_ms,
-    std::optional<std::pair<std::int64_t, std::int64_t>>& out) const {
+    std::optional<std::pair<ids::offset, std::int64_t>>& out) const {
   out.reset();
   const auto& s = *_store->_impl;
-  partition_offsets st;
-  if (auto ec = offsets(log, st)) return ec;
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
   if (st.log_start == st.log_end) return {};
   std::int64_t start = 0;
   std::int64_t next_entry = -1;  // base offset of the following index entry, -1 if none
@@ -152,7 +159,7 @@ std::error_code read_txn::offset_for_timestamp(
     auto key = format::ts_key(log, timestamp_ms);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(idx.cursor, &k, &v, MDB_SET_RANGE);
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t second = 0;
     if (rc == MDB_NOTFOUND) return {};
     if (rc != 0) return map_mdb_error(rc);

@@ -51,7 +51,7 @@ int log_store::impl::repair_log_timestamps(log_id log, partition_entry& e, std::
       int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
       for (; rc == 0 && rewritten < repair_bytes_per_txn_max;
            rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-        log_id found = 0;
+        log_id found{0};
         std::uint64_t base = 0;
         if (!format::split_key(to_span(k), found, base) || found != log) break;
         next = static_cast<std::int64_t>(base) + 1;
@@ -92,7 +92,7 @@ int log_store::impl::repair_log_timestamps(log_id log, partition_entry& e, std::
     MDB_val k = to_val(first), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-      log_id found = 0;
+      log_id found{0};
       std::uint64_t base = 0;
       if (!format::split_key(to_span(k), found, base) || found != log) break;
       record_batch::batch_header h;
@@ -106,7 +106,7 @@ int log_store::impl::repair_log_timestamps(log_id log, partition_entry& e, std::
     }
     if (rc != 0 && rc != MDB_NOTFOUND) return rc;
   }
-  partition_offsets st = e.offsets;
+  partition_state st = e.offsets;
   st.max_timestamp = running;
   if (int rc = write_partition_state(t.txn, log, st)) return rc;
   if (int rc = lower_clean_end(t.txn, log, st.log_start)) return rc;

@@ -16,7 +16,7 @@ MDB_txn* as_txn(void* p) { return static_cast<MDB_txn*>(p); }
 // timestamps, epochs), or on an earlier log's key when `log` has none (callers check the log).
 int seek_last(MDB_cursor* c, log_id log, MDB_val& k, MDB_val& v) {
   format::key_bytes past{};
-  format::put_u32(past.data(), log);
+  format::put_u32(past.data(), log.value());
   format::put_u64(past.data() + 4, UINT64_MAX);  // the largest key the log can have
   k = to_val(past);
   int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -42,7 +42,7 @@ int delete_from_back(MDB_txn* txn, MDB_dbi dbi, log_id log, std::size_t& budget,
     MDB_val k{}, v{};
     int rc = seek_last(c.cursor, log, k, v);
     for (; rc == 0; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV)) {
-      log_id found = 0;
+      log_id found{0};
       std::uint64_t second = 0;
       if (!format::split_key(to_span(k), found, second) || found != log) break;
       if (keys.size() == budget) {
@@ -71,7 +71,7 @@ int last_entry(MDB_txn* txn, MDB_dbi dbi, log_id log, std::uint64_t& second, byt
   if (int rc = mdb_cursor_open(txn, dbi, &c.cursor)) return rc;
   MDB_val k{}, v{};
   if (int rc = seek_last(c.cursor, log, k, v)) return rc;
-  log_id found = 0;
+  log_id found{0};
   if (!format::split_key(to_span(k), found, second) || found != log) return MDB_NOTFOUND;
   value = to_span(v);
   return 0;
@@ -81,8 +81,9 @@ int last_entry(MDB_txn* txn, MDB_dbi dbi, log_id log, std::uint64_t& second, byt
 
 // ---- high watermarks ----
 
-void log_store::set_high_watermark(log_id log, std::int64_t high_watermark) {
+void log_store::set_high_watermark(log_id log, ids::offset requested) {
   auto& s = *_impl;
+  std::int64_t high_watermark = requested.value();
   if (high_watermark < 0) return;
   {
     std::lock_guard lock(s.state_mutex);
@@ -106,7 +107,7 @@ void log_store::set_high_watermark(log_id log, std::int64_t high_watermark) {
   }
 }
 
-void log_store::impl::report_high_watermark(log_id log, partition_offsets& st) const {
+void log_store::impl::report_high_watermark(log_id log, partition_state& st) const {
   std::int64_t latest = st.high_watermark;  // the stored checkpoint, -1 when never set
   {
     std::lock_guard lock(hw_mutex);
@@ -117,7 +118,7 @@ void log_store::impl::report_high_watermark(log_id log, partition_offsets& st) c
   else st.high_watermark = st.last_epoch < 0 ? st.log_end : st.log_start;
 }
 
-std::int64_t log_store::impl::replication_limit(log_id log, const partition_offsets& st) const {
+std::int64_t log_store::impl::replication_limit(log_id log, const partition_state& st) const {
   std::int64_t latest = st.high_watermark;
   {
     std::lock_guard lock(hw_mutex);
@@ -126,12 +127,12 @@ std::int64_t log_store::impl::replication_limit(log_id log, const partition_offs
   return latest < 0 ? INT64_MAX : std::min(latest, st.log_end);
 }
 
-std::int64_t log_store::impl::removal_limit(log_id log, const partition_offsets& st) const {
+std::int64_t log_store::impl::removal_limit(log_id log, const partition_state& st) const {
   return std::min(replication_limit(log, st), hold_floor(log));
 }
 
 std::vector<log_id> log_store::impl::stage_high_watermarks(
-    std::unordered_map<log_id, partition_offsets>& staged, std::set<log_id>& hw_only) {
+    std::unordered_map<log_id, partition_state>& staged, std::set<log_id>& hw_only) {
   std::vector<log_id> taken;
   std::vector<std::pair<log_id, std::int64_t>> values;
   {
@@ -184,7 +185,7 @@ void log_store::impl::flush_high_watermarks(bool force) {
   hw_flushed_at = now;
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) return;  // stays dirty: next interval
-  std::unordered_map<log_id, partition_offsets> staged;
+  std::unordered_map<log_id, partition_state> staged;
   std::set<log_id> hw_only;
   auto taken = stage_high_watermarks(staged, hw_only);
   int rc = 0;
@@ -215,22 +216,23 @@ void log_store::impl::queue_task(writer_task task,
   if (on_closed) on_closed(storage_errc::closed);
 }
 
-void log_store::truncate(log_id log, std::int64_t offset, std::function<void(std::error_code)> done) {
+void log_store::truncate(log_id log, ids::offset offset,
+                         std::function<void(std::error_code)> done) {
   auto* p = _impl.get();
   p->queue_task(
       [p, log, offset, done] {
-        auto ec = p->do_truncate(log, offset, false);
+        auto ec = p->do_truncate(log, offset.value(), false);
         if (done) done(ec);
       },
       done);
 }
 
-void log_store::reset(log_id log, std::int64_t start_offset,
+void log_store::reset(log_id log, ids::offset start_offset,
                       std::function<void(std::error_code)> done) {
   auto* p = _impl.get();
   p->queue_task(
       [p, log, start_offset, done] {
-        auto ec = p->do_truncate(log, start_offset, true);
+        auto ec = p->do_truncate(log, start_offset.value(), true);
         if (done) done(ec);
       },
       done);
@@ -241,7 +243,7 @@ std::error_code log_store::impl::do_truncate(log_id log, std::int64_t offset, bo
   if (sync_failed) return storage_errc::io_error;
   auto it = partitions.find(log);
   if (it == partitions.end()) return unknown_log_error(log);
-  partition_offsets st = it->second.offsets;
+  partition_state st = it->second.offsets;
   if (offset < 0 || (!reset && offset > st.log_end)) return storage_errc::invalid_argument;
   bool everything = reset || offset <= st.log_start;
   std::int64_t end = offset;
@@ -256,7 +258,7 @@ std::error_code log_store::impl::do_truncate(log_id log, std::int64_t offset, bo
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
     rc = mdb_cursor_get(c.cursor, &k, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t second = 0;
     record_batch::batch_header h;
     if (rc == 0 && format::split_key(to_span(k), found, second) && found == log &&
@@ -277,7 +279,7 @@ std::error_code log_store::impl::do_truncate(log_id log, std::int64_t offset, bo
 // index entries and epoch entries past the new end, then writes the final state. Each commit
 // leaves a valid, shorter log whose end is the lowest batch deleted so far.
 int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everything,
-                                    partition_offsets& st, bool& finished) {
+                                    partition_state& st, bool& finished) {
   finished = false;
   txn_guard t;
   if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return rc;
@@ -292,7 +294,7 @@ int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everythin
     lowest = base;
     return true;
   }, batches_done);
-  partition_offsets next = st;
+  partition_state next = st;
   next.size_bytes -= std::min(next.size_bytes, freed);
   next.segment_bytes -= std::min(next.segment_bytes, freed);
   if (lowest >= 0) next.log_end = std::min(next.log_end, lowest);
@@ -336,14 +338,14 @@ int log_store::impl::truncate_slice(log_id log, std::int64_t end, bool everythin
 
 // The final state of a truncation, read from what the transaction left.
 int log_store::impl::finish_truncate(MDB_txn* txn, log_id log, std::int64_t end, bool everything,
-                                     partition_offsets& st) {
+                                     partition_state& st) {
   std::int64_t hw = st.high_watermark;
   {
     std::lock_guard lock(hw_mutex);
     if (auto it = hw_latest.find(log); it != hw_latest.end()) hw = it->second;
   }
   if (everything) {
-    partition_offsets fresh;
+    partition_state fresh;
     fresh.log_start = fresh.log_end = fresh.segment_base = end;
     fresh.high_watermark = hw >= 0 ? end : -1;
     st = fresh;
@@ -365,43 +367,45 @@ int log_store::impl::finish_truncate(MDB_txn* txn, log_id log, std::int64_t end,
 
 // ---- epoch table reads ----
 
-std::error_code read_txn::epochs(log_id log,
-                                 std::vector<std::pair<std::int32_t, std::int64_t>>& out) const {
+std::error_code read_txn::epochs(
+    log_id log, std::vector<std::pair<ids::leader_epoch, ids::offset>>& out) const {
   out.clear();
   const auto& s = *_store->_impl;
-  partition_offsets st;
-  if (auto ec = offsets(log, st)) return ec;
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
   cursor_guard c;
   if (int rc = mdb_cursor_open(as_txn(_txn), s.dbi_epochs, &c.cursor)) return map_mdb_error(rc);
   auto first = format::log_key(log, 0);
   MDB_val k = to_val(first), v{};
   int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
   for (; rc == 0; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t epoch = 0;
     if (!format::split_key(to_span(k), found, epoch) || found != log) break;
     if (epoch > INT32_MAX || v.mv_size != format::epoch_value_size) return storage_errc::io_error;
     auto start = format::get_u64(static_cast<const std::uint8_t*>(v.mv_data));
     if (start > INT64_MAX) return storage_errc::io_error;
-    out.emplace_back(static_cast<std::int32_t>(epoch), static_cast<std::int64_t>(start));
+    out.emplace_back(ids::leader_epoch{static_cast<std::int32_t>(epoch)},
+                     ids::offset{static_cast<std::int64_t>(start)});
   }
   return rc == 0 || rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
 }
 
 // Two cursor steps instead of reading the table: the first entry above the requested epoch,
 // and the one before it.
-std::error_code read_txn::end_offset_for_epoch(log_id log, std::int32_t epoch,
-                                               std::int32_t& out_epoch,
-                                               std::int64_t& out_end_offset) const {
-  out_epoch = -1;
-  out_end_offset = -1;
+std::error_code read_txn::end_offset_for_epoch(log_id log, ids::leader_epoch requested,
+                                               ids::leader_epoch& out_epoch,
+                                               ids::offset& out_end_offset) const {
+  const std::int32_t epoch = requested.value();
+  out_epoch = ids::no_leader_epoch;
+  out_end_offset = ids::no_offset;
   const auto& s = *_store->_impl;
-  partition_offsets st;
-  if (auto ec = offsets(log, st)) return ec;
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
   if (epoch < 0 || st.last_epoch < 0 || epoch > st.last_epoch) return {};
   if (epoch == st.last_epoch) {
-    out_epoch = epoch;
-    out_end_offset = st.log_end;
+    out_epoch = requested;
+    out_end_offset = ids::offset{st.log_end};
     return {};
   }
   cursor_guard c;
@@ -409,7 +413,7 @@ std::error_code read_txn::end_offset_for_epoch(log_id log, std::int32_t epoch,
   auto key = format::log_key(log, std::int64_t{epoch} + 1);
   MDB_val k = to_val(key), v{};
   int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-  log_id found = 0;
+  log_id found{0};
   std::uint64_t second = 0;
   // last_epoch > epoch says an entry above it exists: a miss means a damaged table.
   if (rc == MDB_NOTFOUND) return storage_errc::io_error;
@@ -418,12 +422,12 @@ std::error_code read_txn::end_offset_for_epoch(log_id log, std::int32_t epoch,
       v.mv_size != format::epoch_value_size)
     return storage_errc::io_error;
   std::int64_t higher_start = format::offset_of(format::get_u64(static_cast<const std::uint8_t*>(v.mv_data)));
-  out_epoch = epoch;  // no entry at or below it: Kafka answers with the requested epoch
+  out_epoch = requested;  // no entry at or below it: Kafka answers with the requested epoch
   rc = mdb_cursor_get(c.cursor, &k, &v, MDB_PREV);
   if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
   if (rc == 0 && format::split_key(to_span(k), found, second) && found == log && second <= INT32_MAX)
-    out_epoch = static_cast<std::int32_t>(second);
-  out_end_offset = higher_start;
+    out_epoch = ids::leader_epoch{static_cast<std::int32_t>(second)};
+  out_end_offset = ids::offset{higher_start};
   return {};
 }
 

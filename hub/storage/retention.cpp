@@ -31,7 +31,7 @@ std::size_t log_store::impl::retention_slice(retention_run& run, bool& done) {
   mdb_reader_check(env, &dead);
   txn_guard t;
   if (mdb_txn_begin(env, nullptr, 0, &t.txn) != 0) return 0;
-  std::unordered_map<log_id, partition_offsets> staged;
+  std::unordered_map<log_id, partition_state> staged;
   std::size_t budget = retention_deletes_per_txn_max;
   std::size_t index_budget = retention_deletes_per_txn_max;
   std::size_t examined = 0;
@@ -39,7 +39,7 @@ std::size_t log_store::impl::retention_slice(retention_run& run, bool& done) {
   auto it = partitions.lower_bound(run.next_log);
   for (; it != partitions.end() && budget > 0 && examined < retention_partitions_per_txn_max;
        ++examined) {
-    partition_offsets st = it->second.offsets;
+    partition_state st = it->second.offsets;
     bool finished = true;
     std::size_t before = budget;
     if ((rc = trim_front(t.txn, it->first, it->second, run.now_ms, st, budget, finished))) break;
@@ -68,7 +68,7 @@ std::size_t log_store::impl::retention_slice(retention_run& run, bool& done) {
 // timestamp (maxTimestamp -1) never expires by time: deleting it at the first check would lose
 // the data of clock-less producers, so only retention.bytes removes it (and what follows it).
 int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry& e,
-                                std::int64_t now_ms, partition_offsets& st, std::size_t& budget,
+                                std::int64_t now_ms, partition_state& st, std::size_t& budget,
                                 bool& finished) {
   finished = true;
   const topic_settings& settings = e.topic->settings;
@@ -87,7 +87,7 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
     auto key = format::log_key(log, st.log_start);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-    log_id found_log = 0;
+    log_id found_log{0};
     std::uint64_t base = 0;
     if (rc == MDB_NOTFOUND ||
         (rc == 0 && (!format::split_key(to_span(k), found_log, base) || found_log != log))) {
@@ -131,7 +131,7 @@ int log_store::impl::trim_index(MDB_txn* txn, log_id log, std::int64_t log_start
     MDB_val k = to_val(first), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
     for (; rc == 0 && below.size() <= budget; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
-      log_id found = 0;
+      log_id found{0};
       std::uint64_t ts = 0;
       if (!format::split_key(to_span(k), found, ts) || found != log || v.mv_size != 8) break;
       auto base =
@@ -160,14 +160,14 @@ int log_store::impl::trim_index(MDB_txn* txn, log_id log, std::int64_t log_start
 void log_store::impl::purge_step() {
   if (purges.empty() || options.time.monotonic_now() < purge_retry_at || sync_failed) return;
   purge_range& p = purges.front();
-  const log_id end = p.first + p.count;
+  const log_id end = format::log_after(p.first, p.count);
   log_id next_drop = std::max(p.next_drop, p.first);
   std::size_t budget = purge_deletes_per_txn_max;
   bool producers_empty = false, epochs_empty = false;
   txn_guard t;
   int rc = mdb_txn_begin(env, nullptr, 0, &t.txn);
   for (std::size_t n = 0; rc == 0 && next_drop < end && n < purge_logs_per_txn_max;
-       ++n, ++next_drop) {
+       ++n, next_drop = format::log_after(next_drop)) {
     // Logs not mapped (a purge resumed after a restart) are opened by name; gone ones skipped.
     MDB_dbi dbis[2]{};
     bool found[2]{};
@@ -234,15 +234,15 @@ int log_store::impl::purge_db(MDB_txn* txn, MDB_dbi dbi, const purge_range& p, s
   empty = false;
   cursor_guard c;
   if (int rc = mdb_cursor_open(txn, dbi, &c.cursor)) return rc;
-  const std::uint64_t end = std::uint64_t{p.first} + p.count;
+  const std::uint64_t end = std::uint64_t{p.first.value()} + p.count;
   auto start = format::log_key(p.first, 0);
   while (budget > 0) {
     MDB_val k = to_val(start), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t second = 0;
     if (rc == MDB_NOTFOUND ||
-        (rc == 0 && (!format::split_key(to_span(k), found, second) || found >= end))) {
+        (rc == 0 && (!format::split_key(to_span(k), found, second) || found.value() >= end))) {
       empty = true;
       return 0;
     }

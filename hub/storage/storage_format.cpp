@@ -27,33 +27,33 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 
 std::array<std::uint8_t, 4> log_id_key(log_id log) {
   std::array<std::uint8_t, 4> k{};
-  put_u32(k.data(), log);
+  put_u32(k.data(), log.value());
   return k;
 }
 
 key_bytes log_key(log_id log, std::int64_t offset) {
   TERN_ASSERT(offset >= 0);
   key_bytes k{};
-  put_u32(k.data(), log);
+  put_u32(k.data(), log.value());
   put_u64(k.data() + 4, static_cast<std::uint64_t>(offset));
   return k;
 }
 
 key_bytes ts_key(log_id log, std::int64_t timestamp_ms) {
   key_bytes k{};
-  put_u32(k.data(), log);
+  put_u32(k.data(), log.value());
   put_u64(k.data() + 4, static_cast<std::uint64_t>(timestamp_ms) ^ (1ull << 63));
   return k;
 }
 
 bool split_key(std::span<const std::uint8_t> key, log_id& log, std::uint64_t& second) {
   if (key.size() != key_size) return false;
-  log = get_u32(key.data());
+  log = log_id{get_u32(key.data())};
   second = get_u64(key.data() + 4);
   return true;
 }
 
-std::array<std::uint8_t, partition_state_size> encode_partition(const partition_offsets& p) {
+std::array<std::uint8_t, partition_state_size> encode_partition(const partition_state& p) {
   std::array<std::uint8_t, partition_state_size> v{};
   put_u64(v.data(), static_cast<std::uint64_t>(p.log_start));
   put_u64(v.data() + 8, static_cast<std::uint64_t>(p.log_end));
@@ -67,7 +67,7 @@ std::array<std::uint8_t, partition_state_size> encode_partition(const partition_
   return v;
 }
 
-bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out) {
+bool decode_partition(std::span<const std::uint8_t> value, partition_state& out) {
   if (value.size() != partition_state_size && value.size() != partition_state_size_v2 &&
       value.size() != partition_state_size_v1)
     return false;
@@ -144,7 +144,7 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t) {
   *p++ = topic_record_version;
   p = std::copy(t.uuid.begin(), t.uuid.end(), p);
   put_u32(p, static_cast<std::uint32_t>(t.partition_count));
-  put_u32(p + 4, t.first_log_id);
+  put_u32(p + 4, t.first_log_id.value());
   put_u32(p + 8, static_cast<std::uint32_t>(t.configs.size()));
   p += 12;
   for (const auto& [key, value] : t.configs) {
@@ -164,7 +164,7 @@ bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, to
   out.name = std::string(name);
   std::copy(uuid, uuid + 16, out.uuid.begin());
   out.partition_count = static_cast<std::int32_t>(r.u32());
-  out.first_log_id = r.u32();
+  out.first_log_id = log_id{r.u32()};
   std::uint32_t config_count = r.u32();
   if (!r.ok || config_count > config_count_max) return false;
   if (out.partition_count < 1 || out.partition_count > partition_count_max) return false;
@@ -218,7 +218,7 @@ bool valid_topic_name(std::string_view name) {
 static std::string db_name(std::string_view prefix, log_id log) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out(prefix);
-  for (int shift = 28; shift >= 0; shift -= 4) out.push_back(digits[(log >> shift) & 0xf]);
+  for (int shift = 28; shift >= 0; shift -= 4) out.push_back(digits[(log.value() >> shift) & 0xf]);
   return out;
 }
 

@@ -44,6 +44,34 @@
 
 #include "storage/log_store.h"
 
+namespace tern::storage {
+
+// What the store keeps per partition, in memory and (encode_partition) on disk: the fields of
+// partition_offsets as the plain integers they are stored as. The writer, retention, compaction
+// and truncation do their arithmetic on these; log_store turns them into partition_offsets (the
+// strong types of common/ids.h) where it reports them.
+struct partition_state {
+  std::int64_t log_start = 0;
+  std::int64_t log_end = 0;
+  std::uint64_t size_bytes = 0;
+  std::int64_t max_timestamp = -1;
+  std::int64_t segment_base = 0;
+  std::uint64_t segment_bytes = 0;
+  std::int64_t segment_start_ms = -1;
+  std::int32_t last_epoch = -1;
+  std::int64_t high_watermark = -1;
+  bool high_watermark_set = false;
+
+  partition_offsets reported() const {
+    return {ids::offset{log_start}, ids::offset{log_end},          size_bytes,
+            max_timestamp,          ids::offset{segment_base},     segment_bytes,
+            segment_start_ms,       ids::leader_epoch{last_epoch}, ids::offset{high_watermark},
+            high_watermark_set};
+  }
+};
+
+}  // namespace tern::storage
+
 namespace tern::storage::format {
 
 // Bumped when the layout above changes incompatibly; a newer file is refused (schema_too_new).
@@ -67,7 +95,10 @@ constexpr std::string_view meta_purge_prefix = "purge/";  // ‖ first log id u3
 constexpr std::string_view meta_checkpoint_prefix = "checkpoint/";
 
 // Log ids start at 1 so that a default-constructed request (log 0) can never name a real log.
-constexpr log_id first_log_id = 1;
+constexpr log_id first_log_id{1};
+// The log id `n` after `log`: a topic's logs are consecutive, and passes walk logs in id order
+// (unsigned: UINT32_MAX wraps to 0, which callers take as the end).
+constexpr log_id log_after(log_id log, std::uint32_t n = 1) { return log_id{log.value() + n}; }
 
 // Kafka's limits on topic names and our own limits on partitions and topic configs.
 constexpr std::size_t topic_name_size_max = 249;
@@ -101,8 +132,8 @@ inline std::int64_t timestamp_of(std::uint64_t second) {
 
 // The partition state as stored: high_watermark is the raw checkpoint (-1: never set) and
 // high_watermark_set is ignored; log_store turns it into the reported value.
-std::array<std::uint8_t, partition_state_size> encode_partition(const partition_offsets& p);
-bool decode_partition(std::span<const std::uint8_t> value, partition_offsets& out);
+std::array<std::uint8_t, partition_state_size> encode_partition(const partition_state& p);
+bool decode_partition(std::span<const std::uint8_t> value, partition_state& out);
 
 // Epoch table entries: key log_key(log, epoch) (epoch >= 0), value the start offset u64.
 constexpr std::size_t epoch_value_size = 8;

@@ -115,21 +115,21 @@ struct topic_entry {
 };
 
 struct partition_entry {
-  partition_offsets offsets;
+  partition_state offsets;
   std::shared_ptr<const topic_entry> topic;
 };
 
 // Logs of a deleted topic whose batches and index entries are still being removed.
 struct purge_range {
-  log_id first = 0;
+  log_id first{0};
   std::uint32_t count = 0;
-  log_id next_drop = 0;  // in memory: the first log whose databases may still exist (0: first)
+  log_id next_drop{0};  // in memory: the first log whose databases may still exist (0: first)
 };
 
 // One pass of retention over every partition, done in slices between group commits.
 struct retention_run {
   std::int64_t now_ms = 0;
-  log_id next_log = 0;  // the pass resumes at the first partition with id >= next_log
+  log_id next_log{0};  // the pass resumes at the first partition with id >= next_log
   std::size_t deleted = 0;
   std::vector<std::promise<std::size_t>> waiters;
 };
@@ -158,7 +158,7 @@ struct compaction_run {
     std::int64_t timestamp = 0;
   };
   std::int64_t now_ms = 0;
-  log_id next_log = 0;        // the partition being worked on, or the next one to look at
+  log_id next_log{0};  // the partition being worked on, or the next one to look at
   phase step = phase::map;
   std::int64_t position = 0;     // next offset to map; -1: no partition in progress
   std::int64_t clean_start = 0;  // the checkpoint (clean end) as the partition's pass began
@@ -183,7 +183,7 @@ struct compaction_run {
 struct group_txn {
   MDB_txn* txn = nullptr;
   std::int64_t now_ms = 0;
-  std::unordered_map<log_id, partition_offsets> staged;
+  std::unordered_map<log_id, partition_state> staged;
   std::map<std::pair<log_id, std::int64_t>, producer_state> producers;
   std::uint64_t staged_bytes = 0;  // the store's total as this transaction has it
   std::uint64_t added_bytes = 0;
@@ -373,9 +373,8 @@ struct log_store::impl {
   // Stages one request into the group's transaction; request errors go to `result`. Returns an
   // LMDB code (non-zero fails the whole group).
   int stage_append(group_txn& g, const append_request& r, append_result& result);
-  std::error_code check_request(const append_request& r, const partition_offsets& st) const;
-  std::error_code check_replica_request(const append_request& r,
-                                        const partition_offsets& st) const;
+  std::error_code check_request(const append_request& r, const partition_state& st) const;
+  std::error_code check_replica_request(const append_request& r, const partition_state& st) const;
   // Producer state updates for a replica append: no checks, the leader's batches are the truth.
   void replica_producers(const append_request& r, group_txn& g,
                          std::vector<std::pair<std::pair<log_id, std::int64_t>, producer_state>>&
@@ -397,38 +396,39 @@ struct log_store::impl {
   // Offsets (offsets.cpp), writer thread.
   int delete_topic_offsets(MDB_txn* txn, std::string_view topic);
   // Deletes the given (topic, partition) offsets of `group` (empty list: all) in one transaction.
-  std::error_code do_delete_offsets(const std::string& group,
-                                    const std::vector<std::pair<std::string, std::int32_t>>& which);
+  std::error_code do_delete_offsets(
+      const std::string& group,
+      const std::vector<std::pair<std::string, ids::partition_index>>& which);
   // Stores one batch at st.log_end (keep_offsets: at its own base offset, >= st.log_end) and
   // stamps leader_epoch into it when >= 0.
   int put_batch(MDB_txn* txn, log_id log, bytes_view batch, const topic_settings& settings,
-                std::int64_t now_ms, partition_offsets& st, std::int32_t leader_epoch = -1,
+                std::int64_t now_ms, partition_state& st, std::int32_t leader_epoch = -1,
                 bool keep_offsets = false);
   // Adds (epoch → start) to the epoch table when epoch is newer than st.last_epoch.
   int put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch, std::int64_t start,
-                partition_offsets& st);
+                partition_state& st);
   // The byte budget for one request of `bytes` to `log`, given what the group staged so far
   // (`staged_bytes`: the store's total as of the transaction): starts a retention pass near it,
   // and at it applies the topic's full.policy (drop_oldest trims the partition's front in `txn`).
   // Returns an LMDB code; sets `refused` when the request must fail with budget_exceeded.
   int make_room(MDB_txn* txn, log_id log, const topic_entry& topic, std::uint64_t bytes,
-                std::uint64_t& staged_bytes, partition_offsets& st, bool& refused);
+                std::uint64_t& staged_bytes, partition_state& st, bool& refused);
   void warn(std::string_view topic, const std::string& message);
   // map_mdb_error for a failed group commit of `bytes`, telling a full disk from other errors.
   std::error_code map_write_error(int rc, std::uint64_t bytes) const;
   // False when appending `bytes` more would leave LMDB less than its reserve (see writer.cpp).
   bool map_has_room(std::uint64_t bytes, std::optional<std::uint64_t>& free_bytes);
   std::uint64_t page_size_bytes = 4096;  // the environment's, read at open
-  int write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st);
-  void publish(const std::unordered_map<log_id, partition_offsets>& staged);
+  int write_partition_state(MDB_txn* txn, log_id log, const partition_state& st);
+  void publish(const std::unordered_map<log_id, partition_state>& staged);
   // publish()'s part for the durable log ends: `ends` lists the logs whose end moved (true: down).
-  void note_written(const std::unordered_map<log_id, partition_offsets>& staged,
+  void note_written(const std::unordered_map<log_id, partition_state>& staged,
                     const std::vector<std::pair<log_id, bool>>& ends);
 
   // replication (replication.cpp), writer thread unless noted
   // Moves the dirty high watermarks into `staged` (adding partitions not there yet); the logs
   // added only for that go to `hw_only`. Returns the logs taken, to re-mark on failure.
-  std::vector<log_id> stage_high_watermarks(std::unordered_map<log_id, partition_offsets>& staged,
+  std::vector<log_id> stage_high_watermarks(std::unordered_map<log_id, partition_state>& staged,
                                             std::set<log_id>& hw_only);
   void remark_high_watermarks(const std::vector<log_id>& logs);
   // Persists dirty high watermarks when due (or `force`d) in a transaction of their own.
@@ -437,21 +437,21 @@ struct log_store::impl {
   std::int64_t hw_flush_interval_ms() const;
   // The offset below which retention and compaction may remove data (INT64_MAX: no limit):
   // the high watermark rule and the retention holds. Any thread.
-  std::int64_t removal_limit(log_id log, const partition_offsets& st) const;
+  std::int64_t removal_limit(log_id log, const partition_state& st) const;
   // The same without the retention holds (the byte budget's drop-oldest may pass them).
-  std::int64_t replication_limit(log_id log, const partition_offsets& st) const;
+  std::int64_t replication_limit(log_id log, const partition_state& st) const;
   // The lowest retention hold on `log`, INT64_MAX when none. Any thread.
   std::int64_t hold_floor(log_id log) const;
   // Fills the reported high watermark fields of `st` (raw state in, reported out). Any thread.
-  void report_high_watermark(log_id log, partition_offsets& st) const;
+  void report_high_watermark(log_id log, partition_state& st) const;
   std::error_code do_truncate(log_id log, std::int64_t offset, bool reset);
   std::error_code do_delete_records(log_id log, std::int64_t offset, std::int64_t& low_watermark);
   // One slice of a truncation to `end` (everything: empty the partition): returns an LMDB code,
   // sets `finished` when nothing is left to delete and the final state is committed.
-  int truncate_slice(log_id log, std::int64_t end, bool everything, partition_offsets& st,
+  int truncate_slice(log_id log, std::int64_t end, bool everything, partition_state& st,
                      bool& finished);
   int finish_truncate(MDB_txn* txn, log_id log, std::int64_t end, bool everything,
-                      partition_offsets& st);
+                      partition_state& st);
   int rebuild_producers(MDB_txn* txn, log_id log, std::int64_t end,
                         std::map<producer_key, std::optional<producer_state>>& changes);
   void queue_task(writer_task task, const std::function<void(std::error_code)>& on_closed);
@@ -477,7 +477,7 @@ struct log_store::impl {
   void retention_step();
   std::size_t retention_slice(retention_run& run, bool& done);
   int trim_front(MDB_txn* txn, log_id log, const partition_entry& e, std::int64_t now_ms,
-                 partition_offsets& st, std::size_t& budget, bool& finished);
+                 partition_state& st, std::size_t& budget, bool& finished);
   int trim_index(MDB_txn* txn, log_id log, std::int64_t log_start, std::size_t& budget);
 
   // compaction (compaction.cpp), writer thread
@@ -495,9 +495,9 @@ struct log_store::impl {
   // map; the candidates [first, last) lie in it. Returns an LMDB code; `failed`: the batch was
   // left as it was.
   int rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
-                    const topic_settings& settings, bytes_view batch,
-                    record_batch::batch_header& h, std::int64_t base, std::size_t first,
-                    std::size_t last, partition_offsets& st, bool& failed);
+                    const topic_settings& settings, bytes_view batch, record_batch::batch_header& h,
+                    std::int64_t base, std::size_t first, std::size_t last, partition_state& st,
+                    bool& failed);
   // Lowers the cleaner checkpoint of `log` to `end` when it is above (truncate, reset), and
   // makes a compaction pass in progress on `log` start that partition over. Writer thread.
   int lower_clean_end(MDB_txn* txn, log_id log, std::int64_t end);

@@ -16,7 +16,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   if (sync_failed) return storage_errc::io_error;
   if (topics.find(name) != topics.end()) return storage_errc::topic_exists;
   // Log ids are never reused, so running out is the end of this data dir, not a transient error.
-  if (std::uint64_t{next_log_id} + std::uint64_t(partition_count) > UINT32_MAX)
+  if (std::uint64_t{next_log_id.value()} + std::uint64_t(partition_count) > UINT32_MAX)
     return storage_errc::io_error;
 
   auto entry = std::make_shared<topic_entry>();
@@ -36,7 +36,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   }
   std::string message;
   if (auto ec = parse_topic_configs(info, options, *entry, message)) return ec;
-  log_id next = next_log_id + static_cast<log_id>(partition_count);
+  log_id next{next_log_id.value() + static_cast<log_id::rep>(partition_count)};
 
   // The environment has handles for a little more (see open_env); the limit is the option's.
   if (log_databases.size() + static_cast<std::size_t>(partition_count) > options.max_partitions)
@@ -49,20 +49,21 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   int rc = mdb_put(t.txn, dbi_topics, &k, &v, MDB_NOOVERWRITE);
   if (rc == MDB_KEYEXIST) return storage_errc::topic_exists;
   if (rc != 0) return map_mdb_error(rc);
-  partition_offsets fresh;  // high watermark never set (-1), no epoch
+  partition_state fresh;  // high watermark never set (-1), no epoch
   std::vector<std::pair<log_id, log_dbs>> opened;
   opened.reserve(static_cast<std::size_t>(partition_count));
   for (std::int32_t p = 0; p < partition_count; ++p) {
-    if ((rc = write_partition_state(t.txn, info.partition_log(p), fresh))) return map_mdb_error(rc);
+    if ((rc = write_partition_state(t.txn, info.partition_log(ids::partition_index{p}), fresh)))
+      return map_mdb_error(rc);
     log_dbs dbs;
     // DBS_FULL: more logs than store_options::max_partitions. (An aborted transaction closes
     // the handles it opened.)
-    if ((rc = open_log_dbs(t.txn, info.partition_log(p), true, dbs)))
+    if ((rc = open_log_dbs(t.txn, info.partition_log(ids::partition_index{p}), true, dbs)))
       return log_dbs_error(rc, "creating topic '" + info.name + "'");
-    opened.emplace_back(info.partition_log(p), dbs);
+    opened.emplace_back(info.partition_log(ids::partition_index{p}), dbs);
   }
   std::uint8_t next_bytes[4];
-  format::put_u32(next_bytes, next);
+  format::put_u32(next_bytes, next.value());
   k = to_val(format::meta_next_log_id);
   v = to_val(next_bytes, 4);
   if ((rc = mdb_put(t.txn, dbi_meta, &k, &v, 0))) return map_mdb_error(rc);
@@ -72,7 +73,7 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
   {
     std::lock_guard lock(state_mutex);
     for (std::int32_t p = 0; p < partition_count; ++p) {
-      partitions[info.partition_log(p)] = partition_entry{fresh, entry};
+      partitions[info.partition_log(ids::partition_index{p})] = partition_entry{fresh, entry};
     }
     topics.emplace(info.name, entry);
     next_log_id = next;
@@ -89,7 +90,8 @@ std::error_code log_store::impl::do_create_topic(std::string_view name,
     auto holders = policy(info.name);
     std::lock_guard lock(hw_mutex);
     for (const auto& holder : holders)
-      for (std::int32_t p = 0; p < partition_count; ++p) holds[info.partition_log(p)][holder] = 0;
+      for (std::int32_t p = 0; p < partition_count; ++p)
+        holds[info.partition_log(ids::partition_index{p})][holder] = 0;
   }
   out = std::move(info);
   return {};
@@ -112,12 +114,12 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
   int rc = mdb_del(t.txn, dbi_topics, &k, nullptr);
   if (rc != 0) return map_mdb_error(rc);
   for (std::int32_t p = 0; p < info.partition_count; ++p) {
-    auto key = format::log_id_key(info.partition_log(p));
+    auto key = format::log_id_key(info.partition_log(ids::partition_index{p}));
     k = to_val(key);
     rc = mdb_del(t.txn, dbi_partitions, &k, nullptr);
     if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
   }
-  purge_range purge{info.first_log_id, static_cast<std::uint32_t>(info.partition_count), 0};
+  purge_range purge{info.first_log_id, static_cast<std::uint32_t>(info.partition_count), log_id{0}};
   std::string purge_key = format::purge_key(purge.first);
   std::uint8_t count[4];
   format::put_u32(count, purge.count);
@@ -130,14 +132,15 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
   // Producer states of its logs are purged from disk with the batches; forget them now.
   for (auto p = producers.begin(); p != producers.end();) {
     bool gone = p->first.first >= info.first_log_id &&
-                p->first.first < info.first_log_id + static_cast<log_id>(info.partition_count);
+                p->first.first.value() <
+                    info.first_log_id.value() + static_cast<log_id::rep>(info.partition_count);
     p = gone ? producers.erase(p) : std::next(p);
   }
 
   {
     std::lock_guard lock(state_mutex);
     for (std::int32_t p = 0; p < info.partition_count; ++p) {
-      auto part = partitions.find(info.partition_log(p));
+      auto part = partitions.find(info.partition_log(ids::partition_index{p}));
       if (part == partitions.end()) continue;
       stored_bytes -= std::min(stored_bytes, part->second.offsets.size_bytes);
       compacted_at_end.erase(part->first);
@@ -148,7 +151,8 @@ std::error_code log_store::impl::do_delete_topic(std::string_view name) {
   }
   {
     std::lock_guard lock(hw_mutex);
-    for (log_id l = purge.first; l < purge.first + purge.count; ++l) {
+    for (log_id l = purge.first; l.value() < purge.first.value() + purge.count;
+         l = log_id{l.value() + 1}) {
       hw_latest.erase(l);
       hw_dirty.erase(l);
     }
@@ -180,10 +184,10 @@ std::error_code log_store::impl::do_alter_topic(std::string_view name,
   {
     std::lock_guard lock(state_mutex);
     for (std::int32_t p = 0; p < info.partition_count; ++p) {
-      auto part = partitions.find(info.partition_log(p));
+      auto part = partitions.find(info.partition_log(ids::partition_index{p}));
       if (part != partitions.end()) part->second.topic = entry;
       // New settings (e.g. a shorter delete.retention.ms) may make work for compaction.
-      compacted_at_end.erase(info.partition_log(p));
+      compacted_at_end.erase(info.partition_log(ids::partition_index{p}));
     }
     it->second = entry;
   }

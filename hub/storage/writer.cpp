@@ -58,7 +58,7 @@ void log_store::impl::writer_main() {
     auto now = options.time.monotonic_now();
     if (options.retention_check_interval_ms > 0 && now >= next_retention_at) {
       if (retention_runs.empty())
-        retention_runs.push_back(retention_run{options.time.wall_ms(), 0, 0, {}});
+        retention_runs.push_back(retention_run{options.time.wall_ms(), log_id{0}, 0, {}});
       next_retention_at = now + std::chrono::milliseconds(options.retention_check_interval_ms);
     }
     if (options.compaction_interval_ms > 0 && now >= next_compaction_at) {
@@ -162,7 +162,7 @@ void log_store::impl::commit_group(std::vector<append_request>& group) {
   for (auto& r : results) {
     if (failure && !r.error) r.error = failure;
     if (r.error) {
-      r.base_offset = -1;
+      r.base_offset = ids::no_offset;
       r.duplicate = false;
     }
     r.append_time_ms = g.now_ms;
@@ -197,7 +197,7 @@ int log_store::impl::stage_append(group_txn& g, const append_request& r, append_
     return 0;
   }
   auto st_it = g.staged.find(r.log);
-  const partition_offsets& now = st_it != g.staged.end() ? st_it->second : entry->second.offsets;
+  const partition_state& now = st_it != g.staged.end() ? st_it->second : entry->second.offsets;
   if (auto ec = r.replica ? check_replica_request(r, now) : check_request(r, now)) {
     result.error = ec;
     return 0;
@@ -215,12 +215,12 @@ int log_store::impl::stage_append(group_txn& g, const append_request& r, append_
     if (duplicate_offset >= 0) {
       // A retry of committed batches: answer with the original offset, write nothing.
       result.duplicate = true;
-      result.base_offset = duplicate_offset;
-      result.log_start = now.log_start;
+      result.base_offset = ids::offset{duplicate_offset};
+      result.log_start = ids::offset{now.log_start};
       return 0;
     }
   }
-  partition_offsets& st = g.staged.try_emplace(r.log, entry->second.offsets).first->second;
+  partition_state& st = g.staged.try_emplace(r.log, entry->second.offsets).first->second;
   const topic_entry& topic = *entry->second.topic;
   std::uint64_t bytes = 0;
   for (auto batch : r.batches) bytes += batch.size();
@@ -235,24 +235,24 @@ int log_store::impl::stage_append(group_txn& g, const append_request& r, append_
     return 0;
   }
   g.added_bytes += bytes;
-  result.base_offset = st.log_end;
-  if (r.leader_epoch >= 0) {
-    if (int rc = put_epoch(g.txn, r.log, r.leader_epoch, st.log_end, st)) return rc;
+  result.base_offset = ids::offset{st.log_end};
+  if (r.leader_epoch >= ids::leader_epoch{0}) {
+    if (int rc = put_epoch(g.txn, r.log, r.leader_epoch.value(), st.log_end, st)) return rc;
   }
   for (std::size_t i = 0; i < r.batches.size(); ++i) {
     if (r.replica) {
       record_batch::batch_header h;
       [[maybe_unused]] auto ec = record_batch::parse_header(r.batches[i], h);
       TERN_ASSERT(!ec);
-      if (i == 0) result.base_offset = h.base_offset;
+      if (i == 0) result.base_offset = ids::offset{h.base_offset};
       if (int rc = put_epoch(g.txn, r.log, h.partition_leader_epoch, h.base_offset, st)) return rc;
     }
     if (int rc = put_batch(g.txn, r.log, r.batches[i], topic.settings, g.now_ms, st,
-                           r.leader_epoch, r.replica))
+                           r.leader_epoch.value(), r.replica))
       return rc;
   }
   g.staged_bytes += bytes;
-  result.log_start = st.log_start;
+  result.log_start = ids::offset{st.log_start};
   for (auto& [key, state] : producer_updates) g.producers[key] = std::move(state);
   return 0;
 }
@@ -260,8 +260,9 @@ int log_store::impl::stage_append(group_txn& g, const append_request& r, append_
 // Checks a request against the partition's end before anything is written for it: the batches
 // must be whole v2 batches (the Kafka layer validated their CRC) and their offsets must fit.
 std::error_code log_store::impl::check_request(const append_request& r,
-                                               const partition_offsets& st) const {
-  if (r.batches.empty() || r.leader_epoch < -1) return storage_errc::invalid_argument;
+                                               const partition_state& st) const {
+  if (r.batches.empty() || r.leader_epoch < ids::no_leader_epoch)
+    return storage_errc::invalid_argument;
   std::int64_t end = st.log_end;
   for (auto batch : r.batches) {
     record_batch::batch_header h;
@@ -272,15 +273,16 @@ std::error_code log_store::impl::check_request(const append_request& r,
     end += std::int64_t{h.last_offset_delta} + 1;
   }
   // A deposed leader (its epoch older than one a newer leader already wrote) must not write.
-  if (r.leader_epoch >= 0 && r.leader_epoch < st.last_epoch)
+  if (r.leader_epoch >= ids::leader_epoch{0} && r.leader_epoch.value() < st.last_epoch)
     return storage_errc::fenced_leader_epoch;
   return {};
 }
 
 // A replica request carries the leader's offsets and epochs: they must continue this log.
 std::error_code log_store::impl::check_replica_request(const append_request& r,
-                                                       const partition_offsets& st) const {
-  if (r.batches.empty() || r.leader_epoch != -1) return storage_errc::invalid_argument;
+                                                       const partition_state& st) const {
+  if (r.batches.empty() || r.leader_epoch != ids::no_leader_epoch)
+    return storage_errc::invalid_argument;
   std::int64_t end = st.log_end;
   std::int32_t epoch = st.last_epoch;
   bool mismatch = false, fenced = false;
@@ -305,8 +307,7 @@ std::error_code log_store::impl::check_replica_request(const append_request& r,
 // rewrite baseOffset in place (outside the CRC). Returns an LMDB/errno code.
 int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
                                const topic_settings& settings, std::int64_t now_ms,
-                               partition_offsets& st, std::int32_t leader_epoch,
-                               bool keep_offsets) {
+                               partition_state& st, std::int32_t leader_epoch, bool keep_offsets) {
   record_batch::batch_header h;
   [[maybe_unused]] auto ec = record_batch::parse_header(batch, h);
   TERN_ASSERT(!ec && h.total_size() == batch.size());
@@ -349,8 +350,8 @@ int log_store::impl::put_batch(MDB_txn* txn, log_id log, bytes_view batch,
   return 0;
 }
 
-int log_store::impl::put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch,
-                               std::int64_t start, partition_offsets& st) {
+int log_store::impl::put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch, std::int64_t start,
+                               partition_state& st) {
   if (epoch < 0 || epoch <= st.last_epoch) return 0;
   auto key = format::log_key(log, epoch);
   std::uint8_t value[format::epoch_value_size];
@@ -363,7 +364,7 @@ int log_store::impl::put_epoch(MDB_txn* txn, log_id log, std::int32_t epoch,
 
 int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topic,
                                std::uint64_t bytes, std::uint64_t& staged_bytes,
-                               partition_offsets& st, bool& refused) {
+                               partition_state& st, bool& refused) {
   refused = false;
   if (options.max_bytes < 0) return 0;
   auto budget = static_cast<std::uint64_t>(options.max_bytes);
@@ -371,7 +372,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
   auto now = options.time.monotonic_now();
   if (staged_bytes + bytes > budget / 10 * 9 && retention_runs.empty() &&
       now - budget_retention_at >= std::chrono::seconds(1)) {
-    retention_runs.push_back(retention_run{options.time.wall_ms(), 0, 0, {}});
+    retention_runs.push_back(retention_run{options.time.wall_ms(), log_id{0}, 0, {}});
     budget_retention_at = now;
   }
   if (staged_bytes + bytes <= budget) return 0;
@@ -396,7 +397,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
     return 0;
   }
   std::uint64_t freed = 0, batches = 0;
-  partition_offsets trial = st;
+  partition_state trial = st;
   // Never drop what is not committed; retention holds are passed here, but counted and named.
   const std::int64_t limit = replication_limit(log, st);
   const std::int64_t held_from = hold_floor(log);
@@ -407,7 +408,7 @@ int log_store::impl::make_room(MDB_txn* txn, log_id log, const topic_entry& topi
     auto key = format::log_key(log, trial.log_start);
     MDB_val k = to_val(key), v{};
     int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-    log_id found = 0;
+    log_id found{0};
     std::uint64_t base = 0;
     if (rc == MDB_NOTFOUND || (rc == 0 && (!format::split_key(to_span(k), found, base) || found != log))) {
       trial.log_start = trial.log_end;
@@ -511,7 +512,7 @@ void log_store::impl::warn(std::string_view topic, const std::string& message) {
   options.log_warning(message);
 }
 
-int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const partition_offsets& st) {
+int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const partition_state& st) {
   TERN_ASSERT(st.log_start >= 0 && st.log_start <= st.log_end);
   auto key = format::log_id_key(log);
   auto value = format::encode_partition(st);
@@ -520,7 +521,7 @@ int log_store::impl::write_partition_state(MDB_txn* txn, log_id log, const parti
 }
 
 // Makes committed offsets visible to other threads. Called only after the commit succeeded.
-void log_store::impl::publish(const std::unordered_map<log_id, partition_offsets>& staged) {
+void log_store::impl::publish(const std::unordered_map<log_id, partition_state>& staged) {
   std::vector<std::pair<log_id, bool>> ends;  // (log, its end went down)
   {
     std::lock_guard lock(state_mutex);
@@ -540,7 +541,7 @@ void log_store::impl::publish(const std::unordered_map<log_id, partition_offsets
 
 // The sync thread takes written_ends before it syncs: publish() runs after mdb_txn_commit
 // returned, so every end it notes here is covered by the next sync that takes it.
-void log_store::impl::note_written(const std::unordered_map<log_id, partition_offsets>& staged,
+void log_store::impl::note_written(const std::unordered_map<log_id, partition_state>& staged,
                                    const std::vector<std::pair<log_id, bool>>& ends) {
   std::lock_guard lock(durable_mutex);
   for (const auto& [log, shrunk] : ends) {
@@ -649,13 +650,13 @@ void log_store::impl::maybe_sync(bool force) {
   if (force) syncer->stop();
 }
 
-std::optional<std::int64_t> log_store::durable_log_end(log_id log) const {
+std::optional<ids::offset> log_store::durable_log_end(log_id log) const {
   auto now = offsets(log);
   if (!now) return std::nullopt;
   if (_impl->options.sync_every_commit) return now->log_end;
   std::lock_guard lock(_impl->durable_mutex);
   auto it = _impl->durable_ends.find(log);
-  std::int64_t durable = it == _impl->durable_ends.end() ? 0 : it->second;
+  ids::offset durable{it == _impl->durable_ends.end() ? 0 : it->second};
   return std::min(durable, now->log_end);
 }
 

@@ -83,15 +83,15 @@ TEST(ForwardState, RoundTripsWithAnIntent) {
   link_state s;
   s.producer_id = 77;
   s.producer_epoch = 3;
-  s.positions = {{5, 100}, {6, 0}};
+  s.positions = {{storage::log_id{5}, 100}, {storage::log_id{6}, 0}};
   s.sequences = {{{"up", 0}, 12}, {{"up", 1}, INT32_MAX}};
   s.forwarded_records = 1000;
   s.lost_records = 2;
   round_intent in;
-  in.ranges.push_back({5, "t", 0, 100, 150});
+  in.ranges.push_back({storage::log_id{5}, "t", 0, 100, 150});
   in.partition_counts["up"] = 2;
   in.acked.push_back({"up", 1});
-  in.upstream_has.push_back({{"up", 0}, 5, 120});
+  in.upstream_has.push_back({{"up", 0}, storage::log_id{5}, 120});
   s.intent = in;
   auto bytes = s.encode();
   link_state d;
@@ -108,7 +108,7 @@ TEST(ForwardState, RoundTripsWithAnIntent) {
   EXPECT_EQ(d.intent->acked.size(), 1u);
   ASSERT_EQ(d.intent->upstream_has.size(), 1u);
   EXPECT_EQ(d.intent->upstream_has[0].offset, 120);
-  EXPECT_EQ(d.intent->upstream_has[0].log, 5u);
+  EXPECT_EQ(d.intent->upstream_has[0].log, storage::log_id{5});
   // Damaged values are refused, never read past.
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     link_state x;
@@ -158,7 +158,7 @@ TEST_P(RoundBuilderTest, IsDeterministicAndPartitionsLikeJava) {
   keyless.timestamp = 5;
   keyless.value = bytes_of("nokey");
   records.push_back(keyless);
-  log_range range{9, "t", 2, 10, 17};
+  log_range range{storage::log_id{9}, "t", 2, 10, 17};
   auto build = [&](const std::vector<upstream_partition>& skip) {
     round_builder b(c, "CID", 1234, 0, seqs, counts);
     b.add(range, records);
@@ -207,7 +207,7 @@ TEST_P(RoundBuilderTest, IsDeterministicAndPartitionsLikeJava) {
   auto skipped = build({a[0].partition});
   EXPECT_EQ(skipped.size(), a.size() - 1);
   // Records the upstream holds already (found in its tail) are left out of their batch only.
-  round_intent::upstream_mark mark{a[0].partition, 9, 15};
+  round_intent::upstream_mark mark{a[0].partition, storage::log_id{9}, 15};
   round_builder marked(c, "CID", 99, 0, {}, counts, {mark});
   marked.add(range, records);
   std::vector<upstream_batch> out;

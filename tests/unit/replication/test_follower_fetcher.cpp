@@ -68,7 +68,7 @@ std::unique_ptr<storage::log_store> open_store(const std::string& dir) {
 storage::log_id create_topic(storage::log_store& s, const std::string& name) {
   storage::topic_info info;
   EXPECT_FALSE(s.create_topic(name, 1, {}, info));
-  return info.partition_log(0);
+  return info.partition_log(ids::partition_index{0});
 }
 
 // Appends one batch of `records` records as a leader of `epoch`; returns its base offset.
@@ -86,12 +86,12 @@ std::int64_t append(storage::log_store& s, storage::log_id log, int records, std
   r.log = log;
   r.batches = {*data};
   r.keepalive = data;
-  r.leader_epoch = epoch;
+  r.leader_epoch = ids::leader_epoch{epoch};
   r.done = [&](const storage::append_result& res) { done.set_value(res); };
   s.append(std::move(r));
   auto res = done.get_future().get();
   EXPECT_FALSE(res.error) << res.error.message();
-  return res.base_offset;
+  return res.base_offset.value();
 }
 
 // Every stored batch from the log start, as bytes.
@@ -209,7 +209,12 @@ class fake_leader {
           rp.partition = p.partition;
           rp.error_code = fence(p.current_leader_epoch);
           if (rp.error_code == 0) {
-            EXPECT_FALSE(txn->end_offset_for_epoch(_log, p.leader_epoch, rp.leader_epoch, rp.end_offset));
+            ids::leader_epoch epoch = ids::no_leader_epoch;
+            ids::offset end = ids::no_offset;
+            EXPECT_FALSE(
+                txn->end_offset_for_epoch(_log, ids::leader_epoch{p.leader_epoch}, epoch, end));
+            rp.leader_epoch = epoch.value();
+            rp.end_offset = end.value();
           }
         }
       }
@@ -221,8 +226,12 @@ class fake_leader {
       kafka::list_offsets_response resp;
       for (const auto& t : req.topics)
         for (const auto& p : t.partitions)
-          resp.topics.push_back({t.name, {{p.partition_index, 0, {}, -1,
-                                          p.timestamp == -2 ? off.log_start : off.log_end}}});
+          resp.topics.push_back({t.name,
+                                 {{p.partition_index,
+                                   0,
+                                   {},
+                                   -1,
+                                   (p.timestamp == -2 ? off.log_start : off.log_end).value()}}});
       resp.encode(w, version);
     } else if (key == kafka::api_key::fetch) {
       ++fetches;
@@ -238,16 +247,18 @@ class fake_leader {
           auto& rp = rt.partitions.emplace_back();
           rp.partition_index = p.partition;
           rp.error_code = fence(p.current_leader_epoch);
-          rp.high_watermark = off.log_end;
-          rp.log_start_offset = off.log_start;
+          rp.high_watermark = off.log_end.value();
+          rp.log_start_offset = off.log_start.value();
           if (rp.error_code != 0) continue;
-          if (p.fetch_offset < off.log_start || p.fetch_offset > off.log_end) {
+          const ids::offset fetch_offset{p.fetch_offset};
+          if (fetch_offset < off.log_start || fetch_offset > off.log_end) {
             rp.error_code = 1;
             continue;
           }
           std::size_t n = 0;
-          EXPECT_FALSE(txn->read(_log, p.fetch_offset, static_cast<std::size_t>(p.partition_max_bytes),
-                                 off.log_end, rp.record_batches, n));
+          EXPECT_FALSE(txn->read(_log, fetch_offset,
+                                 static_cast<std::size_t>(p.partition_max_bytes), off.log_end,
+                                 rp.record_batches, n));
           if (n) idle = false;
         }
       }
@@ -291,8 +302,8 @@ struct fixture {
 
   std::unique_ptr<follower_fetcher> make_fetcher(std::uint16_t port) {
     fetcher_options o;
-    o.self = 2;
-    o.leader = 1;
+    o.self = node_id{2};
+    o.leader = node_id{1};
     o.host = "127.0.0.1";
     o.port = port;
     o.max_wait_ms = 100;
@@ -302,8 +313,8 @@ struct fixture {
           errors.push_back(ec);
         });
   }
-  std::int64_t follower_end() { return follower_store->offsets(follower_log)->log_end; }
-  std::int64_t leader_end() { return leader_store->offsets(leader_log)->log_end; }
+  std::int64_t follower_end() { return follower_store->offsets(follower_log)->log_end.value(); }
+  std::int64_t leader_end() { return leader_store->offsets(leader_log)->log_end.value(); }
 };
 
 }  // namespace
@@ -313,18 +324,21 @@ TEST(FollowerFetcher, CatchesUpAndFollowsNewAppends) {
   for (int i = 0; i < 5; ++i) append(*f.leader_store, f.leader_log, 3, 1);
   fake_leader leader(*f.leader_store, f.leader_log, "t", 1);
   auto fetcher = f.make_fetcher(leader.port());
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] { return f.follower_end() == 15; }));
   append(*f.leader_store, f.leader_log, 4, 1);
   ASSERT_TRUE(eventually([&] { return f.follower_end() == 19; }));
   EXPECT_EQ(batches_of(*f.follower_store, f.follower_log), batches_of(*f.leader_store, f.leader_log));
-  ASSERT_TRUE(eventually([&] { return f.follower_store->offsets(f.follower_log)->high_watermark == 19; }));
-  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->last_epoch, 1);
+  ASSERT_TRUE(eventually([&] {
+    return f.follower_store->offsets(f.follower_log)->high_watermark == ids::offset{19};
+  }));
+  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->last_epoch, ids::leader_epoch{1});
   auto st = fetcher->status();
   ASSERT_EQ(st.size(), 1u);
   EXPECT_EQ(st[0].phase, fetch_phase::fetching);
-  EXPECT_EQ(st[0].log_end, 19);
+  EXPECT_EQ(st[0].log_end, ids::offset{19});
   EXPECT_EQ(st[0].lag, 0);
   EXPECT_FALSE(st[0].last_error);
   fetcher->stop();
@@ -346,14 +360,15 @@ TEST(FollowerFetcher, TruncatesADivergentTailBeforeFetching) {
   ASSERT_EQ(f.follower_end(), 9);
   fake_leader leader(*f.leader_store, f.leader_log, "t", 2);
   auto fetcher = f.make_fetcher(leader.port());
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 2}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{2}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] {
     return batches_of(*f.follower_store, f.follower_log) == batches_of(*f.leader_store, f.leader_log);
   }));
   EXPECT_GE(leader.epoch_requests.load(), 1);
   EXPECT_EQ(f.follower_end(), 10);
-  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->last_epoch, 2);
+  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->last_epoch, ids::leader_epoch{2});
   fetcher->stop();
 }
 
@@ -363,7 +378,8 @@ TEST(FollowerFetcher, FencedEpochPausesAndReports) {
   fake_leader leader(*f.leader_store, f.leader_log, "t", 3);
   auto fetcher = f.make_fetcher(leader.port());
   // Our metadata says epoch 2: the leader (epoch 3) fences us.
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 2}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{2}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(f.mutex);
@@ -379,7 +395,8 @@ TEST(FollowerFetcher, FencedEpochPausesAndReports) {
   EXPECT_EQ(st[0].last_leader_error, 74);
   EXPECT_EQ(f.follower_end(), 0);
   // The broker learns the new epoch and re-adds the partition: it catches up.
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 3}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{3}}}));
   ASSERT_TRUE(eventually([&] { return f.follower_end() == 2; }));
   fetcher->stop();
 }
@@ -387,15 +404,17 @@ TEST(FollowerFetcher, FencedEpochPausesAndReports) {
 TEST(FollowerFetcher, OutOfRangeResetsToTheLeadersLogStart) {
   fixture f;
   std::promise<std::error_code> reset;
-  f.leader_store->reset(f.leader_log, 100, [&](std::error_code ec) { reset.set_value(ec); });
+  f.leader_store->reset(f.leader_log, ids::offset{100},
+                        [&](std::error_code ec) { reset.set_value(ec); });
   ASSERT_FALSE(reset.get_future().get());
   append(*f.leader_store, f.leader_log, 5, 1);
   fake_leader leader(*f.leader_store, f.leader_log, "t", 1);
   auto fetcher = f.make_fetcher(leader.port());
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] { return f.follower_end() == 105; }));
-  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->log_start, 100);
+  EXPECT_EQ(f.follower_store->offsets(f.follower_log)->log_start, ids::offset{100});
   EXPECT_GE(leader.list_offsets_requests.load(), 1);
   EXPECT_EQ(batches_of(*f.follower_store, f.follower_log), batches_of(*f.leader_store, f.leader_log));
   fetcher->stop();
@@ -406,10 +425,11 @@ TEST(FollowerFetcher, RemovedPartitionIsNoLongerWritten) {
   append(*f.leader_store, f.leader_log, 2, 1);
   fake_leader leader(*f.leader_store, f.leader_log, "t", 1);
   auto fetcher = f.make_fetcher(leader.port());
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] { return f.follower_end() == 2; }));
-  fetcher->remove_partitions({{"t", 0}});
+  fetcher->remove_partitions({{"t", ids::partition_index{0}}});
   EXPECT_EQ(fetcher->partition_count(), 0u);
   append(*f.leader_store, f.leader_log, 2, 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -427,7 +447,8 @@ TEST(FollowerFetcher, StopsPromptlyAndSurvivesAnAbsentLeader) {
     port = a.local_endpoint().port();
   }
   auto fetcher = f.make_fetcher(port);
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] {
     auto st = fetcher->status();
@@ -443,9 +464,12 @@ TEST(FollowerFetcher, PartitionLimit) {
   fetcher_options o;
   o.partitions_max = 1;
   follower_fetcher fetcher(*f.follower_store, o, nullptr);
-  ASSERT_FALSE(fetcher.add_partitions({{f.follower_log, "t", 0, 1}}));
-  EXPECT_FALSE(fetcher.add_partitions({{f.follower_log, "t", 0, 2}}));  // a replacement
-  EXPECT_EQ(fetcher.add_partitions({{f.follower_log, "u", 0, 1}}),
+  ASSERT_FALSE(fetcher.add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
+  EXPECT_FALSE(fetcher.add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{2}}}));  // a replacement
+  EXPECT_EQ(fetcher.add_partitions(
+                {{f.follower_log, "u", ids::partition_index{0}, ids::leader_epoch{1}}}),
             make_error_code(replication_errc::too_many_partitions));
   EXPECT_EQ(fetcher.partition_count(), 1u);
 }
@@ -457,7 +481,8 @@ TEST(FollowerFetcher, AtMostOneAppendQueuedPerFetcher) {
   fixture f;
   fake_leader leader(*f.leader_store, f.leader_log, "t", 1);
   auto fetcher = f.make_fetcher(leader.port());
-  ASSERT_FALSE(fetcher->add_partitions({{f.follower_log, "t", 0, 1}}));
+  ASSERT_FALSE(fetcher->add_partitions(
+      {{f.follower_log, "t", ids::partition_index{0}, ids::leader_epoch{1}}}));
   fetcher->start();
   ASSERT_TRUE(eventually([&] { return leader.fetches.load() >= 2; }));  // fetching, nothing yet
   {

@@ -71,7 +71,7 @@ struct one_broker_cluster {
     EXPECT_FALSE(node->start());
 
     replica_manager_options r;
-    r.self = 1;
+    r.self = node_id{1};
     r.isr_check_interval_ms = 50;
     replicas = std::make_unique<replica_manager>(io, *store, *node, r);
     replicas->start();
@@ -123,7 +123,7 @@ struct one_broker_cluster {
     return t ? std::optional(t->id) : std::nullopt;
   }
   bool leads(const std::string& name) const {
-    auto v = replicas->find(name, 0);
+    auto v = replicas->find(name, ids::partition_index{0});
     return v && v->is_leader;
   }
   // Leads the partition, on a local topic with the cluster's id.
@@ -131,7 +131,8 @@ struct one_broker_cluster {
     auto local = store->find_topic(name);
     auto id = image_id(name);
     return leads(name) && local && id && local->uuid == *id &&
-           replicas->find(name, 0)->log == local->partition_log(0);
+           replicas->find(name, ids::partition_index{0})->log ==
+               local->partition_log(ids::partition_index{0});
   }
 };
 
@@ -174,7 +175,7 @@ TEST(ReplicaManager, IoThreadRunsWhileTheWriterIsBusyAndThePartitionWaitsForItsT
     run_for(c.io, 300);
     // The writer is still held: no local topic yet, so nothing is served, and the loop ran on.
     EXPECT_FALSE(c.store->find_topic("t"));
-    EXPECT_FALSE(c.replicas->find("t", 0));
+    EXPECT_FALSE(c.replicas->find("t", ids::partition_index{0}));
     // (A loop that waited for the writer would stall until the safety net, 5 s.)
     EXPECT_GE(tick.ticks, 10);
     EXPECT_LT(tick.longest_gap, std::chrono::milliseconds(1000));
@@ -196,12 +197,13 @@ TEST(ReplicaManager, DeleteThenRecreateOfOneNameRunInOrder) {
     c.remove("t");
     ASSERT_TRUE(run_until(c.io, [&] { return !c.image_id("t"); }, 10000));
     // Deleted in the cluster: not served here any more, at once, though the local delete waits.
-    EXPECT_FALSE(c.replicas->find("t", 0));
+    EXPECT_FALSE(c.replicas->find("t", ids::partition_index{0}));
     c.create("t");
     ASSERT_TRUE(run_until(c.io, [&] { return c.image_id("t").has_value(); }, 10000));
     EXPECT_NE(*c.image_id("t"), first.uuid);
     run_for(c.io, 100);
-    EXPECT_FALSE(c.replicas->find("t", 0));  // the old local topic is still there
+    EXPECT_FALSE(
+        c.replicas->find("t", ids::partition_index{0}));  // the old local topic is still there
     EXPECT_EQ(c.store->find_topic("t")->uuid, first.uuid);
   }
   ASSERT_TRUE(run_until(c.io, [&] { return c.serves("t"); }, 10000));
@@ -225,7 +227,7 @@ TEST(ReplicaManager, ATopicDeletedWhileItsCreateIsQueuedIsDeletedLocallyToo) {
   ASSERT_TRUE(run_until(c.io, [&] { return c.store->list_topics().empty(); }, 10000));
   run_for(c.io, 200);
   EXPECT_TRUE(c.store->list_topics().empty());
-  EXPECT_FALSE(c.replicas->find("t", 0));
+  EXPECT_FALSE(c.replicas->find("t", ids::partition_index{0}));
 }
 
 TEST(ReplicaManager, ConfigChangesReachTheLocalTopicInTheirLastState) {

@@ -121,8 +121,10 @@ inline std::error_code truncate_sync(log_store& s, log_id log, std::int64_t offs
   auto p = std::make_shared<std::promise<std::error_code>>();
   auto f = p->get_future();
   auto done = [p](std::error_code ec) { p->set_value(ec); };
-  if (reset) s.reset(log, offset, done);
-  else s.truncate(log, offset, done);
+  if (reset)
+    s.reset(log, ids::offset{offset}, done);
+  else
+    s.truncate(log, ids::offset{offset}, done);
   return f.get();
 }
 
@@ -131,11 +133,14 @@ inline std::vector<bytes> read_all(const log_store& s, log_id log, std::int64_t 
   EXPECT_FALSE(s.begin_read(txn));
   std::vector<bytes_view> views;
   std::size_t n = 0;
-  auto ec = txn->read(log, offset, SIZE_MAX, INT64_MAX, views, n);
+  auto ec = txn->read(log, ids::offset{offset}, SIZE_MAX, ids::offset{INT64_MAX}, views, n);
   EXPECT_FALSE(ec) << ec.message();
   std::vector<bytes> out;
   for (auto v : views) out.emplace_back(v.begin(), v.end());
   return out;
+}
+inline std::vector<bytes> read_all(const log_store& s, log_id log, ids::offset offset) {
+  return read_all(s, log, offset.value());
 }
 
 // Raw LMDB access to a closed store's data dir.
@@ -157,7 +162,7 @@ class raw_env {
     std::string_view name = db;
     if (name == "log" || name == "index_ts") {
       std::size_t n = 0;
-      for (log_id id = first; id < first + count; ++id) {
+      for (std::uint32_t id = first.value(); id < first.value() + count; ++id) {
         char own[32];
         std::snprintf(own, sizeof own, "%s/%08x", name == "log" ? "log" : "ts", id);
         n += count_db(own, first, count);
@@ -186,8 +191,9 @@ class raw_env {
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
       auto* p = static_cast<const std::uint8_t*>(k.mv_data);
       if (k.mv_size < 4) continue;
-      log_id id = (log_id{p[0]} << 24) | (log_id{p[1]} << 16) | (log_id{p[2]} << 8) | p[3];
-      if (id >= first && id < first + count) ++n;
+      std::uint32_t id = (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
+                         (std::uint32_t{p[2]} << 8) | p[3];
+      if (id >= first.value() && id < first.value() + count) ++n;
     }
     mdb_cursor_close(c);
     mdb_txn_abort(txn);

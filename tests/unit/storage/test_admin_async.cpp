@@ -113,14 +113,17 @@ TEST(StorageAdminAsync, DeleteOffsetsQueuesBehindTheWriterWithoutWaiting) {
   temp_dir dir;
   auto store = open_store(options_for(dir));
   std::promise<std::error_code> committed;
-  store->commit_offsets("g", {{"t", 0, 1, -1, std::nullopt, 0}, {"t", 1, 2, -1, std::nullopt, 0}},
-                        [&](std::error_code ec) { committed.set_value(ec); });
+  store->commit_offsets(
+      "g",
+      {{"t", ids::partition_index{0}, ids::offset{1}, ids::leader_epoch{-1}, std::nullopt, 0},
+       {"t", ids::partition_index{1}, ids::offset{2}, ids::leader_epoch{-1}, std::nullopt, 0}},
+      [&](std::error_code ec) { committed.set_value(ec); });
   ASSERT_FALSE(committed.get_future().get());
 
   outcome<> one;
   {
     writer_block busy(*store);
-    store->delete_offsets_async("g", {{"t", 1}}, [&](std::error_code e) {
+    store->delete_offsets_async("g", {{"t", ids::partition_index{1}}}, [&](std::error_code e) {
       ++one.calls;
       one.promise.set_value({e});
     });
@@ -130,7 +133,7 @@ TEST(StorageAdminAsync, DeleteOffsetsQueuesBehindTheWriterWithoutWaiting) {
   std::vector<log_store::committed_offset> got;
   ASSERT_FALSE(store->committed_offsets("g", got));
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].partition, 0);
+  EXPECT_EQ(got[0].partition, ids::partition_index{0});
 
   outcome<> all;
   store->delete_group_offsets_async("g", [&](std::error_code e) { all.promise.set_value({e}); });

@@ -29,8 +29,8 @@ TEST(StorageAppend, ConcurrentAppendsAreContiguousAndOrderedPerPartition) {
         char prefix[32];
         std::snprintf(prefix, sizeof prefix, "t%ds%dr", th, i);
         auto batch = make_batch(ts, prefix);
-        s->append(make_request(t.partition_log((th + i) % 4), {std::move(batch)},
-                               [&](const append_result& r) {
+        s->append(make_request(t.partition_log(ids::partition_index{(th + i) % 4}),
+                               {std::move(batch)}, [&](const append_result& r) {
                                  if (r.error) ++failures;
                                  all_done.count_down();
                                }));
@@ -43,7 +43,7 @@ TEST(StorageAppend, ConcurrentAppendsAreContiguousAndOrderedPerPartition) {
 
   std::int64_t total_records = 0;
   for (std::int32_t p = 0; p < 4; ++p) {
-    auto batches = read_all(*s, t.partition_log(p), 0);
+    auto batches = read_all(*s, t.partition_log(ids::partition_index{p}), 0);
     std::int64_t next = 0;
     std::map<int, int> last_seq;  // per thread: sequence must increase within a partition
     for (const auto& b : batches) {
@@ -61,9 +61,9 @@ TEST(StorageAppend, ConcurrentAppendsAreContiguousAndOrderedPerPartition) {
       }
       last_seq[th] = seq;
     }
-    auto off = s->offsets(t.partition_log(p));
+    auto off = s->offsets(t.partition_log(ids::partition_index{p}));
     ASSERT_TRUE(off);
-    EXPECT_EQ(off->log_end, next);
+    EXPECT_EQ(off->log_end, ids::offset{next});
     total_records += next;
   }
   EXPECT_EQ(total_records, thread_count * per_thread * 2);  // 1, 2, 3 records in turn
@@ -88,21 +88,22 @@ TEST(StorageAppend, GroupCommitDrainsTheQueueIntoOneTransaction) {
   });
   std::promise<void> entered, release;
   auto release_future = release.get_future();
-  s->append(make_request(t.partition_log(0), {make_batch({1})}, [&](const append_result& r) {
-    EXPECT_FALSE(r.error);
-    entered.set_value();
-    release_future.wait();
-  }));
+  s->append(make_request(t.partition_log(ids::partition_index{0}), {make_batch({1})},
+                         [&](const append_result& r) {
+                           EXPECT_FALSE(r.error);
+                           entered.set_value();
+                           release_future.wait();
+                         }));
   entered.get_future().wait();
   constexpr int n = 500;
   std::vector<append_result> results(n);
   std::latch done(n);
   for (int i = 0; i < n; ++i) {
-    s->append(
-        make_request(t.partition_log(i % 2), {make_batch({2, 3})}, [&, i](const append_result& r) {
-          results[i] = r;
-          done.count_down();
-        }));
+    s->append(make_request(t.partition_log(ids::partition_index{i % 2}), {make_batch({2, 3})},
+                           [&, i](const append_result& r) {
+                             results[i] = r;
+                             done.count_down();
+                           }));
   }
   release.set_value();
   done.wait();
@@ -111,12 +112,13 @@ TEST(StorageAppend, GroupCommitDrainsTheQueueIntoOneTransaction) {
     std::unique_lock lock(m);
     cv.wait_for(lock, std::chrono::seconds(10), [&] { return commits >= 2; });
     EXPECT_EQ(commits, 2);
-    EXPECT_EQ(last_logs, (std::vector<log_id>{t.partition_log(0), t.partition_log(1)}));
+    EXPECT_EQ(last_logs, (std::vector<log_id>{t.partition_log(ids::partition_index{0}),
+                                              t.partition_log(ids::partition_index{1})}));
   }
   std::int64_t expect[2] = {1, 0};
   for (int i = 0; i < n; ++i) {
     ASSERT_FALSE(results[i].error);
-    EXPECT_EQ(results[i].base_offset, expect[i % 2]);
+    EXPECT_EQ(results[i].base_offset, ids::offset{expect[i % 2]});
     expect[i % 2] += 2;
   }
 }
@@ -129,10 +131,11 @@ TEST(StorageAppend, BadRequestDoesNotSpoilItsGroup) {
   ASSERT_FALSE(s->create_topic("v", 1, {}, t));
   std::promise<void> entered, release;
   auto release_future = release.get_future();
-  s->append(make_request(t.partition_log(0), {make_batch({1})}, [&](const append_result&) {
-    entered.set_value();
-    release_future.wait();
-  }));
+  s->append(make_request(t.partition_log(ids::partition_index{0}), {make_batch({1})},
+                         [&](const append_result&) {
+                           entered.set_value();
+                           release_future.wait();
+                         }));
   entered.get_future().wait();
   auto truncated = make_batch({5, 6});
   truncated.pop_back();
@@ -144,23 +147,25 @@ TEST(StorageAppend, BadRequestDoesNotSpoilItsGroup) {
       done.count_down();
     };
   };
-  s->append(make_request(t.partition_log(0), {make_batch({2})}, record(0)));
-  s->append(make_request(t.first_log_id + 1000, {make_batch({3})}, record(1)));
-  s->append(make_request(t.partition_log(0), {make_batch({4}), truncated}, record(2)));
-  s->append(make_request(t.partition_log(0), {}, record(3)));
-  s->append(make_request(t.partition_log(0), {make_batch({7, 8})}, record(4)));
+  s->append(make_request(t.partition_log(ids::partition_index{0}), {make_batch({2})}, record(0)));
+  s->append(make_request(log_id{t.first_log_id.value() + 1000}, {make_batch({3})}, record(1)));
+  s->append(make_request(t.partition_log(ids::partition_index{0}), {make_batch({4}), truncated},
+                         record(2)));
+  s->append(make_request(t.partition_log(ids::partition_index{0}), {}, record(3)));
+  s->append(
+      make_request(t.partition_log(ids::partition_index{0}), {make_batch({7, 8})}, record(4)));
   release.set_value();
   done.wait();
   EXPECT_FALSE(results[0].error);
-  EXPECT_EQ(results[0].base_offset, 1);
+  EXPECT_EQ(results[0].base_offset, ids::offset{1});
   EXPECT_EQ(results[1].error, storage_errc::unknown_partition);
   EXPECT_EQ(results[2].error, storage_errc::invalid_argument);  // nothing of it was written
-  EXPECT_EQ(results[2].base_offset, -1);
+  EXPECT_EQ(results[2].base_offset, ids::offset{-1});
   EXPECT_EQ(results[3].error, storage_errc::invalid_argument);
   EXPECT_FALSE(results[4].error);
-  EXPECT_EQ(results[4].base_offset, 2);
-  EXPECT_EQ(s->offsets(t.partition_log(0))->log_end, 4);
-  EXPECT_EQ(read_all(*s, t.partition_log(0), 0).size(), 3u);
+  EXPECT_EQ(results[4].base_offset, ids::offset{2});
+  EXPECT_EQ(s->offsets(t.partition_log(ids::partition_index{0}))->log_end, ids::offset{4});
+  EXPECT_EQ(read_all(*s, t.partition_log(ids::partition_index{0}), 0).size(), 3u);
 }
 
 class StorageRead : public ::testing::Test {
@@ -168,14 +173,14 @@ class StorageRead : public ::testing::Test {
   void SetUp() override {
     store = open_store(options_for(dir));
     ASSERT_FALSE(store->create_topic("r", 1, {}, topic));
-    log = topic.partition_log(0);
+    log = topic.partition_log(ids::partition_index{0});
     // Five batches of ten records: offsets 0..49, batch i holds 10i..10i+9.
     for (int b = 0; b < 5; ++b) {
       std::vector<std::int64_t> ts(10);
       for (int r = 0; r < 10; ++r) ts[r] = 1000 * b + r;
       auto res = append_sync(*store, log, {make_batch(ts)});
       ASSERT_FALSE(res.error);
-      ASSERT_EQ(res.base_offset, 10 * b);
+      ASSERT_EQ(res.base_offset, ids::offset{10 * b});
     }
     batch_size = read_all(*store, log, 0).at(0).size();
   }
@@ -185,7 +190,7 @@ class StorageRead : public ::testing::Test {
     EXPECT_FALSE(store->begin_read(txn));
     std::vector<bytes_view> out;
     std::size_t n = 99;
-    auto ec = txn->read(log, offset, max_bytes, end, out, n);
+    auto ec = txn->read(log, ids::offset{offset}, max_bytes, ids::offset{end}, out, n);
     std::size_t sum = 0;
     bases.clear();
     for (auto b : out) {
@@ -201,7 +206,7 @@ class StorageRead : public ::testing::Test {
   temp_dir dir;
   std::unique_ptr<log_store> store;
   topic_info topic;
-  log_id log = 0;
+  log_id log{0};
   std::size_t batch_size = 0;
 };
 
@@ -265,13 +270,14 @@ TEST_F(StorageRead, SnapshotIsStableWhileAppendsContinue) {
   ASSERT_FALSE(append_sync(*store, log, {make_batch({9000, 9001})}).error);
   partition_offsets off;
   ASSERT_FALSE(snap->offsets(log, off));
-  EXPECT_EQ(off.log_end, 50);
-  EXPECT_EQ(store->offsets(log)->log_end, 52);
+  EXPECT_EQ(off.log_end, ids::offset{50});
+  EXPECT_EQ(store->offsets(log)->log_end, ids::offset{52});
   std::vector<bytes_view> out;
   std::size_t n = 0;
-  EXPECT_FALSE(snap->read(log, 50, SIZE_MAX, INT64_MAX, out, n));
+  EXPECT_FALSE(snap->read(log, ids::offset{50}, SIZE_MAX, ids::offset{INT64_MAX}, out, n));
   EXPECT_TRUE(out.empty());
-  EXPECT_EQ(snap->read(log, 51, SIZE_MAX, INT64_MAX, out, n), storage_errc::offset_out_of_range);
+  EXPECT_EQ(snap->read(log, ids::offset{51}, SIZE_MAX, ids::offset{INT64_MAX}, out, n),
+            storage_errc::offset_out_of_range);
   snap.reset();
   std::vector<std::int64_t> bases;
   ASSERT_FALSE(read(51, SIZE_MAX, 52, bases));
@@ -283,7 +289,7 @@ TEST(StorageTimestamps, NonMonotonicTimestamps) {
   auto s = open_store(options_for(dir));
   topic_info t;
   ASSERT_FALSE(s->create_topic("ts", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   // Offsets: b0 = 0..2, b1 = 3..4, b2 = 5..6, b3 = 7, b4 (compressed) = 8..9.
   auto compressed = make_batch({600, 700});
   mark_compressed(compressed);
@@ -294,8 +300,10 @@ TEST(StorageTimestamps, NonMonotonicTimestamps) {
   std::unique_ptr<read_txn> txn;
   ASSERT_FALSE(s->begin_read(txn));
   auto at = [&](std::int64_t ts) {
+    std::optional<std::pair<ids::offset, std::int64_t>> found;
+    EXPECT_FALSE(txn->offset_for_timestamp(log, ts, found));
     std::optional<std::pair<std::int64_t, std::int64_t>> out;
-    EXPECT_FALSE(txn->offset_for_timestamp(log, ts, out));
+    if (found) out.emplace(found->first.value(), found->second);
     return out;
   };
   using hit = std::pair<std::int64_t, std::int64_t>;
@@ -318,10 +326,11 @@ TEST(StorageTimestamps, EmptyAndUnknownLogs) {
   ASSERT_FALSE(s->create_topic("e", 1, {}, t));
   std::unique_ptr<read_txn> txn;
   ASSERT_FALSE(s->begin_read(txn));
-  std::optional<std::pair<std::int64_t, std::int64_t>> out{std::pair{1, 1}};
-  EXPECT_FALSE(txn->offset_for_timestamp(t.partition_log(0), 0, out));
+  std::optional<std::pair<ids::offset, std::int64_t>> out{std::pair{ids::offset{1}, 1}};
+  EXPECT_FALSE(txn->offset_for_timestamp(t.partition_log(ids::partition_index{0}), 0, out));
   EXPECT_FALSE(out);
-  EXPECT_EQ(txn->offset_for_timestamp(t.partition_log(0) + 1, 0, out),
+  EXPECT_EQ(txn->offset_for_timestamp(log_id{t.partition_log(ids::partition_index{0}).value() + 1},
+                                      0, out),
             storage_errc::unknown_partition);
 }
 

@@ -6,7 +6,9 @@ namespace tern::storage::test {
 namespace {
 
 std::error_code put_sync(log_store& s, const std::string& name, std::vector<std::uint8_t> value,
-                         std::vector<std::pair<log_id, std::int64_t>> holds) {
+                         std::vector<std::pair<std::uint32_t, std::int64_t>> raw_holds) {
+  std::vector<std::pair<log_id, ids::offset>> holds;
+  for (auto [log, offset] : raw_holds) holds.emplace_back(log_id{log}, ids::offset{offset});
   std::promise<std::error_code> p;
   auto f = p.get_future();
   s.put_checkpoint(name, std::move(value), std::move(holds), [&p](std::error_code ec) { p.set_value(ec); });
@@ -35,13 +37,13 @@ TEST(StorageCheckpoints, ValueRoundTripsAndSurvivesRestart) {
   ASSERT_FALSE(s->get_checkpoint("forward/a", value, found));
   EXPECT_TRUE(found);
   EXPECT_EQ(value, (std::vector<std::uint8_t>{4, 5}));
-  EXPECT_EQ(s->retention_hold(7), 43);
-  EXPECT_EQ(s->retention_hold(8), 0);
+  EXPECT_EQ(s->retention_hold(log_id{7}), ids::offset{43});
+  EXPECT_EQ(s->retention_hold(log_id{8}), ids::offset{0});
   EXPECT_EQ(s->checkpoint_names(), (std::vector<std::string>{"forward/a", "forward/b"}));
   ASSERT_FALSE(s->get_checkpoint("nope", value, found));
   EXPECT_FALSE(found);
   ASSERT_FALSE(drop_sync(*s, "forward/a"));
-  EXPECT_EQ(s->retention_hold(7), std::nullopt);
+  EXPECT_EQ(s->retention_hold(log_id{7}), std::nullopt);
   ASSERT_FALSE(drop_sync(*s, "forward/a"));  // unknown: not an error
 }
 
@@ -60,19 +62,19 @@ TEST(StorageCheckpoints, RetentionKeepsWhatAHoldNeeds) {
   auto s = open_store(options_for(dir));
   topic_info t;
   ASSERT_FALSE(s->create_topic("held", 1, {{"retention.ms", "1000"}}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   for (std::int64_t ts : {1000, 2000, 3000, 4000}) ASSERT_FALSE(append_sync(*s, log, {make_batch({ts})}).error);
   // Two holders: the lowest hold (offset 1) counts.
-  ASSERT_FALSE(put_sync(*s, "forward/a", {}, {{log, 2}}));
-  ASSERT_FALSE(put_sync(*s, "forward/b", {}, {{log, 1}}));
+  ASSERT_FALSE(put_sync(*s, "forward/a", {}, {{log.value(), 2}}));
+  ASSERT_FALSE(put_sync(*s, "forward/b", {}, {{log.value(), 1}}));
   EXPECT_EQ(s->enforce_retention(100000), 1u);  // only offset 0 may go
-  EXPECT_EQ(s->offsets(log)->log_start, 1);
-  ASSERT_FALSE(put_sync(*s, "forward/b", {}, {{log, 3}}));
+  EXPECT_EQ(s->offsets(log)->log_start, ids::offset{1});
+  ASSERT_FALSE(put_sync(*s, "forward/b", {}, {{log.value(), 3}}));
   EXPECT_EQ(s->enforce_retention(100000), 1u);  // now up to the hold of a (2)
-  EXPECT_EQ(s->offsets(log)->log_start, 2);
+  EXPECT_EQ(s->offsets(log)->log_start, ids::offset{2});
   ASSERT_FALSE(drop_sync(*s, "forward/a"));
   EXPECT_EQ(s->enforce_retention(100000), 1u);
-  EXPECT_EQ(s->offsets(log)->log_start, 3);
+  EXPECT_EQ(s->offsets(log)->log_start, ids::offset{3});
 }
 
 TEST(StorageCheckpoints, DropOldestPassesHoldsAndCountsWhatItDrops) {
@@ -89,13 +91,14 @@ TEST(StorageCheckpoints, DropOldestPassesHoldsAndCountsWhatItDrops) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("full", 1, {{"full.policy", "drop-oldest"}}, t));
-  log_id log = t.partition_log(0);
-  ASSERT_FALSE(put_sync(*s, "forward/a", {}, {{log, 2}}));  // offsets 0-1 forwarded, the rest not
+  log_id log = t.partition_log(ids::partition_index{0});
+  ASSERT_FALSE(
+      put_sync(*s, "forward/a", {}, {{log.value(), 2}}));  // offsets 0-1 forwarded, the rest not
   for (int i = 0; i < 6; ++i) ASSERT_FALSE(append_sync(*s, log, {make_batch({1000, 1001}, "v", 200)}).error);
   auto stats = s->get_stats();
   EXPECT_GT(stats.dropped_batches, 0u);
   // Dropped: offsets 0..(log_start-1); held from 2 on.
-  std::int64_t start = s->offsets(log)->log_start;
+  std::int64_t start = s->offsets(log)->log_start.value();
   ASSERT_GT(start, 2);
   EXPECT_EQ(stats.dropped_held_records, static_cast<std::uint64_t>(start - 2));
   std::lock_guard lock(m);

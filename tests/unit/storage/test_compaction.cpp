@@ -78,7 +78,7 @@ TEST(StorageCompaction, KeepsTheLatestRecordPerKeyWithOffsetsAndCrcs) {
   auto s = open_store(compaction_options(dir));
   topic_info t;
   ASSERT_FALSE(s->create_topic("state", 1, compact_every_append, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   std::int64_t now = wall_clock_now();
   std::map<std::string, std::pair<std::int64_t, std::string>> latest;  // key -> offset, value
   const compression codecs[] = {compression::none, compression::gzip, compression::snappy,
@@ -98,7 +98,7 @@ TEST(StorageCompaction, KeepsTheLatestRecordPerKeyWithOffsetsAndCrcs) {
   // The last batch is never compacted nor supersedes anything: give it a key of its own.
   ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"last", "x"}}, now)}).error);
   latest["last"] = {offset++, "x"};
-  std::int64_t end = s->offsets(log)->log_end;
+  std::int64_t end = s->offsets(log)->log_end.value();
   std::uint64_t size_before = s->offsets(log)->size_bytes;
   std::size_t removed = s->enforce_compaction(now);
   EXPECT_GT(removed, 0u);
@@ -119,8 +119,8 @@ TEST(StorageCompaction, KeepsTheLatestRecordPerKeyWithOffsetsAndCrcs) {
   for (const auto& [key, n] : seen) EXPECT_EQ(n, 1) << key;
   EXPECT_EQ(removed + after.size(), static_cast<std::size_t>(end));
   EXPECT_GE(codecs_seen.size(), 2u);  // rewritten batches kept their codecs
-  EXPECT_EQ(s->offsets(log)->log_end, end);
-  EXPECT_EQ(s->offsets(log)->log_start, 0);
+  EXPECT_EQ(s->offsets(log)->log_end, ids::offset{end});
+  EXPECT_EQ(s->offsets(log)->log_start, ids::offset{0});
   EXPECT_LT(s->offsets(log)->size_bytes, size_before);
   // A second pass finds nothing more to do; the store reopens with the same data.
   EXPECT_EQ(s->enforce_compaction(now), 0u);
@@ -136,7 +136,7 @@ TEST(StorageCompaction, TombstonesGoAfterDeleteRetention) {
   auto configs = compact_every_append;
   configs["delete.retention.ms"] = "60000";
   ASSERT_FALSE(s->create_topic("state", 1, configs, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   std::int64_t now = wall_clock_now();
   ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"a", "1"}, {"b", "1"}}, now)}).error);
   ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{"a", std::nullopt}}, now)}).error);
@@ -170,16 +170,18 @@ TEST(StorageCompaction, NeverTouchesTheTailOrYoungBatches) {
   std::int64_t now = wall_clock_now();
   for (const auto& t : {tail_topic, lag_topic, delete_topic}) {
     for (int i = 0; i < 5; ++i)
-      ASSERT_FALSE(append_sync(*s, t.partition_log(0), {keyed_batch({{"k", std::to_string(i)}}, now)}).error);
+      ASSERT_FALSE(append_sync(*s, t.partition_log(ids::partition_index{0}),
+                               {keyed_batch({{"k", std::to_string(i)}}, now)})
+                       .error);
   }
   // "tail": one segment (segment.bytes default) holds it all; "lag": too young; "plain": delete.
   EXPECT_EQ(s->enforce_compaction(now), 0u);
   for (const auto& t : {tail_topic, lag_topic, delete_topic})
-    EXPECT_EQ(read_records(*s, t.partition_log(0)).size(), 5u) << t.name;
+    EXPECT_EQ(read_records(*s, t.partition_log(ids::partition_index{0})).size(), 5u) << t.name;
   // Two hours later the lag has passed: the records the fourth batch supersedes go; the last
   // batch (the tail) neither goes nor counts as newer, as in Kafka.
   EXPECT_EQ(s->enforce_compaction(now + 2 * 3600 * 1000), 3u);
-  EXPECT_EQ(read_records(*s, lag_topic.partition_log(0)).size(), 2u);
+  EXPECT_EQ(read_records(*s, lag_topic.partition_log(ids::partition_index{0})).size(), 2u);
 }
 
 TEST(StorageCompaction, CompactOnlyTopicsAreNotTrimmedByRetention) {
@@ -189,10 +191,12 @@ TEST(StorageCompaction, CompactOnlyTopicsAreNotTrimmedByRetention) {
   ASSERT_FALSE(s->create_topic("c", 1, {{"cleanup.policy", "compact"}, {"retention.ms", "1000"}}, compact));
   ASSERT_FALSE(s->create_topic("cd", 1, {{"cleanup.policy", "compact,delete"}, {"retention.ms", "1000"}}, both));
   for (const auto& t : {compact, both})
-    ASSERT_FALSE(append_sync(*s, t.partition_log(0), {keyed_batch({{"k", "v"}}, 1000)}).error);
+    ASSERT_FALSE(
+        append_sync(*s, t.partition_log(ids::partition_index{0}), {keyed_batch({{"k", "v"}}, 1000)})
+            .error);
   EXPECT_EQ(s->enforce_retention(wall_clock_now()), 1u);
-  EXPECT_EQ(s->offsets(compact.partition_log(0))->log_start, 0);
-  EXPECT_EQ(s->offsets(both.partition_log(0))->log_start, 1);
+  EXPECT_EQ(s->offsets(compact.partition_log(ids::partition_index{0}))->log_start, ids::offset{0});
+  EXPECT_EQ(s->offsets(both.partition_log(ids::partition_index{0}))->log_start, ids::offset{1});
 }
 
 // The log as a full recompaction sees it: every record, with its batch's base and timestamp.
@@ -255,7 +259,7 @@ struct compacted_topic {
   temp_dir dir;
   store_options options;
   std::unique_ptr<log_store> store;
-  log_id log = 0;
+  log_id log{0};
   explicit compacted_topic(std::map<std::string, std::string> configs = compact_every_append,
                            std::size_t key_map_bytes = 16u << 20) {
     options = compaction_options(dir);
@@ -263,7 +267,7 @@ struct compacted_topic {
     store = open_store(options);
     topic_info t;
     EXPECT_FALSE(store->create_topic("state", 1, configs, t));
-    log = t.partition_log(0);
+    log = t.partition_log(ids::partition_index{0});
   }
   void reopen() {
     store.reset();
@@ -383,10 +387,10 @@ TEST(StorageCompaction, NothingAtOrAboveTheHighWatermarkCountsAsNewer) {
   std::int64_t now = wall_clock_now();
   for (const char* k : {"a", "b", "a", "b", "c"})
     ASSERT_FALSE(append_sync(*s, log, {keyed_batch({{k, "v"}}, now)}).error);
-  s->set_high_watermark(log, 2);  // a@2 and b@3 may yet be truncated
+  s->set_high_watermark(log, ids::offset{2});  // a@2 and b@3 may yet be truncated
   EXPECT_EQ(s->enforce_compaction(now), 0u);
   EXPECT_EQ(read_records(*s, log).size(), 5u);
-  s->set_high_watermark(log, 5);  // now they are committed: a@0 and b@1 go
+  s->set_high_watermark(log, ids::offset{5});  // now they are committed: a@0 and b@1 go
   c.reopen();                     // (the checkpoint, 2, survives the restart)
   EXPECT_EQ(s->enforce_compaction(now), 2u);
   auto left = read_records(*s, log);
@@ -474,7 +478,7 @@ TEST(StorageBudget, RejectRefusesAndKeepsWhatIsStored) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("t", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   std::int64_t now = wall_clock_now();
   std::size_t accepted = 0;
   append_result r;
@@ -492,7 +496,9 @@ TEST(StorageBudget, RejectRefusesAndKeepsWhatIsStored) {
   topic_info other;
   ASSERT_FALSE(s->delete_topic("t"));
   ASSERT_FALSE(s->create_topic("u", 1, {}, other));
-  EXPECT_FALSE(append_sync(*s, other.partition_log(0), {make_batch({now}, "v", 4000)}).error);
+  EXPECT_FALSE(
+      append_sync(*s, other.partition_log(ids::partition_index{0}), {make_batch({now}, "v", 4000)})
+          .error);
 }
 
 TEST(StorageBudget, DropOldestTrimsTheFrontOfThatPartition) {
@@ -505,21 +511,26 @@ TEST(StorageBudget, DropOldestTrimsTheFrontOfThatPartition) {
   ASSERT_FALSE(s->create_topic("ring", 1, {{"full.policy", "drop-oldest"}}, ring));
   std::int64_t now = wall_clock_now();
   for (int i = 0; i < 5; ++i)
-    ASSERT_FALSE(append_sync(*s, keep.partition_log(0), {make_batch({now}, "keep", 4000)}).error);
+    ASSERT_FALSE(append_sync(*s, keep.partition_log(ids::partition_index{0}),
+                             {make_batch({now}, "keep", 4000)})
+                     .error);
   for (int i = 0; i < 100; ++i) {
-    auto r = append_sync(*s, ring.partition_log(0), {make_batch({now}, "ring" + std::to_string(i) + "-", 4000)});
+    auto r = append_sync(*s, ring.partition_log(ids::partition_index{0}),
+                         {make_batch({now}, "ring" + std::to_string(i) + "-", 4000)});
     ASSERT_FALSE(r.error) << i << ": " << r.error.message();
   }
   EXPECT_LE(s->get_stats().stored_bytes, 64u * 1024);
   EXPECT_GT(s->get_stats().dropped_batches, 0u);
-  auto ring_offsets = *s->offsets(ring.partition_log(0));
-  EXPECT_GT(ring_offsets.log_start, 0);
-  EXPECT_EQ(ring_offsets.log_end, 100);
-  auto batches = read_all(*s, ring.partition_log(0), ring_offsets.log_start);
-  EXPECT_EQ(static_cast<std::int64_t>(batches.size()), 100 - ring_offsets.log_start);
-  EXPECT_EQ(read_all(*s, keep.partition_log(0), 0).size(), 5u);  // other topics untouched
+  auto ring_offsets = *s->offsets(ring.partition_log(ids::partition_index{0}));
+  EXPECT_GT(ring_offsets.log_start, ids::offset{0});
+  EXPECT_EQ(ring_offsets.log_end, ids::offset{100});
+  auto batches = read_all(*s, ring.partition_log(ids::partition_index{0}), ring_offsets.log_start);
+  EXPECT_EQ(static_cast<std::int64_t>(batches.size()), 100 - ring_offsets.log_start.value());
+  EXPECT_EQ(read_all(*s, keep.partition_log(ids::partition_index{0}), 0).size(),
+            5u);  // other topics untouched
   // The reject topic cannot take more while the store is full of "ring" (its own policy).
-  auto r = append_sync(*s, keep.partition_log(0), {make_batch({now}, "keep", 4000)});
+  auto r = append_sync(*s, keep.partition_log(ids::partition_index{0}),
+                       {make_batch({now}, "keep", 4000)});
   EXPECT_EQ(r.error, make_error_code(storage_errc::budget_exceeded));
 }
 

@@ -18,12 +18,13 @@ TEST(StorageDurability, ReopenRestoresTopicsAndOffsets) {
     cluster = s->cluster_id();
     ASSERT_FALSE(s->create_topic("keep", 3, {{"retention.ms", "1000"}}, t));
     for (int i = 0; i < 30; ++i) {
-      ASSERT_FALSE(
-          append_sync(*s, t.partition_log(i % 3), {make_batch({1000 * i, 1000 * i + 1})}).error);
+      ASSERT_FALSE(append_sync(*s, t.partition_log(ids::partition_index{i % 3}),
+                               {make_batch({1000 * i, 1000 * i + 1})})
+                       .error);
     }
     // Cutoff 19500: batches i <= 19 expire, 7 + 7 + 6 of them over the three partitions.
     EXPECT_EQ(s->enforce_retention(20500), 20u);
-    for (int p = 0; p < 3; ++p) before[p] = *s->offsets(t.partition_log(p));
+    for (int p = 0; p < 3; ++p) before[p] = *s->offsets(t.partition_log(ids::partition_index{p}));
   }
   auto s = open_store(o);
   EXPECT_EQ(s->cluster_id(), cluster);
@@ -33,25 +34,26 @@ TEST(StorageDurability, ReopenRestoresTopicsAndOffsets) {
   EXPECT_EQ(found->first_log_id, t.first_log_id);
   EXPECT_EQ(found->configs, t.configs);
   for (int p = 0; p < 3; ++p) {
-    auto off = *s->offsets(t.partition_log(p));
-    EXPECT_EQ(off.log_start, before[p].log_start);
-    EXPECT_EQ(off.log_end, before[p].log_end);
+    auto off = *s->offsets(t.partition_log(ids::partition_index{p}));
+    EXPECT_EQ(off.log_start, ids::offset{before[p].log_start});
+    EXPECT_EQ(off.log_end, ids::offset{before[p].log_end});
     EXPECT_EQ(off.size_bytes, before[p].size_bytes);
     EXPECT_EQ(off.max_timestamp, before[p].max_timestamp);
-    EXPECT_GT(off.log_start, 0);
-    EXPECT_EQ(off.log_end, 20);
+    EXPECT_GT(off.log_start, ids::offset{0});
+    EXPECT_EQ(off.log_end, ids::offset{20});
   }
-  auto r = append_sync(*s, t.partition_log(1), {make_batch({99999})});
+  auto r = append_sync(*s, t.partition_log(ids::partition_index{1}), {make_batch({99999})});
   ASSERT_FALSE(r.error);
-  EXPECT_EQ(r.base_offset, 20);
-  auto batches = read_all(*s, t.partition_log(1), before[1].log_start);
+  EXPECT_EQ(r.base_offset, ids::offset{20});
+  auto batches = read_all(*s, t.partition_log(ids::partition_index{1}), before[1].log_start);
   ASSERT_FALSE(batches.empty());
   record_batch::batch_header h;
   ASSERT_FALSE(record_batch::validate(batches.back(), h));
   EXPECT_EQ(h.base_offset, 20);
   topic_info next;
   ASSERT_FALSE(s->create_topic("next", 1, {}, next));
-  EXPECT_GE(next.first_log_id, t.first_log_id + 3);  // log ids survive restarts, never reused
+  EXPECT_GE(next.first_log_id.value(),
+            t.first_log_id.value() + 3);  // log ids survive restarts, never reused
 }
 
 TEST(StorageDurability, MapFullFailsTheAppendAndKeepsTheStoreUsable) {
@@ -65,23 +67,23 @@ TEST(StorageDurability, MapFullFailsTheAppendAndKeepsTheStoreUsable) {
     auto s = open_store(o);
     ASSERT_TRUE(s);
     ASSERT_FALSE(s->create_topic("full", 1, {}, t));
-    log_id log = t.partition_log(0);
+    log_id log = t.partition_log(ids::partition_index{0});
     for (int i = 0; i < 500; ++i) {
       auto r = append_sync(*s, log, {make_batch({i}, "big", 16 * 1024)});
       if (r.error) {
         last = r.error;
-        EXPECT_EQ(r.base_offset, -1);
+        EXPECT_EQ(r.base_offset, ids::offset{-1});
         break;
       }
       ++stored;
     }
     ASSERT_EQ(last, storage_errc::map_full);
     ASSERT_GT(stored, 0);
-    EXPECT_EQ(s->offsets(log)->log_end, stored);
+    EXPECT_EQ(s->offsets(log)->log_end, ids::offset{stored});
     // Nothing of a failed request is written.
     std::vector<bytes> two{make_batch({1}, "x", 16 * 1024), make_batch({2}, "x", 16 * 1024)};
     EXPECT_EQ(append_sync(*s, log, two).error, storage_errc::map_full);
-    EXPECT_EQ(s->offsets(log)->log_end, stored);
+    EXPECT_EQ(s->offsets(log)->log_end, ids::offset{stored});
 
     auto batches = read_all(*s, log, 0);
     ASSERT_EQ(batches.size(), static_cast<std::size_t>(stored));
@@ -97,8 +99,9 @@ TEST(StorageDurability, MapFullFailsTheAppendAndKeepsTheStoreUsable) {
   }
   auto s = open_store(o);  // the environment is intact after map_full
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->offsets(t.partition_log(0))->log_end, stored);
-  EXPECT_EQ(read_all(*s, t.partition_log(0), 0).size(), static_cast<std::size_t>(stored));
+  EXPECT_EQ(s->offsets(t.partition_log(ids::partition_index{0}))->log_end, ids::offset{stored});
+  EXPECT_EQ(read_all(*s, t.partition_log(ids::partition_index{0}), 0).size(),
+            static_cast<std::size_t>(stored));
 }
 
 TEST(StorageDurability, NewerSchemaIsRefused) {
@@ -161,9 +164,11 @@ TEST(StorageDurability, SyncModesKeepCommittedData) {
       ASSERT_FALSE(s->create_topic("sync", 1, {}, t));
     }
     for (int i = 0; i < 5; ++i) {
-      ASSERT_FALSE(append_sync(*s, t.partition_log(0), {make_batch({i})}).error);
+      ASSERT_FALSE(
+          append_sync(*s, t.partition_log(ids::partition_index{0}), {make_batch({i})}).error);
     }
-    EXPECT_EQ(s->offsets(t.partition_log(0))->log_end, 5 * (mode + 1));
+    EXPECT_EQ(s->offsets(t.partition_log(ids::partition_index{0}))->log_end,
+              ids::offset{5 * (mode + 1)});
   }
 }
 

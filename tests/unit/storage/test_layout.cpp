@@ -14,8 +14,6 @@
 namespace tern::storage::test {
 namespace {
 
-using epoch_table = std::vector<std::pair<std::int32_t, std::int64_t>>;
-
 bytes producer_batch(std::int64_t producer_id, std::int16_t epoch, std::int32_t base_sequence,
                      std::int64_t timestamp_ms) {
   record_batch::batch_builder::options o;
@@ -35,7 +33,7 @@ append_result append_epoch(log_store& s, log_id log, std::vector<bytes> batches,
   auto p = std::make_shared<std::promise<append_result>>();
   auto f = p->get_future();
   auto r = make_request(log, std::move(batches), [p](const append_result& res) { p->set_value(res); });
-  r.leader_epoch = leader_epoch;
+  r.leader_epoch = ids::leader_epoch{leader_epoch};
   s.append(std::move(r));
   return f.get();
 }
@@ -51,16 +49,18 @@ std::error_code commit_sync(log_store& s, const std::string& group,
 // Everything a reader can see of a store, to compare before and after an upgrade.
 struct store_view {
   struct log_view {
-    std::int64_t log_start = 0, log_end = 0, max_timestamp = 0, high_watermark = 0;
+    ids::offset log_start{0}, log_end{0}, high_watermark{0};
+    std::int64_t max_timestamp = 0;
     std::uint64_t size_bytes = 0;
-    std::int32_t last_epoch = 0;
+    ids::leader_epoch last_epoch{0};
     std::vector<bytes> batches;
-    epoch_table epochs;
-    std::vector<std::optional<std::pair<std::int64_t, std::int64_t>>> by_time;
+    std::vector<std::pair<ids::leader_epoch, ids::offset>> epochs;
+    std::vector<std::optional<std::pair<ids::offset, std::int64_t>>> by_time;
     bool operator==(const log_view&) const = default;
   };
   std::map<log_id, log_view> logs;
-  std::vector<std::tuple<std::string, std::int32_t, std::int64_t, std::optional<std::string>>>
+  std::vector<
+      std::tuple<std::string, ids::partition_index, ids::offset, std::optional<std::string>>>
       group_offsets;
   std::vector<std::string> topics;
   std::string cluster_id;
@@ -75,7 +75,7 @@ store_view view_of(const log_store& s) {
   for (const auto& t : s.list_topics()) {
     out.topics.push_back(t.name);
     for (std::int32_t p = 0; p < t.partition_count; ++p) {
-      log_id log = t.partition_log(p);
+      log_id log = t.partition_log(ids::partition_index{p});
       store_view::log_view& v = out.logs[log];
       partition_offsets st;
       EXPECT_FALSE(txn->offsets(log, st));
@@ -251,26 +251,33 @@ void fill(log_store& s, bool cluster, std::int64_t& pid) {
   ASSERT_FALSE(s.allocate_producer_id(pid));
   std::int32_t sequence = 0;
   for (int round = 0; round < 40; ++round) {
-    for (log_id log : {a.partition_log(0), a.partition_log(1), a.partition_log(2),
-                       gone.partition_log(0), gone.partition_log(1), b.partition_log(0)}) {
+    for (log_id log :
+         {a.partition_log(ids::partition_index{0}), a.partition_log(ids::partition_index{1}),
+          a.partition_log(ids::partition_index{2}), gone.partition_log(ids::partition_index{0}),
+          gone.partition_log(ids::partition_index{1}), b.partition_log(ids::partition_index{0})}) {
       std::int64_t ts = 1000 + round * 50;
       std::vector<bytes> batches{make_batch({ts, ts + 1}, "r" + std::to_string(round), 40)};
       append_result r = cluster ? append_epoch(s, log, std::move(batches), 2 + round / 20)
                                 : append_sync(s, log, std::move(batches));
       ASSERT_FALSE(r.error) << r.error.message();
     }
-    auto r = cluster ? append_epoch(s, b.partition_log(1),
-                                    {producer_batch(pid, 0, sequence, 1000 + round * 50)}, 2 + round / 20)
-                     : append_sync(s, b.partition_log(1), {producer_batch(pid, 0, sequence, 1000 + round * 50)});
+    auto r = cluster ? append_epoch(s, b.partition_log(ids::partition_index{1}),
+                                    {producer_batch(pid, 0, sequence, 1000 + round * 50)},
+                                    2 + round / 20)
+                     : append_sync(s, b.partition_log(ids::partition_index{1}),
+                                   {producer_batch(pid, 0, sequence, 1000 + round * 50)});
     ASSERT_FALSE(r.error) << r.error.message();
     ++sequence;
   }
   if (cluster) {
-    s.set_high_watermark(a.partition_log(0), 50);
-    s.set_high_watermark(b.partition_log(1), 7);
+    s.set_high_watermark(a.partition_log(ids::partition_index{0}), ids::offset{50});
+    s.set_high_watermark(b.partition_log(ids::partition_index{1}), ids::offset{7});
   }
-  ASSERT_FALSE(commit_sync(s, "g", {{"a", 0, 17, -1, std::string("meta"), 0},
-                                    {"b", 1, 3, 5, std::nullopt, 0}}));
+  ASSERT_FALSE(commit_sync(
+      s, "g",
+      {{"a", ids::partition_index{0}, ids::offset{17}, ids::leader_epoch{-1}, std::string("meta"),
+        0},
+       {"b", ids::partition_index{1}, ids::offset{3}, ids::leader_epoch{5}, std::nullopt, 0}}));
   ASSERT_FALSE(s.delete_topic("gone"));
 }
 
@@ -297,16 +304,19 @@ void upgrade_keeps_everything(std::uint32_t schema, std::size_t left_in_new) {
     // The producer state survived: a retry of its last batch is recognised as a duplicate.
     auto b = s->find_topic("b");
     ASSERT_TRUE(b);
-    auto retry = schema >= 3 ? append_epoch(*s, b->partition_log(1), {producer_batch(pid, 0, 39, 2950)}, 3)
-                             : append_sync(*s, b->partition_log(1), {producer_batch(pid, 0, 39, 2950)});
+    auto retry = schema >= 3 ? append_epoch(*s, b->partition_log(ids::partition_index{1}),
+                                            {producer_batch(pid, 0, 39, 2950)}, 3)
+                             : append_sync(*s, b->partition_log(ids::partition_index{1}),
+                                           {producer_batch(pid, 0, 39, 2950)});
     ASSERT_FALSE(retry.error) << retry.error.message();
     EXPECT_TRUE(retry.duplicate);
-    EXPECT_EQ(retry.base_offset, 39);
+    EXPECT_EQ(retry.base_offset, ids::offset{39});
     // And the logs go on: appends land after the migrated batches, and the deleted topic's
     // migrated batches are purged.
-    auto next = append_sync(*s, s->find_topic("a")->partition_log(2), {make_batch({5000})});
+    auto next = append_sync(*s, s->find_topic("a")->partition_log(ids::partition_index{2}),
+                            {make_batch({5000})});
     ASSERT_FALSE(next.error);
-    EXPECT_EQ(next.base_offset, 80);
+    EXPECT_EQ(next.base_offset, ids::offset{80});
     topic_info pump;
     ASSERT_FALSE(s->create_topic("pump", 1, {}, pump));
   }
@@ -317,7 +327,8 @@ void upgrade_keeps_everything(std::uint32_t schema, std::size_t left_in_new) {
   logged.clear();
   auto s = open_store(o);
   EXPECT_TRUE(logged.empty());
-  EXPECT_EQ(read_all(*s, s->find_topic("a")->partition_log(2), 0).size(), 41u);
+  EXPECT_EQ(read_all(*s, s->find_topic("a")->partition_log(ids::partition_index{2}), 0).size(),
+            41u);
 }
 
 TEST(StorageLayout, UpgradeFromSchema2KeepsEverything) { upgrade_keeps_everything(2, 0); }
@@ -340,12 +351,12 @@ TEST(StorageLayout, OpenRepairsMaxTimestampsProducersLeftUnset) {
     return b;
   };
   auto o = options_for(dir);
-  log_id log = 0;
+  log_id log{0};
   {
     auto s = open_store(o);
     topic_info t;
     ASSERT_FALSE(s->create_topic("p", 1, {{"retention.ms", "3600000"}}, t));
-    log = t.partition_log(0);
+    log = t.partition_log(ids::partition_index{0});
     // The store keeps headers as given (Produce recomputes before it hands them over).
     ASSERT_FALSE(append_sync(*s, log, {unset(make_batch({two_hours_ago, two_hours_ago + 5}))}).error);
     ASSERT_FALSE(append_sync(*s, log, {unset(make_batch({now - 10, now - 20}))}).error);
@@ -367,7 +378,7 @@ TEST(StorageLayout, OpenRepairsMaxTimestampsProducersLeftUnset) {
     ASSERT_FALSE(s->begin_read(txn));
     std::vector<bytes_view> out;
     std::size_t n = 0;
-    ASSERT_FALSE(txn->read(log, 0, SIZE_MAX, INT64_MAX, out, n));
+    ASSERT_FALSE(txn->read(log, ids::offset{0}, SIZE_MAX, ids::offset{INT64_MAX}, out, n));
     ASSERT_EQ(out.size(), 3u);
     const std::int64_t want[] = {two_hours_ago + 5, now - 10, now + 2};
     for (std::size_t i = 0; i < 3; ++i) {
@@ -375,17 +386,17 @@ TEST(StorageLayout, OpenRepairsMaxTimestampsProducersLeftUnset) {
       ASSERT_FALSE(record_batch::validate(out[i], h)) << i;  // the CRC was recomputed
       EXPECT_EQ(h.max_timestamp, want[i]) << i;
     }
-    std::optional<std::pair<std::int64_t, std::int64_t>> hit;
+    std::optional<std::pair<ids::offset, std::int64_t>> hit;
     ASSERT_FALSE(txn->offset_for_timestamp(log, two_hours_ago + 3, hit));
     ASSERT_TRUE(hit);
-    EXPECT_EQ(hit->first, 1);
+    EXPECT_EQ(hit->first, ids::offset{1});
     ASSERT_FALSE(txn->offset_for_timestamp(log, now - 15, hit));
     ASSERT_TRUE(hit);
-    EXPECT_EQ(hit->first, 2);
+    EXPECT_EQ(hit->first, ids::offset{2});
   }
   EXPECT_EQ(s->offsets(log)->max_timestamp, now + 2);
   EXPECT_EQ(s->enforce_retention(now), 1u);  // the two-hour-old batch, by its records' time
-  EXPECT_EQ(s->offsets(log)->log_start, 2);
+  EXPECT_EQ(s->offsets(log)->log_start, ids::offset{2});
   s.reset();
   warnings.clear();
   s = open_store(o);  // checked once: no second pass
@@ -415,7 +426,9 @@ TEST(StorageLayout, PartitionLimitAndHandleReuseAfterPurge) {
   auto s = open_store(o);
   topic_info a, b, c;
   ASSERT_FALSE(s->create_topic("a", 3, {}, a));
-  ASSERT_FALSE(append_sync(*s, a.partition_log(2), {make_batch({1}, "old", 50)}).error);
+  ASSERT_FALSE(
+      append_sync(*s, a.partition_log(ids::partition_index{2}), {make_batch({1}, "old", 50)})
+          .error);
   EXPECT_EQ(s->create_topic("b", 2, {}, b), storage_errc::invalid_argument);
   EXPECT_NE(warning.find("maximum of 4"), std::string::npos) << warning;
   EXPECT_FALSE(s->find_topic("b"));
@@ -429,16 +442,17 @@ TEST(StorageLayout, PartitionLimitAndHandleReuseAfterPurge) {
   topic_info d;
   ASSERT_FALSE(s->create_topic("d", 3, {}, d)) << warning;
   for (std::int32_t p = 0; p < 3; ++p) {
-    EXPECT_TRUE(read_all(*s, d.partition_log(p), 0).empty());
+    EXPECT_TRUE(read_all(*s, d.partition_log(ids::partition_index{p}), 0).empty());
     std::vector<bytes_view> out;
     std::size_t n = 0;
-    EXPECT_TRUE(before->read(d.partition_log(p), 0, SIZE_MAX, INT64_MAX, out, n));
+    EXPECT_TRUE(before->read(d.partition_log(ids::partition_index{p}), ids::offset{0}, SIZE_MAX,
+                             ids::offset{INT64_MAX}, out, n));
     EXPECT_TRUE(out.empty());
   }
-  auto r = append_sync(*s, d.partition_log(2), {make_batch({2}, "new", 50)});
+  auto r = append_sync(*s, d.partition_log(ids::partition_index{2}), {make_batch({2}, "new", 50)});
   ASSERT_FALSE(r.error);
-  EXPECT_EQ(r.base_offset, 0);
-  auto got = read_all(*s, d.partition_log(2), 0);
+  EXPECT_EQ(r.base_offset, ids::offset{0});
+  auto got = read_all(*s, d.partition_log(ids::partition_index{2}), 0);
   ASSERT_EQ(got.size(), 1u);
   std::vector<record_batch::record> records;
   ASSERT_FALSE(record_batch::decode_records(got[0], records));
@@ -447,7 +461,7 @@ TEST(StorageLayout, PartitionLimitAndHandleReuseAfterPurge) {
   before.reset();
   s.reset();
   s = open_store(o);  // the limit holds across restarts as well
-  EXPECT_EQ(read_all(*s, d.partition_log(2), 0).size(), 1u);
+  EXPECT_EQ(read_all(*s, d.partition_log(ids::partition_index{2}), 0).size(), 1u);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -541,7 +555,7 @@ std::uint64_t pages_for(std::int32_t partitions, int batch_count) {
     for (int i = 0; i < batch_count; ++i) {
       auto p = std::make_shared<std::promise<append_result>>();
       pending.push_back(p->get_future());
-      log_id log = t.partition_log(i % partitions);
+      log_id log = t.partition_log(ids::partition_index{i % partitions});
       s->append(make_request(log, {make_batch({1700000000000 + i}, "sensor-reading-", 100)},
                              [p](const append_result& r) { p->set_value(r); }));
       if (pending.size() == 100) {

@@ -25,7 +25,7 @@ struct idempotent_fixture : ::testing::Test {
   std::unique_ptr<log_store> store = open_store(opts);
   topic_info topic;
   void SetUp() override { ASSERT_FALSE(store->create_topic("idem", 1, {}, topic)); }
-  log_id log() const { return topic.partition_log(0); }
+  log_id log() const { return topic.partition_log(ids::partition_index{0}); }
 };
 
 TEST_F(idempotent_fixture, ProducerIdsAreNeverReusedAcrossRestarts) {
@@ -46,12 +46,12 @@ TEST_F(idempotent_fixture, ExactRetryIsAnsweredWithTheOriginalOffsetAndNotWritte
   ASSERT_FALSE(first.error) << first.error.message();
   auto second = append_sync(*store, log(), {producer_batch(pid, 0, 3, 2)});
   ASSERT_FALSE(second.error);
-  EXPECT_EQ(second.base_offset, 3);
+  EXPECT_EQ(second.base_offset, ids::offset{3});
   auto retry = append_sync(*store, log(), {producer_batch(pid, 0, 0, 3)});
   ASSERT_FALSE(retry.error) << retry.error.message();
   EXPECT_TRUE(retry.duplicate);
-  EXPECT_EQ(retry.base_offset, 0);
-  EXPECT_EQ(store->offsets(log())->log_end, 5);  // nothing appended by the retry
+  EXPECT_EQ(retry.base_offset, ids::offset{0});
+  EXPECT_EQ(store->offsets(log())->log_end, ids::offset{5});  // nothing appended by the retry
 }
 
 TEST_F(idempotent_fixture, GapsOldEpochsAndUnknownIdsAreRefused) {
@@ -68,7 +68,7 @@ TEST_F(idempotent_fixture, GapsOldEpochsAndUnknownIdsAreRefused) {
   EXPECT_EQ(append_sync(*store, log(), {producer_batch(other, 0, 7, 1)}).error, storage_errc::unknown_producer);
   // A new epoch starts again at sequence 0.
   ASSERT_FALSE(append_sync(*store, log(), {producer_batch(pid, 2, 0, 1)}).error);
-  EXPECT_EQ(store->offsets(log())->log_end, 3);
+  EXPECT_EQ(store->offsets(log())->log_end, ids::offset{3});
 }
 
 TEST_F(idempotent_fixture, SequenceStateSurvivesRestart) {
@@ -81,11 +81,11 @@ TEST_F(idempotent_fixture, SequenceStateSurvivesRestart) {
   auto retry = append_sync(*store, log(), {producer_batch(pid, 0, 12, 2)});
   ASSERT_FALSE(retry.error);
   EXPECT_TRUE(retry.duplicate);
-  EXPECT_EQ(retry.base_offset, 12);
+  EXPECT_EQ(retry.base_offset, ids::offset{12});
   EXPECT_EQ(append_sync(*store, log(), {producer_batch(pid, 0, 2, 2)}).error, storage_errc::out_of_order_sequence);
   auto next = append_sync(*store, log(), {producer_batch(pid, 0, 14, 1)});
   ASSERT_FALSE(next.error);
-  EXPECT_EQ(next.base_offset, 14);
+  EXPECT_EQ(next.base_offset, ids::offset{14});
 }
 
 TEST_F(idempotent_fixture, RetryInTheSameGroupCommitIsStillADuplicate) {
@@ -102,8 +102,8 @@ TEST_F(idempotent_fixture, RetryInTheSameGroupCommitIsStillADuplicate) {
   ASSERT_FALSE(b.error);
   EXPECT_FALSE(a.duplicate);
   EXPECT_TRUE(b.duplicate);
-  EXPECT_EQ(b.base_offset, a.base_offset);
-  EXPECT_EQ(store->offsets(log())->log_end, 4);
+  EXPECT_EQ(b.base_offset, ids::offset{a.base_offset});
+  EXPECT_EQ(store->offsets(log())->log_end, ids::offset{4});
 }
 
 std::error_code commit_sync(log_store& s, const std::string& group, std::vector<log_store::committed_offset> o) {
@@ -121,18 +121,25 @@ TEST(CommittedOffsets, RoundTripSurviveRestartAndGoWithTheirTopic) {
   ASSERT_FALSE(store->create_topic("a", 2, {}, a));
   ASSERT_FALSE(store->create_topic("b", 1, {}, b));
   std::string binary_meta("m\0eta", 5);
-  ASSERT_FALSE(commit_sync(*store, "g1", {{"a", 0, 10, 3, binary_meta, 0}, {"a", 1, 20, -1, std::nullopt, 0},
-                                          {"b", 0, 5, -1, "", 0}}));
-  ASSERT_FALSE(commit_sync(*store, "g2", {{"a", 0, 1, -1, std::nullopt, 0}}));
-  ASSERT_FALSE(commit_sync(*store, "g1", {{"a", 0, 11, 3, binary_meta, 0}}));  // overwrite
+  ASSERT_FALSE(commit_sync(
+      *store, "g1",
+      {{"a", ids::partition_index{0}, ids::offset{10}, ids::leader_epoch{3}, binary_meta, 0},
+       {"a", ids::partition_index{1}, ids::offset{20}, ids::leader_epoch{-1}, std::nullopt, 0},
+       {"b", ids::partition_index{0}, ids::offset{5}, ids::leader_epoch{-1}, "", 0}}));
+  ASSERT_FALSE(commit_sync(
+      *store, "g2",
+      {{"a", ids::partition_index{0}, ids::offset{1}, ids::leader_epoch{-1}, std::nullopt, 0}}));
+  ASSERT_FALSE(commit_sync(*store, "g1",
+                           {{"a", ids::partition_index{0}, ids::offset{11}, ids::leader_epoch{3},
+                             binary_meta, 0}}));  // overwrite
   store.reset();
   store = open_store(opts);
   std::vector<log_store::committed_offset> got;
   ASSERT_FALSE(store->committed_offsets("g1", got));
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].topic, "a");
-  EXPECT_EQ(got[0].offset, 11);
-  EXPECT_EQ(got[0].leader_epoch, 3);
+  EXPECT_EQ(got[0].offset, ids::offset{11});
+  EXPECT_EQ(got[0].leader_epoch, ids::leader_epoch{3});
   EXPECT_EQ(got[0].metadata, binary_meta);
   EXPECT_GT(got[0].commit_time_ms, 0);
   EXPECT_FALSE(got[1].metadata.has_value());
@@ -160,13 +167,17 @@ TEST(CommittedOffsets, RoundTripSurviveRestartAndGoWithTheirTopic) {
 TEST(CommittedOffsets, GroupNamesThatArePrefixesDoNotMix) {
   temp_dir dir;
   auto store = open_store(options_for(dir));
-  ASSERT_FALSE(commit_sync(*store, "g", {{"t", 0, 1, -1, std::nullopt, 0}}));
-  ASSERT_FALSE(commit_sync(*store, "gg", {{"t", 0, 2, -1, std::nullopt, 0}}));
+  ASSERT_FALSE(commit_sync(
+      *store, "g",
+      {{"t", ids::partition_index{0}, ids::offset{1}, ids::leader_epoch{-1}, std::nullopt, 0}}));
+  ASSERT_FALSE(commit_sync(
+      *store, "gg",
+      {{"t", ids::partition_index{0}, ids::offset{2}, ids::leader_epoch{-1}, std::nullopt, 0}}));
   std::vector<log_store::committed_offset> got;
   ASSERT_FALSE(store->committed_offsets("g", got));
   ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].offset, 1);
-  ASSERT_FALSE(store->delete_offsets("gg", {{"t", 0}}));
+  EXPECT_EQ(got[0].offset, ids::offset{1});
+  ASSERT_FALSE(store->delete_offsets("gg", {{"t", ids::partition_index{0}}}));
   got.clear();
   ASSERT_FALSE(store->committed_offsets("gg", got));
   EXPECT_TRUE(got.empty());
@@ -176,8 +187,12 @@ TEST(CommittedOffsets, OversizedMetadataIsRefusedAndNothingIsWritten) {
   temp_dir dir;
   auto store = open_store(options_for(dir));
   std::string huge(40000, 'x');
-  EXPECT_EQ(commit_sync(*store, "g", {{"t", 0, 1, -1, std::nullopt, 0}, {"t", 1, 1, -1, huge, 0}}),
-            storage_errc::invalid_argument);
+  EXPECT_EQ(
+      commit_sync(
+          *store, "g",
+          {{"t", ids::partition_index{0}, ids::offset{1}, ids::leader_epoch{-1}, std::nullopt, 0},
+           {"t", ids::partition_index{1}, ids::offset{1}, ids::leader_epoch{-1}, huge, 0}}),
+      storage_errc::invalid_argument);
   std::vector<log_store::committed_offset> got;
   ASSERT_FALSE(store->committed_offsets("g", got));
   EXPECT_TRUE(got.empty());

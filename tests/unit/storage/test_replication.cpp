@@ -34,7 +34,7 @@ append_result append_with(log_store& s, log_id log, std::vector<bytes> batches,
   auto p = std::make_shared<std::promise<append_result>>();
   auto f = p->get_future();
   auto r = make_request(log, std::move(batches), [p](const append_result& res) { p->set_value(res); });
-  r.leader_epoch = leader_epoch;
+  r.leader_epoch = ids::leader_epoch{leader_epoch};
   r.replica = replica;
   r.allow_offset_gaps = gaps;
   s.append(std::move(r));
@@ -44,18 +44,20 @@ append_result append_with(log_store& s, log_id log, std::vector<bytes> batches,
 epoch_table epochs_of(const log_store& s, log_id log) {
   std::unique_ptr<read_txn> txn;
   EXPECT_FALSE(s.begin_read(txn));
+  std::vector<std::pair<ids::leader_epoch, ids::offset>> table;
+  EXPECT_FALSE(txn->epochs(log, table));
   epoch_table out;
-  EXPECT_FALSE(txn->epochs(log, out));
+  for (auto [epoch, start] : table) out.emplace_back(epoch.value(), start.value());
   return out;
 }
 
 std::pair<std::int32_t, std::int64_t> end_for(const log_store& s, log_id log, std::int32_t epoch) {
   std::unique_ptr<read_txn> txn;
   EXPECT_FALSE(s.begin_read(txn));
-  std::int32_t e = 0;
-  std::int64_t o = 0;
-  EXPECT_FALSE(txn->end_offset_for_epoch(log, epoch, e, o));
-  return {e, o};
+  ids::leader_epoch e{0};
+  ids::offset o{0};
+  EXPECT_FALSE(txn->end_offset_for_epoch(log, ids::leader_epoch{epoch}, e, o));
+  return {e.value(), o.value()};
 }
 
 struct replication_fixture : ::testing::Test {
@@ -64,11 +66,11 @@ struct replication_fixture : ::testing::Test {
   std::unique_ptr<log_store> store = open_store(opts);
   topic_info topic;
   void SetUp() override { ASSERT_FALSE(store->create_topic("rep", 1, {}, topic)); }
-  log_id log() const { return topic.partition_log(0); }
+  log_id log() const { return topic.partition_log(ids::partition_index{0}); }
   partition_offsets offsets() const { return *store->offsets(log()); }
   // Replica-appends batches of `records` records each at the log end with `epoch`.
   void replicate(std::int32_t epoch, std::vector<int> records) {
-    std::int64_t at = offsets().log_end;
+    std::int64_t at = offsets().log_end.value();
     std::vector<bytes> batches;
     for (int n : records) {
       batches.push_back(leader_batch(at, epoch, n));
@@ -83,7 +85,7 @@ TEST_F(replication_fixture, LeaderEpochIsStampedOutsideTheCrcAndStartsAnEpoch) {
   ASSERT_FALSE(append_sync(*store, log(), {make_batch({1, 2})}).error);  // no epoch: as today
   auto r = append_with(*store, log(), {make_batch({3}), make_batch({4, 5})}, 7, false);
   ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.base_offset, 2);
+  EXPECT_EQ(r.base_offset, ids::offset{2});
   auto stored = read_all(*store, log(), 0);
   ASSERT_EQ(stored.size(), 3u);
   std::vector<std::int32_t> epochs;
@@ -94,7 +96,7 @@ TEST_F(replication_fixture, LeaderEpochIsStampedOutsideTheCrcAndStartsAnEpoch) {
   }
   EXPECT_EQ(epochs, (std::vector<std::int32_t>{-1, 7, 7}));
   EXPECT_EQ(epochs_of(*store, log()), (epoch_table{{7, 2}}));
-  EXPECT_EQ(offsets().last_epoch, 7);
+  EXPECT_EQ(offsets().last_epoch, ids::leader_epoch{7});
   // The same epoch again adds no entry; a newer one starts at its append's base offset.
   ASSERT_FALSE(append_with(*store, log(), {make_batch({6})}, 7, false).error);
   ASSERT_FALSE(append_with(*store, log(), {make_batch({7})}, 9, false).error);
@@ -105,8 +107,8 @@ TEST_F(replication_fixture, OlderLeaderEpochIsFencedAndWritesNothing) {
   ASSERT_FALSE(append_with(*store, log(), {make_batch({1})}, 5, false).error);
   auto r = append_with(*store, log(), {make_batch({2, 3})}, 4, false);
   EXPECT_EQ(r.error, storage_errc::fenced_leader_epoch);
-  EXPECT_EQ(r.base_offset, -1);
-  EXPECT_EQ(offsets().log_end, 1);
+  EXPECT_EQ(r.base_offset, ids::offset{-1});
+  EXPECT_EQ(offsets().log_end, ids::offset{1});
   EXPECT_EQ(read_all(*store, log(), 0).size(), 1u);
   EXPECT_EQ(append_with(*store, log(), {make_batch({2})}, -2, false).error,
             storage_errc::invalid_argument);
@@ -116,8 +118,8 @@ TEST_F(replication_fixture, ReplicaAppendsKeepOffsetsAndEpochs) {
   auto r = append_with(*store, log(), {leader_batch(0, 3, 2), leader_batch(2, 3, 1),
                                        leader_batch(3, 5, 4)}, -1, true);
   ASSERT_FALSE(r.error) << r.error.message();
-  EXPECT_EQ(r.base_offset, 0);
-  EXPECT_EQ(offsets().log_end, 7);
+  EXPECT_EQ(r.base_offset, ids::offset{0});
+  EXPECT_EQ(offsets().log_end, ids::offset{7});
   EXPECT_EQ(epochs_of(*store, log()), (epoch_table{{3, 0}, {5, 3}}));
   auto stored = read_all(*store, log(), 0);
   ASSERT_EQ(stored.size(), 3u);
@@ -138,15 +140,15 @@ TEST_F(replication_fixture, ReplicaAppendsKeepOffsetsAndEpochs) {
   // A replica request must not ask for stamping.
   EXPECT_EQ(append_with(*store, log(), {leader_batch(7, 5, 1)}, 5, true).error,
             storage_errc::invalid_argument);
-  EXPECT_EQ(offsets().log_end, 7);
+  EXPECT_EQ(offsets().log_end, ids::offset{7});
   // With allow_offset_gaps (a compacted leader log), gaps are fine but overlaps are not.
   EXPECT_EQ(append_with(*store, log(), {leader_batch(6, 5, 1)}, -1, true, true).error,
             storage_errc::offset_mismatch);
   ASSERT_FALSE(append_with(*store, log(), {leader_batch(9, 5, 1), leader_batch(12, 6, 2)}, -1,
                            true, true).error);
-  EXPECT_EQ(offsets().log_end, 14);
+  EXPECT_EQ(offsets().log_end, ids::offset{14});
   EXPECT_EQ(read_all(*store, log(), 7).size(), 2u);  // a read in the gap starts after it
-  EXPECT_EQ(offsets().last_epoch, 6);
+  EXPECT_EQ(offsets().last_epoch, ids::leader_epoch{6});
 }
 
 TEST_F(replication_fixture, TruncateAtABoundaryMidBatchBeyondAndBelowStart) {
@@ -156,16 +158,16 @@ TEST_F(replication_fixture, TruncateAtABoundaryMidBatchBeyondAndBelowStart) {
   EXPECT_EQ(truncate_sync(*store, log(), 12), storage_errc::invalid_argument);
   EXPECT_EQ(truncate_sync(*store, log(), -1), storage_errc::invalid_argument);
   ASSERT_FALSE(truncate_sync(*store, log(), 11));  // the log end: nothing changes
-  EXPECT_EQ(offsets().log_end, 11);
+  EXPECT_EQ(offsets().log_end, ids::offset{11});
   std::uint64_t size_before = offsets().size_bytes;
   ASSERT_FALSE(truncate_sync(*store, log(), 10));  // a boundary
-  EXPECT_EQ(offsets().log_end, 10);
+  EXPECT_EQ(offsets().log_end, ids::offset{10});
   EXPECT_LT(offsets().size_bytes, size_before);
   EXPECT_EQ(epochs_of(*store, log()), (epoch_table{{1, 0}, {2, 5}, {4, 9}}));
   ASSERT_FALSE(truncate_sync(*store, log(), 7));  // mid-batch: [5,9) goes whole
-  EXPECT_EQ(offsets().log_end, 5);
+  EXPECT_EQ(offsets().log_end, ids::offset{5});
   EXPECT_EQ(epochs_of(*store, log()), (epoch_table{{1, 0}}));  // entries from 5 on are gone
-  EXPECT_EQ(offsets().last_epoch, 1);
+  EXPECT_EQ(offsets().last_epoch, ids::leader_epoch{1});
   EXPECT_EQ(read_all(*store, log(), 0).size(), 2u);
   // The log goes on from the new end, and the epoch may be newer again.
   replicate(3, {2});
@@ -179,20 +181,21 @@ TEST_F(replication_fixture, TruncateAtABoundaryMidBatchBeyondAndBelowStart) {
     EXPECT_EQ(offsets().size_bytes, actual);
   }
   store->enforce_retention(wall_clock_now());
-  ASSERT_EQ(offsets().log_start, 5);  // the last batch stays (what retention.bytes=1 keeps)
+  ASSERT_EQ(offsets().log_start,
+            ids::offset{5});  // the last batch stays (what retention.bytes=1 keeps)
   ASSERT_FALSE(truncate_sync(*store, log(), 3));
   auto st = offsets();
-  EXPECT_EQ(st.log_start, 3);
-  EXPECT_EQ(st.log_end, 3);
+  EXPECT_EQ(st.log_start, ids::offset{3});
+  EXPECT_EQ(st.log_end, ids::offset{3});
   EXPECT_EQ(st.size_bytes, 0u);
-  EXPECT_EQ(st.last_epoch, -1);
+  EXPECT_EQ(st.last_epoch, ids::leader_epoch{-1});
   EXPECT_TRUE(epochs_of(*store, log()).empty());
   EXPECT_TRUE(read_all(*store, log(), 3).empty());
   EXPECT_EQ(store->get_stats().stored_bytes, 0u);
   // And it all holds after a restart.
   store.reset();
   store = open_store(opts);
-  EXPECT_EQ(offsets().log_end, 3);
+  EXPECT_EQ(offsets().log_end, ids::offset{3});
   replicate(6, {1});
   EXPECT_EQ(epochs_of(*store, log()), (epoch_table{{6, 3}}));
 }
@@ -205,27 +208,28 @@ TEST_F(replication_fixture, TruncateRestoresMaxTimestampAndIndex) {
   EXPECT_EQ(offsets().max_timestamp, 200);
   std::unique_ptr<read_txn> txn;
   ASSERT_FALSE(store->begin_read(txn));
-  std::optional<std::pair<std::int64_t, std::int64_t>> found;
+  std::optional<std::pair<ids::offset, std::int64_t>> found;
   ASSERT_FALSE(txn->offset_for_timestamp(log(), 250, found));
   EXPECT_FALSE(found.has_value());
   ASSERT_FALSE(txn->offset_for_timestamp(log(), 150, found));
   ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->first, 1);
+  EXPECT_EQ(found->first, ids::offset{1});
 }
 
 TEST_F(replication_fixture, ResetStartsOverAtAnyOffset) {
   replicate(2, {3, 3});
   ASSERT_FALSE(truncate_sync(*store, log(), 100, true));
   auto st = offsets();
-  EXPECT_EQ(st.log_start, 100);
-  EXPECT_EQ(st.log_end, 100);
+  EXPECT_EQ(st.log_start, ids::offset{100});
+  EXPECT_EQ(st.log_end, ids::offset{100});
   EXPECT_TRUE(epochs_of(*store, log()).empty());
   EXPECT_EQ(append_with(*store, log(), {leader_batch(0, 2, 1)}, -1, true).error,
             storage_errc::offset_mismatch);
   replicate(2, {1});
-  EXPECT_EQ(offsets().log_end, 101);
+  EXPECT_EQ(offsets().log_end, ids::offset{101});
   EXPECT_EQ(read_all(*store, log(), 100).size(), 1u);
-  EXPECT_EQ(truncate_sync(*store, log() + 99, 0, true), storage_errc::unknown_partition);
+  EXPECT_EQ(truncate_sync(*store, log_id{log().value() + 99}, 0, true),
+            storage_errc::unknown_partition);
 }
 
 // Kafka's LeaderEpochFileCacheTest cases for endOffsetFor.
@@ -254,42 +258,43 @@ TEST_F(replication_fixture, EndOffsetForEpochFollowsKafka) {
   // Unknown log: an error, not an answer.
   std::unique_ptr<read_txn> txn;
   ASSERT_FALSE(store->begin_read(txn));
-  std::int32_t e = 0;
-  std::int64_t o = 0;
-  EXPECT_EQ(txn->end_offset_for_epoch(log() + 50, 1, e, o), storage_errc::unknown_partition);
+  ids::leader_epoch e{0};
+  ids::offset o{0};
+  EXPECT_EQ(txn->end_offset_for_epoch(log_id{log().value() + 50}, ids::leader_epoch{1}, e, o),
+            storage_errc::unknown_partition);
 }
 
 TEST_F(replication_fixture, HighWatermarkReportingPersistenceAndClamping) {
   // Single node: no epoch, never set → the log end.
   ASSERT_FALSE(append_sync(*store, log(), {make_batch({1, 2, 3})}).error);
-  EXPECT_EQ(offsets().high_watermark, 3);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{3});
   EXPECT_FALSE(offsets().high_watermark_set);
   // A partition with epochs whose high watermark is unknown: nothing is committed yet.
   ASSERT_FALSE(append_with(*store, log(), {make_batch({4, 5})}, 0, false).error);
-  EXPECT_EQ(offsets().high_watermark, 0);
-  store->set_high_watermark(log(), 4);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{0});
+  store->set_high_watermark(log(), ids::offset{4});
   EXPECT_TRUE(offsets().high_watermark_set);
-  EXPECT_EQ(offsets().high_watermark, 4);  // visible at once, before any commit
-  store->set_high_watermark(log(), 99);     // clamped to the log end
-  EXPECT_EQ(offsets().high_watermark, 5);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{4});  // visible at once, before any commit
+  store->set_high_watermark(log(), ids::offset{99});    // clamped to the log end
+  EXPECT_EQ(offsets().high_watermark, ids::offset{5});
   {
     std::unique_ptr<read_txn> txn;
     ASSERT_FALSE(store->begin_read(txn));
     partition_offsets st;
     ASSERT_FALSE(txn->offsets(log(), st));
-    EXPECT_EQ(st.high_watermark, 5);
+    EXPECT_EQ(st.high_watermark, ids::offset{5});
   }
-  store->set_high_watermark(log(), 4);
+  store->set_high_watermark(log(), ids::offset{4});
   store.reset();  // persisted at close
   store = open_store(opts);
   EXPECT_TRUE(offsets().high_watermark_set);
-  EXPECT_EQ(offsets().high_watermark, 4);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{4});
   // Truncating below it pulls it down; the reopened value is the truncated one.
   ASSERT_FALSE(truncate_sync(*store, log(), 3));
-  EXPECT_EQ(offsets().high_watermark, 3);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{3});
   store.reset();
   store = open_store(opts);
-  EXPECT_EQ(offsets().high_watermark, 3);
+  EXPECT_EQ(offsets().high_watermark, ids::offset{3});
 }
 
 TEST_F(replication_fixture, HighWatermarkIsFlushedWithoutOtherCommits) {
@@ -297,7 +302,7 @@ TEST_F(replication_fixture, HighWatermarkIsFlushedWithoutOtherCommits) {
   opts.sync_interval_ms = 20;
   store = open_store(opts);
   ASSERT_FALSE(append_sync(*store, log(), {make_batch({1, 2})}).error);
-  store->set_high_watermark(log(), 1);
+  store->set_high_watermark(log(), ids::offset{1});
   // Offsets report the latest value at once, so look at the file: after the interval, with no
   // append since, a copy of the data file (what a kill -9 now would leave) holds it.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -310,7 +315,7 @@ TEST_F(replication_fixture, HighWatermarkIsFlushedWithoutOtherCommits) {
   auto st = other->offsets(log());
   ASSERT_TRUE(st.has_value());
   EXPECT_TRUE(st->high_watermark_set);
-  EXPECT_EQ(st->high_watermark, 1);
+  EXPECT_EQ(st->high_watermark, ids::offset{1});
 }
 
 TEST_F(replication_fixture, RetentionAndCompactionKeepWhatIsAtOrAboveTheHighWatermark) {
@@ -318,12 +323,12 @@ TEST_F(replication_fixture, RetentionAndCompactionKeepWhatIsAtOrAboveTheHighWate
   ASSERT_FALSE(store->alter_topic_configs("rep", {{"retention.ms", "1000"}}, message));
   for (int i = 0; i < 4; ++i)
     ASSERT_FALSE(append_with(*store, log(), {make_batch({1000, 1001})}, 1, false).error);
-  store->set_high_watermark(log(), 5);  // mid-batch: [4,6) holds uncommitted data
+  store->set_high_watermark(log(), ids::offset{5});  // mid-batch: [4,6) holds uncommitted data
   EXPECT_EQ(store->enforce_retention(wall_clock_now()), 2u);
-  EXPECT_EQ(offsets().log_start, 4);
-  store->set_high_watermark(log(), 8);
+  EXPECT_EQ(offsets().log_start, ids::offset{4});
+  store->set_high_watermark(log(), ids::offset{8});
   EXPECT_EQ(store->enforce_retention(wall_clock_now()), 2u);
-  EXPECT_EQ(offsets().log_start, 8);
+  EXPECT_EQ(offsets().log_start, ids::offset{8});
 }
 
 TEST_F(replication_fixture, DeduplicationGoesOnAfterReplicaAppendsAndTruncate) {
@@ -352,13 +357,13 @@ TEST_F(replication_fixture, DeduplicationGoesOnAfterReplicaAppendsAndTruncate) {
   auto dup = append_with(*store, log(), {retry_batch(4)}, 2, false);
   ASSERT_FALSE(dup.error) << dup.error.message();
   EXPECT_TRUE(dup.duplicate);
-  EXPECT_EQ(dup.base_offset, 4);
+  EXPECT_EQ(dup.base_offset, ids::offset{4});
   // ... sequence 8 is a gap (6 is next), and 6 is accepted at the log end.
   EXPECT_EQ(append_with(*store, log(), {retry_batch(8)}, 2, false).error,
             storage_errc::out_of_order_sequence);
   auto next = append_with(*store, log(), {retry_batch(6)}, 2, false);
   ASSERT_FALSE(next.error) << next.error.message();
-  EXPECT_EQ(next.base_offset, 6);
+  EXPECT_EQ(next.base_offset, ids::offset{6});
   // The producer id is known here now, and the counter never hands it out again.
   std::int64_t fresh = -1;
   ASSERT_FALSE(store->allocate_producer_id(fresh));
@@ -406,7 +411,9 @@ TEST(StorageReplication, Schema2DataDirOpensAndUpgrades) {
   {
     auto store = open_store(opts);
     ASSERT_FALSE(store->create_topic("old", 1, {}, t));
-    ASSERT_FALSE(append_sync(*store, t.partition_log(0), {make_batch({1, 2}), make_batch({3})}).error);
+    ASSERT_FALSE(append_sync(*store, t.partition_log(ids::partition_index{0}),
+                             {make_batch({1, 2}), make_batch({3})})
+                     .error);
   }
   // Rewrite with plain LMDB: schema 2, partition states cut to their schema-2 56 bytes, and the
   // epochs database dropped.
@@ -428,7 +435,9 @@ TEST(StorageReplication, Schema2DataDirOpensAndUpgrades) {
     MDB_val k{key.size(), const_cast<char*>(key.data())}, v{4, two};
     ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
     std::uint8_t id[4] = {0, 0, 0, 0};
-    for (int i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(t.partition_log(0) >> (8 * (3 - i)));
+    for (int i = 0; i < 4; ++i)
+      id[i] = static_cast<std::uint8_t>(t.partition_log(ids::partition_index{0}).value() >>
+                                        (8 * (3 - i)));
     MDB_val pk{4, id}, pv{};
     ASSERT_EQ(mdb_get(txn, parts, &pk, &pv), 0);
     ASSERT_EQ(pv.mv_size, 68u);
@@ -440,15 +449,17 @@ TEST(StorageReplication, Schema2DataDirOpensAndUpgrades) {
   }
   auto store = open_store(opts);
   ASSERT_TRUE(store);
-  auto st = store->offsets(t.partition_log(0));
+  auto st = store->offsets(t.partition_log(ids::partition_index{0}));
   ASSERT_TRUE(st.has_value());
-  EXPECT_EQ(st->log_end, 3);
-  EXPECT_EQ(st->last_epoch, -1);
+  EXPECT_EQ(st->log_end, ids::offset{3});
+  EXPECT_EQ(st->last_epoch, ids::leader_epoch{-1});
   EXPECT_FALSE(st->high_watermark_set);
-  EXPECT_EQ(st->high_watermark, 3);
-  EXPECT_EQ(read_all(*store, t.partition_log(0), 0).size(), 2u);
-  ASSERT_FALSE(append_with(*store, t.partition_log(0), {make_batch({4})}, 3, false).error);
-  EXPECT_EQ(epochs_of(*store, t.partition_log(0)), (epoch_table{{3, 3}}));
+  EXPECT_EQ(st->high_watermark, ids::offset{3});
+  EXPECT_EQ(read_all(*store, t.partition_log(ids::partition_index{0}), 0).size(), 2u);
+  ASSERT_FALSE(
+      append_with(*store, t.partition_log(ids::partition_index{0}), {make_batch({4})}, 3, false)
+          .error);
+  EXPECT_EQ(epochs_of(*store, t.partition_log(ids::partition_index{0})), (epoch_table{{3, 3}}));
   store.reset();
   // Marked schema 3 or later (4 since the per-log databases): a schema-2 Tern now refuses the
   // directory instead of misreading it.

@@ -171,7 +171,7 @@ TEST(StorageSync, AppendsCommitWhileASyncHangs) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("hang", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   ASSERT_TRUE(eventually([&] { return gate.calls >= 1 && gate.waiting == 0; }));
   gate.set_open(false);
   ASSERT_FALSE(append_sync(*s, log, {make_batch({1})}).error);
@@ -179,12 +179,12 @@ TEST(StorageSync, AppendsCommitWhileASyncHangs) {
   for (int i = 0; i < 50; ++i) {
     ASSERT_FALSE(append_sync(*s, log, {make_batch({i})}).error);  // acknowledged regardless
   }
-  EXPECT_EQ(s->offsets(log)->log_end, 51);
-  EXPECT_LT(*s->durable_log_end(log), 51);  // but not durable yet
+  EXPECT_EQ(s->offsets(log)->log_end, ids::offset{51});
+  EXPECT_LT(*s->durable_log_end(log), ids::offset{51});  // but not durable yet
   gate.set_open(true);
-  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == 51; }));
+  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{51}; }));
   EXPECT_GE(fd, 0);  // LMDB's data file descriptor
-  EXPECT_FALSE(s->durable_log_end(log + 1000));
+  EXPECT_FALSE(s->durable_log_end(log_id{log.value() + 1000}));
 }
 
 TEST(StorageSync, AFailedSyncPoisonsTheStore) {
@@ -196,9 +196,9 @@ TEST(StorageSync, AFailedSyncPoisonsTheStore) {
   {
     auto s = open_store(o);
     ASSERT_FALSE(s->create_topic("poison", 1, {}, t));
-    log_id log = t.partition_log(0);
+    log_id log = t.partition_log(ids::partition_index{0});
     ASSERT_FALSE(append_sync(*s, log, {make_batch({1})}).error);
-    ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == 1; }));
+    ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{1}; }));
     gate.result = EIO;
     ASSERT_FALSE(append_sync(*s, log, {make_batch({2})}).error);
     // The next sync fails; from then on nothing is written.
@@ -211,7 +211,7 @@ TEST(StorageSync, AFailedSyncPoisonsTheStore) {
     EXPECT_EQ(s->create_topic("other", 1, {}, other), storage_errc::io_error);
     std::this_thread::sleep_for(20ms);
     EXPECT_EQ(gate.calls, calls);  // no sync after the failed one
-    EXPECT_EQ(*s->durable_log_end(log), 1);
+    EXPECT_EQ(*s->durable_log_end(log), ids::offset{1});
     // Reads go on.
     EXPECT_GE(read_all(*s, log, 0).size(), 2u);
   }
@@ -220,7 +220,7 @@ TEST(StorageSync, AFailedSyncPoisonsTheStore) {
   gate.result = 0;
   auto s = open_store(o);
   ASSERT_TRUE(s);
-  EXPECT_FALSE(append_sync(*s, t.partition_log(0), {make_batch({5})}).error);
+  EXPECT_FALSE(append_sync(*s, t.partition_log(ids::partition_index{0}), {make_batch({5})}).error);
 }
 
 TEST(StorageSync, CloseSyncsAfterTheLastCommitAndBeforeTheEnvironmentCloses) {
@@ -239,7 +239,7 @@ TEST(StorageSync, CloseSyncsAfterTheLastCommitAndBeforeTheEnvironmentCloses) {
   ASSERT_TRUE(eventually([&] { return gate.calls == 1; }));  // the sync at open
   topic_info t;
   ASSERT_FALSE(s->create_topic("close", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   // Queued just before the close: they land first, then the last sync, then the env closes.
   std::atomic<int> done{0};
   for (int i = 0; i < 20; ++i) {
@@ -265,10 +265,10 @@ TEST(StorageSync, SyncEveryRecordsAsksForASyncWithoutTheInterval) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("records", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   ASSERT_TRUE(eventually([&] { return gate.calls == 1; }));  // the sync at open
   ASSERT_FALSE(append_sync(*s, log, {make_batch({1, 2, 3})}).error);
-  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == 3; }));
+  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{3}; }));
   EXPECT_EQ(gate.calls, 2);
 }
 
@@ -281,8 +281,9 @@ TEST(StorageSync, SyncEveryCommitIsDurableAtOnce) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("each", 1, {}, t));
-  ASSERT_FALSE(append_sync(*s, t.partition_log(0), {make_batch({1, 2})}).error);
-  EXPECT_EQ(*s->durable_log_end(t.partition_log(0)), 2);
+  ASSERT_FALSE(
+      append_sync(*s, t.partition_log(ids::partition_index{0}), {make_batch({1, 2})}).error);
+  EXPECT_EQ(*s->durable_log_end(t.partition_log(ids::partition_index{0})), ids::offset{2});
   s.reset();
   EXPECT_EQ(calls, 0);  // LMDB synced in each commit; no sync thread
 }
@@ -295,18 +296,18 @@ TEST(StorageSync, ATruncationLowersTheDurableEnd) {
   auto s = open_store(o);
   topic_info t;
   ASSERT_FALSE(s->create_topic("trunc", 1, {}, t));
-  log_id log = t.partition_log(0);
+  log_id log = t.partition_log(ids::partition_index{0});
   for (int i = 0; i < 5; ++i) ASSERT_FALSE(append_sync(*s, log, {make_batch({i})}).error);
-  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == 5; }));
+  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{5}; }));
   gate.set_open(false);
   std::promise<std::error_code> truncated;
-  s->truncate(log, 2, [&](std::error_code ec) { truncated.set_value(ec); });
+  s->truncate(log, ids::offset{2}, [&](std::error_code ec) { truncated.set_value(ec); });
   ASSERT_FALSE(truncated.get_future().get());
-  EXPECT_EQ(*s->durable_log_end(log), 2);
+  EXPECT_EQ(*s->durable_log_end(log), ids::offset{2});
   ASSERT_FALSE(append_sync(*s, log, {make_batch({7})}).error);
-  EXPECT_EQ(*s->durable_log_end(log), 2);  // offset 2 is new and not synced yet
+  EXPECT_EQ(*s->durable_log_end(log), ids::offset{2});  // offset 2 is new and not synced yet
   gate.set_open(true);
-  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == 3; }));
+  ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{3}; }));
 }
 
 }  // namespace

@@ -14,12 +14,12 @@ TEST(StorageTopics, CreateListFindDelete) {
   ASSERT_FALSE(s->create_topic("orders", 3, {{"retention.ms", "60000"}}, a));
   EXPECT_EQ(a.name, "orders");
   EXPECT_EQ(a.partition_count, 3);
-  EXPECT_GE(a.first_log_id, 1u);
+  EXPECT_GE(a.first_log_id, log_id{1});
   EXPECT_EQ(a.configs.at("retention.ms"), "60000");
   EXPECT_NE(a.uuid, (std::array<std::uint8_t, 16>{}));
   ASSERT_FALSE(s->create_topic("audit.log_v-2", 2, {}, b));
   // Log ids of different topics never overlap.
-  EXPECT_GE(b.first_log_id, a.first_log_id + 3);
+  EXPECT_GE(b.first_log_id.value(), a.first_log_id.value() + 3);
   EXPECT_NE(a.uuid, b.uuid);
 
   auto found = s->find_topic("orders");
@@ -30,10 +30,10 @@ TEST(StorageTopics, CreateListFindDelete) {
   auto all = s->list_topics();
   ASSERT_EQ(all.size(), 2u);
   for (std::int32_t p = 0; p < 3; ++p) {
-    auto off = s->offsets(a.partition_log(p));
+    auto off = s->offsets(a.partition_log(ids::partition_index{p}));
     ASSERT_TRUE(off);
-    EXPECT_EQ(off->log_start, 0);
-    EXPECT_EQ(off->log_end, 0);
+    EXPECT_EQ(off->log_start, ids::offset{0});
+    EXPECT_EQ(off->log_end, ids::offset{0});
     EXPECT_EQ(off->max_timestamp, -1);
   }
 
@@ -42,7 +42,7 @@ TEST(StorageTopics, CreateListFindDelete) {
 
   ASSERT_FALSE(s->delete_topic("orders"));
   EXPECT_FALSE(s->find_topic("orders"));
-  EXPECT_FALSE(s->offsets(a.partition_log(0)));
+  EXPECT_FALSE(s->offsets(a.partition_log(ids::partition_index{0})));
   EXPECT_EQ(s->delete_topic("orders"), storage_errc::unknown_topic);
   EXPECT_EQ(s->list_topics().size(), 1u);
 }
@@ -98,8 +98,9 @@ TEST(StorageTopics, DeleteAndRecreateShowsNoOldData) {
     auto s = open_store(o);
     ASSERT_FALSE(s->create_topic("t", 2, {}, old_t));
     for (int i = 0; i < 20; ++i) {
-      ASSERT_FALSE(
-          append_sync(*s, old_t.partition_log(i % 2), {make_batch({1000 + i, 2000 + i})}).error);
+      ASSERT_FALSE(append_sync(*s, old_t.partition_log(ids::partition_index{i % 2}),
+                               {make_batch({1000 + i, 2000 + i})})
+                       .error);
     }
     std::unique_ptr<read_txn> before;  // a snapshot from before the delete keeps seeing the data
     ASSERT_FALSE(s->begin_read(before));
@@ -109,30 +110,34 @@ TEST(StorageTopics, DeleteAndRecreateShowsNoOldData) {
     EXPECT_NE(new_t.uuid, old_t.uuid);
 
     partition_offsets off;
-    ASSERT_FALSE(before->offsets(old_t.partition_log(0), off));
-    EXPECT_EQ(off.log_end, 20);
+    ASSERT_FALSE(before->offsets(old_t.partition_log(ids::partition_index{0}), off));
+    EXPECT_EQ(off.log_end, ids::offset{20});
     before.reset();
 
     std::unique_ptr<read_txn> txn;
     ASSERT_FALSE(s->begin_read(txn));
     std::vector<bytes_view> out;
     std::size_t n = 0;
-    EXPECT_FALSE(txn->read(new_t.partition_log(0), 0, SIZE_MAX, INT64_MAX, out, n));
+    EXPECT_FALSE(txn->read(new_t.partition_log(ids::partition_index{0}), ids::offset{0}, SIZE_MAX,
+                           ids::offset{INT64_MAX}, out, n));
     EXPECT_TRUE(out.empty());
-    std::optional<std::pair<std::int64_t, std::int64_t>> at;
-    EXPECT_FALSE(txn->offset_for_timestamp(new_t.partition_log(0), 0, at));
+    std::optional<std::pair<ids::offset, std::int64_t>> at;
+    EXPECT_FALSE(txn->offset_for_timestamp(new_t.partition_log(ids::partition_index{0}), 0, at));
     EXPECT_FALSE(at);
-    EXPECT_EQ(txn->offsets(old_t.partition_log(0), off), storage_errc::unknown_topic);
-    EXPECT_EQ(txn->read(old_t.partition_log(0), 0, SIZE_MAX, INT64_MAX, out, n),
+    EXPECT_EQ(txn->offsets(old_t.partition_log(ids::partition_index{0}), off),
+              storage_errc::unknown_topic);
+    EXPECT_EQ(txn->read(old_t.partition_log(ids::partition_index{0}), ids::offset{0}, SIZE_MAX,
+                        ids::offset{INT64_MAX}, out, n),
               storage_errc::unknown_topic);
     txn.reset();
 
-    auto r = append_sync(*s, old_t.partition_log(1), {make_batch({1})});
+    auto r = append_sync(*s, old_t.partition_log(ids::partition_index{1}), {make_batch({1})});
     EXPECT_EQ(r.error, storage_errc::unknown_topic);
-    EXPECT_EQ(append_sync(*s, 999999, {make_batch({1})}).error, storage_errc::unknown_partition);
-    auto fresh = append_sync(*s, new_t.partition_log(1), {make_batch({1})});
+    EXPECT_EQ(append_sync(*s, log_id{999999}, {make_batch({1})}).error,
+              storage_errc::unknown_partition);
+    auto fresh = append_sync(*s, new_t.partition_log(ids::partition_index{1}), {make_batch({1})});
     ASSERT_FALSE(fresh.error);
-    EXPECT_EQ(fresh.base_offset, 0);
+    EXPECT_EQ(fresh.base_offset, ids::offset{0});
     // The purge slice runs right after the delete task; one more writer round trip orders us
     // after it.
     topic_info pump;
@@ -157,7 +162,8 @@ TEST(StorageTopics, PurgeOfLargeTopicSpansSlicesAndRestarts) {
     ASSERT_FALSE(s->create_topic("big", 1, {}, big));
     std::vector<bytes> batches;
     for (int i = 0; i < batch_count; ++i) batches.push_back(make_batch({i}));
-    ASSERT_FALSE(append_sync(*s, big.partition_log(0), std::move(batches)).error);
+    ASSERT_FALSE(
+        append_sync(*s, big.partition_log(ids::partition_index{0}), std::move(batches)).error);
     ASSERT_FALSE(s->delete_topic("big"));
   }  // closes at once: the purge is (most likely) unfinished
   {
