@@ -115,6 +115,13 @@ void answer_from_image(request_context& ctx, const metadata_request& request) {
   metadata_response response;
   list_brokers(ctx, response.brokers, response.cluster_id, response.controller_id);
   bool all = !request.topics || (ctx.version() == 0 && request.topics->empty());
+  // Until this broker sees its own registration live in its image, the image may still be
+  // replaying the metadata log (a restart): a topic missing from it may well exist. Saying
+  // UNKNOWN_TOPIC_OR_PARTITION then makes consumers drop the partition for good (librdkafka:
+  // "desired partition is no longer available"); LEADER_NOT_AVAILABLE makes them ask again.
+  // The unfence record follows every record committed before the registration, so once it is
+  // applied the image holds every topic created before this broker (re)joined.
+  const bool image_current = image.is_live(node.self());
   std::vector<std::string> to_create;
   if (all) {
     for (const auto& [name, t] : image.topics())
@@ -133,6 +140,8 @@ void answer_from_image(request_context& ctx, const metadata_request& request) {
         continue;
       } else if (!valid_topic_name(req.name)) {
         missing.error_code = wire(error_code::invalid_topic_exception);
+      } else if (!image_current) {
+        missing.error_code = wire(error_code::leader_not_available);
       } else if (!may_create) {
         missing.error_code = wire(error_code::unknown_topic_or_partition);
       } else if (!ctx.hub.permits(ctx.conn, auth::operation::create, auth::resource_type::cluster,

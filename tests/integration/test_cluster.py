@@ -44,6 +44,7 @@ from tern_harness import (Hub, HubError, die_with_parent, free_port, kcat,  # no
                           kcat_consume, kcat_produce, parse_kcat_records, tern_bin, tern_cli)
 
 FAST = ["--leader.imbalance.check.interval.seconds", "2"]
+LEADER_NOT_AVAILABLE = 5  # Kafka error code (retriable)
 
 
 def cli(node, *args, check=True):
@@ -390,6 +391,47 @@ class GatewaysAndWitness(unittest.TestCase):
             kcat_produce(c.node(2), "gw", ["k%d:v%d" % (i, i) for i in range(100)], "-K:")
             got = parse_kcat_records(kcat_consume(c.node(1), "gw"))
             self.assertEqual(sorted(v for _, _, _, v in got), sorted("v%d" % i for i in range(100)))
+
+
+class RestartedBrokerImage(unittest.TestCase):
+    """A broker restarted without its quorum replays a metadata image that may lack topics that
+    exist (its log's commit point is learnt from the quorum). Until it sees its own registration
+    live, a topic missing from that image must be LEADER_NOT_AVAILABLE (clients ask again), never
+    UNKNOWN_TOPIC_OR_PARTITION (librdkafka consumers then drop the partition for good). Once the
+    quorum is back, the same broker describes the topic."""
+
+    def test_unknown_topic_is_retriable_until_the_image_is_current(self):
+        with Cluster(3) as c:
+            p = cli(c.node(1), "topics", "--create", "--topic", "kept", "--partitions", "2",
+                    "--replication-factor", "3")
+            self.assertIn(b"Created topic", p.stdout)
+            c.wait_leaders("kept", 2)
+            kcat_produce(c.node(1), "kept", ["k%d:v%d" % (i, i) for i in range(20)], "-K:")
+            for n in c.nodes:
+                n.pin_kafka_port()
+                n.stop()
+            alone = c.node(2)
+            alone.start()  # 1 voter of 3: no quorum, no commit point beyond its snapshot
+            errors = collections.Counter()
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                with alone.connect() as conn:
+                    md = kr.metadata(conn, ["kept"], version=4)
+                t = md["topics"].get("kept")
+                self.assertIsNotNone(t, md)
+                errors[t["error"]] += 1
+                time.sleep(0.05)
+            print("Metadata answers of the lone broker:", dict(errors))
+            self.assertNotIn(kr.ERR_UNKNOWN_TOPIC_OR_PARTITION, errors, errors)
+            # Either the image already held the topic (0) or the answer was retriable (5).
+            self.assertTrue(set(errors) <= {0, LEADER_NOT_AVAILABLE}, errors)
+            for n in c.nodes:
+                if n is not alone:
+                    n.start()
+            c.wait_brokers(3)
+            c.wait_leaders("kept", 2)
+            got = parse_kcat_records(kcat_consume(alone, "kept"))
+            self.assertEqual(sorted(v for _, _, _, v in got), sorted("v%d" % i for i in range(20)))
 
 
 class SingleNode(unittest.TestCase):
