@@ -38,36 +38,11 @@ std::error_code log_store::impl::do_delete_records(log_id log, std::int64_t offs
     if (int rc = mdb_txn_begin(env, nullptr, 0, &t.txn)) return map_mdb_error(rc);
     std::size_t budget = retention_deletes_per_txn_max;
     bool finished = true;
-    {
-      cursor_guard c;
-      if (int rc = mdb_cursor_open(t.txn, dbs_of(log).batches, &c.cursor)) return map_mdb_error(rc);
-      while (st.log_start < offset) {
-        auto key = format::log_key(log, st.log_start);
-        MDB_val k = to_val(key), v{};
-        int rc = mdb_cursor_get(c.cursor, &k, &v, MDB_SET_RANGE);
-        log_id found{0};
-        std::uint64_t base = 0;
-        if (rc == MDB_NOTFOUND || (rc == 0 && (!format::split_key(to_span(k), found, base) || found != log))) {
-          st.log_start = st.log_end;  // nothing stored from log_start on
-          break;
-        }
-        if (rc != 0) return map_mdb_error(rc);
-        st.log_start = format::offset_of(base);
-        record_batch::batch_header h;
-        if (record_batch::parse_header(to_span(v), h)) break;  // damaged: keep it, stop here
-        const std::int64_t next = format::offset_of(base) + h.last_offset_delta + 1;
-        if (next > offset) break;  // the batch holds `offset`: it stays
-        if (budget == 0) {
-          finished = false;
-          break;
-        }
-        const std::uint64_t size = v.mv_size;
-        if ((rc = mdb_cursor_del(c.cursor, 0))) return map_mdb_error(rc);
-        --budget;
-        st.size_bytes -= std::min<std::uint64_t>(st.size_bytes, size);
-        st.log_start = std::min(st.log_end, next);
-      }
-    }
+    // A batch that holds `offset` stays: only those wholly below it go.
+    auto below = [offset](const record_batch::batch_header& h, std::int64_t base, std::uint64_t) {
+      return base + h.last_offset_delta + 1 <= offset;
+    };
+    if (int rc = remove_front(t.txn, log, st, budget, finished, below)) return map_mdb_error(rc);
     if (budget != retention_deletes_per_txn_max) {
       std::size_t index_budget = retention_deletes_per_txn_max;
       if (int rc = trim_index(t.txn, log, st.log_start, index_budget)) return map_mdb_error(rc);

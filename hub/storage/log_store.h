@@ -479,6 +479,20 @@ class log_store {
   void set_high_watermark(log_id log, ids::offset high_watermark);
 
   // ---- Idempotent producers ----
+  // What DescribeProducers reports of one producer a partition remembers: its newest epoch and
+  // the last sequence of its newest batch, and that batch's base offset.
+  struct producer_summary {
+    std::int64_t producer_id = -1;
+    std::int16_t producer_epoch = 0;
+    std::int32_t last_sequence = -1;
+    ids::offset last_batch_offset = ids::no_offset;
+  };
+  // The producers the partition's state holds (ordered by producer id). Queued on the writer,
+  // which owns the producer table; `done(ec, producers)` runs on the writer thread, or on the
+  // calling thread with `closed` once the store is closed.
+  // Errors: unknown_partition (no such log), closed.
+  void describe_producers(log_id log,
+                          std::function<void(std::error_code, std::vector<producer_summary>)> done);
   // Appends of batches that carry a producer id and base sequence are deduplicated against the
   // producer's last `producer_batches_kept` batches on that partition, atomically with the
   // write; the per-partition producer state is stored beside the log and survives restarts.

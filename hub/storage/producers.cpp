@@ -270,4 +270,28 @@ int log_store::impl::write_producer_state(MDB_txn* txn, const producer_key& key,
   return mdb_put(txn, dbi_producers, &k, &v, 0);
 }
 
+void log_store::describe_producers(
+    log_id log, std::function<void(std::error_code, std::vector<producer_summary>)> done) {
+  auto* p = _impl.get();
+  p->queue_task(
+      [p, log, done] {
+        std::vector<producer_summary> out;
+        if (p->partitions.find(log) == p->partitions.end()) return done(p->unknown_log_error(log), out);
+        for (auto it = p->producers.lower_bound({log, INT64_MIN}); it != p->producers.end() && it->first.first == log;
+             ++it) {
+          const auto& st = it->second;
+          producer_summary s;
+          s.producer_id = it->first.second;
+          s.producer_epoch = st.epoch;
+          if (!st.batches.empty()) {
+            s.last_sequence = st.batches.back().last_sequence;
+            s.last_batch_offset = ids::offset{st.batches.back().base_offset};
+          }
+          out.push_back(s);
+        }
+        done({}, std::move(out));
+      },
+      [done](std::error_code ec) { done(ec, {}); });
+}
+
 }  // namespace tern::storage

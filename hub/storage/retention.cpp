@@ -81,6 +81,18 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
       retention_ms < 0 || now_ms < INT64_MIN + retention_ms ? INT64_MIN : now_ms - retention_ms;
   // Data at or above a set high watermark is not committed, or a follower may still need it.
   const std::int64_t limit = removal_limit(log, st);
+  return remove_front(txn, log, st, budget, finished,
+                      [&](const record_batch::batch_header& h, std::int64_t base, std::uint64_t size) {
+                        bool expired = retention_ms >= 0 && h.max_timestamp >= 0 && h.max_timestamp < cutoff_ms;
+                        bool oversize = retention_bytes >= 0 && st.size_bytes >= size &&
+                                        st.size_bytes - size >= static_cast<std::uint64_t>(retention_bytes);
+                        return (expired || oversize) && base + h.last_offset_delta < limit;
+                      });
+}
+
+int log_store::impl::remove_front(MDB_txn* txn, log_id log, partition_state& st, std::size_t& budget,
+                                  bool& finished, const front_rule& remove) {
+  finished = true;
   cursor_guard c;
   if (int rc = mdb_cursor_open(txn, dbs_of(log).batches, &c.cursor)) return rc;
   while (st.log_start < st.log_end) {
@@ -95,23 +107,20 @@ int log_store::impl::trim_front(MDB_txn* txn, log_id log, const partition_entry&
       break;
     }
     if (rc != 0) return rc;
-    st.log_start = format::offset_of(base);
+    const std::int64_t base_offset = format::offset_of(base);
+    st.log_start = base_offset;
     record_batch::batch_header h;
     if (record_batch::parse_header(to_span(v), h)) break;  // damaged: keep it, stop here
-    std::uint64_t size = v.mv_size;
-    bool expired = retention_ms >= 0 && h.max_timestamp >= 0 && h.max_timestamp < cutoff_ms;
-    bool oversize = retention_bytes >= 0 && st.size_bytes >= size &&
-                    st.size_bytes - size >= static_cast<std::uint64_t>(retention_bytes);
-    if (!expired && !oversize) break;
-    if (format::offset_of(base) + h.last_offset_delta >= limit) break;
+    const std::uint64_t size = v.mv_size;
+    if (!remove(h, base_offset, size)) break;
     if (budget == 0) {
       finished = false;
       break;
     }
     if ((rc = mdb_cursor_del(c.cursor, 0))) return rc;
     --budget;
-    st.size_bytes -= size;
-    st.log_start = std::min(st.log_end, format::offset_of(base) + h.last_offset_delta + 1);
+    st.size_bytes -= std::min(st.size_bytes, size);
+    st.log_start = std::min(st.log_end, base_offset + h.last_offset_delta + 1);
   }
   return 0;
 }

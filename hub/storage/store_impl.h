@@ -478,6 +478,15 @@ struct log_store::impl {
   std::size_t retention_slice(retention_run& run, bool& done);
   int trim_front(MDB_txn* txn, log_id log, const partition_entry& e, std::int64_t now_ms,
                  partition_state& st, std::size_t& budget, bool& finished);
+  // The one loop that removes whole batches from the front of a log (retention, DeleteRecords):
+  // while `remove(header, base_offset, stored_bytes)` says so, deletes the first batch, moves
+  // st.log_start past it and takes its bytes off st.size_bytes; at most `budget` batches
+  // (`finished` false when the budget ran out first). A damaged first batch stops it (kept). An
+  // empty remainder moves log_start to log_end. Returns an LMDB code; `st` is staged, not written.
+  using front_rule =
+      std::function<bool(const record_batch::batch_header&, std::int64_t base_offset, std::uint64_t stored_bytes)>;
+  int remove_front(MDB_txn* txn, log_id log, partition_state& st, std::size_t& budget,
+                   bool& finished, const front_rule& remove);
   int trim_index(MDB_txn* txn, log_id log, std::int64_t log_start, std::size_t& budget);
 
   // compaction (compaction.cpp), writer thread
