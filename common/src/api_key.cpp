@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 28> all{{
+constexpr std::array<api_version_range, 30> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -49,6 +49,10 @@ constexpr std::array<api_version_range, 28> all{{
     {api_key::describe_quorum, 0, 1, 0},
     // KIP-700: admin clients list brokers and find the controller with it.
     {api_key::describe_cluster, 0, 1, 0},
+    // Disk use per partition (kafka-log-dirs, admin UIs).
+    {api_key::describe_log_dirs, 0, 4, 2},
+    // The idempotent producers a partition remembers (KIP-664; kafka-transactions, admin UIs).
+    {api_key::describe_producers, 0, 0, 0},
 }};
 }  // namespace
 

@@ -207,6 +207,8 @@ handler_fn handler_for(api_key key) {
     case api_key::delete_records: return handle_delete_records;
     case api_key::offset_delete: return handle_offset_delete;
     case api_key::describe_cluster: return handle_describe_cluster;
+    case api_key::describe_log_dirs: return handle_describe_log_dirs;
+    case api_key::describe_producers: return handle_describe_producers;
     case api_key::find_coordinator: return handle_find_coordinator;
     case api_key::join_group: return handle_join_group;
     case api_key::sync_group: return handle_sync_group;

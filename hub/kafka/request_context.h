@@ -62,6 +62,8 @@ bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_records(request_context& ctx, wire::wire_reader& body);
 bool handle_offset_delete(request_context& ctx, wire::wire_reader& body);
 bool handle_describe_cluster(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_log_dirs(request_context& ctx, wire::wire_reader& body);
+bool handle_describe_producers(request_context& ctx, wire::wire_reader& body);
 
 // The brokers a client on this connection's listener should see (their endpoints on that
 // listener; in a cluster the unfenced brokers of the metadata image), the cluster id and the

@@ -28,6 +28,7 @@ enum class api_key : std::int16_t {
   delete_records = 21,
   init_producer_id = 22,
   offset_for_leader_epoch = 23,
+  describe_log_dirs = 35,
   describe_configs = 32,
   alter_configs = 33,
   sasl_authenticate = 36,
@@ -36,6 +37,7 @@ enum class api_key : std::int16_t {
   incremental_alter_configs = 44,
   describe_quorum = 55,
   describe_cluster = 60,
+  describe_producers = 61,
 };
 
 struct api_version_range {
