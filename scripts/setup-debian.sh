@@ -76,11 +76,14 @@ if [ ${#missing[@]} -gt 0 ] || [ "$need_update" = 1 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # kafkajs, pinned by the lockfile; only fetched when missing or the lockfile changed.
-  lock=tests/compat/kafkajs/package-lock.json
-  stamp=tests/compat/kafkajs/node_modules/.tern-lock-stamp
-  if [ -f "$lock" ] && ! cmp -s "$lock" "$stamp" 2>/dev/null; then
-    (cd tests/compat/kafkajs && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$lock" "$stamp"
-  fi
+  # The Node.js clients (kafkajs, @platformatic/kafka), pinned by their lockfiles; only fetched
+  # when missing or the lockfile changed.
+  for dir in tests/compat/kafkajs tests/compat/platformatic; do
+    lock=$dir/package-lock.json
+    stamp=$dir/node_modules/.tern-lock-stamp
+    if [ -f "$lock" ] && ! cmp -s "$lock" "$stamp" 2>/dev/null; then
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      cp "$lock" "$stamp"
+    fi
+  done
 fi

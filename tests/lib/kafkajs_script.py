@@ -1,7 +1,8 @@
-"""Runs one of the kafkajs scripts in tests/compat/kafkajs against a hub, for the compat tests.
+"""Runs one of the Node.js client scripts in tests/compat/<package> (kafkajs, platformatic)
+against a hub, for the compat tests.
 
-node_modules is installed by the setup script (`npm ci` in tests/compat/kafkajs); the tests never
-touch the network. A script prints one JSON line with what kafkajs saw as its last line of output
+node_modules is installed by the setup script (`npm ci` in each of those directories); the tests
+never touch the network. A script prints one JSON line with what kafkajs saw as its last line of output
 and exits non-zero on any failure.
 """
 
@@ -10,19 +11,21 @@ import os
 
 import tern_harness as th
 
-KJS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat", "kafkajs")
+COMPAT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compat")
+KJS_DIR = os.path.join(COMPAT_DIR, "kafkajs")
 
 
-def run(test, hub, script, *args, timeout=90):
-    """Runs `node <script> <args>`; fails `test` (a unittest.TestCase) with the script's output
-    and the hub's log unless kafkajs is installed and the script exits 0. Returns the JSON of its
-    last line."""
-    pkg = os.path.join(KJS_DIR, "node_modules", "kafkajs", "package.json")
+def run(test, hub, script, *args, timeout=90, package="kafkajs", module="kafkajs"):
+    """Runs `node <script> <args>` in tests/compat/<package>; fails `test` (a unittest.TestCase)
+    with the script's output and the hub's log unless `module` is installed there and the script
+    exits 0. Returns the JSON of its last line."""
+    pkg_dir = os.path.join(COMPAT_DIR, package)
+    pkg = os.path.join(pkg_dir, "node_modules", module, "package.json")
     test.assertTrue(os.path.isfile(pkg),
-                    "kafkajs is not installed: %s is missing. Run `npm ci` in %s (the setup "
-                    "script does this; tests never download)." % (pkg, KJS_DIR))
+                    "%s is not installed: %s is missing. Run `npm ci` in %s (the setup "
+                    "script does this; tests never download)." % (module, pkg, pkg_dir))
     node = os.environ.get("NODE", "node")
-    p = th.run([node, os.path.join(KJS_DIR, script)] + [str(a) for a in args],
+    p = th.run([node, os.path.join(pkg_dir, script)] + [str(a) for a in args],
                timeout=timeout, check=False, hub=hub)
     out = p.stdout.decode("utf-8", "replace")
     err = p.stderr.decode("utf-8", "replace")
