@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include "app/kafka_broker_keys.h"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -571,6 +573,10 @@ bool apply_setting(server_config& config, std::string_view key, std::string_view
     return true;
   }
   auto it = specs().find(key);
+  if (it == specs().end() && is_kafka_broker_key(key)) {
+    config.kafka_settings_not_acted_on[std::string(key)] = std::string(trim(value));
+    return true;
+  }
   if (it == specs().end()) {
     error = prefix + "unknown configuration key '" + std::string(key) + "'";
     return false;

@@ -142,6 +142,9 @@ struct server_config {
   // Forwarding links: every forward.<link>.* and mirror.<link>.* key as given (hub/forward parses
   // and checks them: forward/link_config.h).
   std::map<std::string, std::string> link_settings;
+  // Kafka broker settings Tern does not implement (app/kafka_broker_keys.h), as given: accepted
+  // so a server.properties written for Kafka loads, shown by DescribeConfigs, otherwise unused.
+  std::map<std::string, std::string> kafka_settings_not_acted_on;
 
   // True when allow.everyone.if.no.acl.found is set so, or unset and every Kafka listener is
   // PLAINTEXT (no identities to grant anything to).

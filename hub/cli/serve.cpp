@@ -78,6 +78,12 @@ int parse_serve_args(int argc, char** argv, app::server_config& config) {
     std::cerr << "tern serve: " << error << "\n";
     return 2;
   }
+  if (!config.kafka_settings_not_acted_on.empty()) {
+    std::string names;
+    for (const auto& [key, _] : config.kafka_settings_not_acted_on) names += (names.empty() ? "" : ", ") + key;
+    log::warn(config.kafka_settings_not_acted_on.size(),
+              " Kafka broker setting(s) accepted but not acted on (Tern has no such mechanism): ", names);
+  }
   std::vector<forward::link_config> links;
   if (!forward::parse_links(config.link_settings, links, error)) {
     std::cerr << "tern serve: " << error << "\n";

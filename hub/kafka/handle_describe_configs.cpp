@@ -103,6 +103,7 @@ void describe_broker(request_context& ctx, const request::resource& res,
     c.is_default = e.source == config_source::default_config;
     c.config_type = wire(e.type);
     if (opt.synonyms) c.synonyms.push_back({e.name, e.value, wire(e.source)});
+    if (opt.documentation) c.documentation = e.documentation;
     out.configs.push_back(std::move(c));
   }
 }

@@ -374,7 +374,10 @@ topic_config_default topic_config_default_of(const topic_config_key& key,
 std::vector<broker_config_entry> broker_config_entries(const app::server_config& config) {
   std::vector<broker_config_entry> out;
   for (const auto& k : broker_keys())
-    out.push_back({std::string(k.name), k.get(config), source_of(k, config), k.type});
+    out.push_back({std::string(k.name), k.get(config), source_of(k, config), k.type, std::nullopt});
+  for (const auto& [name, value] : config.kafka_settings_not_acted_on)
+    out.push_back({name, value, config_source::static_broker_config, config_type::string,
+                   "Kafka broker config, accepted from the configuration; Tern does not act on it"});
   return out;
 }
 

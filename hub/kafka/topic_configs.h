@@ -58,7 +58,10 @@ struct broker_config_entry {
   std::string value;
   config_source source = config_source::default_config;
   config_type type = config_type::string;
+  // Set for Kafka broker settings Tern accepts from its configuration but does not act on.
+  std::optional<std::string> documentation;
 };
+// Tern's broker configs, then the Kafka settings of the configuration it does not act on.
 std::vector<broker_config_entry> broker_config_entries(const app::server_config& config);
 
 }  // namespace tern::kafka

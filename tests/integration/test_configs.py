@@ -7,6 +7,7 @@ per resource, garbage request bodies, persistence across a restart, the `tern to
 
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -245,6 +246,36 @@ class ConfigsTest(th.HubTestCase):
                 self.assertEqual(cfg["retention.ms"], ("3600000", kr.SOURCE_STATIC_BROKER_CONFIG))
                 self.assertEqual(cfg["max.message.bytes"], ("500000", kr.SOURCE_STATIC_BROKER_CONFIG))
                 self.assertEqual(cfg["retention.bytes"], ("-1", kr.SOURCE_DEFAULT_CONFIG))
+
+    def test_kafka_broker_keys_in_the_config_file_are_accepted(self):
+        """A server.properties written for Kafka starts the hub: Kafka broker keys Tern has no
+        mechanism for are accepted, named in one warning and described (static, read-only, with a
+        documentation string saying they are not acted on); a key that is neither Tern's nor
+        Kafka's is still refused with the file and line."""
+        tmp = tempfile.mkdtemp(prefix="tern-it-kafka-props-")
+        props = os.path.join(tmp, "server.properties")
+        with open(props, "w") as f:
+            f.write("# as shipped with Kafka\nnum.network.threads=3\nnum.io.threads=8\n"
+                    "zookeeper.connect=localhost:2181\noffsets.topic.replication.factor=1\n"
+                    "listener.name.internal.ssl.keystore.type=PKCS12\nlog.retention.hours=168\n")
+        with th.Hub(name="configs-kafka-props", extra_args=["--config", props]) as hub:
+            self.assertRegex(hub.log_text(200), r"5 Kafka broker setting\(s\) accepted but not acted "
+                                                r"on[^\n]*num\.network\.threads")
+            with hub.connect() as c:
+                res = kr.describe_configs(c, [(kr.RESOURCE_BROKER, "1", None)], version=3,
+                                          include_documentation=True)[0]
+            cfg = res["configs"]
+            self.assertEqual(res["error"], 0, res)
+            self.assertEqual(cfg["num.io.threads"]["value"], "8")
+            self.assertEqual(cfg["num.io.threads"]["source"], kr.SOURCE_STATIC_BROKER_CONFIG)
+            self.assertTrue(cfg["num.io.threads"]["read_only"])
+            self.assertIn("does not act on it", cfg["zookeeper.connect"]["doc"])
+        with open(props, "a") as f:
+            f.write("num.netwrok.threads=3\n")
+        p = th.run([th.tern_bin(), "serve", "--config", props, "--log.dirs", os.path.join(tmp, "d"),
+                    "--listeners", "PLAINTEXT://127.0.0.1:0"], check=False, timeout=20)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"server.properties:8: unknown configuration key 'num.netwrok.threads'", p.stderr)
 
     # ---- robustness and persistence -----------------------------------------------------------
 

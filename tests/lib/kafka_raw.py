@@ -1071,7 +1071,7 @@ def _rcount(r, flexible):
     return r.i32()
 
 
-def describe_configs_body(resources, version=2, include_synonyms=False):
+def describe_configs_body(resources, version=2, include_synonyms=False, include_documentation=False):
     """resources: [(type, name, keys or None)]."""
     flex = version >= 4
     body = _count(len(resources), flex)
@@ -1084,16 +1084,16 @@ def describe_configs_body(resources, version=2, include_synonyms=False):
     if version >= 1:
         body += i8(1 if include_synonyms else 0)
     if version >= 3:
-        body += i8(0)  # include_documentation
+        body += i8(1 if include_documentation else 0)
     return body + _tags(flex)
 
 
-def describe_configs(conn, resources, version=2, include_synonyms=False):
+def describe_configs(conn, resources, version=2, include_synonyms=False, include_documentation=False):
     """Returns [{error, message, type, name, configs: {name: {value, read_only, source,
     is_default, sensitive, synonyms: [(name, value, source)]}}}]."""
     flex = version >= 4
     r = conn.call(API_DESCRIBE_CONFIGS, version,
-                  describe_configs_body(resources, version, include_synonyms),
+                  describe_configs_body(resources, version, include_synonyms, include_documentation),
                   header_version=2 if flex else 1, flexible_response=flex)
     r.i32()  # throttle
     out = []
