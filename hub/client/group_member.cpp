@@ -410,7 +410,7 @@ void group_member::leave() {
     kafka::leave_group_request request;
     request.group_id = _options.group_id;
     if (version >= 3)
-      request.members.push_back({_member_id, std::nullopt, "the consumer is closing"});  // v5+: reason
+      request.members.push_back({_member_id, std::nullopt, "the consumer is closing"});
     else
       request.member_id = _member_id;
     kafka::leave_group_response response;

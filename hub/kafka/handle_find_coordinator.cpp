@@ -1,9 +1,10 @@
 // FindCoordinator (10) v0–4 (v4, KIP-699: several keys of one type, one answer per key, each
-// found exactly as a v0–3 key is and answered in the order asked): a single node coordinates every group. In a cluster every broker
-// names the same coordinator for a group: a hash of the group id over the registered brokers,
-// moving to the next live one only while its own is down (so all members meet on one broker). Its
-// group state and committed offsets are local to it (replicated group offsets are the next cluster
-// step). Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
+// found exactly as a v0–3 key is and answered in the order asked): a single node coordinates every
+// group. In a cluster every broker names the same coordinator for a group: a hash of the group id
+// over the registered brokers, moving to the next live one only while its own is down (so all
+// members meet on one broker). Its group state and committed offsets are local to it (replicated
+// group offsets are the next cluster step). Needs Describe on each group
+// (GROUP_AUTHORIZATION_FAILED).
 //
 // Transactions are not implemented. A transaction coordinator lookup (key type 1) names the
 // broker that was asked, which then refuses the transactional id in InitProducerId with the
@@ -69,7 +70,8 @@ coordinator find_one(request_context& ctx, std::int8_t key_type, const std::stri
   const auto* ep = ctx.hub.endpoint_for(ctx.conn.listener);
   if (key_type != find_coordinator_request::key_type_group &&
       key_type != find_coordinator_request::key_type_transaction) {
-    refuse(out, error_code::invalid_request, "unknown coordinator key type " + std::to_string(key_type));
+    refuse(out, error_code::invalid_request,
+           "unknown coordinator key type " + std::to_string(key_type));
   } else if (!ep) {
     refuse(out, error_code::coordinator_not_available);
   } else if (key_type == find_coordinator_request::key_type_transaction) {

@@ -20,7 +20,8 @@ bool handle_join_group(request_context& ctx, wire::wire_reader& body) {
     return true;
   }
   if (request.reason && !request.reason->empty())
-    log::debug("group ", request.group_id, ": member '", request.member_id, "' joins: ", *request.reason);
+    log::debug("group ", request.group_id, ": member '", request.member_id,
+               "' joins: ", *request.reason);
   groups::join_params p;
   p.group_id = request.group_id;
   p.member_id = request.member_id;

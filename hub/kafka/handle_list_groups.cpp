@@ -52,7 +52,8 @@ bool handle_list_groups(request_context& ctx, wire::wire_reader& body) {
   if (auto ec = ctx.hub.store().offset_groups(stored)) response.error_code = wire(to_kafka_error(ec));
   // Offsets without members: an Empty consumer group, as DescribeGroups reports it.
   for (const auto& [group, newest] : stored)
-    if (seen.insert(group).second) add(group, "consumer", groups::state_name(groups::group_state::empty));
+    if (seen.insert(group).second)
+      add(group, "consumer", groups::state_name(groups::group_state::empty));
   ctx.respond(response);
   return true;
 }

@@ -16,7 +16,7 @@ using response = describe_groups_response;
 bool flexible(std::int16_t version) { return version >= request::first_flexible_version; }
 
 // Smallest wire sizes (compact layout), for the array count checks.
-constexpr std::size_t member_min_bytes = 5;  // member_id, client_id, client_host, two bytes
+constexpr std::size_t member_min_bytes = 5;     // member_id, client_id, client_host, two bytes
 constexpr std::size_t group_min_bytes = 2 + 5;  // error_code, four strings, members count
 
 void write_bytes(codec::flex_writer& out, wire::bytes_view b) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "message_test_util.h"
 #include "tern/common/wire.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/delete_groups.h"
@@ -26,8 +27,6 @@
 #include "tern/kafka/messages/leave_group.h"
 #include "tern/kafka/messages/list_groups.h"
 #include "tern/kafka/messages/sync_group.h"
-
-#include "message_test_util.h"
 
 using namespace tern;
 using namespace tern::kafka;
@@ -69,11 +68,11 @@ const bytes c_hostile = {0xff, 0xff, 0xff, 0xff, 0x07};
 
 TEST(GroupsFlex, FindCoordinatorRequestEveryVersion) {
   find_coordinator_request m;
-  m.coordinator_key = "g";                                    // v0–3
+  m.coordinator_key = "g";                                      // v0–3
   m.key_type = find_coordinator_request::key_type_transaction;  // v1+
-  m.coordinator_keys = {"g", "h"};                            // v4+
-  const bytes v0 = str_g;                // key "g"
-  const bytes v1 = cat({str_g, {0x01}});  // key "g", key_type 1
+  m.coordinator_keys = {"g", "h"};                              // v4+
+  const bytes v0 = str_g;                                       // key "g"
+  const bytes v1 = cat({str_g, {0x01}});                        // key "g", key_type 1
   const bytes v3 = cat({c_g, {0x01}, tags});
   const bytes v4 = cat({
       {0x01},  // key_type 1
@@ -113,7 +112,9 @@ TEST(GroupsFlex, FindCoordinatorResponseEveryVersion) {
       throttle_7,
       {0x00, 0x0f},            // error_code 15 COORDINATOR_NOT_AVAILABLE
       {0x00, 0x02, 'n', 'o'},  // error_message "no"
-      node_1, str_h, port_9092,
+      node_1,
+      str_h,
+      port_9092,
   });
   const bytes v3 = cat({
       throttle_7,
@@ -126,21 +127,21 @@ TEST(GroupsFlex, FindCoordinatorResponseEveryVersion) {
   });
   const bytes v4 = cat({
       throttle_7,
-      c_two,                                       // coordinators: 2
-      c_g,                                         //   key "g"
-      node_1,                                      //   node_id 1
-      c_h,                                         //   host "h"
-      port_9092,                                   //   port 9092
-      {0x00, 0x00},                                //   error_code 0
-      c_null,                                      //   error_message null
-      tags,                                        //
-      {0x02, 'x'},                                 //   key "x"
-      {0xff, 0xff, 0xff, 0xff},                    //   node_id -1
-      {0x01},                                      //   host ""
-      {0xff, 0xff, 0xff, 0xff},                    //   port -1
-      {0x00, 0x1e},                                //   error_code 30 GROUP_AUTHORIZATION_FAILED
-      {0x07, 'd', 'e', 'n', 'i', 'e', 'd'},        //   error_message "denied"
-      tags,                                        //
+      c_two,                                 // coordinators: 2
+      c_g,                                   //   key "g"
+      node_1,                                //   node_id 1
+      c_h,                                   //   host "h"
+      port_9092,                             //   port 9092
+      {0x00, 0x00},                          //   error_code 0
+      c_null,                                //   error_message null
+      tags,                                  //
+      {0x02, 'x'},                           //   key "x"
+      {0xff, 0xff, 0xff, 0xff},              //   node_id -1
+      {0x01},                                //   host ""
+      {0xff, 0xff, 0xff, 0xff},              //   port -1
+      {0x00, 0x1e},                          //   error_code 30 GROUP_AUTHORIZATION_FAILED
+      {0x07, 'd', 'e', 'n', 'i', 'e', 'd'},  //   error_message "denied"
+      tags,                                  //
       tags,
   });
   check_all_versions(m, {{0, v0}, {1, v1}, {2, v1}, {3, v3}, {4, v4}});
@@ -225,21 +226,22 @@ TEST(GroupsFlex, JoinGroupRequestEveryVersion) {
   const bytes v1 = cat({str_g, session, rebalance, str_m, str_consumer, protocols});
   const bytes v5 = cat({str_g, session, rebalance, str_m, str_i, str_consumer, protocols});
   const bytes flex_head = cat({
-      c_g,         // group_id "g"
-      session,     // session_timeout_ms
-      rebalance,   // rebalance_timeout_ms
-      c_m,         // member_id "m"
-      c_i,         // group_instance_id "i"
-      c_consumer,  // protocol_type "consumer"
-      c_one,       // protocols: 1
-      c_range,     //   name "range"
+      c_g,                 // group_id "g"
+      session,             // session_timeout_ms
+      rebalance,           // rebalance_timeout_ms
+      c_m,                 // member_id "m"
+      c_i,                 // group_instance_id "i"
+      c_consumer,          // protocol_type "consumer"
+      c_one,               // protocols: 1
+      c_range,             //   name "range"
       {0x03, 0xaa, 0xbb},  //   metadata: 2 bytes
-      tags,        //
+      tags,                //
   });
   const bytes v6 = cat({flex_head, tags});
   const bytes v8 = cat({flex_head, {0x02, 'r'}, tags});  // + reason "r"
-  check_all_versions(sample_join_request(), {{0, v0}, {1, v1}, {2, v1}, {3, v1}, {4, v1}, {5, v5},
-                                             {6, v6}, {7, v6}, {8, v8}, {9, v8}});
+  check_all_versions(
+      sample_join_request(),
+      {{0, v0}, {1, v1}, {2, v1}, {3, v1}, {4, v1}, {5, v5}, {6, v6}, {7, v6}, {8, v8}, {9, v8}});
 
   // A null reason and a null instance id (dynamic member).
   join_group_request dynamic = sample_join_request();
@@ -259,17 +261,17 @@ TEST(GroupsFlex, JoinGroupRequestEveryVersion) {
 
 TEST(GroupsFlex, JoinGroupResponseEveryVersion) {
   const bytes classic_tail = cat({
-      str_m,                          // leader "m"
-      str_m,                          // member_id "m"
-      one,                            // members: 1
-      str_m,                          //   member_id "m"
+      str_m,  // leader "m"
+      str_m,  // member_id "m"
+      one,    // members: 1
+      str_m,  //   member_id "m"
   });
   const bytes classic_metadata = {0x00, 0x00, 0x00, 0x01, 0xcc};
   const bytes error_27 = {0x00, 0x1b};  // REBALANCE_IN_PROGRESS
   const bytes v0 = cat({error_27, generation_3, str_range, classic_tail, classic_metadata});
   const bytes v2 = cat({throttle_7, v0});
-  const bytes v5 = cat({throttle_7, error_27, generation_3, str_range, classic_tail, str_i,
-                        classic_metadata});
+  const bytes v5 =
+      cat({throttle_7, error_27, generation_3, str_range, classic_tail, str_i, classic_metadata});
   const bytes flex_members = cat({
       c_one,         // members: 1
       c_m,           //   member_id "m"
@@ -289,13 +291,18 @@ TEST(GroupsFlex, JoinGroupResponseEveryVersion) {
                         c_m,         // leader "m"
                         c_m,         // member_id "m"
                         flex_members});
-  const bytes v9 = cat({throttle_7, error_27, generation_3, c_consumer, c_range,
+  const bytes v9 = cat({throttle_7,
+                        error_27,
+                        generation_3,
+                        c_consumer,
+                        c_range,
                         c_m,     // leader "m"
                         {0x01},  // skip_assignment true
                         c_m,     // member_id "m"
                         flex_members});
-  check_all_versions(sample_join_response(), {{0, v0}, {1, v0}, {2, v2}, {3, v2}, {4, v2}, {5, v5},
-                                              {6, v6}, {7, v7}, {8, v7}, {9, v9}});
+  check_all_versions(
+      sample_join_response(),
+      {{0, v0}, {1, v0}, {2, v2}, {3, v2}, {4, v2}, {5, v5}, {6, v6}, {7, v7}, {8, v7}, {9, v9}});
 }
 
 TEST(GroupsFlex, JoinGroupResponseNullProtocolOnError) {
@@ -331,8 +338,10 @@ TEST(GroupsFlex, JoinGroupRejectsHostileInput) {
     EXPECT_FALSE(decodes<join_group_request>(cat({req_head, c_hostile, padding}), v));
     EXPECT_FALSE(decodes<join_group_request>(cat({req_head, c_null, padding}), v));  // null array
     // Metadata: null (non-nullable bytes), then longer than the input.
-    EXPECT_FALSE(decodes<join_group_request>(cat({req_head, c_one, c_range, c_null, tags, tags}), v));
-    EXPECT_FALSE(decodes<join_group_request>(cat({req_head, c_one, c_range, c_hostile, padding}), v));
+    EXPECT_FALSE(
+        decodes<join_group_request>(cat({req_head, c_one, c_range, c_null, tags, tags}), v));
+    EXPECT_FALSE(
+        decodes<join_group_request>(cat({req_head, c_one, c_range, c_hostile, padding}), v));
     // A null group_id.
     EXPECT_FALSE(decodes<join_group_request>(cat({c_null, padding}), v));
     sweep_hostile_counts<join_group_request>(encode(sample_join_request(), v), v);
@@ -348,7 +357,8 @@ TEST(GroupsFlex, JoinGroupRejectsHostileInput) {
     const bytes skip = v >= 9 ? bytes{0x00} : bytes{};
     const bytes head = cat({resp_head, c_null, c_null, c_m, skip, c_m});
     EXPECT_FALSE(decodes<join_group_response>(cat({head, c_hostile, padding}), v));
-    EXPECT_FALSE(decodes<join_group_response>(cat({head, c_one, c_m, c_null, c_null, tags, tags}), v));
+    EXPECT_FALSE(
+        decodes<join_group_response>(cat({head, c_one, c_m, c_null, c_null, tags, tags}), v));
   }
 }
 
@@ -389,8 +399,7 @@ TEST(GroupsFlex, SyncGroupRequestEveryVersion) {
                         c_consumer,  // protocol_type "consumer"
                         c_range,     // protocol_name "range"
                         c_assignments, tags});
-  check_all_versions(sample_sync_request(),
-                     {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v4}, {5, v5}});
+  check_all_versions(sample_sync_request(), {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v4}, {5, v5}});
 
   // A follower on v5 with null protocol type and name (not checked by the coordinator).
   sync_group_request follower = sample_sync_request();
@@ -441,10 +450,13 @@ TEST(GroupsFlex, SyncGroupRejectsHostileInput) {
     EXPECT_FALSE(decodes<sync_group_request>(cat({head, protocol, c_hostile, padding}), v));
     EXPECT_FALSE(decodes<sync_group_request>(cat({head, protocol, c_null, tags}), v));
     // An assignment that is null (non-nullable bytes).
-    EXPECT_FALSE(decodes<sync_group_request>(cat({head, protocol, c_one, c_m, c_null, tags, tags}), v));
+    EXPECT_FALSE(
+        decodes<sync_group_request>(cat({head, protocol, c_one, c_m, c_null, tags, tags}), v));
     // The response's assignment null, then longer than the input.
-    EXPECT_FALSE(decodes<sync_group_response>(cat({throttle_7, {0, 0}, protocol, c_null, tags}), v));
-    EXPECT_FALSE(decodes<sync_group_response>(cat({throttle_7, {0, 0}, protocol, c_hostile, padding}), v));
+    EXPECT_FALSE(
+        decodes<sync_group_response>(cat({throttle_7, {0, 0}, protocol, c_null, tags}), v));
+    EXPECT_FALSE(
+        decodes<sync_group_response>(cat({throttle_7, {0, 0}, protocol, c_hostile, padding}), v));
     sweep_hostile_counts<sync_group_request>(encode(sample_sync_request(), v), v);
   }
 }
@@ -559,7 +571,8 @@ TEST(GroupsFlex, LeaveGroupRejectsHostileInput) {
     EXPECT_FALSE(decodes<leave_group_request>(cat({c_g, c_hostile, padding}), v));
     EXPECT_FALSE(decodes<leave_group_request>(cat({c_g, c_null, tags}), v));  // null members
     // A null member_id.
-    EXPECT_FALSE(decodes<leave_group_request>(cat({c_g, c_one, c_null, c_null, c_null, tags, tags}), v));
+    EXPECT_FALSE(
+        decodes<leave_group_request>(cat({c_g, c_one, c_null, c_null, c_null, tags, tags}), v));
     EXPECT_FALSE(decodes<leave_group_response>(cat({throttle_7, {0, 0}, c_hostile, padding}), v));
     // 10 members claimed, 12 bytes left: each takes at least 4 (two strings, error code).
     EXPECT_FALSE(decodes<leave_group_response>(cat({throttle_7, {0, 0}, {0x0b}, bytes(12, 0)}), v));
@@ -688,7 +701,8 @@ TEST(GroupsFlex, ListGroupsResponseEveryVersion) {
   const bytes v0 = cat({error_14, two, str_g, str_consumer, str_h, {0x00, 0x00}});
   const bytes v1 = cat({throttle_7, v0});
   const bytes v3 = cat({
-      throttle_7, error_14,
+      throttle_7,
+      error_14,
       c_two,       // groups: 2
       c_g,         //   group_id "g"
       c_consumer,  //   protocol_type "consumer"
@@ -699,7 +713,8 @@ TEST(GroupsFlex, ListGroupsResponseEveryVersion) {
       tags,
   });
   const bytes v4 = cat({
-      throttle_7, error_14,
+      throttle_7,
+      error_14,
       c_two,
       c_g,
       c_consumer,
@@ -725,11 +740,12 @@ TEST(GroupsFlex, ListGroupsRejectsHostileInput) {
   for (std::int16_t v = 3; v <= 4; ++v) {
     SCOPED_TRACE(v);
     EXPECT_FALSE(decodes<list_groups_response>(cat({throttle_7, {0, 0}, c_hostile, padding}), v));
-    EXPECT_FALSE(decodes<list_groups_response>(cat({throttle_7, {0, 0}, c_one, c_g, c_null, tags}), v));
+    EXPECT_FALSE(
+        decodes<list_groups_response>(cat({throttle_7, {0, 0}, c_one, c_g, c_null, tags}), v));
   }
   // v4: a null group_state.
-  EXPECT_FALSE(
-      decodes<list_groups_response>(cat({throttle_7, {0, 0}, c_one, c_g, {0x01}, c_null, tags, tags}), 4));
+  EXPECT_FALSE(decodes<list_groups_response>(
+      cat({throttle_7, {0, 0}, c_one, c_g, {0x01}, c_null, tags, tags}), 4));
   list_groups_request q;
   q.states_filter = {"Stable"};
   sweep_hostile_counts<list_groups_request>(encode(q, 4), 4);

@@ -45,8 +45,8 @@ struct find_coordinator_request {
   static constexpr std::int8_t key_type_group = 0;
   static constexpr std::int8_t key_type_transaction = 1;
 
-  std::string coordinator_key;            // v0–3, the schema's Key: a group id (or transactional id)
-  std::int8_t key_type = key_type_group;  // v1+
+  std::string coordinator_key;  // v0–3, the schema's Key: a group id (or transactional id)
+  std::int8_t key_type = key_type_group;      // v1+
   std::vector<std::string> coordinator_keys;  // v4+
 
   void encode(wire::wire_writer& w, std::int16_t version) const;
@@ -69,7 +69,7 @@ struct find_coordinator_response {
     std::optional<std::string> error_message;
   };
 
-  std::int32_t throttle_time_ms = 0;  // v1+
+  std::int32_t throttle_time_ms = 0;         // v1+
   std::int16_t error_code = 0;               // v0–3
   std::optional<std::string> error_message;  // v1–3
   std::int32_t node_id = 0;                  // v0–3

@@ -67,7 +67,7 @@ struct join_group_request {
   std::optional<std::string> group_instance_id;  // v5+; null unless static membership
   std::string protocol_type;                     // e.g. "consumer"
   std::vector<protocol> protocols;
-  std::optional<std::string> reason;             // v8+
+  std::optional<std::string> reason;  // v8+
 
   void encode(wire::wire_writer& w, std::int16_t version) const;
   bool decode(wire::wire_reader& r, std::int16_t version);
@@ -92,8 +92,8 @@ struct join_group_response {
   std::optional<std::string> protocol_name;  // null on error (v7+; "" before)
   std::string leader;                        // member_id of the leader
   bool skip_assignment = false;              // v9+
-  std::string member_id;        // the receiver's own member_id
-  std::vector<member> members;  // every member for the leader, empty for the others
+  std::string member_id;                     // the receiver's own member_id
+  std::vector<member> members;               // every member for the leader, empty for the others
 
   void encode(wire::wire_writer& w, std::int16_t version) const;
   bool decode(wire::wire_reader& r, std::int16_t version);
