@@ -22,15 +22,15 @@ constexpr std::array<api_version_range, 30> all{{
     // what makes librdkafka < 2.11.1 enable lz4.
     {api_key::offset_commit, 0, 7, 8},
     {api_key::offset_fetch, 0, 5, 6},
-    {api_key::find_coordinator, 0, 2, 3},
-    {api_key::join_group, 0, 5, 6},
-    {api_key::heartbeat, 0, 3, 4},
-    {api_key::leave_group, 0, 3, 4},
-    {api_key::sync_group, 0, 3, 4},
-    {api_key::describe_groups, 0, 4, 5},
-    {api_key::list_groups, 0, 2, 3},
+    {api_key::find_coordinator, 0, 4, 3},
+    {api_key::join_group, 0, 9, 6},
+    {api_key::heartbeat, 0, 4, 4},
+    {api_key::leave_group, 0, 5, 4},
+    {api_key::sync_group, 0, 5, 4},
+    {api_key::describe_groups, 0, 5, 5},
+    {api_key::list_groups, 0, 4, 3},
     {api_key::init_producer_id, 0, 1, 2},
-    {api_key::delete_groups, 0, 1, 2},
+    {api_key::delete_groups, 0, 2, 2},
     // librdkafka DeleteConsumerGroupOffsets, kafka-consumer-groups --delete-offsets.
     {api_key::offset_delete, 0, 0, INT16_MAX},
     // Topic configuration admin (kafkajs describeConfigs/alterConfigs, librdkafka admin API).

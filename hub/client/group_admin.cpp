@@ -33,6 +33,26 @@ std::int16_t negotiated_version(const kafka_connection& conn, kafka::api_key api
   return -1;
 }
 
+namespace {
+
+// A v4+ (batched) answer to a batch of one key: its coordinator moved to the v0–3 fields, the
+// ones the caller reads. False if the broker did not answer that key.
+bool single_coordinator(kafka::find_coordinator_response& response, std::int16_t version,
+                        const std::string& key) {
+  if (version < kafka::find_coordinator_request::first_batched_version) return true;
+  auto it = std::find_if(response.coordinators.begin(), response.coordinators.end(),
+                         [&](const auto& c) { return c.coordinator_key == key; });
+  if (it == response.coordinators.end()) return false;
+  response.error_code = it->error_code;
+  response.error_message = std::move(it->error_message);
+  response.node_id = it->node_id;
+  response.host = std::move(it->host);
+  response.port = it->port;
+  return true;
+}
+
+}  // namespace
+
 bool connect_coordinator(cluster_client& client, const std::string& group_id,
                          std::chrono::milliseconds wait, std::chrono::milliseconds backoff,
                          coordinator_link& out, std::string& error, call_status* status) {
@@ -57,12 +77,19 @@ bool connect_coordinator(cluster_client& client, const std::string& group_id,
                                       "FindCoordinator", client.bootstrap_address(), error);
     if (version < 0) return false;
     kafka::find_coordinator_request request;
-    request.coordinator_key = group_id;
+    request.coordinator_key = group_id;     // v0–3
+    request.coordinator_keys = {group_id};  // v4+: a batch of one
     request.key_type = kafka::find_coordinator_request::key_type_group;
     kafka::find_coordinator_response response;
-    if (auto ec = boot.call(request, version, response)) {
-      error = client.describe(-1, ec);
-      result = status_of(ec);
+    auto call_error = boot.call(request, version, response);
+    if (!call_error && !single_coordinator(response, version, group_id)) {
+      error = "the broker at " + client.bootstrap_address() +
+              " answered FindCoordinator without the coordinator of group '" + group_id + "'";
+      return false;
+    }
+    if (call_error) {
+      error = client.describe(-1, call_error);
+      result = status_of(call_error);
       if (result != call_status::retriable || reconnected) return false;
       reconnected = true;
       if (auto again = client.reconnect_metadata()) {  // no broker answers

@@ -222,6 +222,10 @@ group_member::outcome group_member::send_sync(
   request.generation_id = _generation_id;
   request.member_id = _member_id;
   if (version >= 3) request.group_instance_id = _options.group_instance_id;
+  // v5 (KIP-559): the coordinator checks these against the generation's. The member offered
+  // only this assignor, so the group chose it.
+  request.protocol_type = std::string(kafka::consumer_protocol_type);
+  request.protocol_name = std::string(assignor_name);
   for (const auto& [member, bytes] : leader_assignments_in)
     request.assignments.push_back({member, wire::bytes_view(bytes.data(), bytes.size())});
   kafka::sync_group_response response;
@@ -406,7 +410,7 @@ void group_member::leave() {
     kafka::leave_group_request request;
     request.group_id = _options.group_id;
     if (version >= 3)
-      request.members.push_back({_member_id, std::nullopt});
+      request.members.push_back({_member_id, std::nullopt, "the consumer is closing"});
     else
       request.member_id = _member_id;
     kafka::leave_group_response response;

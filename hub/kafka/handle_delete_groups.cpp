@@ -1,7 +1,8 @@
-// DeleteGroups (42) v0–1: a group without members loses its committed offsets (and the
-// coordinator forgets it); one with members answers NON_EMPTY_GROUP. Needs Delete on each group
-// (GROUP_AUTHORIZATION_FAILED). The offsets are deleted through the storage writer and the
-// answer goes out once every deletion is done (the io thread never waits for the writer).
+// DeleteGroups (42) v0–2 (v2 is v1, flexible): a group without members loses its committed
+// offsets (and the coordinator forgets it); one with members answers NON_EMPTY_GROUP. Needs
+// Delete on each group (GROUP_AUTHORIZATION_FAILED). The offsets are deleted through the storage
+// writer and the answer goes out once every deletion is done (the io thread never waits for the
+// writer).
 #include <memory>
 #include <vector>
 

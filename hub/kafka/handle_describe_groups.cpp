@@ -1,6 +1,6 @@
-// DescribeGroups (15) v0–4: live state from the coordinator; a group known only by its committed
-// offsets is "Empty", one known nowhere is "Dead" (both with no error, as Kafka answers). Needs
-// Describe on each group (GROUP_AUTHORIZATION_FAILED).
+// DescribeGroups (15) v0–5 (v5 is v4, flexible): live state from the coordinator; a group known
+// only by its committed offsets is "Empty", one known nowhere is "Dead" (both with no error, as
+// Kafka answers). Needs Describe on each group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/describe_groups.h"

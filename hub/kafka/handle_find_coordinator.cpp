@@ -1,8 +1,10 @@
-// FindCoordinator (10) v0–2: a single node coordinates every group. In a cluster every broker
-// names the same coordinator for a group: a hash of the group id over the registered brokers,
-// moving to the next live one only while its own is down (so all members meet on one broker). Its
-// group state and committed offsets are local to it (replicated group offsets are the next cluster
-// step). Needs Describe on the group (GROUP_AUTHORIZATION_FAILED).
+// FindCoordinator (10) v0–4 (v4, KIP-699: several keys of one type, one answer per key, each
+// found exactly as a v0–3 key is and answered in the order asked): a single node coordinates every
+// group. In a cluster every broker names the same coordinator for a group: a hash of the group id
+// over the registered brokers, moving to the next live one only while its own is down (so all
+// members meet on one broker). Its group state and committed offsets are local to it (replicated
+// group offsets are the next cluster step). Needs Describe on each group
+// (GROUP_AUTHORIZATION_FAILED).
 //
 // Transactions are not implemented. A transaction coordinator lookup (key type 1) names the
 // broker that was asked, which then refuses the transactional id in InitProducerId with the
@@ -12,7 +14,9 @@
 // InitProducerId reaches both clients (and the Java one) under its own name, at once. The old
 // answer, COORDINATOR_NOT_AVAILABLE, is retriable: clients retried it until their 60 s timeout.
 // An unknown key type is INVALID_REQUEST, as in Kafka.
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -21,10 +25,12 @@
 namespace tern::kafka {
 namespace {
 
+using coordinator = find_coordinator_response::coordinator;
+
 // The live broker that coordinates `group` in a cluster, with its endpoint on `listener`; false
 // when no live broker has that listener.
 bool cluster_coordinator(const cluster::metadata_image& image, const std::string& group,
-                         const std::string& listener, find_coordinator_response& out) {
+                         const std::string& listener, coordinator& out) {
   // Every registered broker has a slot (fenced ones too), so a group's coordinator moves only
   // when its own broker is down — then to the next live one in id order — not whenever any
   // broker comes or goes.
@@ -48,43 +54,61 @@ bool cluster_coordinator(const cluster::metadata_image& image, const std::string
   return false;
 }
 
+// An error answer names no broker (node -1, port -1, as Kafka).
+void refuse(coordinator& out, error_code code, std::optional<std::string> message = std::nullopt) {
+  out.error_code = wire(code);
+  out.error_message = std::move(message);
+  out.node_id = -1;
+  out.host.clear();
+  out.port = -1;
+}
+
+// The coordinator of one key of `key_type`.
+coordinator find_one(request_context& ctx, std::int8_t key_type, const std::string& key) {
+  coordinator out;
+  out.coordinator_key = key;
+  const auto* ep = ctx.hub.endpoint_for(ctx.conn.listener);
+  if (key_type != find_coordinator_request::key_type_group &&
+      key_type != find_coordinator_request::key_type_transaction) {
+    refuse(out, error_code::invalid_request,
+           "unknown coordinator key type " + std::to_string(key_type));
+  } else if (!ep) {
+    refuse(out, error_code::coordinator_not_available);
+  } else if (key_type == find_coordinator_request::key_type_transaction) {
+    // Every broker refuses every transactional id alike, so the one asked names itself.
+    out.node_id = ctx.hub.node_id();
+    out.host = ep->host;
+    out.port = ep->port;
+  } else if (!ctx.may_on_group(auth::operation::describe, key)) {
+    refuse(out, error_code::group_authorization_failed);
+  } else if (ctx.hub.cluster()) {
+    if (!cluster_coordinator(ctx.hub.cluster()->image(), key, ctx.conn.listener, out))
+      refuse(out, error_code::coordinator_not_available);
+  } else {
+    out.node_id = ctx.hub.node_id();
+    out.host = ep->host;
+    out.port = ep->port;
+  }
+  return out;
+}
+
 }  // namespace
 
 bool handle_find_coordinator(request_context& ctx, wire::wire_reader& body) {
   find_coordinator_request request;
   if (!request.decode(body, ctx.version())) return false;
   find_coordinator_response response;
-  const auto* ep = ctx.hub.endpoint_for(ctx.conn.listener);
-  if (request.key_type != find_coordinator_request::key_type_group &&
-      request.key_type != find_coordinator_request::key_type_transaction) {
-    response.error_code = wire(error_code::invalid_request);
-    response.error_message = "unknown coordinator key type " + std::to_string(request.key_type);
-    response.node_id = -1;
-    response.port = -1;
-  } else if (!ep) {
-    response.error_code = wire(error_code::coordinator_not_available);
-    response.node_id = -1;
-    response.port = -1;
-  } else if (request.key_type == find_coordinator_request::key_type_transaction) {
-    // Every broker refuses every transactional id alike, so the one asked names itself.
-    response.node_id = ctx.hub.node_id();
-    response.host = ep->host;
-    response.port = ep->port;
-  } else if (!ctx.may_on_group(auth::operation::describe, request.coordinator_key)) {
-    response.error_code = wire(error_code::group_authorization_failed);
-    response.node_id = -1;
-    response.port = -1;
-  } else if (ctx.hub.cluster()) {
-    if (!cluster_coordinator(ctx.hub.cluster()->image(), request.coordinator_key, ctx.conn.listener,
-                             response)) {
-      response.error_code = wire(error_code::coordinator_not_available);
-      response.node_id = -1;
-      response.port = -1;
-    }
+  if (ctx.version() >= find_coordinator_request::first_batched_version) {
+    // The request's size bounds the keys (each at least one byte), so this stays proportionate.
+    for (const auto& key : request.coordinator_keys)
+      response.coordinators.push_back(find_one(ctx, request.key_type, key));
   } else {
-    response.node_id = ctx.hub.node_id();
-    response.host = ep->host;
-    response.port = ep->port;
+    auto one = find_one(ctx, request.key_type, request.coordinator_key);
+    response.error_code = one.error_code;
+    response.error_message = std::move(one.error_message);
+    response.node_id = one.node_id;
+    response.host = std::move(one.host);
+    response.port = one.port;
   }
   ctx.respond(response);
   return true;

@@ -1,4 +1,4 @@
-// Heartbeat (12) v0–3. Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
+// Heartbeat (12) v0–4 (v4 only flexible). Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/heartbeat.h"

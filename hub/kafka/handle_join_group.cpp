@@ -1,6 +1,9 @@
-// JoinGroup (11) v0–5: hands the member to the group coordinator and answers when the rebalance
+// JoinGroup (11) v0–9: hands the member to the group coordinator and answers when the rebalance
 // completes (possibly much later: the connection's later responses wait behind it, as in Kafka).
-// Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
+// Needs Read on the group (GROUP_AUTHORIZATION_FAILED). v7+ also names the protocol type, and an
+// error answers null protocol type and name (Kafka's "unknown"); v8's reason is logged; v9's
+// skip_assignment is always false (Tern never lets a static leader skip the assignment, KIP-814).
+#include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/join_group.h"
@@ -16,6 +19,9 @@ bool handle_join_group(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(response);
     return true;
   }
+  if (request.reason && !request.reason->empty())
+    log::debug("group ", request.group_id, ": member '", request.member_id,
+               "' joins: ", *request.reason);
   groups::join_params p;
   p.group_id = request.group_id;
   p.member_id = request.member_id;
@@ -33,7 +39,8 @@ bool handle_join_group(request_context& ctx, wire::wire_reader& body) {
     join_group_response response;
     response.error_code = wire(to_kafka_error(r.error));
     response.generation_id = r.generation_id;
-    response.protocol_name = r.protocol_name.value_or("");
+    response.protocol_type = r.protocol_type;  // unset on error: null (v7+)
+    response.protocol_name = r.protocol_name;  // unset on error: null (v7+), "" before
     response.leader = r.leader_id;
     response.member_id = r.member_id;
     // respond() encodes (copies) at once, so views of r's metadata are safe.

@@ -1,7 +1,9 @@
-// LeaveGroup (13) v0–3 (v3: several members at once, KIP-345). Needs Read on the group
+// LeaveGroup (13) v0–5 (v3+: several members at once, KIP-345; v5: each with the reason it
+// leaves, KIP-800, which is logged as Kafka does). Needs Read on the group
 // (GROUP_AUTHORIZATION_FAILED).
 #include <algorithm>
 
+#include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/leave_group.h"
@@ -19,7 +21,11 @@ bool handle_leave_group(request_context& ctx, wire::wire_reader& body) {
   }
   std::vector<groups::member_identity> members;
   if (ctx.version() < 3) members.push_back({request.member_id, std::nullopt});
-  for (const auto& m : request.members) members.push_back({m.member_id, m.group_instance_id});
+  for (const auto& m : request.members) {
+    members.push_back({m.member_id, m.group_instance_id});
+    if (m.reason && !m.reason->empty())
+      log::info("group ", request.group_id, ": member '", m.member_id, "' leaves: ", *m.reason);
+  }
   auto result = ctx.hub.groups().leave(request.group_id, members);
   // The moment a group may become empty: its offsets' retention starts here.
   bool someone_left = !result.error && std::any_of(result.members.begin(), result.members.end(),

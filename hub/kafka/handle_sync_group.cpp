@@ -1,5 +1,7 @@
-// SyncGroup (14) v0–3: the leader's assignments go to every member of the generation. Needs Read
-// on the group (GROUP_AUTHORIZATION_FAILED).
+// SyncGroup (14) v0–5: the leader's assignments go to every member of the generation. Needs Read
+// on the group (GROUP_AUTHORIZATION_FAILED). v5 (KIP-559): the coordinator checks the member's
+// protocol type and name against the group's (INCONSISTENT_GROUP_PROTOCOL when they differ) and
+// the answer names the group's.
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/sync_group.h"
@@ -20,11 +22,15 @@ bool handle_sync_group(request_context& ctx, wire::wire_reader& body) {
   p.generation_id = request.generation_id;
   p.member_id = request.member_id;
   p.group_instance_id = request.group_instance_id;
+  p.protocol_type = request.protocol_type;  // null (and before v5: absent) is not checked
+  p.protocol_name = request.protocol_name;
   for (const auto& a : request.assignments)
     p.assignments.push_back({a.member_id, groups::bytes(a.assignment.begin(), a.assignment.end())});
   ctx.hub.groups().sync(std::move(p), [ctx](const groups::sync_result& r) {
     sync_group_response response;
     response.error_code = wire(to_kafka_error(r.error));
+    response.protocol_type = r.protocol_type;
+    response.protocol_name = r.protocol_name;
     response.assignment = wire::bytes_view(r.assignment);  // copied by respond()
     ctx.respond(response);
   });

@@ -656,7 +656,7 @@ class GroupsBadInputTest(unittest.TestCase):
     def test_delete_groups(self):
         with self.hub.connect() as c:
             _, versions = kr.api_versions(c)
-        self.assertEqual(versions.get(kr.API_DELETE_GROUPS), (0, 1),
+        self.assertEqual(versions.get(kr.API_DELETE_GROUPS), (0, 2),
                          "DeleteGroups (42) versions advertised in ApiVersions")
         m = self.member("gb-del-busy")
         m.join(self)

@@ -1291,3 +1291,189 @@ def describe_cluster(conn, version=1, endpoint_type=1):
     r.i32()  # cluster authorized operations
     r.tagged_fields()
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Consumer groups at their flexible versions (issue 15), from Kafka 3.7-3.9's
+# <Name>Request/Response.json: FindCoordinator v4 (batched keys), JoinGroup v9, SyncGroup v5,
+# Heartbeat v4, LeaveGroup v5, DescribeGroups v5, ListGroups v4, DeleteGroups v2. Every one uses
+# request header v2 and response header v1; compact strings/bytes/arrays, and a tagged-field
+# section after every structure. Independent of Tern's codecs (written from the schemas).
+
+FLEX_GROUP_VERSIONS = {
+    API_FIND_COORDINATOR: 4, API_JOIN_GROUP: 9, API_SYNC_GROUP: 5, API_HEARTBEAT: 4,
+    API_LEAVE_GROUP: 5, API_DESCRIBE_GROUPS: 5, API_LIST_GROUPS: 4, API_DELETE_GROUPS: 2,
+}
+ERR_GROUP_AUTHORIZATION_FAILED = 30
+
+
+def compact_bytes(b):
+    if b is None:
+        return uvarint(0)
+    return uvarint(len(b) + 1) + b
+
+
+def compact_array(items, enc):
+    if items is None:
+        return uvarint(0)
+    return uvarint(len(items) + 1) + b"".join(enc(x) for x in items)
+
+
+def _rcstr(r):
+    """A compact (nullable) string: None for null."""
+    n = r.uvarint()
+    return None if n == 0 else r._take(n - 1).decode("utf-8", "replace")
+
+
+def _rcbytes(r):
+    n = r.uvarint()
+    return None if n == 0 else r._take(n - 1)
+
+
+def _flex_call(conn, api_key, body):
+    """Calls `api_key` at its FLEX_GROUP_VERSIONS version; the Reader is past the response
+    header's tagged fields."""
+    return conn.call(api_key, FLEX_GROUP_VERSIONS[api_key], body + uvarint(0), header_version=2,
+                     flexible_response=True)
+
+
+def _expect_end(r, what):
+    r.tagged_fields()
+    if r.remaining():
+        raise ValueError("%d trailing bytes in %s" % (r.remaining(), what))
+
+
+def find_coordinators_v4(conn, keys, key_type=0):
+    """FindCoordinator v4 (KIP-699). Returns [dict(key, node_id, host, port, error,
+    error_message)] in the broker's order."""
+    r = _flex_call(conn, API_FIND_COORDINATOR, i8(key_type) + compact_array(keys, compact_string))
+    r.i32()  # throttle
+    out = []
+    for _ in range(r.uvarint() - 1):
+        c = {"key": _rcstr(r), "node_id": r.i32(), "host": _rcstr(r), "port": r.i32(),
+             "error": r.i16(), "error_message": _rcstr(r)}
+        r.tagged_fields()
+        out.append(c)
+    _expect_end(r, "FindCoordinator v4")
+    return out
+
+
+def join_group_v9(conn, group_id, member_id="", protocols=(("range", b""),),
+                  protocol_type="consumer", session_timeout_ms=10000, rebalance_timeout_ms=10000,
+                  group_instance_id=None, reason=None):
+    """JoinGroup v9 (blocks until the rebalance completes). Returns dict(error, generation_id,
+    protocol_type, protocol_name, leader, skip_assignment, member_id,
+    members=[(member_id, group_instance_id, metadata)])."""
+    body = (compact_string(group_id) + i32(session_timeout_ms) + i32(rebalance_timeout_ms) +
+            compact_string(member_id) + compact_string(group_instance_id) +
+            compact_string(protocol_type) +
+            compact_array(list(protocols),
+                          lambda p: compact_string(p[0]) + compact_bytes(p[1]) + uvarint(0)) +
+            compact_string(reason))
+    r = _flex_call(conn, API_JOIN_GROUP, body)
+    out = {"throttle_time_ms": r.i32(), "error": r.i16(), "generation_id": r.i32(),
+           "protocol_type": _rcstr(r), "protocol_name": _rcstr(r), "leader": _rcstr(r),
+           "skip_assignment": r.boolean(), "member_id": _rcstr(r)}
+    members = []
+    for _ in range(r.uvarint() - 1):
+        members.append((_rcstr(r), _rcstr(r), _rcbytes(r)))
+        r.tagged_fields()
+    out["members"] = members
+    _expect_end(r, "JoinGroup v9")
+    return out
+
+
+def sync_group_v5(conn, group_id, generation_id, member_id, assignments=(), protocol_type=None,
+                  protocol_name=None, group_instance_id=None):
+    """SyncGroup v5. Returns dict(error, protocol_type, protocol_name, assignment)."""
+    body = (compact_string(group_id) + i32(generation_id) + compact_string(member_id) +
+            compact_string(group_instance_id) + compact_string(protocol_type) +
+            compact_string(protocol_name) +
+            compact_array(list(assignments),
+                          lambda a: compact_string(a[0]) + compact_bytes(a[1]) + uvarint(0)))
+    r = _flex_call(conn, API_SYNC_GROUP, body)
+    out = {"throttle_time_ms": r.i32(), "error": r.i16(), "protocol_type": _rcstr(r),
+           "protocol_name": _rcstr(r), "assignment": _rcbytes(r)}
+    _expect_end(r, "SyncGroup v5")
+    return out
+
+
+def heartbeat_v4(conn, group_id, generation_id, member_id, group_instance_id=None):
+    """Heartbeat v4. Returns the error code."""
+    r = _flex_call(conn, API_HEARTBEAT, compact_string(group_id) + i32(generation_id) +
+                   compact_string(member_id) + compact_string(group_instance_id))
+    r.i32()  # throttle
+    err = r.i16()
+    _expect_end(r, "Heartbeat v4")
+    return err
+
+
+def leave_group_v5(conn, group_id, members):
+    """LeaveGroup v5. `members`: [(member_id, group_instance_id, reason)]. Returns dict(error,
+    members={member_id: error})."""
+    body = compact_string(group_id) + compact_array(
+        list(members), lambda m: compact_string(m[0]) + compact_string(m[1]) +
+        compact_string(m[2]) + uvarint(0))
+    r = _flex_call(conn, API_LEAVE_GROUP, body)
+    r.i32()  # throttle
+    out = {"error": r.i16(), "members": {}}
+    for _ in range(r.uvarint() - 1):
+        mid, _inst, err = _rcstr(r), _rcstr(r), r.i16()
+        r.tagged_fields()
+        out["members"][mid] = err
+    _expect_end(r, "LeaveGroup v5")
+    return out
+
+
+def list_groups_v4(conn, states_filter=()):
+    """ListGroups v4 (KIP-518). Returns (error, {group_id: (protocol_type, group_state)})."""
+    r = _flex_call(conn, API_LIST_GROUPS, compact_array(list(states_filter), compact_string))
+    r.i32()  # throttle
+    err = r.i16()
+    groups = {}
+    for _ in range(r.uvarint() - 1):
+        gid, pt, state = _rcstr(r), _rcstr(r), _rcstr(r)
+        r.tagged_fields()
+        groups[gid] = (pt, state)
+    _expect_end(r, "ListGroups v4")
+    return err, groups
+
+
+def describe_groups_v5(conn, group_ids, include_authorized_operations=True):
+    """DescribeGroups v5. Returns {group_id: dict(error, state, protocol_type, protocol,
+    members=[dict(member_id, group_instance_id, client_id, client_host, metadata, assignment)],
+    authorized_operations)}."""
+    body = compact_array(list(group_ids), compact_string) + i8(
+        1 if include_authorized_operations else 0)
+    r = _flex_call(conn, API_DESCRIBE_GROUPS, body)
+    r.i32()  # throttle
+    out = {}
+    for _ in range(r.uvarint() - 1):
+        g = {"error": r.i16()}
+        gid = _rcstr(r)
+        g["state"], g["protocol_type"], g["protocol"] = _rcstr(r), _rcstr(r), _rcstr(r)
+        members = []
+        for _ in range(r.uvarint() - 1):
+            m = {"member_id": _rcstr(r), "group_instance_id": _rcstr(r), "client_id": _rcstr(r),
+                 "client_host": _rcstr(r), "metadata": _rcbytes(r), "assignment": _rcbytes(r)}
+            r.tagged_fields()
+            members.append(m)
+        g["members"] = members
+        g["authorized_operations"] = r.i32()
+        r.tagged_fields()
+        out[gid] = g
+    _expect_end(r, "DescribeGroups v5")
+    return out
+
+
+def delete_groups_v2(conn, group_ids):
+    """DeleteGroups v2. Returns {group_id: error}."""
+    r = _flex_call(conn, API_DELETE_GROUPS, compact_array(list(group_ids), compact_string))
+    r.i32()  # throttle
+    out = {}
+    for _ in range(r.uvarint() - 1):
+        g, err = _rcstr(r), r.i16()
+        r.tagged_fields()
+        out[g] = err
+    _expect_end(r, "DeleteGroups v2")
+    return out

@@ -1,82 +1,113 @@
 #include "tern/kafka/messages/describe_groups.h"
 
+#include <cstddef>
+
 #include "tern/common/check.h"
 
 #include "codec_util.h"
+#include "flex_codec.h"
 
 namespace tern::kafka {
 namespace {
 
-void encode_member(wire::wire_writer& w, const describe_groups_response::member& m,
-                   std::int16_t version) {
-  w.string(m.member_id);
-  if (version >= 4) w.nullable_string(m.group_instance_id);
-  w.string(m.client_id);
-  w.string(m.client_host);
-  w.bytes(m.member_metadata);
-  w.bytes(m.member_assignment);
+using request = describe_groups_request;
+using response = describe_groups_response;
+
+bool flexible(std::int16_t version) { return version >= request::first_flexible_version; }
+
+// Smallest wire sizes (compact layout), for the array count checks.
+constexpr std::size_t member_min_bytes = 5;     // member_id, client_id, client_host, two bytes
+constexpr std::size_t group_min_bytes = 2 + 5;  // error_code, four strings, members count
+
+void write_bytes(codec::flex_writer& out, wire::bytes_view b) {
+  out.flexible ? out.w.compact_bytes(b) : out.w.bytes(b);
 }
 
-void decode_member(wire::wire_reader& r, describe_groups_response::member& m,
-                   std::int16_t version) {
-  m.member_id = r.string();
-  if (version >= 4) m.group_instance_id = r.nullable_string();
-  m.client_id = r.string();
-  m.client_host = r.string();
-  m.member_metadata = codec::read_bytes(r);
-  m.member_assignment = codec::read_bytes(r);
+// Non-nullable bytes in either encoding: null fails the reader. The view points into the frame.
+wire::bytes_view read_bytes(codec::flex_reader& in) {
+  if (!in.flexible) return codec::read_bytes(in.r);
+  auto b = in.r.compact_nullable_bytes();
+  if (!b) in.r.fail();
+  return b.value_or(wire::bytes_view{});
 }
 
-void encode_group(wire::wire_writer& w, const describe_groups_response::described_group& g,
+void encode_member(codec::flex_writer& out, const response::member& m, std::int16_t version) {
+  out.string(m.member_id);
+  if (version >= 4) out.nullable_string(m.group_instance_id);
+  out.string(m.client_id);
+  out.string(m.client_host);
+  write_bytes(out, m.member_metadata);
+  write_bytes(out, m.member_assignment);
+  out.tags();
+}
+
+void decode_member(codec::flex_reader& in, response::member& m, std::int16_t version) {
+  m.member_id = in.string();
+  if (version >= 4) m.group_instance_id = in.nullable_string();
+  m.client_id = in.string();
+  m.client_host = in.string();
+  m.member_metadata = read_bytes(in);
+  m.member_assignment = read_bytes(in);
+  in.tags();
+}
+
+void encode_group(codec::flex_writer& out, const response::described_group& g,
                   std::int16_t version) {
-  w.i16(g.error_code);
-  w.string(g.group_id);
-  w.string(g.group_state);
-  w.string(g.protocol_type);
-  w.string(g.protocol_data);
-  codec::write_array(w, g.members, [&](const describe_groups_response::member& m) {
-    encode_member(w, m, version);
-  });
-  if (version >= 3) w.i32(g.authorized_operations);
+  out.w.i16(g.error_code);
+  out.string(g.group_id);
+  out.string(g.group_state);
+  out.string(g.protocol_type);
+  out.string(g.protocol_data);
+  out.array(g.members, [&](const response::member& m) { encode_member(out, m, version); });
+  if (version >= 3) out.w.i32(g.authorized_operations);
+  out.tags();
 }
 
-void decode_group(wire::wire_reader& r, describe_groups_response::described_group& g,
-                  std::int16_t version) {
-  g.error_code = r.i16();
-  g.group_id = r.string();
-  g.group_state = r.string();
-  g.protocol_type = r.string();
-  g.protocol_data = r.string();
-  codec::read_array(r, g.members,
-                    [&](describe_groups_response::member& m) { decode_member(r, m, version); });
-  if (version >= 3) g.authorized_operations = r.i32();
+void decode_group(codec::flex_reader& in, response::described_group& g, std::int16_t version) {
+  g.error_code = in.r.i16();
+  g.group_id = in.string();
+  g.group_state = in.string();
+  g.protocol_type = in.string();
+  g.protocol_data = in.string();
+  in.array(member_min_bytes, g.members,
+           [&](response::member& m) { decode_member(in, m, version); });
+  if (version >= 3) g.authorized_operations = in.r.i32();
+  in.tags();
 }
 
 }  // namespace
 
 void describe_groups_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  TERN_ASSERT(codec::in_range<describe_groups_request>(version));
-  codec::write_strings(w, groups);
+  TERN_ASSERT(codec::in_range<request>(version));
+  codec::flex_writer out{w, flexible(version)};
+  out.strings(groups);
   if (version >= 3) w.boolean(include_authorized_operations);
+  out.tags();
 }
 
 bool describe_groups_request::decode(wire::wire_reader& r, std::int16_t version) {
   if (!codec::begin_decode(*this, r, version)) return false;
-  codec::read_strings(r, groups);
+  codec::flex_reader in{r, flexible(version)};
+  in.array(in.min_string_bytes(), groups, [&](std::string& g) { g = in.string(); });
   if (version >= 3) include_authorized_operations = r.boolean();
+  in.tags();
   return r.ok();
 }
 
 void describe_groups_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  TERN_ASSERT(codec::in_range<describe_groups_response>(version));
+  TERN_ASSERT(codec::in_range<response>(version));
+  codec::flex_writer out{w, flexible(version)};
   if (version >= 1) w.i32(throttle_time_ms);
-  codec::write_array(w, groups, [&](const described_group& g) { encode_group(w, g, version); });
+  out.array(groups, [&](const described_group& g) { encode_group(out, g, version); });
+  out.tags();
 }
 
 bool describe_groups_response::decode(wire::wire_reader& r, std::int16_t version) {
   if (!codec::begin_decode(*this, r, version)) return false;
+  codec::flex_reader in{r, flexible(version)};
   if (version >= 1) throttle_time_ms = r.i32();
-  codec::read_array(r, groups, [&](described_group& g) { decode_group(r, g, version); });
+  in.array(group_min_bytes, groups, [&](described_group& g) { decode_group(in, g, version); });
+  in.tags();
   return r.ok();
 }
 

@@ -1,48 +1,100 @@
 #include "tern/kafka/messages/sync_group.h"
 
+#include <cstddef>
+
 #include "tern/common/check.h"
 
 #include "codec_util.h"
+#include "flex_codec.h"
 
 namespace tern::kafka {
+namespace {
+
+using request = sync_group_request;
+using response = sync_group_response;
+
+bool flexible(std::int16_t version) { return version >= request::first_flexible_version; }
+
+// Smallest wire size of an assignment (compact layout): member_id and assignment of one byte each.
+constexpr std::size_t assignment_min_bytes = 1 + 1;
+
+void write_bytes(codec::flex_writer& out, wire::bytes_view b) {
+  out.flexible ? out.w.compact_bytes(b) : out.w.bytes(b);
+}
+
+// Non-nullable bytes in either encoding: null fails the reader. The view points into the frame.
+wire::bytes_view read_bytes(codec::flex_reader& in) {
+  if (!in.flexible) return codec::read_bytes(in.r);
+  auto b = in.r.compact_nullable_bytes();
+  if (!b) in.r.fail();
+  return b.value_or(wire::bytes_view{});
+}
+
+}  // namespace
 
 void sync_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
-  TERN_ASSERT(codec::in_range<sync_group_request>(version));
-  w.string(group_id);
+  TERN_ASSERT(codec::in_range<request>(version));
+  codec::flex_writer out{w, flexible(version)};
+  out.string(group_id);
   w.i32(generation_id);
-  w.string(member_id);
-  if (version >= 3) w.nullable_string(group_instance_id);
-  codec::write_array(w, assignments, [&](const assignment_entry& a) {
-    w.string(a.member_id);
-    w.bytes(a.assignment);
+  out.string(member_id);
+  if (version >= 3) out.nullable_string(group_instance_id);
+  if (version >= 5) {
+    out.nullable_string(protocol_type);
+    out.nullable_string(protocol_name);
+  }
+  out.array(assignments, [&](const assignment_entry& a) {
+    out.string(a.member_id);
+    write_bytes(out, a.assignment);
+    out.tags();
   });
+  out.tags();
 }
 
 bool sync_group_request::decode(wire::wire_reader& r, std::int16_t version) {
   if (!codec::begin_decode(*this, r, version)) return false;
-  group_id = r.string();
+  codec::flex_reader in{r, flexible(version)};
+  group_id = in.string();
   generation_id = r.i32();
-  member_id = r.string();
-  if (version >= 3) group_instance_id = r.nullable_string();
-  codec::read_array(r, assignments, [&](assignment_entry& a) {
-    a.member_id = r.string();
-    a.assignment = codec::read_bytes(r);
+  member_id = in.string();
+  if (version >= 3) group_instance_id = in.nullable_string();
+  if (version >= 5) {
+    protocol_type = in.nullable_string();
+    protocol_name = in.nullable_string();
+  }
+  in.array(assignment_min_bytes, assignments, [&](assignment_entry& a) {
+    a.member_id = in.string();
+    a.assignment = read_bytes(in);
+    in.tags();
   });
+  in.tags();
   return r.ok();
 }
 
 void sync_group_response::encode(wire::wire_writer& w, std::int16_t version) const {
-  TERN_ASSERT(codec::in_range<sync_group_response>(version));
+  TERN_ASSERT(codec::in_range<response>(version));
+  codec::flex_writer out{w, flexible(version)};
   if (version >= 1) w.i32(throttle_time_ms);
   w.i16(error_code);
-  w.bytes(assignment);
+  if (version >= 5) {
+    out.nullable_string(protocol_type);
+    out.nullable_string(protocol_name);
+  }
+  write_bytes(out, assignment);
+  out.tags();
 }
 
 bool sync_group_response::decode(wire::wire_reader& r, std::int16_t version) {
   if (!codec::begin_decode(*this, r, version)) return false;
+  codec::flex_reader in{r, flexible(version)};
   if (version >= 1) throttle_time_ms = r.i32();
   error_code = r.i16();
-  assignment = codec::read_bytes(r);
+  if (version >= 5) {
+    protocol_type = in.nullable_string();
+    protocol_name = in.nullable_string();
+  }
+  assignment = read_bytes(in);
+  in.tags();
   return r.ok();
 }
 

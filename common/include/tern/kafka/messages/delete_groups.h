@@ -1,11 +1,11 @@
 #pragma once
-// DeleteGroups (api key 42), versions 0–1: request and response bodies (no header). Neither
-// version is flexible (that starts at v2), so every string and array has the classic encoding.
+// DeleteGroups (api key 42), versions 0–2: request and response bodies (no header). v2 is
+// flexible (compact strings and arrays, a tagged-field section after every structure) with the
+// v1 fields; v0–1 are classic.
 //
-//   request  v0–v1: groups_names[] (the two versions are identical)
-//   response v0–v1: throttle_time_ms, results[group_id, error_code]
+//   request  v0–v2: groups_names[] (v0 and v1 are identical)
+//   response v0–v2: throttle_time_ms, results[group_id, error_code]
 //                   (v1 only changes when a broker throttles: it answers before throttling)
-// (results[].error_message is v3+, outside this range.)
 //
 // A group is deleted only when it has no members: a group with members answers NON_EMPTY_GROUP,
 // an unknown group GROUP_ID_NOT_FOUND (Kafka's codes).
@@ -28,7 +28,8 @@ namespace tern::kafka {
 struct delete_groups_request {
   static constexpr api_key key = api_key::delete_groups;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 1;
+  static constexpr std::int16_t max_version = 2;
+  static constexpr std::int16_t first_flexible_version = 2;
 
   std::vector<std::string> groups_names;  // the group ids to delete
 
@@ -39,7 +40,8 @@ struct delete_groups_request {
 struct delete_groups_response {
   static constexpr api_key key = api_key::delete_groups;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 1;
+  static constexpr std::int16_t max_version = 2;
+  static constexpr std::int16_t first_flexible_version = 2;
 
   struct group_result {
     std::string group_id;

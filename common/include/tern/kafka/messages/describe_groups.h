@@ -1,17 +1,17 @@
 #pragma once
-// DescribeGroups (api key 15), versions 0–4: request and response bodies (no header). None of
-// these versions is flexible (that starts at v5), so every string, bytes and array field has the
-// classic encoding.
+// DescribeGroups (api key 15), versions 0–5: request and response bodies (no header). v5 is
+// flexible (compact strings, bytes and arrays, a tagged-field section after every structure) and
+// has the v4 fields; v0–4 are classic.
 //
 //   request  v0–v2: groups[] (group ids)
-//   request  v3–v4: groups[], include_authorized_operations
+//   request  v3–v5: groups[], include_authorized_operations
 //   response v0:    groups[error_code, group_id, group_state, protocol_type, protocol_data,
 //                          members[member_id, client_id, client_host, member_metadata,
 //                                  member_assignment]]
 //   response v1–v2: throttle_time_ms, then the v0 groups (v2 only changes when a broker
 //                   throttles)
 //   response v3:    v1 + groups[].authorized_operations (after members)
-//   response v4:    v3 + members[].group_instance_id? (after member_id)
+//   response v4–v5: v3 + members[].group_instance_id? (after member_id)
 // (? = nullable: std::nullopt is written as null. protocol_data is the chosen protocol's name,
 // e.g. "range"; member_metadata / member_assignment carry the consumer protocol payloads
 // (consumer_protocol.h) and are empty unless the group is Stable.)
@@ -41,7 +41,8 @@ namespace tern::kafka {
 struct describe_groups_request {
   static constexpr api_key key = api_key::describe_groups;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 4;
+  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t first_flexible_version = 5;
 
   std::vector<std::string> groups;
   bool include_authorized_operations = false;  // v3+
@@ -53,7 +54,8 @@ struct describe_groups_request {
 struct describe_groups_response {
   static constexpr api_key key = api_key::describe_groups;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 4;
+  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t first_flexible_version = 5;
 
   struct member {
     std::string member_id;

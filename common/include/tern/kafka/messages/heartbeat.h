@@ -1,11 +1,12 @@
 #pragma once
-// Heartbeat (api key 12), versions 0–3: request and response bodies (no header). None of these
-// versions is flexible (that starts at v4), so every string has the classic encoding.
+// Heartbeat (api key 12), versions 0–4: request and response bodies (no header). v4 is flexible
+// (compact strings, a tagged-field section ending each body) and has the v3 fields; v0–3 are
+// classic.
 //
 //   request  v0–v2: group_id, generation_id, member_id
-//   request  v3:    v0 + group_instance_id? (last)
+//   request  v3–v4: v0 + group_instance_id? (last)
 //   response v0:    error_code
-//   response v1–v3: throttle_time_ms, error_code
+//   response v1–v4: throttle_time_ms, error_code
 //                   (v2 only changes when a broker throttles; v3 only matches the request)
 // (? = nullable: std::nullopt is written as null.)
 //
@@ -29,7 +30,8 @@ namespace tern::kafka {
 struct heartbeat_request {
   static constexpr api_key key = api_key::heartbeat;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 3;
+  static constexpr std::int16_t max_version = 4;
+  static constexpr std::int16_t first_flexible_version = 4;
 
   std::string group_id;
   std::int32_t generation_id = 0;
@@ -43,7 +45,8 @@ struct heartbeat_request {
 struct heartbeat_response {
   static constexpr api_key key = api_key::heartbeat;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 3;
+  static constexpr std::int16_t max_version = 4;
+  static constexpr std::int16_t first_flexible_version = 4;
 
   std::int32_t throttle_time_ms = 0;  // v1+
   std::int16_t error_code = 0;        // REBALANCE_IN_PROGRESS tells the member to rejoin

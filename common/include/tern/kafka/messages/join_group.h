@@ -1,7 +1,7 @@
 #pragma once
-// JoinGroup (api key 11), versions 0–5: request and response bodies (no header). None of these
-// versions is flexible (that starts at v6), so every string, bytes and array field has the
-// classic encoding.
+// JoinGroup (api key 11), versions 0–9: request and response bodies (no header). v6+ are flexible
+// (compact strings, bytes and arrays, a tagged-field section after every structure); v0–5 are
+// classic.
 //
 //   request  v0:    group_id, session_timeout_ms, member_id, protocol_type,
 //                   protocols[name, metadata]
@@ -9,13 +9,19 @@
 //                   protocols[name, metadata]
 //                   (v4 only changes behaviour: a new member must rejoin with the member_id the
 //                   coordinator hands back with MEMBER_ID_REQUIRED)
-//   request  v5:    v1 + group_instance_id? (after member_id)
+//   request  v5–v7: v1 + group_instance_id? (after member_id)
+//   request  v8–v9: v5 + reason? (last; KIP-800, why the member (re)joins)
 //   response v0–v1: error_code, generation_id, protocol_name, leader, member_id,
 //                   members[member_id, metadata]
 //   response v2–v4: throttle_time_ms, then the v0 fields
-//   response v5:    v2 + members[].group_instance_id? (between member_id and metadata)
-// (? = nullable: std::nullopt is written as null. protocol_type in the response and reason are
-// v7+/v8+, outside this range.)
+//   response v5–v6: v2 + members[].group_instance_id? (between member_id and metadata)
+//   response v7–v8: v5 + protocol_type? (after generation_id); protocol_name becomes nullable
+//   response v9:    v7 + skip_assignment (after leader)
+// (? = nullable: std::nullopt is written as null. Before v7 protocol_name is not nullable: a
+// std::nullopt is written as "", and decoded as "".)
+//
+// skip_assignment is KIP-814's "the static leader rejoined, keep the old assignment": Tern's
+// coordinator never asks for that, so it always answers false.
 //
 // For the "consumer" protocol type, protocols[].metadata and members[].metadata hold a
 // ConsumerProtocolSubscription (consumer_protocol.h); the codec does not look inside.
@@ -46,7 +52,8 @@ namespace tern::kafka {
 struct join_group_request {
   static constexpr api_key key = api_key::join_group;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t max_version = 9;
+  static constexpr std::int16_t first_flexible_version = 6;
 
   struct protocol {
     std::string name;           // e.g. "range"
@@ -60,6 +67,7 @@ struct join_group_request {
   std::optional<std::string> group_instance_id;  // v5+; null unless static membership
   std::string protocol_type;                     // e.g. "consumer"
   std::vector<protocol> protocols;
+  std::optional<std::string> reason;  // v8+
 
   void encode(wire::wire_writer& w, std::int16_t version) const;
   bool decode(wire::wire_reader& r, std::int16_t version);
@@ -68,7 +76,8 @@ struct join_group_request {
 struct join_group_response {
   static constexpr api_key key = api_key::join_group;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t max_version = 9;
+  static constexpr std::int16_t first_flexible_version = 6;
 
   struct member {
     std::string member_id;
@@ -79,10 +88,12 @@ struct join_group_response {
   std::int32_t throttle_time_ms = 0;  // v2+
   std::int16_t error_code = 0;
   std::int32_t generation_id = -1;
-  std::string protocol_name;
-  std::string leader;           // member_id of the leader
-  std::string member_id;        // the receiver's own member_id
-  std::vector<member> members;  // every member for the leader, empty for the others
+  std::optional<std::string> protocol_type;  // v7+; null on error
+  std::optional<std::string> protocol_name;  // null on error (v7+; "" before)
+  std::string leader;                        // member_id of the leader
+  bool skip_assignment = false;              // v9+
+  std::string member_id;                     // the receiver's own member_id
+  std::vector<member> members;               // every member for the leader, empty for the others
 
   void encode(wire::wire_writer& w, std::int16_t version) const;
   bool decode(wire::wire_reader& r, std::int16_t version);

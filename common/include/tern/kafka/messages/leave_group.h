@@ -1,14 +1,16 @@
 #pragma once
-// LeaveGroup (api key 13), versions 0–3: request and response bodies (no header). None of these
-// versions is flexible (that starts at v4), so every string and array has the classic encoding.
+// LeaveGroup (api key 13), versions 0–5: request and response bodies (no header). v4+ are
+// flexible (compact strings and arrays, a tagged-field section after every structure); v0–3 are
+// classic.
 //
 //   request  v0–v2: group_id, member_id
-//   request  v3:    group_id, members[member_id, group_instance_id?]  (batch leave, KIP-345)
+//   request  v3–v4: group_id, members[member_id, group_instance_id?]  (batch leave, KIP-345)
+//   request  v5:    group_id, members[member_id, group_instance_id?, reason?]  (KIP-800)
 //   response v0:    error_code
 //   response v1–v2: throttle_time_ms, error_code (v2 only changes when a broker throttles)
-//   response v3:    throttle_time_ms, error_code, members[member_id, group_instance_id?,
-//                   error_code]
-// (? = nullable: std::nullopt is written as null. reason, v5+, is outside this range.)
+//   response v3–v5: throttle_time_ms, error_code, members[member_id, group_instance_id?,
+//                   error_code]  (v5 is identical to v4)
+// (? = nullable: std::nullopt is written as null.)
 //
 // The request carries either the single member_id (v0–v2) or the members array (v3); the codec
 // does not convert between them: encode() writes the one the version has and drops the other, and
@@ -33,11 +35,13 @@ namespace tern::kafka {
 struct leave_group_request {
   static constexpr api_key key = api_key::leave_group;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 3;
+  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t first_flexible_version = 4;
 
   struct member_identity {
     std::string member_id;
     std::optional<std::string> group_instance_id;
+    std::optional<std::string> reason;  // v5+: why the member leaves (the broker logs it)
   };
 
   std::string group_id;
@@ -51,7 +55,8 @@ struct leave_group_request {
 struct leave_group_response {
   static constexpr api_key key = api_key::leave_group;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 3;
+  static constexpr std::int16_t max_version = 5;
+  static constexpr std::int16_t first_flexible_version = 4;
 
   struct member_response {
     std::string member_id;
