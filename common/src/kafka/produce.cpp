@@ -27,6 +27,14 @@ bool flexible(std::int16_t version) { return version >= request::first_flexible_
 
 void produce_request::encode(wire::wire_writer& w, std::int16_t version) const {
   TERN_ASSERT(codec::in_range<request>(version));
+  // The records are copied in; room for all of them up front, so that the bytes written after
+  // them (v9's tag sections, the next partition) never make the buffer grow and copy them again.
+  std::size_t size_hint = 64;
+  for (const auto& t : topic_data) {
+    size_hint += 16 + t.name.size();
+    for (const auto& p : t.partition_data) size_hint += 16 + (p.records ? p.records->size() : 0);
+  }
+  w.owned_mutable().reserve(w.owned_size() + size_hint);
   codec::flex_writer out{w, flexible(version)};
   // v0–2 exist only so old librdkafka enables gzip/snappy/lz4 (it keys them on Produce v0
   // being advertised); they carry MessageSet v0/v1, which the hub refuses per partition.
