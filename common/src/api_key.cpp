@@ -8,8 +8,11 @@ namespace {
 constexpr std::array<api_version_range, 30> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
-    {api_key::produce, 0, 7, 9},
-    {api_key::fetch, 4, 11, 12},
+    // v8 adds record_errors/error_message, v9 is flexible; v10/v11 (KIP-951 leader hints,
+    // KIP-890 transactions) are not implemented.
+    {api_key::produce, 0, 9, 9},
+    // v12 is flexible (and carries last_fetched_epoch); v13+ names topics by id: not implemented.
+    {api_key::fetch, 4, 12, 12},
     {api_key::list_offsets, 0, 3, 6},
     // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node).
     {api_key::metadata, 0, 8, 9},

@@ -131,6 +131,8 @@ bool producer::receive_one(std::int32_t node, std::string& error) {
     for (const auto& p : t.partition_responses)
       if (p.error_code != 0) {
         error = "produce to " + t.name + "-" + std::to_string(p.index) + " failed: " + kafka_error(p.error_code);
+        // Produce v8+: the broker's own sentence, e.g. which timestamp bound a record broke.
+        if (p.error_message) error += " (" + *p.error_message + ")";
         return false;
       }
   _acknowledged += done.records;

@@ -1,4 +1,4 @@
-// Fetch (1) v4–11: serves record batches straight from LMDB's memory map (the response
+// Fetch (1) v4–12: serves record batches straight from LMDB's memory map (the response
 // references them; the read transaction lives until the frame is written). Waits up to
 // max_wait_ms for min_bytes, waking on every commit. One node: high watermark = last stable
 // offset = log end. A cluster: only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere; the
@@ -7,6 +7,11 @@
 // far it has the log. No fetch sessions (session_id 0 declines them, as Kafka allows). Needs Read
 // on each topic (TOPIC_AUTHORIZATION_FAILED per partition otherwise, answered at once); a follower
 // fetch needs ClusterAction on the cluster (CLUSTER_AUTHORIZATION_FAILED).
+//
+// v12 (flexible) changes the encoding only, records stay zero-copy. Its last_fetched_epoch is not
+// checked: the hub never answers diverging_epoch (its followers find their divergence with
+// OffsetForLeaderEpoch, and consumers validate positions the same way, KIP-320), nor the
+// current_leader/snapshot_id tags.
 #include <algorithm>
 
 #include "kafka/errors.h"

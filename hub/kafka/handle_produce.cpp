@@ -1,4 +1,4 @@
-// Produce (0) v3–7: validates every batch (framing, CRC32C, size) before anything is written,
+// Produce (0) v3–9: validates every batch (framing, CRC32C, size) before anything is written,
 // hands the batches of each partition to the storage writer (group commit) and answers once all
 // partitions are committed. In a cluster only the partition's leader (holding its lease) takes
 // the write, stamped with its leader epoch; acks=all then answers once the whole ISR has it
@@ -13,6 +13,11 @@
 // message.timestamp.{before,after,difference}.max.ms refuse the partition with INVALID_TIMESTAMP.
 // With LogAppendTime the batch is stamped with the broker's time. The rewrite happens in the
 // request's own frame, before storage sees the bytes.
+//
+// A refused partition says why (v8+, KIP-467): error_message carries the sentence that is also
+// logged, and an INVALID_TIMESTAMP refusal lists the offending records in record_errors (their
+// index in the partition's records, at most record_errors_max of them), so that a client can tell
+// the bad records from the innocent ones of the same batch.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -88,9 +93,40 @@ timestamp_policy topic_timestamp_policy(const storage::topic_info& info, const a
 // compression), far below what would hurt a 512 MiB gateway.
 constexpr std::size_t inflated_batch_max_bytes = 64u << 20;
 
+// At most this many record_errors per refused partition: enough to show a client which records
+// were at fault, small enough that a batch of a million bad records cannot make the answer larger
+// than the request.
+constexpr std::size_t record_errors_max = 100;
+
+using record_errors = std::vector<produce_response::record_error>;
+
+// Lists the records of `batch` whose CreateTime (baseTimestamp + delta) lies outside [low, high]
+// as record errors, numbered from `first_index`. Runs only on a refusal, after
+// record_timestamps() has read the same records, so decoding them again cannot fail in a new way.
+// A batch flagged LogAppendTime by its producer reports maxTimestamp for every record when
+// decoded, not its own time, so it gets no per-record list (error_message still says why).
+void timestamp_record_errors(wire::bytes_view batch, const record_batch::batch_header& h,
+                             std::int32_t first_index, std::int64_t low, std::int64_t high,
+                             record_errors& out) {
+  if (h.log_append_time()) return;
+  std::vector<record_batch::record> records;
+  std::vector<std::uint8_t> scratch;
+  if (record_batch::decode_records(batch, records, scratch, inflated_batch_max_bytes)) return;
+  for (std::size_t i = 0; i < records.size() && out.size() < record_errors_max; ++i) {
+    const std::int64_t ts = records[i].timestamp;
+    if (ts >= low && ts <= high) continue;
+    // The records were decoded from this frame: far fewer than 2^31 in all.
+    out.push_back({first_index + static_cast<std::int32_t>(i),
+                   "timestamp " + std::to_string(ts) + " is outside [" + std::to_string(low) + ", " +
+                       std::to_string(high) + "]"});
+  }
+}
+
 // Applies the topic's timestamp policy to one validated batch, rewriting its header in place.
+// On INVALID_TIMESTAMP `errors` gets the offending records, numbered from `first_index`.
 error_code stamp_batch(wire::bytes_view batch, const record_batch::batch_header& h,
-                       const timestamp_policy& policy, std::int64_t now_ms, std::string& why) {
+                       const timestamp_policy& policy, std::int64_t now_ms, std::int32_t first_index,
+                       std::string& why, record_errors& errors) {
   // The frame is this request's own buffer, made mutable by the server and handed out const so
   // that handlers do not scribble on it by accident; this is the one place that rewrites it.
   std::span<std::uint8_t> bytes(const_cast<std::uint8_t*>(batch.data()), batch.size());
@@ -108,16 +144,21 @@ error_code stamp_batch(wire::bytes_view batch, const record_batch::batch_header&
     return ec == compression::compression_errc::too_large ? error_code::message_too_large
                                                            : batch_error(ec);
   }
-  if (policy.before_max_ms != INT64_MAX && range.min < now_ms - policy.before_max_ms) {
+  // The accepted window (no bound where the setting is unset).
+  const std::int64_t low = policy.before_max_ms != INT64_MAX ? now_ms - policy.before_max_ms : INT64_MIN;
+  const std::int64_t high = policy.after_max_ms < INT64_MAX - now_ms ? now_ms + policy.after_max_ms : INT64_MAX;
+  const bool too_early = range.min < low, too_late = range.max > high;
+  if (too_early) {
     why = "record timestamp " + std::to_string(range.min) + " is more than " +
           std::to_string(policy.before_max_ms) + " ms before the broker's time " + std::to_string(now_ms) +
           " (message.timestamp.before.max.ms / difference.max.ms)";
-    return error_code::invalid_timestamp;
-  }
-  if (policy.after_max_ms < INT64_MAX - now_ms && range.max > now_ms + policy.after_max_ms) {
+  } else if (too_late) {
     why = "record timestamp " + std::to_string(range.max) + " is more than " +
           std::to_string(policy.after_max_ms) + " ms after the broker's time " + std::to_string(now_ms) +
           " (message.timestamp.after.max.ms / difference.max.ms)";
+  }
+  if (too_early || too_late) {
+    timestamp_record_errors(batch, h, first_index, low, high, errors);
     return error_code::invalid_timestamp;
   }
   if (h.max_timestamp != range.max || h.log_append_time())
@@ -125,11 +166,13 @@ error_code stamp_batch(wire::bytes_view batch, const record_batch::batch_header&
   return error_code::none;
 }
 
-// Checks one partition's records; on success fills `batches`.
+// Checks one partition's records; on success fills `batches`, on a refusal `why` and, when
+// records are at fault, `errors`.
 error_code check_records(const produce_request::partition& p, const storage::topic_info& info,
                          std::int16_t version, std::int64_t broker_max_bytes,
                          const timestamp_policy& policy, std::int64_t now_ms,
-                         std::vector<wire::bytes_view>& batches, std::string& why) {
+                         std::vector<wire::bytes_view>& batches, std::string& why,
+                         record_errors& errors) {
   if (!p.records || p.records->empty()) {
     why = "empty record set";
     return error_code::invalid_record;
@@ -139,6 +182,9 @@ error_code check_records(const produce_request::partition& p, const storage::top
     return batch_error(ec);
   }
   auto max_bytes = topic_max_message_bytes(info, broker_max_bytes);
+  // The index of the batch's first record among the partition's records. 64 bits: a compressed
+  // batch's record_count is only checked when its records are read, which LogAppendTime skips.
+  std::int64_t first_index = 0;
   for (auto b : batches) {
     record_batch::batch_header h;
     record_batch::parse_header(b, h);
@@ -154,7 +200,10 @@ error_code check_records(const produce_request::partition& p, const storage::top
       why = "zstd batches need Produce v7 or later (this request is v" + std::to_string(version) + ")";
       return error_code::unsupported_compression_type;
     }
-    if (auto code = stamp_batch(b, h, policy, now_ms, why); code != error_code::none) return code;
+    const auto first = static_cast<std::int32_t>(std::min<std::int64_t>(first_index, INT32_MAX));
+    if (auto code = stamp_batch(b, h, policy, now_ms, first, why, errors); code != error_code::none)
+      return code;
+    first_index += h.record_count;
   }
   return error_code::none;
 }
@@ -180,6 +229,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       out.index = p.index;
       std::vector<wire::bytes_view> batches;
       std::string why;
+      record_errors errors;
       error_code code = error_code::none;
       // A transactional id is refused as InitProducerId refuses it (no transactions here).
       if (!acks_valid)
@@ -188,7 +238,7 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
       else if (!authorized) code = error_code::topic_authorization_failed;
       else if (!info || p.index < 0 || p.index >= info->partition_count) code = error_code::unknown_topic_or_partition;
       else code = check_records(p, *info, ctx.version(), ctx.hub.config().message_max_bytes, stamps,
-                                now_ms, batches, why);
+                                now_ms, batches, why, errors);
       const ids::partition_index partition{p.index};
       ids::leader_epoch leader_epoch = ids::no_leader_epoch;
       if (code == error_code::none && ctx.hub.replicas()) {
@@ -203,7 +253,9 @@ bool handle_produce(request_context& ctx, wire::wire_reader& body) {
         if (!why.empty())
           log::warn("produce to ", t.name, "-", p.index, " from ", ctx.conn.peer, " refused: ", why);
         out.error_code = wire(code);
-        out_topic.partition_responses.push_back(out);
+        if (!why.empty()) out.error_message = std::move(why);  // v8+ only; older answers drop it
+        out.record_errors = std::move(errors);
+        out_topic.partition_responses.push_back(std::move(out));
         continue;
       }
       if (stamps.log_append_time) out.log_append_time_ms = now_ms;

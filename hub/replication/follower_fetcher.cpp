@@ -16,7 +16,7 @@ namespace {
 constexpr std::int16_t epoch_request_version = 3;  // replica_id and current_leader_epoch
 constexpr std::int16_t list_offsets_version = 1;   // replica_id, one (timestamp, offset) answer
 constexpr std::int16_t fetch_version_min = 9;      // current_leader_epoch
-constexpr std::int16_t fetch_version_max = 11;
+constexpr std::int16_t fetch_version_max = 12;  // v12: flexible, smaller frames
 constexpr std::int64_t idle_wait_ms = 100;
 
 std::int64_t now_ms() {

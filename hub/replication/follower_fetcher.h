@@ -9,7 +9,7 @@
 //   local log (log_store::truncate) and, when the leader answered with an epoch we do not know,
 //   asks again (at most truncation_rounds_max times). A partition with no local epoch is not
 //   asked: it keeps what its high watermark vouches for.
-// - fetching: Fetch v9–v11 (replica_id = self, current_leader_epoch, isolation 0, max_wait_ms)
+// - fetching: Fetch v9–v12 (replica_id = self, current_leader_epoch, isolation 0, max_wait_ms)
 //   from the local log end; the whole, CRC-checked batches are appended as replica appends
 //   (the leader's offsets and epochs), then the local high watermark becomes
 //   min(leader HW, local log end).

@@ -27,7 +27,7 @@ CLOSE_TIMEOUT_S = 10
 # ApiVersions ranges the contract promises (key: (min, max)).
 # Produce is advertised from v0 because librdkafka < 2.11.1 enables gzip/snappy/lz4 only then;
 # v0-2 carry the old MessageSet format, which the hub refuses per partition (error 43).
-REQUIRED_RANGES = {0: (0, 7), 1: (4, 11), 2: (0, 3), 3: (0, 8), 18: (0, 3), 19: (0, 4), 20: (0, 1),
+REQUIRED_RANGES = {0: (0, 9), 1: (4, 12), 2: (0, 3), 3: (0, 8), 18: (0, 3), 19: (0, 4), 20: (0, 1),
                    23: (0, 4), 55: (0, 1)}
 
 
@@ -286,9 +286,9 @@ class BadInputTest(unittest.TestCase):
 
     def test_unsupported_produce_version_disconnects(self):
         with self.hub.connect() as c:
-            c.send_raw(kr.frame(kr.request_header(kr.API_PRODUCE, 8, 5) + b"\x00" * 20))
-            self.assert_closed(c, "Produce v8 (above the supported range)")
-        self.assert_healthy("Produce v8")
+            c.send_raw(kr.frame(kr.request_header(kr.API_PRODUCE, 10, 5) + b"\x00" * 20))
+            self.assert_closed(c, "Produce v10 (above the supported range)")
+        self.assert_healthy("Produce v10")
 
     def test_unsupported_api_versions_version_gets_error_35(self):
         with self.hub.connect() as c:
