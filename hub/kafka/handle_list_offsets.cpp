@@ -30,9 +30,9 @@ std::int32_t epoch_of(const std::vector<std::pair<ids::leader_epoch, ids::offset
 // One partition's answer from the snapshot `txn`; nothing at or past offsets.log_end (the high
 // watermark in a cluster) is answered. Returns the partition's error.
 error_code answer(request_context& ctx, const storage::read_txn& txn, storage::log_id log,
-                       const list_offsets_request::partition& p,
-                       const storage::partition_offsets& offsets, ids::leader_epoch current_epoch,
-                       list_offsets_response::partition& out) {
+                  const list_offsets_request::partition& p,
+                  const storage::partition_offsets& offsets, ids::leader_epoch current_epoch,
+                  list_offsets_response::partition& out) {
   std::vector<std::pair<ids::leader_epoch, ids::offset>> epochs;
   if (ctx.version() >= 4 && p.timestamp != list_offsets_request::latest_timestamp)
     if (auto ec = txn.epochs(log, epochs)) return to_kafka_error(ec);
@@ -81,7 +81,8 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
     list_offsets_response::topic out_topic;
     out_topic.name = t.name;
     auto info = ctx.hub.store().find_topic(t.name);
-    bool authorized = follower ? follower_allowed : ctx.may_on_topic(auth::operation::describe, t.name);
+    bool authorized =
+        follower ? follower_allowed : ctx.may_on_topic(auth::operation::describe, t.name);
     for (const auto& p : t.partitions) {
       list_offsets_response::partition out;
       out.partition_index = p.partition_index;
@@ -102,18 +103,17 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
       if (!ec && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;
         ids::offset high_watermark{0}, read_limit{0};
-        ec = ctx.hub.replicas()->check_fetch(t.name, partition,
-                                             ids::leader_epoch{p.current_leader_epoch},
-                                             ids::no_node, ids::offset{0}, view, high_watermark,
-                                             read_limit);
+        ec = ctx.hub.replicas()->check_fetch(
+            t.name, partition, ids::leader_epoch{p.current_leader_epoch}, ids::no_node,
+            ids::offset{0}, view, high_watermark, read_limit);
         offsets.log_end = std::min(offsets.log_end, high_watermark);
         current_epoch = view.leader_epoch;
       }
       if (ec)
         out.error_code = wire(to_kafka_error(ec));
       else
-        out.error_code = wire(
-            answer(ctx, *txn, info->partition_log(partition), p, offsets, current_epoch, out));
+        out.error_code =
+            wire(answer(ctx, *txn, info->partition_log(partition), p, offsets, current_epoch, out));
       out_topic.partitions.push_back(std::move(out));
     }
     response.topics.push_back(std::move(out_topic));

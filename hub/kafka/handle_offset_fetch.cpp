@@ -47,7 +47,8 @@ void fail_partitions(const request_topics& topics, std::int16_t code,
 void list_all(request_context& ctx, const committed_map& by_partition,
               std::vector<offset_fetch_response::topic>& out) {
   for (const auto& [key, c] : by_partition) {
-    if (!ctx.hub.permits(ctx.conn, auth::operation::describe, auth::resource_type::topic, key.first))
+    if (!ctx.hub.permits(ctx.conn, auth::operation::describe, auth::resource_type::topic,
+                         key.first))
       continue;
     if (out.empty() || out.back().name != key.first) out.push_back({key.first, {}});
     offset_fetch_response::partition p;

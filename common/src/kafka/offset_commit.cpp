@@ -14,9 +14,9 @@ using response = offset_commit_response;
 
 // Smallest wire size of each element (compact layout, never larger than the classic one), for
 // the array count checks.
-constexpr std::size_t topic_min_bytes = 1 + 1;                      // name, partition count
-constexpr std::size_t request_partition_min_bytes = 4 + 8 + 1;      // index, offset, metadata
-constexpr std::size_t response_partition_min_bytes = 4 + 2;         // index, error_code
+constexpr std::size_t topic_min_bytes = 1 + 1;                  // name, partition count
+constexpr std::size_t request_partition_min_bytes = 4 + 8 + 1;  // index, offset, metadata
+constexpr std::size_t response_partition_min_bytes = 4 + 2;     // index, error_code
 
 bool flexible(std::int16_t version) { return version >= request::first_flexible_version; }
 

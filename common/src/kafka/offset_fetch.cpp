@@ -14,9 +14,9 @@ using response = offset_fetch_response;
 
 // Smallest wire size of each element (compact layout, never larger than the classic one), for
 // the array count checks.
-constexpr std::size_t group_min_bytes = 1 + 1;          // group_id, topics count
-constexpr std::size_t request_topic_min_bytes = 1 + 1;  // name, partition_indexes count
-constexpr std::size_t response_topic_min_bytes = 1 + 1;  // name, partitions count
+constexpr std::size_t group_min_bytes = 1 + 1;              // group_id, topics count
+constexpr std::size_t request_topic_min_bytes = 1 + 1;      // name, partition_indexes count
+constexpr std::size_t response_topic_min_bytes = 1 + 1;     // name, partitions count
 constexpr std::size_t partition_min_bytes = 4 + 8 + 1 + 2;  // index, offset, metadata, error
 
 bool flexible(std::int16_t version) { return version >= request::first_flexible_version; }

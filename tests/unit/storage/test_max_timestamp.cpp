@@ -21,7 +21,8 @@ std::optional<hit> max_of(const log_store& s, log_id log) {
 std::error_code delete_sync(log_store& s, log_id log, std::int64_t offset) {
   auto p = std::make_shared<std::promise<std::error_code>>();
   auto f = p->get_future();
-  s.delete_records(log, ids::offset{offset}, [p](std::error_code ec, ids::offset) { p->set_value(ec); });
+  s.delete_records(log, ids::offset{offset},
+                   [p](std::error_code ec, ids::offset) { p->set_value(ec); });
   return f.get();
 }
 
