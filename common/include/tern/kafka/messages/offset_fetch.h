@@ -28,8 +28,9 @@
 //
 // Fields a version lacks are neither written nor read: encode() drops them and decode() leaves
 // their defaults (committed_leader_epoch -1, top-level error_code 0, require_stable false, and
-// the empty groups list before v8; group_id "", topics an empty list and error_code 0 from v8).
-// A v8 request with no groups is valid on the wire (it asks for nothing).
+// the empty groups list before v8; from v8 the request's group_id "" and topics nullopt, the
+// response's topics empty and top-level error_code 0). A v8 request with no groups is valid on
+// the wire (it asks for nothing).
 //
 // Errors: encode() with a version outside [min_version, max_version] is a programmer error and
 // asserts. decode() returns false (and fails the reader) on malformed or truncated input, on a
