@@ -13,7 +13,7 @@ constexpr std::array<api_version_range, 30> all{{
     {api_key::produce, 0, 9, 9},
     // v12 is flexible (and carries last_fetched_epoch); v13+ names topics by id: not implemented.
     {api_key::fetch, 4, 12, 12},
-    {api_key::list_offsets, 0, 3, 6},
+    {api_key::list_offsets, 0, 7, 6},
     // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node).
     {api_key::metadata, 0, 8, 9},
     {api_key::api_versions, 0, 3, 3},
@@ -23,8 +23,8 @@ constexpr std::array<api_version_range, 30> all{{
     {api_key::delete_records, 0, 2, 2},
     // Consumer groups and the idempotent producer. FindCoordinator v0 being advertised is also
     // what makes librdkafka < 2.11.1 enable lz4.
-    {api_key::offset_commit, 0, 7, 8},
-    {api_key::offset_fetch, 0, 5, 6},
+    {api_key::offset_commit, 0, 8, 8},
+    {api_key::offset_fetch, 0, 8, 6},
     {api_key::find_coordinator, 0, 4, 3},
     {api_key::join_group, 0, 9, 6},
     {api_key::heartbeat, 0, 4, 4},
@@ -32,7 +32,7 @@ constexpr std::array<api_version_range, 30> all{{
     {api_key::sync_group, 0, 5, 4},
     {api_key::describe_groups, 0, 5, 5},
     {api_key::list_groups, 0, 4, 3},
-    {api_key::init_producer_id, 0, 1, 2},
+    {api_key::init_producer_id, 0, 4, 2},
     {api_key::delete_groups, 0, 2, 2},
     // librdkafka DeleteConsumerGroupOffsets, kafka-consumer-groups --delete-offsets.
     {api_key::offset_delete, 0, 0, INT16_MAX},

@@ -155,12 +155,30 @@ bool fetch_committed_offsets(coordinator_link& coordinator, const std::string& g
       topics.back().partition_indexes.push_back(tp.partition);
     }
   }
+  // v8 carries groups in a list: this one group is its only element, and its answer the only
+  // group of the response (moved to the v0–v7 fields so one code path reads both).
+  if (version >= 8) {
+    request.groups.push_back({group_id, std::move(request.topics)});
+    request.group_id.clear();
+    request.topics.reset();
+  }
   kafka::offset_fetch_response response;
   if (auto ec = coordinator.conn->call(request, version, response)) {
     error = coordinator.describe(ec);
     coordinator.conn.reset();
     if (coordinator_moved) *coordinator_moved = true;
     return false;
+  }
+  if (version >= 8) {
+    auto g = std::find_if(response.groups.begin(), response.groups.end(),
+                          [&](const auto& x) { return x.group_id == group_id; });
+    if (g == response.groups.end()) {
+      error = "cannot fetch the committed offsets of group '" + group_id + "': " +
+              coordinator.address + " did not answer for it";
+      return false;
+    }
+    response.topics = std::move(g->topics);
+    response.error_code = g->error_code;
   }
   auto failed = [&](std::int16_t code, const std::string& what) {
     error = "cannot fetch the committed offsets of group '" + group_id + "'" + what + ": " +

@@ -24,6 +24,7 @@
 #include "auth/password_file.h"
 #include "cluster/cluster_node.h"
 #include "groups/coordinator.h"
+#include "kafka/producer_epochs.h"
 #include "net/server.h"
 #include "storage/log_store.h"
 #include "tern/common/clock.h"
@@ -85,6 +86,8 @@ class broker {
   // runs cost one pass). Safe to call from inside a Fetch's own retry, unlike retry_all().
   void retry_waiters_soon();
   groups::coordinator& groups() { return _groups; }
+  // Idempotent producers' current epochs, for InitProducerId's KIP-360 bumps.
+  producer_epochs& producer_epochs_table() { return _producer_epochs; }
   const std::vector<advertised_endpoint>& advertised() const { return _advertised; }
   std::int32_t node_id() const { return _config.node_id; }
   // The advertised endpoint for the listener a connection came in on (first one if none match).
@@ -151,6 +154,7 @@ class broker {
   fetch_waiters _waiters;
   groups::coordinator _groups;
   groups::deadline_timer _offsets_expiry;
+  producer_epochs _producer_epochs;
   std::map<std::string, std::int64_t, std::less<>> _group_last_active_ms;
   std::unique_ptr<auth::authorizer> _authorizer;
   std::shared_ptr<const auth::password_file> _sasl_users;

@@ -1,4 +1,4 @@
-// OffsetCommit (8) v0–7: checks the committer against the group (generation, member), the
+// OffsetCommit (8) v0–8: checks the committer against the group (generation, member), the
 // partitions against the topics, then stores all valid offsets in one durable transaction.
 // Needs Read on the group (GROUP_AUTHORIZATION_FAILED for every partition) and on each topic
 // (TOPIC_AUTHORIZATION_FAILED for its partitions).

@@ -290,6 +290,15 @@ class read_txn {
   std::error_code offset_for_timestamp(
       log_id log, std::int64_t timestamp_ms,
       std::optional<std::pair<ids::offset, std::int64_t>>& out) const;
+  // The record with the largest timestamp (ListOffsets' MAX_TIMESTAMP, KIP-734) and that
+  // timestamp; the first such record in log order when several share it. nullopt for an empty
+  // log or one whose batches carry no timestamp (-1). Like offset_for_timestamp(), compressed
+  // batches are inflated to find the record, and a LogAppendTime batch answers with its base
+  // offset. Usually one index lookup and one batch; after retention, DeleteRecords or compaction
+  // removed the batch that held the maximum, a scan of the remaining batch headers.
+  // Errors: unknown_topic / unknown_partition, io_error.
+  std::error_code offset_for_max_timestamp(
+      log_id log, std::optional<std::pair<ids::offset, std::int64_t>>& out) const;
 
   // Replication reads. offsets() above also reports last_epoch and the high watermark: the
   // latest one set (set_high_watermark may run ahead of the snapshot), clamped to this

@@ -1,4 +1,5 @@
 // Read-only snapshots: offsets, zero-copy batch reads, and timestamp lookups.
+#include <algorithm>
 #include <cassert>
 #include <climits>
 
@@ -66,6 +67,27 @@ bool find_in_batch(bytes_view batch, const record_batch::batch_header& h, std::i
     }
   }
   return false;
+}
+
+// The first record of `batch` at an offset >= `from` that carries the largest timestamp among
+// those records, as (offset, timestamp); nullopt when no record is at or past `from`. A
+// LogAppendTime batch's records all carry its maxTimestamp. A batch that does not decode (its
+// stored bytes passed the CRC) answers with its header, as find_in_batch does.
+void max_record_from(bytes_view batch, const record_batch::batch_header& h, std::int64_t from,
+                     std::optional<std::pair<ids::offset, std::int64_t>>& out) {
+  out.reset();
+  const std::int64_t last = h.base_offset + h.last_offset_delta;
+  if (last < from) return;
+  std::vector<record_batch::record> records;
+  std::vector<std::uint8_t> scratch;
+  if (h.log_append_time() ||
+      record_batch::decode_records(batch, records, scratch, std::size_t{64} << 20)) {
+    out.emplace(ids::offset{std::max(h.base_offset, from)}, h.max_timestamp);
+    return;
+  }
+  for (const auto& r : records)
+    if (r.offset >= from && (!out || r.timestamp > out->second))
+      out.emplace(ids::offset{r.offset}, r.timestamp);
 }
 
 // The databases of `log` as a snapshot that began at `seq` may use them; nullptr when the log
@@ -196,6 +218,85 @@ std::error_code read_txn::offset_for_timestamp(
       return {};
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
+  return {};
+}
+
+
+// index_ts gets an entry only for a new running maximum (strictly greater), so the log's last
+// entry names the first batch that reached its largest timestamp: the answer is that batch's
+// first record carrying it. That batch may be gone while later ones remain — size retention or
+// DeleteRecords moved log_start past it (trim_index keeps that entry), or compaction emptied or
+// rewrote it — and then the largest timestamp left is in no index entry: the remaining batches'
+// headers are scanned for the first batch with the largest maxTimestamp. That scan reads every
+// header left (no decompression) and happens only in those cases.
+std::error_code read_txn::offset_for_max_timestamp(
+    log_id log, std::optional<std::pair<ids::offset, std::int64_t>>& out) const {
+  out.reset();
+  const auto& s = *_store->_impl;
+  partition_state st;
+  if (auto ec = state(log, st)) return ec;
+  if (st.log_start == st.log_end) return {};
+  std::shared_lock lock(s.dbi_mutex);
+  const log_dbs* dbs = snapshot_dbs(s.log_databases, log, _dbi_seq);
+  if (!dbs) return {};
+  std::int64_t indexed_ts = -1, indexed_base = -1;
+  {
+    cursor_guard idx;
+    if (int rc = mdb_cursor_open(as_txn(_txn), dbs->index, &idx.cursor)) return map_mdb_error(rc);
+    auto past = format::ts_key(log, INT64_MAX);
+    MDB_val k = to_val(past), v{};
+    int rc = mdb_cursor_get(idx.cursor, &k, &v, MDB_SET_RANGE);
+    log_id found{0};
+    std::uint64_t second = 0;
+    // Keys of this log only go up to `past`: an exact hit is its last entry, else the one before.
+    bool exact = rc == 0 && k.mv_size == past.size() &&
+                 std::equal(past.begin(), past.end(), static_cast<const std::uint8_t*>(k.mv_data));
+    if (!exact) rc = mdb_cursor_get(idx.cursor, &k, &v, rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+    if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
+    if (rc == 0 && format::split_key(to_span(k), found, second) && found == log) {
+      if (v.mv_size != 8) return storage_errc::io_error;
+      indexed_ts = format::timestamp_of(second);
+      indexed_base =
+          static_cast<std::int64_t>(format::get_u64(static_cast<const std::uint8_t*>(v.mv_data)));
+    }
+  }
+  cursor_guard c;
+  if (int rc = mdb_cursor_open(as_txn(_txn), dbs->batches, &c.cursor)) return map_mdb_error(rc);
+  MDB_val k{}, v{};
+  std::int64_t base = 0;
+  record_batch::batch_header h;
+  if (indexed_ts >= 0 && indexed_base >= st.log_start) {
+    int rc = seek_batch(c.cursor, log, indexed_base, k, v);
+    if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
+    if (rc == 0 && current_batch(k, v, log, base, h) && base <= indexed_base &&
+        h.max_timestamp == indexed_ts) {
+      if (!find_in_batch(to_span(v), h, indexed_ts, out)) out.emplace(ids::offset{base}, indexed_ts);
+      return {};
+    }
+  }
+  // The scan: the first batch with the largest timestamp; -1 (no timestamp) never qualifies.
+  // Only the batch holding log_start may begin before it (DeleteRecords): its records below
+  // log_start are gone, so its maximum is taken over the rest.
+  bytes_view best;
+  record_batch::batch_header best_header;
+  std::int64_t best_ts = -1;
+  int rc = seek_batch(c.cursor, log, st.log_start, k, v);
+  for (; rc == 0; rc = mdb_cursor_get(c.cursor, &k, &v, MDB_NEXT)) {
+    if (!current_batch(k, v, log, base, h) || base >= st.log_end) break;
+    std::int64_t ts = h.max_timestamp;
+    if (base < st.log_start) {
+      std::optional<std::pair<ids::offset, std::int64_t>> tail;
+      max_record_from(to_span(v), h, st.log_start, tail);
+      ts = tail ? tail->second : -1;
+    }
+    if (ts > best_ts) {
+      best = to_span(v);
+      best_header = h;
+      best_ts = ts;
+    }
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return map_mdb_error(rc);
+  if (best_ts >= 0) max_record_from(best, best_header, st.log_start, out);
   return {};
 }
 

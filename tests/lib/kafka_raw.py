@@ -1606,3 +1606,198 @@ def fetch_v12_raw(conn, topic, partition, offset, **kw):
     corr = conn.send_request(API_FETCH, 12, fetch_v12_body(topic, partition, offset, **kw),
                              header_version=2)
     return corr, conn.recv_frame()
+
+
+# --------------------------------------------------------------------------------------------
+# Flexible versions of OffsetCommit (v8), OffsetFetch (v6-8), ListOffsets (v4-7) and
+# InitProducerId (v2-4) (issue 15), from OffsetCommit/OffsetFetch/ListOffsets/InitProducerId
+# Request/Response.json. Flexible versions use request header v2 and response header v1; their
+# strings and arrays are compact and every structure ends with a tagged-field section.
+
+MAX_TIMESTAMP = -3  # ListOffsets v7+: the record with the largest timestamp
+ERR_NOT_LEADER_OR_FOLLOWER = 6
+ERR_GROUP_AUTHORIZATION_FAILED = 30
+ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53
+ERR_FENCED_LEADER_EPOCH = 74
+ERR_UNKNOWN_LEADER_EPOCH = 75
+ERR_PRODUCER_FENCED = 90
+ERROR_NAMES.update({6: "NOT_LEADER_OR_FOLLOWER", 30: "GROUP_AUTHORIZATION_FAILED",
+                    53: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+                    74: "FENCED_LEADER_EPOCH", 75: "UNKNOWN_LEADER_EPOCH",
+                    90: "PRODUCER_FENCED"})
+
+
+class _Flex:
+    """Encoders and readers for one version: classic or flexible."""
+
+    def __init__(self, flexible):
+        self.flexible = flexible
+        self.tags = b"\x00" if flexible else b""
+
+    def string(self, s):
+        return compact_string(s) if self.flexible else string(s)
+
+    def array(self, items, enc):
+        if not self.flexible:
+            return array(items, enc)
+        if items is None:
+            return uvarint(0)
+        return uvarint(len(items) + 1) + b"".join(enc(x) for x in items)
+
+    def read_string(self, r):
+        if not self.flexible:
+            return r.string()
+        n = r.uvarint() - 1
+        return None if n < 0 else r._take(n).decode()
+
+    def read_count(self, r):
+        return r.uvarint() - 1 if self.flexible else r.i32()
+
+    def read_tags(self, r):
+        if self.flexible:
+            r.tagged_fields()
+
+    def call(self, conn, api_key, version, body):
+        return conn.call(api_key, version, body, header_version=2 if self.flexible else 1,
+                         flexible_response=self.flexible)
+
+
+def offset_commit_flex(conn, group_id, offsets, version=8, generation_id=-1, member_id="",
+                       group_instance_id=None):
+    """OffsetCommit v8 (v7 with flexible encoding). `offsets` is
+    {topic: {partition: (offset, metadata, leader_epoch)}}. Returns {(topic, partition): error}."""
+    assert version == 8
+    f = _Flex(True)
+
+    def part(item):
+        p, (off, md, epoch) = item
+        return i32(p) + i64(off) + i32(epoch) + f.string(md) + f.tags
+
+    def topic(item):
+        name, parts = item
+        return f.string(name) + f.array(list(parts.items()), part) + f.tags
+
+    body = (f.string(group_id) + i32(generation_id) + f.string(member_id)
+            + f.string(group_instance_id) + f.array(list(offsets.items()), topic) + f.tags)
+    r = f.call(conn, API_OFFSET_COMMIT, version, body)
+    r.i32()  # throttle
+    out = {}
+    for _ in range(f.read_count(r)):
+        t = f.read_string(r)
+        for _ in range(f.read_count(r)):
+            p, err = r.i32(), r.i16()
+            f.read_tags(r)
+            out[(t, p)] = err
+        f.read_tags(r)
+    f.read_tags(r)
+    if r.remaining():
+        raise ValueError("%d trailing bytes in OffsetCommit v8 response" % r.remaining())
+    return out
+
+
+def _offset_fetch_topics(f, r):
+    offsets, epochs = {}, {}
+    for _ in range(f.read_count(r)):
+        t = f.read_string(r)
+        for _ in range(f.read_count(r)):
+            p, off, epoch = r.i32(), r.i64(), r.i32()
+            md, err = f.read_string(r), r.i16()
+            f.read_tags(r)
+            offsets[(t, p)] = (off, md, err)
+            epochs[(t, p)] = epoch
+        f.read_tags(r)
+    return offsets, epochs
+
+
+def _offset_fetch_request_topics(f, topics):
+    if topics is None:
+        return f.array(None, None)
+    return f.array(list(topics.items()),
+                   lambda t: f.string(t[0]) + f.array(list(t[1]), i32) + f.tags)
+
+
+def offset_fetch_flex(conn, group_id, topics, version=7, require_stable=False):
+    """OffsetFetch v6-7, one group. `topics` is {topic: [partitions]} or None (all). Returns
+    dict(error, offsets={(topic, partition): (offset, metadata, error)}, leader_epochs)."""
+    assert 6 <= version <= 7
+    f = _Flex(True)
+    body = f.string(group_id) + _offset_fetch_request_topics(f, topics)
+    if version >= 7:
+        body += i8(1 if require_stable else 0)
+    r = f.call(conn, API_OFFSET_FETCH, version, body + f.tags)
+    r.i32()  # throttle
+    offsets, epochs = _offset_fetch_topics(f, r)
+    out = {"error": r.i16(), "offsets": offsets, "leader_epochs": epochs}
+    f.read_tags(r)
+    if r.remaining():
+        raise ValueError("%d trailing bytes in OffsetFetch v%d response" % (r.remaining(),
+                                                                          version))
+    return out
+
+
+def offset_fetch_groups(conn, groups, require_stable=False):
+    """OffsetFetch v8: several groups in one request. `groups` is a list of (group_id, topics)
+    with topics {topic: [partitions]} or None (all). Returns a list, in response order, of
+    dict(group_id, error, offsets={(topic, partition): (offset, metadata, error)},
+    leader_epochs)."""
+    f = _Flex(True)
+    body = f.array(groups, lambda g: f.string(g[0]) + _offset_fetch_request_topics(f, g[1])
+                   + f.tags)
+    body += i8(1 if require_stable else 0) + f.tags
+    r = f.call(conn, API_OFFSET_FETCH, 8, body)
+    r.i32()  # throttle
+    out = []
+    for _ in range(f.read_count(r)):
+        gid = f.read_string(r)
+        offsets, epochs = _offset_fetch_topics(f, r)
+        out.append({"group_id": gid, "offsets": offsets, "leader_epochs": epochs,
+                    "error": r.i16()})
+        f.read_tags(r)
+    f.read_tags(r)
+    if r.remaining():
+        raise ValueError("%d trailing bytes in OffsetFetch v8 response" % r.remaining())
+    return out
+
+
+def list_offsets_flex(conn, topic, partitions, version=7, isolation_level=0, replica_id=-1):
+    """ListOffsets v4-7. `partitions` is a list of (partition, timestamp, current_leader_epoch).
+    Returns a list, in response order, of (partition, error, timestamp, offset, leader_epoch)."""
+    assert 4 <= version <= 7
+    f = _Flex(version >= 6)
+    body = (i32(replica_id) + i8(isolation_level)
+            + f.array([topic], lambda t: f.string(t) + f.array(
+                partitions, lambda p: i32(p[0]) + i32(p[2]) + i64(p[1]) + f.tags) + f.tags)
+            + f.tags)
+    r = f.call(conn, API_LIST_OFFSETS, version, body)
+    r.i32()  # throttle
+    out = []
+    for _ in range(f.read_count(r)):
+        f.read_string(r)
+        for _ in range(f.read_count(r)):
+            out.append((r.i32(), r.i16(), r.i64(), r.i64(), r.i32()))
+            f.read_tags(r)
+        f.read_tags(r)
+    f.read_tags(r)
+    if r.remaining():
+        raise ValueError("%d trailing bytes in ListOffsets v%d response" % (r.remaining(),
+                                                                          version))
+    return out
+
+
+def init_producer_id_flex(conn, version=4, producer_id=-1, producer_epoch=-1,
+                          transactional_id=None, transaction_timeout_ms=60000):
+    """InitProducerId v2-4 (v3+ carry the producer's id and epoch, KIP-360). Returns
+    (error, producer_id, producer_epoch)."""
+    assert 2 <= version <= 4
+    f = _Flex(True)
+    body = f.string(transactional_id) + i32(transaction_timeout_ms)
+    if version >= 3:
+        body += i64(producer_id) + i16(producer_epoch)
+    r = f.call(conn, API_INIT_PRODUCER_ID, version, body + f.tags)
+    r.i32()  # throttle
+    out = (r.i16(), r.i64(), r.i16())
+    f.read_tags(r)
+    if r.remaining():
+        raise ValueError("%d trailing bytes in InitProducerId v%d response" % (r.remaining(),
+                                                                             version))
+    return out

@@ -1024,7 +1024,7 @@ TEST(MessagesBDeathTest, EncodeOutsideRangeAsserts) {
   wire::wire_writer w;
   EXPECT_DEATH(produce_request{}.encode(w, 10), "");
   EXPECT_DEATH(fetch_response{}.encode(w, 13), "");
-  EXPECT_DEATH(list_offsets_request{}.encode(w, 4), "");
+  EXPECT_DEATH(list_offsets_request{}.encode(w, 8), "");
 }
 #endif
 

@@ -68,6 +68,7 @@ enum class error_code : std::int16_t {
   group_max_size_reached = 81,
   fenced_instance_id = 82,
   group_subscribed_to_topic = 86,  // OffsetDelete on a topic the group's members consume
+  producer_fenced = 90,            // InitProducerId v4+: the epoch given is not the current one
   unsupported_endpoint_type = 115,  // DescribeCluster for controllers, asked of a broker
   fenced_leader_epoch = 74,        // the request's leader epoch is older than the broker's
   unknown_leader_epoch = 75,       // the request's leader epoch is newer than the broker knows

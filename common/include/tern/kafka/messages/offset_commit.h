@@ -1,6 +1,7 @@
 #pragma once
-// OffsetCommit (api key 8), versions 0–7: request and response bodies (no header). None of these
-// versions is flexible (that starts at v8), so every string and array has the classic encoding.
+// OffsetCommit (api key 8), versions 0–8: request and response bodies (no header). v8 is the
+// first flexible version (compact strings and arrays, a tagged-field section after every
+// structure) and otherwise equals v7; v0–v7 use the classic encoding.
 //
 //   request  v0:    group_id,
 //                   topics[name, partitions[partition_index, committed_offset,
@@ -14,10 +15,12 @@
 //   request  v5:    v2 without retention_time_ms
 //   request  v6:    v5 + partitions[].committed_leader_epoch (after committed_offset)
 //   request  v7:    v6 + group_instance_id? (after member_id)
+//   request  v8:    v7, flexible
 //   response v0–v2: topics[name, partitions[partition_index, error_code]]
 //   response v3–v7: throttle_time_ms, then the v0 topics
+//   response v8:    v3, flexible
 // (? = nullable: std::nullopt is written as null. v3 and v4 requests equal v2; v4+ responses only
-// change when a broker throttles. Topic ids, v9+, are outside this range.)
+// change when a broker throttles. v9 (topic ids, KIP-848 member epochs) is outside this range.)
 //
 // Fields a version lacks are neither written nor read: encode() drops them and decode() leaves
 // their defaults (generation_id -1, member_id "", retention_time_ms -1 = broker default,
@@ -42,7 +45,8 @@ namespace tern::kafka {
 struct offset_commit_request {
   static constexpr api_key key = api_key::offset_commit;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 7;
+  static constexpr std::int16_t max_version = 8;
+  static constexpr std::int16_t first_flexible_version = 8;
 
   struct partition {
     std::int32_t partition_index = 0;
@@ -70,7 +74,8 @@ struct offset_commit_request {
 struct offset_commit_response {
   static constexpr api_key key = api_key::offset_commit;
   static constexpr std::int16_t min_version = 0;
-  static constexpr std::int16_t max_version = 7;
+  static constexpr std::int16_t max_version = 8;
+  static constexpr std::int16_t first_flexible_version = 8;
 
   struct partition {
     std::int32_t partition_index = 0;
