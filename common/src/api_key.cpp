@@ -14,11 +14,13 @@ constexpr std::array<api_version_range, 30> all{{
     // v12 is flexible (and carries last_fetched_epoch); v13+ names topics by id: not implemented.
     {api_key::fetch, 4, 12, 12},
     {api_key::list_offsets, 0, 7, 6},
-    // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node).
-    {api_key::metadata, 0, 8, 9},
+    // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node);
+    // v10+ topic ids, v12 lookups by topic id.
+    {api_key::metadata, 0, 12, 9},
     {api_key::api_versions, 0, 3, 3},
-    {api_key::create_topics, 0, 4, 5},
-    {api_key::delete_topics, 0, 1, 4},
+    // CreateTopics v7 returns the topic id; DeleteTopics v6 deletes by topic id.
+    {api_key::create_topics, 0, 7, 5},
+    {api_key::delete_topics, 0, 6, 4},
     // kafkajs deleteTopicRecords, librdkafka DeleteRecords, `tern delete-records`.
     {api_key::delete_records, 0, 2, 2},
     // Consumer groups and the idempotent producer. FindCoordinator v0 being advertised is also

@@ -68,6 +68,7 @@ std::string_view to_string(error_code e) {
     case error_code::fenced_instance_id: return "FENCED_INSTANCE_ID";
     case error_code::group_subscribed_to_topic: return "GROUP_SUBSCRIBED_TO_TOPIC";
     case error_code::producer_fenced: return "PRODUCER_FENCED";
+    case error_code::unknown_topic_id: return "UNKNOWN_TOPIC_ID";
     case error_code::unsupported_endpoint_type: return "UNSUPPORTED_ENDPOINT_TYPE";
     case error_code::invalid_record: return "INVALID_RECORD";
   }

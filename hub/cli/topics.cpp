@@ -160,7 +160,9 @@ int describe(client::cluster_client& client, const cxxopts::ParseResult& opts) {
 
 int remove(client::cluster_client& client, const cxxopts::ParseResult& opts) {
   kafka::delete_topics_request request;
+  // Both lists of the schema: the negotiated version writes topic_names (v0-5) or topics (v6).
   request.topic_names = {opts["topic"].as<std::string>()};
+  request.topics = {{opts["topic"].as<std::string>(), {}}};
   request.timeout_ms = 30000;
   kafka::metadata_response md;
   if (auto ec = client.metadata(std::vector<std::string>{}, false, md)) return fail(cmd, client.describe(-1, ec));

@@ -218,8 +218,12 @@ void controller::handle_create(const rpc::create_topics_request& req, std::uint6
       const auto* created = _image.topic(name);
       if (!ec && (!created || created->id != topic_id)) ec = cluster_errc::topic_exists;
       st->response.results[i].error = code_of(ec);
-      if (ec) st->response.results[i].message = ec.message();
-      else log::info("controller: created topic '", name, "'");
+      if (ec) {
+        st->response.results[i].message = ec.message();
+      } else {
+        st->response.results[i].topic_id = topic_id;
+        log::info("controller: created topic '", name, "'");
+      }
       st->finish();
     });
   }

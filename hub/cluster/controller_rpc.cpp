@@ -67,6 +67,17 @@ void read_results(wire_reader& r, std::vector<topic_result>& out) {
   }
 }
 
+// The trailing topic ids of a create_topics_response, one per result (see the header).
+void write_topic_ids(wire_writer& w, const std::vector<topic_result>& results) {
+  w.array_length(static_cast<std::int32_t>(results.size()));
+  for (const auto& t : results) w.uuid(t.topic_id);
+}
+void read_topic_ids(wire_reader& r, std::vector<topic_result>& results) {
+  auto n = read_count(r, topics_per_request_max);
+  if (n != results.size()) return r.fail();
+  for (auto& t : results) t.topic_id = r.uuid();
+}
+
 void read_heartbeat_request(wire_reader& r, heartbeat_request& m) {
   m.node_id = r.i32();
   m.incarnation_id = r.uuid();
@@ -143,6 +154,7 @@ std::vector<std::uint8_t> encode(std::uint64_t id, const create_topics_request& 
 std::vector<std::uint8_t> encode(std::uint64_t id, const create_topics_response& m) {
   auto w = begin(kind::create_topics_response, id);
   write_results(w, m.results);
+  write_topic_ids(w, m.results);
   return w.contiguous();
 }
 
@@ -208,7 +220,10 @@ bool decode(std::span<const std::uint8_t> bytes, envelope& out) {
       out.heartbeat_resp.shutdown_ready = r.boolean();
       break;
     case kind::create_topics_request: read_create_request(r, out.create_req); break;
-    case kind::create_topics_response: read_results(r, out.create_resp.results); break;
+    case kind::create_topics_response:
+      read_results(r, out.create_resp.results);
+      read_topic_ids(r, out.create_resp.results);
+      break;
     case kind::delete_topics_request: {
       auto n = read_count(r, topics_per_request_max);
       for (std::size_t i = 0; i < n && r.ok(); ++i) out.delete_req.names.push_back(r.string());

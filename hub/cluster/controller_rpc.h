@@ -8,6 +8,10 @@
 //
 // Responses carry the request's correlation id and a cluster_errc value (0 = success).
 //
+// Compatibility: the envelope has no version, so brokers and controllers must run the same
+// build. A create_topics_response ends with the topic ids of its results (an array after the
+// results, one id per result, added for CreateTopics v7): a build without it cannot read it.
+//
 // Errors: decode() returns false on anything malformed or truncated (and on counts over the
 // limits below); it never throws or asserts. Decoded structs own their strings.
 #include <array>
@@ -75,6 +79,7 @@ struct topic_result {
   std::string name;
   std::int16_t error = 0;
   std::string message;
+  uuid topic_id{};  // create_topics_response only: the created topic's id (zero on error)
 };
 struct create_topics_response {
   std::vector<topic_result> results;

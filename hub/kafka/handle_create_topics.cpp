@@ -1,8 +1,13 @@
-// CreateTopics (19) v0–4. Names and configs are validated here; validate_only checks without
-// creating. Needs Create on the cluster or on the topic (TOPIC_AUTHORIZATION_FAILED). A single
-// node creates the topic in its store (replication factor 1 only). A cluster forwards the topics
-// to the controller, which checks the replication factor against the live brokers, places the
-// replicas (Kafka's round-robin) and commits the topic to the metadata log.
+// CreateTopics (19) v0–7. Names and configs are validated here; validate_only checks without
+// creating. v5+ answers each topic that is (or, with validate_only, would be) created with its
+// partition count, replication factor and every config's effective value and source (KIP-525;
+// only if the principal may DescribeConfigs on the topic, else topic_config_error_code
+// TOPIC_AUTHORIZATION_FAILED and null configs, as Kafka); v7 with its topic id (the store's on a
+// single node, the controller's in a cluster; zero with validate_only). Needs Create on the
+// cluster or on the topic (TOPIC_AUTHORIZATION_FAILED). A single node creates the topic in its
+// store (replication factor 1 only). A cluster forwards the topics to the controller, which
+// checks the replication factor against the live brokers, places the replicas (Kafka's
+// round-robin) and commits the topic to the metadata log.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -24,6 +29,36 @@ struct local_create {
   std::map<std::string, std::string> configs;
 };
 
+// A topic that failed after (part of) its validation: only its name, error and message remain;
+// the v5+ fields go back to their defaults, as Kafka leaves them.
+void set_failed(create_topics_response::topic_result& out, error_code code, std::string message) {
+  std::string name = std::move(out.name);
+  out = {};
+  out.name = std::move(name);
+  out.error_code = wire(code);
+  out.error_message = std::move(message);
+}
+
+// What v5+ reports about a topic that passed validation (the fields are dropped below v5).
+void describe_created(request_context& ctx, const std::string& name, std::int32_t partitions,
+                      std::int32_t replication, const std::map<std::string, std::string>& overrides,
+                      create_topics_response::topic_result& out) {
+  out.num_partitions = partitions;
+  out.replication_factor = static_cast<std::int16_t>(replication);
+  if (!ctx.may_on_topic(auth::operation::describe_configs, name)) {
+    out.topic_config_error_code = wire(error_code::topic_authorization_failed);
+    return;
+  }
+  auto& configs = out.configs.emplace();
+  for (const auto& key : topic_config_keys()) {
+    auto d = topic_config_default_of(key, ctx.hub.store().options().topic_defaults, ctx.hub.config());
+    auto it = overrides.find(std::string(key.name));
+    const bool overridden = it != overrides.end();
+    configs.push_back({std::string(key.name), overridden ? it->second : d.value, false,
+                       wire(overridden ? config_source::dynamic_topic_config : d.source), false});
+  }
+}
+
 // Validates one topic. On a single node a valid topic is appended to `local` (created later,
 // asynchronously); in a cluster to `forward`. Its result is left at success, to be replaced by
 // the store's or the controller's.
@@ -34,8 +69,7 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
   create_topics_response::topic_result result;
   result.name = t.name;
   auto fail = [&](error_code code, std::string message) {
-    result.error_code = wire(code);
-    result.error_message = std::move(message);
+    set_failed(result, code, std::move(message));
     return result;
   };
   if (!ctx.hub.permits(ctx.conn, auth::operation::create, auth::resource_type::cluster, auth::cluster_name) &&
@@ -77,6 +111,7 @@ create_topics_response::topic_result create_one(request_context& ctx, const crea
     if (!valid_topic_config(c.name, c.value, message)) return fail(error_code::invalid_config, message);
     configs[c.name] = *c.value;
   }
+  describe_created(ctx, t.name, partitions, replication, configs, result);
   if (forward) {
     cluster::rpc::create_topic c{t.name, partitions, static_cast<std::int16_t>(replication), configs, {}};
     for (const auto& a : t.assignments) c.assignments.push_back(a.broker_ids);
@@ -98,14 +133,14 @@ void create_locally(request_context ctx, std::shared_ptr<create_topics_response>
   const auto& c = (*local)[next];
   ctx.hub.store().create_topic_async(
       c.name, c.partitions, c.configs,
-      [ctx, response, local, next](std::error_code ec, const storage::topic_info&) {
-        asio::post(ctx.hub.io(), [ctx, response, local, next, ec] {
+      [ctx, response, local, next](std::error_code ec, const storage::topic_info& created) {
+        asio::post(ctx.hub.io(), [ctx, response, local, next, ec, id = created.uuid] {
           const auto& done = (*local)[next];
           auto& out = response->topics[done.result_index];
           if (ec) {
-            out.error_code = wire(to_kafka_error(ec));
-            out.error_message = "cannot create topic '" + done.name + "': " + ec.message();
+            set_failed(out, to_kafka_error(ec), "cannot create topic '" + done.name + "': " + ec.message());
           } else {
+            out.topic_id = id;
             log::info("created topic '", done.name, "' with ", done.partitions, " partitions for ", ctx.conn.peer);
           }
           create_locally(ctx, response, local, next + 1);
@@ -146,16 +181,15 @@ bool handle_create_topics(request_context& ctx, wire::wire_reader& body) {
     for (auto& out : response.topics) {
       if (out.error_code != 0) continue;
       if (ec) {
-        out.error_code = wire(to_kafka_error(ec));
-        out.error_message = "the controller did not answer: " + ec.message();
+        set_failed(out, to_kafka_error(ec), "the controller did not answer: " + ec.message());
         continue;
       }
       for (const auto& res : r.results) {
         if (res.name != out.name) continue;
         if (res.error != 0) {
-          out.error_code = wire(to_kafka_error(static_cast<cluster::cluster_errc>(res.error)));
-          out.error_message = res.message;
+          set_failed(out, to_kafka_error(static_cast<cluster::cluster_errc>(res.error)), res.message);
         } else {
+          out.topic_id = res.topic_id;
           log::info("created topic '", out.name, "' in the cluster for ", ctx.conn.peer);
         }
       }

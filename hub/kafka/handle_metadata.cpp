@@ -1,4 +1,4 @@
-// Metadata (3) v0–8. A single node: this node as the only broker, leader of every partition.
+// Metadata (3) v0–12. A single node: this node as the only broker, leader of every partition.
 // A cluster: every live (registered, unfenced) broker with its endpoint for the listener the
 // request came in on, and each partition's leader, leader epoch (v7+), replicas, ISR and offline
 // replicas from the metadata image; auto-creation goes through the controller like CreateTopics.
@@ -6,9 +6,14 @@
 // Authorization (as Kafka): all topics = those the principal may Describe; a requested topic it
 // may not Describe answers TOPIC_AUTHORIZATION_FAILED (whether it exists or not); auto-creation
 // needs Create on the cluster or the topic, else TOPIC_AUTHORIZATION_FAILED.
+// Topic ids (v10+) are the store's per-topic uuid on a single node and the metadata image's in a
+// cluster. A v12 request topic with a non-zero id is looked up by that id alone (as Kafka, its
+// name is ignored and it is never auto-created): an id no topic has answers UNKNOWN_TOPIC_ID, a
+// topic the principal may not Describe TOPIC_AUTHORIZATION_FAILED, both with a null name.
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
+#include "kafka/topic_ids.h"
 #include "kafka/topic_names.h"
 #include "replication/replica_manager.h"
 #include "tern/kafka/messages/metadata.h"
@@ -19,6 +24,7 @@ namespace {
 metadata_response::topic describe(const storage::topic_info& info, std::int32_t node_id) {
   metadata_response::topic t;
   t.name = info.name;
+  t.topic_id = info.uuid;
   for (std::int32_t p = 0; p < info.partition_count; ++p) {
     metadata_response::partition part;
     part.partition_index = p;
@@ -30,13 +36,36 @@ metadata_response::topic describe(const storage::topic_info& info, std::int32_t 
   return t;
 }
 
+// Whether a requested topic is named by its id (v12+; Kafka ignores ids before).
+bool by_id(const request_context& ctx, const metadata_request::topic& t) {
+  return ctx.version() >= 12 && !is_zero_id(t.topic_id);
+}
+
+// The answer for a topic asked for by id whose name the principal may not learn: the id alone.
+metadata_response::topic id_only(const topic_uuid& id, error_code code) {
+  metadata_response::topic t;
+  t.topic_id = id;
+  t.error_code = wire(code);
+  return t;
+}
+
 // A requested topic as this node knows it. A topic to auto-create is answered with an empty
 // placeholder and `create` set: the caller creates it through the storage writer.
-metadata_response::topic lookup(request_context& ctx, const std::string& name, bool may_create, bool& create) {
+metadata_response::topic lookup(request_context& ctx, const metadata_request::topic& req, bool may_create,
+                                bool& create) {
   auto& store = ctx.hub.store();
+  create = false;
+  if (by_id(ctx, req)) {
+    auto name_of_id = topic_name_by_id(ctx, req.topic_id);
+    auto info = name_of_id ? store.find_topic(*name_of_id) : std::nullopt;
+    if (!info) return id_only(req.topic_id, error_code::unknown_topic_id);
+    if (!ctx.may_on_topic(auth::operation::describe, info->name))
+      return id_only(req.topic_id, error_code::topic_authorization_failed);
+    return describe(*info, ctx.hub.node_id());
+  }
+  const std::string& name = req.name;
   metadata_response::topic missing;
   missing.name = name;
-  create = false;
   if (!ctx.may_on_topic(auth::operation::describe, name)) {
     missing.error_code = wire(error_code::topic_authorization_failed);
     return missing;
@@ -91,6 +120,7 @@ void auto_create(request_context ctx, std::shared_ptr<metadata_response> respons
 metadata_response::topic describe(const cluster::metadata_image& image, const cluster::topic_state& t) {
   metadata_response::topic out;
   out.name = t.name;
+  out.topic_id = t.id;
   for (std::size_t i = 0; i < t.partitions.size(); ++i) {
     const auto& p = t.partitions[i];
     metadata_response::partition part;
@@ -104,6 +134,16 @@ metadata_response::topic describe(const cluster::metadata_image& image, const cl
     out.partitions.push_back(std::move(part));
   }
   return out;
+}
+
+// A v12 topic asked for by id, from the metadata image.
+metadata_response::topic answer_by_id(request_context& ctx, const cluster::metadata_image& image,
+                                      const topic_uuid& id) {
+  const auto* t = image.topic(id);
+  if (!t) return id_only(id, error_code::unknown_topic_id);
+  if (!ctx.may_on_topic(auth::operation::describe, t->name))
+    return id_only(id, error_code::topic_authorization_failed);
+  return describe(image, *t);
 }
 
 // The cluster's answer, from the metadata image. Auto-creation (when allowed) is forwarded to the
@@ -131,6 +171,10 @@ void answer_from_image(request_context& ctx, const metadata_request& request) {
     bool may_create = ctx.hub.config().auto_create_topics_enable &&
                       (ctx.version() < 4 || request.allow_auto_topic_creation);
     for (const auto& req : *request.topics) {
+      if (by_id(ctx, req)) {
+        response.topics.push_back(answer_by_id(ctx, image, req.topic_id));
+        continue;
+      }
       metadata_response::topic missing;
       missing.name = req.name;
       if (!ctx.may_on_topic(auth::operation::describe, req.name)) {
@@ -220,7 +264,7 @@ bool handle_metadata(request_context& ctx, wire::wire_reader& body) {
     std::vector<std::size_t> to_create;
     for (const auto& t : *request.topics) {
       bool create = false;
-      response.topics.push_back(lookup(ctx, t.name, may_create, create));
+      response.topics.push_back(lookup(ctx, t, may_create, create));
       if (create) to_create.push_back(response.topics.size() - 1);
     }
     if (!to_create.empty()) {

@@ -1801,3 +1801,134 @@ def init_producer_id_flex(conn, version=4, producer_id=-1, producer_epoch=-1,
         raise ValueError("%d trailing bytes in InitProducerId v%d response" % (r.remaining(),
                                                                              version))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Flexible topic APIs with topic ids, from Kafka's schemas: Metadata (3) v12, CreateTopics (19)
+# v7, DeleteTopics (20) v6, and ApiVersions (18) at a version above the advertised one. Written
+# independently of Tern's codecs (common/src/kafka), so a shared mistake cannot hide.
+
+ERR_UNKNOWN_TOPIC_ID = 100
+ERROR_NAMES.update({100: "UNKNOWN_TOPIC_ID"})
+ZERO_UUID = bytes(16)
+
+
+def _cstr_read(r):
+    n = r.uvarint()
+    return None if n == 0 else r._take(n - 1).decode("utf-8", "replace")
+
+
+def metadata_v12(conn, topics=None, allow_auto_topic_creation=False):
+    """Metadata v12. topics: None (all) or a list of names (str) and/or topic ids (16 bytes).
+    Returns dict(brokers={id: (host, port)}, cluster_id, controller_id, topics=[dict(error, name,
+    topic_id, partitions={id: dict(error, leader, leader_epoch, replicas, isr)})]) in answer order."""
+    if topics is None:
+        body = uvarint(0)
+    else:
+        body = uvarint(len(topics) + 1)
+        for t in topics:
+            if isinstance(t, (bytes, bytearray)):
+                assert len(t) == 16
+                body += bytes(t) + compact_string(None) + uvarint(0)
+            else:
+                body += ZERO_UUID + compact_string(t) + uvarint(0)
+    body += i8(1 if allow_auto_topic_creation else 0) + i8(0) + uvarint(0)  # auto, topic ops, tags
+    r = conn.call(API_METADATA, 12, body, header_version=2, flexible_response=True)
+    out = {"throttle_time_ms": r.i32(), "brokers": {}, "topics": []}
+    for _ in range(r.uvarint() - 1):
+        node, host, port = r.i32(), _cstr_read(r), r.i32()
+        _cstr_read(r)  # rack
+        r.tagged_fields()
+        out["brokers"][node] = (host, port)
+    out["cluster_id"] = _cstr_read(r)
+    out["controller_id"] = r.i32()
+    for _ in range(r.uvarint() - 1):
+        t = {"error": r.i16(), "name": _cstr_read(r), "topic_id": r._take(16)}
+        r.boolean()  # is_internal
+        parts = {}
+        for _ in range(r.uvarint() - 1):
+            perr, pid, leader, epoch = r.i16(), r.i32(), r.i32(), r.i32()
+            replicas = [r.i32() for _ in range(r.uvarint() - 1)]
+            isr = [r.i32() for _ in range(r.uvarint() - 1)]
+            [r.i32() for _ in range(r.uvarint() - 1)]  # offline replicas
+            r.tagged_fields()
+            parts[pid] = {"error": perr, "leader": leader, "leader_epoch": epoch,
+                          "replicas": replicas, "isr": isr}
+        t["partitions"] = parts
+        r.i32()  # topic authorized operations
+        r.tagged_fields()
+        out["topics"].append(t)
+    r.tagged_fields()
+    if r.remaining():
+        raise ValueError("Metadata v12: %d bytes left over" % r.remaining())
+    return out
+
+
+def create_topics_v7(conn, topics, timeout_ms=10000, validate_only=False):
+    """CreateTopics v7. topics: [(name, partitions, replication_factor, {config: value})].
+    Returns [dict(name, topic_id, error, message, num_partitions, replication_factor,
+    configs={name: (value, source)} or None, config_error)]."""
+    body = uvarint(len(topics) + 1)
+    for name, partitions, rf, configs in topics:
+        body += compact_string(name) + i32(partitions) + i16(rf) + uvarint(1)  # no assignments
+        body += uvarint(len(configs) + 1)
+        for k, v in configs.items():
+            body += compact_string(k) + compact_string(v) + uvarint(0)
+        body += uvarint(0)
+    body += i32(timeout_ms) + i8(1 if validate_only else 0) + uvarint(0)
+    r = conn.call(API_CREATE_TOPICS, 7, body, header_version=2, flexible_response=True)
+    r.i32()  # throttle
+    out = []
+    for _ in range(r.uvarint() - 1):
+        t = {"name": _cstr_read(r), "topic_id": r._take(16), "error": r.i16(), "message": _cstr_read(r),
+             "num_partitions": r.i32(), "replication_factor": r.i16(), "config_error": 0}
+        n = r.uvarint()
+        if n == 0:
+            t["configs"] = None
+        else:
+            t["configs"] = {}
+            for _ in range(n - 1):
+                k, v, _ro, source, _sens = _cstr_read(r), _cstr_read(r), r.boolean(), r.i8(), r.boolean()
+                r.tagged_fields()
+                t["configs"][k] = (v, source)
+        for _ in range(r.uvarint()):  # tagged fields: 0 = topic_config_error_code
+            tag, size = r.uvarint(), r.uvarint()
+            if tag == 0 and size == 2:
+                t["config_error"] = r.i16()
+            else:
+                r._take(size)
+        out.append(t)
+    r.tagged_fields()
+    return out
+
+
+def delete_topics_v6(conn, topics, timeout_ms=10000):
+    """DeleteTopics v6. topics: names (str) and/or topic ids (16 bytes).
+    Returns [dict(name, topic_id, error, message)]."""
+    body = uvarint(len(topics) + 1)
+    for t in topics:
+        if isinstance(t, (bytes, bytearray)):
+            body += compact_string(None) + bytes(t) + uvarint(0)
+        else:
+            body += compact_string(t) + ZERO_UUID + uvarint(0)
+    body += i32(timeout_ms) + uvarint(0)
+    r = conn.call(API_DELETE_TOPICS, 6, body, header_version=2, flexible_response=True)
+    r.i32()  # throttle
+    out = []
+    for _ in range(r.uvarint() - 1):
+        out.append({"name": _cstr_read(r), "topic_id": r._take(16), "error": r.i16(),
+                    "message": _cstr_read(r)})
+        r.tagged_fields()
+    r.tagged_fields()
+    return out
+
+
+def api_versions_v4(conn):
+    """ApiVersions v4 as @platformatic/kafka sends it (header v2, compact body). A broker that
+    advertises less answers in v0: returns (corr_ok, error, {key: (min, max)}, bytes left)."""
+    body = compact_string("platformatic-kafka") + compact_string("1.0.0") + uvarint(0)
+    corr = conn.send_request(API_API_VERSIONS, 4, body, header_version=2)
+    r = Reader(conn.recv_frame())
+    corr_ok = r.i32() == corr
+    err, apis = decode_api_versions_v0(r)
+    return corr_ok, err, apis, r.remaining()

@@ -28,7 +28,8 @@ std::vector<std::vector<std::uint8_t>> samples() {
   return {encode(1, hb),
           encode(2, heartbeat_response{0, 42, false, true}),
           encode(3, ct),
-          encode(4, create_topics_response{{{"t", 0, ""}, {"u", 5, "bad"}}}),
+          encode(4, create_topics_response{{{"t", 0, "", {0xab, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}},
+                                              {"u", 5, "bad"}}}),
           encode(5, delete_topics_request{{"a", "b"}}),
           encode(6, delete_topics_response{{{"a", 0, ""}}}),
           encode(7, alter_configs_request{"t", {{"cleanup.policy", "compact"}}}),
@@ -64,6 +65,10 @@ TEST(ControllerRpc, RoundTrips) {
   EXPECT_EQ(e.alter_partition_req.partition_epoch, 7);
   ASSERT_TRUE(decode(all[3], e));
   EXPECT_EQ(e.create_resp.results[1].message, "bad");
+  // The created topic's id travels back to the forwarding broker (CreateTopics v7).
+  EXPECT_EQ(e.create_resp.results[0].topic_id[0], 0xab);
+  EXPECT_EQ(e.create_resp.results[0].topic_id[15], 0x01);
+  EXPECT_EQ(e.create_resp.results[1].topic_id, uuid{});
 }
 
 TEST(ControllerRpc, EveryTruncationAndTrailingByteIsRefused) {

@@ -73,6 +73,7 @@ enum class error_code : std::int16_t {
   fenced_leader_epoch = 74,        // the request's leader epoch is older than the broker's
   unknown_leader_epoch = 75,       // the request's leader epoch is newer than the broker knows
   invalid_record = 87,
+  unknown_topic_id = 100,          // no topic has the topic id the request names
 };
 
 constexpr std::int16_t wire(error_code e) { return static_cast<std::int16_t>(e); }
