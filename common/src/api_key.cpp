@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 28> all{{
+constexpr std::array<api_version_range, 29> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     {api_key::produce, 0, 7, 9},
@@ -18,6 +18,8 @@ constexpr std::array<api_version_range, 28> all{{
     {api_key::delete_topics, 0, 1, 4},
     // kafkajs deleteTopicRecords, librdkafka DeleteRecords, `tern delete-records`.
     {api_key::delete_records, 0, 2, 2},
+    // kafka-topics --alter --partitions, kafkajs createPartitions, `tern topics --alter`.
+    {api_key::create_partitions, 0, 3, 2},
     // Consumer groups and the idempotent producer. FindCoordinator v0 being advertised is also
     // what makes librdkafka < 2.11.1 enable lz4.
     {api_key::offset_commit, 0, 7, 8},
