@@ -7,7 +7,8 @@ whose murmur2 partition differs for 2 and 5 partitions now lands elsewhere, whil
 written before stay where they were; a count not above the current one is INVALID_PARTITIONS
 (the CLI exits non-zero with Kafka's message); validate_only changes nothing, a name given twice
 is INVALID_REQUEST and assignments must name this broker (raw wire, every version); the count
-survives a restart; kafkajs admin.createPartitions works too (tests/compat/kafkajs).
+survives a restart; kafkajs admin.createPartitions works too (tests/compat/kafkajs); Alter on
+the topic is needed; a 3-node cluster refuses cleanly with POLICY_VIOLATION (not there yet).
 """
 
 import os
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import kafka_raw as kr  # noqa: E402
 import kafkajs_script  # noqa: E402
+import tern_cluster as tc  # noqa: E402
 import tern_harness as th  # noqa: E402
 
 API_CREATE_PARTITIONS = 37
@@ -239,6 +241,27 @@ class CreatePartitionsAclTest(unittest.TestCase):
             self.assertEqual(res, [("cp-acl", 0, None)])
         finally:
             hub.close()
+
+
+class CreatePartitionsClusterTest(unittest.TestCase):
+    """Not in a cluster yet: a clean POLICY_VIOLATION saying so (no disconnect), nothing changes,
+    and the CLI exits non-zero with the message."""
+
+    def test_refused_cleanly_in_a_cluster(self):
+        with tc.Cluster(3) as c:
+            node = c.node(1)
+            th.tern_cli("topics", "--bootstrap-server", node.bootstrap, "--create", "--topic",
+                        "cp-cluster", "--partitions", "2", "--replication-factor", "3")
+            c.wait_leaders("cp-cluster", 2)
+            with node.connect() as conn:
+                res = create_partitions(conn, [("cp-cluster", 4, None)], 3)
+            self.assertEqual(res[0][:2], ("cp-cluster", ERR_POLICY_VIOLATION), res)
+            self.assertIn("not available in a Tern cluster yet", res[0][2])
+            bad = th.tern_cli("topics", "--bootstrap-server", node.bootstrap, "--alter", "--topic",
+                              "cp-cluster", "--partitions", "4", check=False)
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertIn("POLICY_VIOLATION", bad.stderr.decode())
+            self.assertEqual(len(c.metadata(node, "cp-cluster")["topics"]["cp-cluster"]), 2)
 
 
 if __name__ == "__main__":
