@@ -85,6 +85,10 @@ namespace tern::storage::format {
 // Schema 4 (per-log databases) migrates schema 1-3 dirs on open: it marks the dir 4 with
 // meta_migration = the old version first, so an older Tern refuses a half-moved dir, then moves
 // the logs in bounded transactions (a crash resumes), then drops the shared databases.
+// Topic records have a version byte of their own: version 2 (partitions added after creation) is
+// written only for a topic that grew, without a schema bump, so a dir whose topics never grew
+// stays readable by every schema-4 Tern; one that predates add_partitions refuses a dir holding
+// a grown topic as damaged (io_error at open) rather than misreading its log ids.
 constexpr std::uint32_t schema_version = 4;
 constexpr std::string_view meta_migration = "migrating_from";  // u32: the schema being migrated
 
