@@ -10,7 +10,7 @@ void print_usage() {
   std::cout << "usage: tern <command> [options]\n\n"
                "commands:\n"
                "  serve     run the hub (Kafka wire protocol on LMDB)\n"
-               "  topics    create, list, describe, alter (configs) and delete topics\n"
+               "  topics    create, list, describe, alter (configs, partitions) and delete topics\n"
                "  produce   write lines from stdin to a topic\n"
                "  consume   print records of a topic (alone or as a member of a consumer group)\n"
                "  groups    list, describe, reset the offsets of and delete consumer groups\n"

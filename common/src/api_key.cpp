@@ -5,7 +5,7 @@
 namespace tern::kafka {
 namespace {
 // Ranges from DESIGN.md §4; flexible thresholds from the Kafka message schemas.
-constexpr std::array<api_version_range, 30> all{{
+constexpr std::array<api_version_range, 31> all{{
     // Produce from v0: librdkafka before 2.11.1 enables gzip/snappy/lz4 only when Produce v0 is
     // advertised. v0–2 requests (MessageSet v0/v1) are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
     // v8 adds record_errors/error_message, v9 is flexible; v10/v11 (KIP-951 leader hints,
@@ -23,6 +23,8 @@ constexpr std::array<api_version_range, 30> all{{
     {api_key::delete_topics, 0, 6, 4},
     // kafkajs deleteTopicRecords, librdkafka DeleteRecords, `tern delete-records`.
     {api_key::delete_records, 0, 2, 2},
+    // kafka-topics --alter --partitions, kafkajs createPartitions, `tern topics --alter`.
+    {api_key::create_partitions, 0, 3, 2},
     // Consumer groups and the idempotent producer. FindCoordinator v0 being advertised is also
     // what makes librdkafka < 2.11.1 enable lz4.
     {api_key::offset_commit, 0, 8, 8},

@@ -1,11 +1,13 @@
-// `tern topics`: create, list, describe, alter (configs) and delete topics, with kafka-topics'
-// flags and output. Config changes go through IncrementalAlterConfigs (SET / DELETE per key).
+// `tern topics`: create, list, describe, alter (configs, partition count) and delete topics, with
+// kafka-topics' flags and output. Config changes go through IncrementalAlterConfigs (SET / DELETE
+// per key), partition counts through CreatePartitions.
 #include <algorithm>
 #include <iostream>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "tern/kafka/error_code.h"
+#include "tern/kafka/messages/create_partitions.h"
 #include "tern/kafka/messages/create_topics.h"
 #include "tern/kafka/messages/delete_topics.h"
 #include "tern/kafka/messages/config_resource.h"
@@ -95,8 +97,40 @@ std::map<std::string, std::string> topic_configs(client::cluster_client& client,
   return out;
 }
 
+// --alter --partitions N: CreatePartitions to the controller (where kafka-topics sends it too).
+// Existing partitions keep their data; keys hashed over the count move, which kafka-topics warns
+// about in the same words.
+int add_partitions(client::cluster_client& client, const std::string& topic, std::int32_t count) {
+  std::cout << "WARNING: If partitions are increased for a topic that has a key, the partition logic "
+               "or ordering of the messages will be affected\n";
+  kafka::create_partitions_request request;
+  request.topics.push_back({topic, count, std::nullopt});
+  request.timeout_ms = 30000;
+  kafka::metadata_response md;
+  if (auto ec = client.metadata(std::vector<std::string>{}, false, md)) return fail(cmd, client.describe(-1, ec));
+  client::kafka_connection* conn = nullptr;
+  if (auto ec = client.connection_to(client.controller_id(), conn))
+    return fail(cmd, client.describe(client.controller_id(), ec));
+  auto version = conn->version_for(kafka::api_key::create_partitions);
+  if (version < 0) return fail(cmd, "the broker does not support CreatePartitions");
+  kafka::create_partitions_response response;
+  if (auto ec = conn->call(request, version, response)) return fail(cmd, client.describe(client.controller_id(), ec));
+  for (const auto& r : response.results) {
+    if (r.error_code == kafka::wire(kafka::error_code::unknown_topic_or_partition))
+      return fail(cmd, "topic '" + r.name + "' does not exist");
+    if (r.error_code != 0)
+      return fail(cmd, "cannot change the partition count of topic '" + r.name + "': " + error_name(r.error_code) +
+                           (r.error_message ? " (" + *r.error_message + ")" : ""));
+  }
+  std::cout << "Adding partitions succeeded!\n";
+  return 0;
+}
+
 int alter(client::cluster_client& client, const cxxopts::ParseResult& opts) {
   const std::string topic = opts["topic"].as<std::string>();
+  const bool partitions = opts.count("partitions") > 0;
+  if (partitions && !opts.count("config") && !opts.count("delete-config"))
+    return add_partitions(client, topic, opts["partitions"].as<std::int32_t>());
   kafka::incremental_alter_configs_request request;
   kafka::incremental_alter_configs_request::resource resource;
   resource.resource_type = kafka::wire(kafka::config_resource_type::topic);
@@ -110,7 +144,8 @@ int alter(client::cluster_client& client, const cxxopts::ParseResult& opts) {
   if (opts.count("delete-config"))
     for (const auto& k : opts["delete-config"].as<std::vector<std::string>>())
       resource.configs.push_back({k, kafka::wire(kafka::config_operation::delete_), std::nullopt});
-  if (resource.configs.empty()) return fail(cmd, "--alter needs --config k=v or --delete-config k"), 2;
+  if (resource.configs.empty())
+    return fail(cmd, "--alter needs --partitions N, --config k=v or --delete-config k"), 2;
   request.resources.push_back(resource);
   auto& conn = client.bootstrap_connection();
   auto version = conn.version_for(kafka::api_key::incremental_alter_configs);
@@ -125,6 +160,8 @@ int alter(client::cluster_client& client, const cxxopts::ParseResult& opts) {
                            (r.error_message ? " (" + *r.error_message + ")" : ""));
   }
   std::cout << "Updated the configs of topic " << topic << ".\n";
+  // Both at once: configs first, then the partition count, as kafka-topics does.
+  if (partitions) return add_partitions(client, topic, opts["partitions"].as<std::int32_t>());
   return 0;
 }
 
@@ -188,9 +225,9 @@ int run_topics(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("127.0.0.1:9092"))
       ("create", "create a topic")("list", "list topics")("describe", "describe topics")
       ("delete", "delete a topic")
-      ("alter", "change a topic's configs (with --config / --delete-config)")
+      ("alter", "change a topic's configs (--config / --delete-config) or partition count (--partitions)")
       ("topic", "topic name", cxxopts::value<std::string>())
-      ("partitions", "partition count (create)", cxxopts::value<std::int32_t>())
+      ("partitions", "partition count (create; alter: the new, higher total)", cxxopts::value<std::int32_t>())
       ("replication-factor", "replicas per partition (create)", cxxopts::value<int>())
       ("config", "topic config key=value (create, alter; repeatable)", cxxopts::value<std::vector<std::string>>())
       ("delete-config", "topic config to reset to its default (alter; repeatable)",

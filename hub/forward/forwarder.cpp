@@ -385,7 +385,7 @@ bool forwarder::plan_round() {
     if (end <= pos_it->second) continue;
     std::int32_t partition = 0;
     if (auto t = _store.find_topic(names.first))
-      partition = static_cast<std::int32_t>(log.value() - t->first_log_id.value());
+      if (auto p = t->partition_of(log)) partition = p->value();
     candidates.push_back({_config.priority_of(names.first), {log, names.first, partition, pos_it->second, end}});
   }
   // Positions of logs that are gone (topic deleted) go too.

@@ -205,6 +205,7 @@ handler_fn handler_for(api_key key) {
     case api_key::create_topics: return handle_create_topics;
     case api_key::delete_topics: return handle_delete_topics;
     case api_key::delete_records: return handle_delete_records;
+    case api_key::create_partitions: return handle_create_partitions;
     case api_key::offset_delete: return handle_offset_delete;
     case api_key::describe_cluster: return handle_describe_cluster;
     case api_key::describe_log_dirs: return handle_describe_log_dirs;

@@ -60,6 +60,7 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body);
 bool handle_create_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_topics(request_context& ctx, wire::wire_reader& body);
 bool handle_delete_records(request_context& ctx, wire::wire_reader& body);
+bool handle_create_partitions(request_context& ctx, wire::wire_reader& body);
 bool handle_offset_delete(request_context& ctx, wire::wire_reader& body);
 bool handle_describe_cluster(request_context& ctx, wire::wire_reader& body);
 bool handle_describe_log_dirs(request_context& ctx, wire::wire_reader& body);

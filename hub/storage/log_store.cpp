@@ -412,10 +412,10 @@ std::error_code log_store::impl::load_topics(MDB_txn* txn) {
     auto entry = std::make_shared<topic_entry>();
     std::string message;
     if (parse_topic_configs(info, options, *entry, message)) return storage_errc::io_error;
-    std::uint64_t end =
-        std::uint64_t{info.first_log_id.value()} + std::uint64_t(info.partition_count);
-    if (info.first_log_id < format::first_log_id || end > next_log_id.value())
-      return storage_errc::io_error;
+    for (const auto& [first, count] : log_ranges(info)) {
+      std::uint64_t end = std::uint64_t{first.value()} + count;
+      if (first < format::first_log_id || end > next_log_id.value()) return storage_errc::io_error;
+    }
     topics.emplace(std::string(name), std::move(entry));
   }
   return rc == MDB_NOTFOUND ? std::error_code{} : map_mdb_error(rc);
@@ -558,6 +558,19 @@ std::error_code log_store::delete_topic(std::string_view name) {
   return _impl->run_on_writer([&] { return _impl->do_delete_topic(name); });
 }
 
+// Pure argument checks of add_partitions (the count against the topic's is the writer's).
+static std::error_code check_add_partitions_args(std::string_view name, std::int32_t new_total) {
+  if (!format::valid_topic_name(name)) return storage_errc::unknown_topic;
+  if (new_total < 1 || new_total > format::partition_count_max) return storage_errc::invalid_argument;
+  return {};
+}
+
+std::error_code log_store::add_partitions(std::string_view name, std::int32_t new_total,
+                                          topic_info& out) {
+  if (auto ec = check_add_partitions_args(name, new_total)) return ec;
+  return _impl->run_on_writer([&] { return _impl->do_add_partitions(name, new_total, out); });
+}
+
 // Pure argument checks of alter_topic_configs; `message` names what is wrong.
 static std::error_code check_alter_args(std::string_view name,
                                         const std::map<std::string, std::string>& configs,
@@ -627,6 +640,20 @@ void log_store::delete_topic_async(std::string name, std::function<void(std::err
   if (!format::valid_topic_name(name)) return done(storage_errc::unknown_topic);
   auto* p = _impl.get();
   p->queue_task([p, name = std::move(name), done] { done(p->do_delete_topic(name)); }, done);
+}
+
+void log_store::add_partitions_async(std::string name, std::int32_t new_total,
+                                     std::function<void(std::error_code, const topic_info&)> done) {
+  TERN_ASSERT(done);
+  if (auto ec = check_add_partitions_args(name, new_total)) return done(ec, {});
+  auto* p = _impl.get();
+  p->queue_task(
+      [p, name = std::move(name), new_total, done] {
+        topic_info info;
+        auto ec = p->do_add_partitions(name, new_total, info);
+        done(ec, info);
+      },
+      [done](std::error_code ec) { done(ec, {}); });
 }
 
 void log_store::alter_topic_configs_async(

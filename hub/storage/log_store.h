@@ -115,14 +115,46 @@ inline std::error_code make_error_code(storage_errc e) { return {static_cast<int
 // LMDB layouts (storage_format.h) store their integers.
 using log_id = ids::log_id;
 
+// Partitions added to a topic after its creation (add_partitions) get log ids of their own:
+// the ids after the topic's first ones may belong to topics created since. Each addition is an
+// extent: partitions first_partition.. map to log ids first_log.. (up to the next extent or the
+// partition count).
+struct partition_extent {
+  std::int32_t first_partition = 0;
+  log_id first_log{0};
+  bool operator==(const partition_extent&) const = default;
+};
+
 struct topic_info {
   std::string name;
   std::array<std::uint8_t, 16> uuid{};
   std::int32_t partition_count = 0;
-  log_id first_log_id{0};                      // partition p has log id first_log_id + p
+  // Partition p < (added.empty() ? partition_count : added[0].first_partition) has log id
+  // first_log_id + p; the others lie in `added` (ascending first_partition, each > 0).
+  log_id first_log_id{0};
+  std::vector<partition_extent> added;
   std::map<std::string, std::string> configs;  // topic-level overrides, e.g. retention.ms
+  // The log of partition p (0 <= p < partition_count).
   log_id partition_log(ids::partition_index p) const {
-    return log_id{first_log_id.value() + static_cast<log_id::rep>(p.value())};
+    log_id first = first_log_id;
+    std::int32_t base = 0;
+    for (const auto& e : added) {
+      if (e.first_partition > p.value()) break;
+      first = e.first_log;
+      base = e.first_partition;
+    }
+    return log_id{first.value() + static_cast<log_id::rep>(p.value() - base)};
+  }
+  // The partition whose log is `log`; nullopt when the log is not one of this topic's.
+  std::optional<ids::partition_index> partition_of(log_id log) const {
+    for (std::size_t i = 0; i <= added.size(); ++i) {
+      std::int32_t begin = i == 0 ? 0 : added[i - 1].first_partition;
+      std::int32_t end = i < added.size() ? added[i].first_partition : partition_count;
+      log_id first = i == 0 ? first_log_id : added[i - 1].first_log;
+      if (log >= first && log.value() - first.value() < static_cast<log_id::rep>(end - begin))
+        return ids::partition_index{begin + static_cast<std::int32_t>(log.value() - first.value())};
+    }
+    return std::nullopt;
   }
 };
 
@@ -380,6 +412,17 @@ class log_store {
   std::error_code alter_topic_configs(std::string_view name,
                                       const std::map<std::string, std::string>& configs,
                                       std::string& message);
+  // Grows the topic to `new_total` partitions (Kafka's CreatePartitions). The new partitions get
+  // log ids never used before, which need not follow the topic's first ones (topic_info::added);
+  // they start empty, exactly as a created topic's logs (retention, compaction, producer state,
+  // high watermark, and a creation hold for each holder the creation-hold policy names). The old
+  // partitions and their data are untouched; keys hashed over the partition count now land
+  // elsewhere (the caller's concern, as in Kafka). All in one transaction. `out` is the topic
+  // as it is afterwards.
+  // Errors: unknown_topic; invalid_argument (new_total <= the current count or over 10000, or
+  // more partition logs in all than store_options::max_partitions, which log_warning then
+  // names); map_full; disk_full; io_error; closed.
+  std::error_code add_partitions(std::string_view name, std::int32_t new_total, topic_info& out);
   // Asynchronous forms of the administration calls, for an event loop that must never wait on
   // the writer (a big group commit and its fsync can take tens of ms): the same checks and
   // errors, the work queued behind the appends already queued. `done` runs exactly once: on the
@@ -395,6 +438,8 @@ class log_store {
                           std::map<std::string, std::string> configs,
                           std::function<void(std::error_code, const topic_info&)> done);
   void delete_topic_async(std::string name, std::function<void(std::error_code)> done);
+  void add_partitions_async(std::string name, std::int32_t new_total,
+                            std::function<void(std::error_code, const topic_info&)> done);
   void alter_topic_configs_async(std::string name, std::map<std::string, std::string> configs,
                                  std::function<void(std::error_code, const std::string& message)> done);
   void allocate_producer_id_async(std::function<void(std::error_code, std::int64_t)> done);

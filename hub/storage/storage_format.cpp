@@ -99,7 +99,11 @@ bool decode_partition(std::span<const std::uint8_t> value, partition_state& out)
 }
 
 namespace {
+// Version 1: no partitions added since creation. Version 2 appends the added extents; it is
+// written only for topics that have some, so a data dir whose topics never grew stays readable
+// by a Tern that knows version 1 only (which refuses a version-2 record as damaged: io_error).
 constexpr std::uint8_t topic_record_version = 1;
+constexpr std::uint8_t topic_record_version_extents = 2;
 
 // Writes a u32 length and the bytes at p; returns the position after them.
 std::uint8_t* put_string(std::uint8_t* p, std::string_view s) {
@@ -139,9 +143,10 @@ struct value_reader {
 std::vector<std::uint8_t> encode_topic(const topic_info& t) {
   std::size_t size = 1 + 16 + 12;
   for (const auto& [key, value] : t.configs) size += 8 + key.size() + value.size();
+  if (!t.added.empty()) size += 4 + 8 * t.added.size();
   std::vector<std::uint8_t> out(size);
   std::uint8_t* p = out.data();
-  *p++ = topic_record_version;
+  *p++ = t.added.empty() ? topic_record_version : topic_record_version_extents;
   p = std::copy(t.uuid.begin(), t.uuid.end(), p);
   put_u32(p, static_cast<std::uint32_t>(t.partition_count));
   put_u32(p + 4, t.first_log_id.value());
@@ -151,6 +156,15 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t) {
     p = put_string(p, key);
     p = put_string(p, value);
   }
+  if (!t.added.empty()) {
+    put_u32(p, static_cast<std::uint32_t>(t.added.size()));
+    p += 4;
+    for (const auto& e : t.added) {
+      put_u32(p, static_cast<std::uint32_t>(e.first_partition));
+      put_u32(p + 4, e.first_log.value());
+      p += 8;
+    }
+  }
   TERN_ASSERT(p == out.data() + out.size());
   return out;
 }
@@ -158,7 +172,9 @@ std::vector<std::uint8_t> encode_topic(const topic_info& t) {
 bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, topic_info& out) {
   value_reader r{value};
   const std::uint8_t* version = r.take(1);
-  if (!version || *version != topic_record_version) return false;
+  if (!version ||
+      (*version != topic_record_version && *version != topic_record_version_extents))
+    return false;
   const std::uint8_t* uuid = r.take(16);
   if (!uuid) return false;
   out.name = std::string(name);
@@ -173,6 +189,23 @@ bool decode_topic(std::string_view name, std::span<const std::uint8_t> value, to
     std::string key = r.string(config_key_size_max);
     std::string v = r.string(config_value_size_max);
     out.configs.emplace(std::move(key), std::move(v));
+  }
+  out.added.clear();
+  if (r.ok && *version == topic_record_version_extents) {
+    // Each extent holds at least one partition, so a valid record has fewer extents than
+    // partitions; the count is checked before anything is reserved for it.
+    std::uint32_t count = r.u32();
+    if (!r.ok || count == 0 || count >= static_cast<std::uint32_t>(out.partition_count))
+      return false;
+    std::int32_t previous = 0;
+    for (std::uint32_t i = 0; i < count && r.ok; ++i) {
+      partition_extent e;
+      e.first_partition = static_cast<std::int32_t>(r.u32());
+      e.first_log = log_id{r.u32()};
+      if (e.first_partition <= previous || e.first_partition >= out.partition_count) return false;
+      previous = e.first_partition;
+      out.added.push_back(e);
+    }
   }
   return r.ok && r.pos == value.size();
 }

@@ -15,7 +15,10 @@
 //   epochs        log id u32 ‖ leader epoch u64 → start offset u64 (the same 12-byte key layout
 //                 as the log, so purges remove a deleted topic's entries with its batches)
 //   topics        name → topic record (version u8, uuid[16], partition count i32, first log id
-//                 u32, config count u32, then per config: key len u32, key, value len u32, value)
+//                 u32, config count u32, then per config: key len u32, key, value len u32, value;
+//                 version 2, for a topic that gained partitions after creation, then adds
+//                 extent count u32, count × (first partition u32, first log id u32): the log ids
+//                 of the added partitions, see topic_info; version 1 records have no extents)
 //   producers     log id u32 ‖ producer id u64 → epoch i16, count u8, count × (first seq u32,
 //                 last seq u32, base offset u64)
 //   offsets       group len u16 ‖ group ‖ topic len u16 ‖ topic ‖ partition u32 → offset u64,
@@ -82,6 +85,10 @@ namespace tern::storage::format {
 // Schema 4 (per-log databases) migrates schema 1-3 dirs on open: it marks the dir 4 with
 // meta_migration = the old version first, so an older Tern refuses a half-moved dir, then moves
 // the logs in bounded transactions (a crash resumes), then drops the shared databases.
+// Topic records have a version byte of their own: version 2 (partitions added after creation) is
+// written only for a topic that grew, without a schema bump, so a dir whose topics never grew
+// stays readable by every schema-4 Tern; one that predates add_partitions refuses a dir holding
+// a grown topic as damaged (io_error at open) rather than misreading its log ids.
 constexpr std::uint32_t schema_version = 4;
 constexpr std::string_view meta_migration = "migrating_from";  // u32: the schema being migrated
 

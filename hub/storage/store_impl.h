@@ -126,6 +126,10 @@ struct purge_range {
   log_id next_drop{0};  // in memory: the first log whose databases may still exist (0: first)
 };
 
+// The topic's log ids as ranges of consecutive ids (first, count): one per extent, in
+// partition order.
+std::vector<std::pair<log_id, std::uint32_t>> log_ranges(const topic_info& info);
+
 // One pass of retention over every partition, done in slices between group commits.
 struct retention_run {
   std::int64_t now_ms = 0;
@@ -363,6 +367,11 @@ struct log_store::impl {
   std::error_code do_delete_topic(std::string_view name);
   std::error_code do_alter_topic(std::string_view name,
                                  const std::map<std::string, std::string>& configs);
+  // Grows the topic to `new_total` partitions with fresh log ids (topics.cpp).
+  std::error_code do_add_partitions(std::string_view name, std::int32_t new_total,
+                                    topic_info& out);
+  // Gives the creation-hold policy's holders a hold at offset 0 on `logs` of `topic`.
+  void apply_creation_holds(const std::string& topic, const std::vector<log_id>& logs);
   // producers (producers.cpp), writer thread
   std::error_code do_allocate_producer_id(std::int64_t& out);
 

@@ -5,8 +5,9 @@
  * The topic must exist with retention.ms=3600000 as its only override. Steps: describe it
  * (override and defaults), alter retention.ms and cleanup.policy (AlterConfigs replaces the whole
  * override set), describe again, an invalid value refused with INVALID_CONFIG and nothing
- * changed, an unknown topic, and this broker's read-only configs. Prints one line per check;
- * exits 1 on the first failure. */
+ * changed, an unknown topic, and this broker's read-only configs; then rd_kafka_CreatePartitions
+ * grows the topic from 2 to 4 partitions and a lower count is INVALID_PARTITIONS. Prints one
+ * line per check; exits 1 on the first failure. */
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +116,28 @@ static rd_kafka_resp_err_t alter(const char *const *kv, size_t n, int validate_o
   return err;
 }
 
+/* CreatePartitions of the topic to `count`; returns the topic's error, its message in `msg`. */
+static rd_kafka_resp_err_t create_partitions(int count, char *msg, size_t msg_size) {
+  char errstr[256];
+  rd_kafka_NewPartitions_t *np = rd_kafka_NewPartitions_new(topic, (size_t)count, errstr, sizeof errstr);
+  rd_kafka_AdminOptions_t *o = options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+  rd_kafka_event_t *ev;
+  const rd_kafka_topic_result_t **ts;
+  size_t n = 0;
+  rd_kafka_resp_err_t err;
+  if (!np) die("NewPartitions: %s", errstr);
+  rd_kafka_CreatePartitions(rk, &np, 1, o, queue);
+  ev = wait_result(RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT);
+  ts = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+  if (n != 1) die("CreatePartitions: %zu topics", n);
+  err = rd_kafka_topic_result_error(ts[0]);
+  snprintf(msg, msg_size, "%s", rd_kafka_topic_result_error_string(ts[0]) ? rd_kafka_topic_result_error_string(ts[0]) : "");
+  rd_kafka_event_destroy(ev);
+  rd_kafka_AdminOptions_destroy(o);
+  rd_kafka_NewPartitions_destroy(np);
+  return err;
+}
+
 int main(int argc, char **argv) {
   char errstr[512], msg[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -188,6 +211,15 @@ int main(int argc, char **argv) {
     printf("ok broker message.max.bytes=%s\n", rd_kafka_ConfigEntry_value(e));
   }
   rd_kafka_event_destroy(ev);
+
+  /* CreatePartitions: 2 -> 4, then a lower count refused (the test checks 4 on the wire). */
+  err = create_partitions(4, msg, sizeof msg);
+  if (err) die("CreatePartitions to 4: %s %s", rd_kafka_err2name(err), msg);
+  printf("ok partitions increased to 4\n");
+  err = create_partitions(3, msg, sizeof msg);
+  if (err != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS)
+    die("CreatePartitions to 3: %s (%s), want INVALID_PARTITIONS", rd_kafka_err2name(err), msg);
+  printf("ok lower count refused: %s\n", msg);
 
   rd_kafka_queue_destroy(queue);
   rd_kafka_destroy(rk);

@@ -1,6 +1,7 @@
 """librdkafka admin API (tests/compat/rdkafka_configs.c, built as $RDKAFKA_CONFIGS):
 rd_kafka_DescribeConfigs and rd_kafka_AlterConfigs against a fresh hub; the result is
-cross-checked with a raw DescribeConfigs (tests/lib/kafka_raw.py)."""
+cross-checked with a raw DescribeConfigs (tests/lib/kafka_raw.py). Then rd_kafka_CreatePartitions
+grows the topic to 4 partitions, which raw Metadata confirms."""
 
 import os
 import sys
@@ -33,6 +34,10 @@ class RdkafkaConfigsTest(unittest.TestCase):
             self.assertEqual(cfg["retention.ms"], ("60000", kr.SOURCE_TOPIC_CONFIG))
             self.assertEqual(cfg["cleanup.policy"], ("compact,delete", kr.SOURCE_TOPIC_CONFIG))
             self.assertEqual(cfg["segment.bytes"][1], kr.SOURCE_DEFAULT_CONFIG)
+            self.assertIn("Topic currently has 4 partitions, which is higher than the requested 3.", out)
+            with hub.connect() as c:
+                md = kr.metadata(c, [TOPIC], version=4)
+            self.assertEqual(sorted(md["topics"][TOPIC]["partitions"]), [0, 1, 2, 3])
 
 
 if __name__ == "__main__":

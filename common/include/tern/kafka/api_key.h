@@ -32,6 +32,7 @@ enum class api_key : std::int16_t {
   describe_configs = 32,
   alter_configs = 33,
   sasl_authenticate = 36,
+  create_partitions = 37,
   delete_groups = 42,
   offset_delete = 47,
   incremental_alter_configs = 44,
