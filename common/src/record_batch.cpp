@@ -305,10 +305,12 @@ std::error_code rebuild(const batch_header& original, std::span<const record> ke
                         std::vector<std::uint8_t>& out, const ::tern::compression::compress_options& options) {
   TERN_ASSERT(!kept.empty());
   std::vector<std::uint8_t> records;
-  std::int64_t previous = original.base_offset - 1;
+  // (Not base_offset - 1 as "before the first": a hostile batch's baseOffset may be INT64_MIN.)
+  const record* previous = nullptr;
   for (const auto& r : kept) {
-    TERN_ASSERT(r.offset > previous && r.offset <= original.last_offset());
-    previous = r.offset;
+    TERN_ASSERT(r.offset >= original.base_offset && r.offset <= original.last_offset());
+    TERN_ASSERT(!previous || r.offset > previous->offset);
+    previous = &r;
     // Saturating: a LogAppendTime record's time (maxTimestamp) may lie anywhere; decoding
     // ignores its delta. Other records' times came from saturating_add and always fit.
     append_record(records, saturating_sub(r.timestamp, original.base_timestamp),

@@ -240,3 +240,24 @@ TEST(RecordBatch, TimestampsSaturateAtTheInt64Bounds) {
   ASSERT_EQ(again.size(), 3u);
   for (const auto& r : again) EXPECT_EQ(r.timestamp, INT64_MAX);
 }
+
+TEST(RecordBatch, RebuildTakesTheSmallestBaseOffset) {
+  record_batch::batch_builder b;
+  std::string v = "v";
+  b.add(1, std::nullopt, bytes_of(v));
+  b.add(2, std::nullopt, bytes_of(v));
+  std::vector<std::uint8_t> out;
+  b.build(out);
+  record_batch::set_base_offset(out, INT64_MIN);
+  record_batch::batch_header h;
+  ASSERT_FALSE(record_batch::validate(out, h));
+  std::vector<record_batch::record> recs;
+  ASSERT_FALSE(record_batch::decode_records(out, recs));
+  std::vector<std::uint8_t> rebuilt;
+  ASSERT_FALSE(record_batch::rebuild(h, recs, rebuilt));
+  std::vector<record_batch::record> again;
+  ASSERT_FALSE(record_batch::decode_records(rebuilt, again));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].offset, INT64_MIN);
+  EXPECT_EQ(again[1].offset, INT64_MIN + 1);
+}
