@@ -25,6 +25,19 @@ class category final : public std::error_category {
   }
 };
 
+// Record times are baseTimestamp + a delta, both from the batch: saturating, so that a hostile
+// delta neither overflows (undefined behaviour) nor wraps into a plausible time.
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+}
+std::int64_t saturating_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t difference;
+  if (!__builtin_sub_overflow(a, b, &difference)) return difference;
+  return b > 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+}
+
 // Walks the (uncompressed) records that follow the header `h`; calls fn(record&) for each.
 template <typename Fn>
 std::error_code walk_records(bytes_view records, const batch_header& h, Fn&& fn) {
@@ -37,11 +50,10 @@ std::error_code walk_records(bytes_view records, const batch_header& h, Fn&& fn)
     wire::wire_reader rec(r.raw(static_cast<std::size_t>(length)));
     record out;
     rec.i8();  // attributes, unused in v2
-    out.timestamp = h.base_timestamp + rec.varlong();
+    out.timestamp = saturating_add(h.base_timestamp, rec.varlong());
     // LogAppendTime: the broker's append time, stored once as maxTimestamp, stands for every record.
     if (h.log_append_time()) out.timestamp = h.max_timestamp;
     std::int32_t offset_delta = rec.varint();
-    out.offset = h.base_offset + offset_delta;
     auto read_nullable = [&rec]() -> std::optional<bytes_view> {
       std::int32_t n = rec.varint();
       if (n < 0) {
@@ -67,6 +79,8 @@ std::error_code walk_records(bytes_view records, const batch_header& h, Fn&& fn)
     if (offset_delta < expected_delta || offset_delta > h.last_offset_delta)
       return record_batch_errc::count_mismatch;
     expected_delta = offset_delta + 1;
+    // In [0, lastOffsetDelta], which parse_header() checked fits after baseOffset.
+    out.offset = h.base_offset + offset_delta;
     fn(out);
   }
   // lastOffsetDelta may exceed the last record's delta (compaction keeps it), never fall short.
@@ -162,6 +176,9 @@ std::error_code parse_header(bytes_view data, batch_header& h) {
   if (h.record_count < 0 || h.last_offset_delta < 0 ||
       (h.record_count > 0 && h.last_offset_delta < h.record_count - 1))
     return record_batch_errc::count_mismatch;
+  // Every record's offset (baseOffset + its delta, at most lastOffsetDelta) must be an int64.
+  if (h.base_offset > std::numeric_limits<std::int64_t>::max() - h.last_offset_delta)
+    return record_batch_errc::count_mismatch;
   return {};
 }
 
@@ -224,10 +241,7 @@ std::error_code scan_timestamps(bytes_view records, const batch_header& h, times
     if (offset_delta < expected_delta || offset_delta > h.last_offset_delta)
       return record_batch_errc::count_mismatch;
     expected_delta = offset_delta + 1;
-    // Saturating: a hostile delta must not overflow into a plausible time.
-    std::int64_t ts;
-    if (__builtin_add_overflow(h.base_timestamp, delta, &ts))
-      ts = delta < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    const std::int64_t ts = saturating_add(h.base_timestamp, delta);
     if (i == 0 || ts < out.min) out.min = ts;
     if (i == 0 || ts > out.max) out.max = ts;
   }
@@ -291,11 +305,15 @@ std::error_code rebuild(const batch_header& original, std::span<const record> ke
                         std::vector<std::uint8_t>& out, const ::tern::compression::compress_options& options) {
   TERN_ASSERT(!kept.empty());
   std::vector<std::uint8_t> records;
-  std::int64_t previous = original.base_offset - 1;
+  // (Not base_offset - 1 as "before the first": a hostile batch's baseOffset may be INT64_MIN.)
+  const record* previous = nullptr;
   for (const auto& r : kept) {
-    TERN_ASSERT(r.offset > previous && r.offset <= original.last_offset());
-    previous = r.offset;
-    append_record(records, r.timestamp - original.base_timestamp,
+    TERN_ASSERT(r.offset >= original.base_offset && r.offset <= original.last_offset());
+    TERN_ASSERT(!previous || r.offset > previous->offset);
+    previous = &r;
+    // Saturating: a LogAppendTime record's time (maxTimestamp) may lie anywhere; decoding
+    // ignores its delta. Other records' times came from saturating_add and always fit.
+    append_record(records, saturating_sub(r.timestamp, original.base_timestamp),
                   static_cast<std::int32_t>(r.offset - original.base_offset), r.key, r.value, r.headers);
   }
   batch_header h = original;
@@ -314,7 +332,7 @@ void batch_builder::add(std::int64_t timestamp_ms, std::optional<bytes_view> key
     _max_timestamp = timestamp_ms;
   }
   if (timestamp_ms > _max_timestamp) _max_timestamp = timestamp_ms;
-  append_record(_records, timestamp_ms - _base_timestamp, _count, key, value, headers);
+  append_record(_records, saturating_sub(timestamp_ms, _base_timestamp), _count, key, value, headers);
   ++_count;
 }
 

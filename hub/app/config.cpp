@@ -596,6 +596,10 @@ bool load_properties_file(server_config& config, const std::string& path, std::s
     error = "cannot read config file '" + path + "'";
     return false;
   }
+  return load_properties(config, in, path, error);
+}
+
+bool load_properties(server_config& config, std::istream& in, const std::string& path, std::string& error) {
   std::string line, logical;
   int line_no = 0, start_line = 0;
   while (std::getline(in, line)) {

@@ -6,6 +6,7 @@
 // Errors: parse functions return false and fill `error` with a message naming the key (and the
 // file line) — an unknown key, a malformed value or a value out of range is a start-up error.
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -173,6 +174,8 @@ bool apply_setting(server_config& config, std::string_view key, std::string_view
 // Reads a .properties file (key=value, key: value or key value; # and ! comments; trailing
 // backslash continues a line).
 bool load_properties_file(server_config& config, const std::string& path, std::string& error);
+// The same from a stream (tests, the config fuzz target); `where` names it in errors as a path.
+bool load_properties(server_config& config, std::istream& in, const std::string& where, std::string& error);
 // Parses "NAME://host:port[,NAME://host:port...]".
 bool parse_listeners(std::string_view text, std::vector<listener>& out, std::string& error);
 // Every key this build understands, for --help and error messages.

@@ -19,6 +19,7 @@
 #include <chrono>
 
 #include "app/log.h"
+#include "auth/sasl_plain.h"
 #include "auth/scram.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
@@ -28,7 +29,6 @@
 namespace tern::kafka {
 namespace {
 constexpr std::string_view mechanism_plain = "PLAIN";
-constexpr std::size_t plain_field_bytes_max = 255;  // authzid, user name and password each
 
 // The connection's SASL state (net::connection_info::sasl_state). Replaced, never changed in
 // place: request contexts hold copies of the pointer.
@@ -66,24 +66,6 @@ std::string printable(std::string_view s) {
   std::string out;
   for (char c : s.substr(0, 64)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
   return out;
-}
-
-// Splits a PLAIN token "[authzid] NUL authcid NUL passwd". False if malformed, if a field is
-// empty or too long, or if authzid names someone other than authcid (no impersonation).
-bool parse_plain(const std::vector<std::uint8_t>& token, std::string_view& user, std::string_view& password) {
-  std::string_view t(reinterpret_cast<const char*>(token.data()), token.size());
-  auto first = t.find('\0');
-  if (first == std::string_view::npos) return false;
-  auto second = t.find('\0', first + 1);
-  if (second == std::string_view::npos) return false;
-  auto authzid = t.substr(0, first);
-  user = t.substr(first + 1, second - first - 1);
-  password = t.substr(second + 1);
-  if (user.empty() || password.empty() || password.find('\0') != std::string_view::npos) return false;
-  if (authzid.size() > plain_field_bytes_max || user.size() > plain_field_bytes_max ||
-      password.size() > plain_field_bytes_max)
-    return false;
-  return authzid.empty() || authzid == user;
 }
 
 // Answers `body` and applies `update` to the connection (success) or closes it (an error).
@@ -198,7 +180,7 @@ void complete_authenticate(request_context& ctx, const std::string& user, const 
 // SASL_AUTHENTICATION_FAILED, with a message that says to retry later.
 void authenticate_plain(request_context& ctx, sasl_authenticate_request& request) {
   std::string_view user_view, password_view;
-  bool well_formed = parse_plain(request.auth_bytes, user_view, password_view);
+  bool well_formed = auth::parse_plain(request.auth_bytes, user_view, password_view);
   std::string user(user_view);
   std::string password(password_view);
   std::fill(request.auth_bytes.begin(), request.auth_bytes.end(), std::uint8_t{0});  // the password

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "tls/psk_file.h"
 #include "tls/tls_impl.h"
 
 namespace tern::tls {
@@ -34,21 +35,13 @@ constexpr int aes_psk_suites[] = {
     MBEDTLS_TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
 };
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r");
   if (b == std::string::npos) return {};
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
-// "identity:hexkey" lines; blank lines and # comments skipped. The identity is everything
-// before the last ':' (so identities may contain ':').
+// psk_file.h parses the lines; this adds the listener's error reporting.
 bool load_psk_file(const std::string& path, server_config::impl& c, load_error& error) {
   error.key = "psk.identities.location";
   std::ifstream in(path);
@@ -57,27 +50,10 @@ bool load_psk_file(const std::string& path, server_config::impl& c, load_error& 
     error.detail = "'" + path + "'";
     return false;
   }
-  std::string raw;
-  for (int line_no = 1; std::getline(in, raw); ++line_no) {
-    std::string line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-    auto colon = line.rfind(':');
-    std::string hex = colon == std::string::npos ? "" : trim(line.substr(colon + 1));
-    std::string identity = colon == std::string::npos ? "" : trim(line.substr(0, colon));
-    std::vector<unsigned char> key;
-    bool ok = !identity.empty() && !hex.empty() && hex.size() % 2 == 0 &&
-              hex.size() / 2 <= MBEDTLS_PSK_MAX_LEN;
-    for (std::size_t i = 0; ok && i < hex.size(); i += 2) {
-      int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-      ok = hi >= 0 && lo >= 0;
-      key.push_back(static_cast<unsigned char>(hi << 4 | lo));
-    }
-    if (!ok) {
-      error.ec = errc::bad_psk_file;
-      error.detail = "'" + path + "' line " + std::to_string(line_no);
-      return false;
-    }
-    c.psks[identity] = std::move(key);
+  if (int bad_line = parse_psk_lines(in, c.psks)) {
+    error.ec = errc::bad_psk_file;
+    error.detail = "'" + path + "' line " + std::to_string(bad_line);
+    return false;
   }
   if (c.psks.empty()) {
     error.ec = errc::no_psk_identities;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "app/config.h"
 
@@ -59,6 +60,20 @@ TEST(Config, UnknownKeyNamesKeyAndLine) {
   EXPECT_NE(error.find("log.dirz"), std::string::npos) << error;
   EXPECT_NE(error.find(":3"), std::string::npos) << error;
   std::remove(path.c_str());
+}
+
+// The stream form (what the file form reads through; the config fuzz target feeds it text).
+TEST(Config, PropertiesFromAStreamNameWhereInErrors) {
+  server_config c;
+  std::string error;
+  std::istringstream good("node.id = 9\nlisteners=PLAINTEXT://127.0.0.1:1\\\n  9\n");
+  ASSERT_TRUE(load_properties(c, good, "inline", error)) << error;
+  EXPECT_EQ(c.node_id, 9);
+  ASSERT_EQ(c.listeners.size(), 1u);
+  EXPECT_EQ(c.listeners[0].port, 19);
+  std::istringstream bad("# c\nnode.id=x\n");
+  EXPECT_FALSE(load_properties(c, bad, "inline", error));
+  EXPECT_NE(error.find("inline:2"), std::string::npos) << error;
 }
 
 TEST(Config, MalformedValuesAreRefusedWithTheExpectation) {

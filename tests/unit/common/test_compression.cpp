@@ -2,6 +2,7 @@
 // it: decode_records of compressed batches and rebuild.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -133,6 +134,39 @@ TEST(Compression, ConcatenatedMembersAndFrames) {
     out.clear();
     EXPECT_EQ(decompress(c, two, out), compression_errc::corrupt) << hex;
   }
+}
+
+// A zstd frame whose header declares more content than its blocks hold is corrupt whatever the
+// limit (found by tests/fuzz/fuzz_decompress: libzstd let it through as empty when streaming
+// it into a room smaller than the declared size).
+TEST(Compression, ZstdFrameHoldingLessThanItDeclaresIsCorrupt) {
+  // magic, descriptor (single segment, 4-byte content size), content size 4666, then one last
+  // raw block of 0 bytes.
+  const bytes lie = {0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x3a, 0x12, 0x00, 0x00, 0x01, 0x00, 0x00};
+  for (std::size_t size_max : {std::size_t{16}, std::size_t{1024}, std::size_t{64} << 10, std::size_t{64} << 20}) {
+    bytes out;
+    EXPECT_EQ(tern::compression::decompress(codec_id::zstd, lie, out, size_max), compression_errc::corrupt)
+        << size_max;
+  }
+  // The honest frame of the same kind (declared 0, holding 0) and two frames in a row still pass.
+  bytes empty = {0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x00, 0x01, 0x00, 0x00}, out;
+  ASSERT_FALSE(tern::compression::decompress(codec_id::zstd, empty, out, 1024));
+  EXPECT_TRUE(out.empty());
+  bytes two = from_hex(zstd_vector), one = two;  // (no declared size: made from a pipe)
+  two.insert(two.end(), one.begin(), one.end());
+  out.clear();
+  ASSERT_FALSE(tern::compression::decompress(codec_id::zstd, two, out, 1 << 20));
+  EXPECT_EQ(str(out), vector_payload() + vector_payload());
+  // Frames that declare their size (compress() writes it), streamed through several rooms.
+  bytes payload(100 << 10);
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(i * 7 / 5);
+  bytes frames;
+  ASSERT_FALSE(tern::compression::compress(codec_id::zstd, payload, frames));
+  ASSERT_FALSE(tern::compression::compress(codec_id::zstd, payload, frames));
+  out.clear();
+  ASSERT_FALSE(tern::compression::decompress(codec_id::zstd, frames, out, 1 << 20));
+  ASSERT_EQ(out.size(), 2 * payload.size());
+  EXPECT_TRUE(std::equal(payload.begin(), payload.end(), out.begin() + payload.size()));
 }
 
 // ---- Round trips ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "tern/common/crc32c.h"
@@ -159,4 +160,104 @@ TEST(RecordBatch, SplitsConcatenatedBatches) {
   std::vector<record_batch::bytes_view> parts;
   ASSERT_FALSE(record_batch::split(blob, parts));
   EXPECT_EQ(parts.size(), 3u);
+}
+
+// Regressions found by tests/fuzz/fuzz_record_batch (corpus/regression/fuzz_record_batch):
+// offsets and timestamps are sums of a header field and a record's delta, both from the client.
+
+// Overwrites baseTimestamp (outside what set_max_timestamp touches) and fixes the CRC.
+static void set_base_timestamp(std::vector<std::uint8_t>& batch, std::int64_t ts) {
+  for (int i = 0; i < 8; ++i) batch[27 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(ts) >> (56 - 8 * i));
+  record_batch::batch_header h;
+  ASSERT_FALSE(record_batch::parse_header(batch, h));
+  record_batch::set_max_timestamp(batch, h.max_timestamp, h.log_append_time());  // recomputes the CRC
+}
+
+TEST(RecordBatch, OffsetsPastInt64AreRefused) {
+  record_batch::batch_builder b;
+  std::string v = "v";
+  b.add(1, std::nullopt, bytes_of(v));
+  b.add(2, std::nullopt, bytes_of(v));
+  std::vector<std::uint8_t> out;
+  b.build(out);
+  record_batch::batch_header h;
+  std::vector<record_batch::record> recs;
+  // lastOffsetDelta 1: baseOffset INT64_MAX would put the second record past the largest offset.
+  record_batch::set_base_offset(out, INT64_MAX);
+  EXPECT_EQ(record_batch::validate(out, h), record_batch::record_batch_errc::count_mismatch);
+  EXPECT_EQ(record_batch::decode_records(out, recs), record_batch::record_batch_errc::count_mismatch);
+  record_batch::set_base_offset(out, INT64_MAX - 1);
+  ASSERT_FALSE(record_batch::validate(out, h));
+  ASSERT_FALSE(record_batch::decode_records(out, recs));
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[1].offset, INT64_MAX);
+  // A negative baseOffset with a negative offset delta (the fuzzer's find): refused, not summed.
+  out[61 + 3] = 0x6b;  // first record: offsetDelta varint 0 -> -54 (zigzag 107)
+  record_batch::set_base_offset(out, INT64_MIN);
+  set_base_timestamp(out, 1);
+  EXPECT_EQ(record_batch::validate(out, h), record_batch::record_batch_errc::count_mismatch);
+}
+
+TEST(RecordBatch, TimestampsSaturateAtTheInt64Bounds) {
+  record_batch::batch_builder b;
+  std::string v = "v";
+  b.add(1000, std::nullopt, bytes_of(v));
+  b.add(1005, std::nullopt, bytes_of(v));  // delta +5
+  b.add(990, std::nullopt, bytes_of(v));   // delta -10
+  std::vector<std::uint8_t> out;
+  b.build(out);
+  std::vector<std::uint8_t> scratch;
+  for (std::int64_t base : {INT64_MAX - 2, INT64_MIN + 1}) {
+    SCOPED_TRACE(base);
+    set_base_timestamp(out, base);
+    record_batch::batch_header h;
+    ASSERT_FALSE(record_batch::validate(out, h));
+    std::vector<record_batch::record> recs;
+    ASSERT_FALSE(record_batch::decode_records(out, recs));
+    ASSERT_EQ(recs.size(), 3u);
+    const std::int64_t later = base > 0 ? INT64_MAX : base + 5;
+    const std::int64_t earlier = base > 0 ? base - 10 : INT64_MIN;
+    EXPECT_EQ(recs[0].timestamp, base);
+    EXPECT_EQ(recs[1].timestamp, later);
+    EXPECT_EQ(recs[2].timestamp, earlier);
+    // record_timestamps() reads the same times.
+    record_batch::timestamp_range range;
+    ASSERT_FALSE(record_batch::record_timestamps(out, h, scratch, 1 << 20, range));
+    EXPECT_EQ(range.min, earlier);
+    EXPECT_EQ(range.max, later);
+  }
+  // LogAppendTime far from baseTimestamp: rebuild's deltas saturate, decoding still reports it.
+  set_base_timestamp(out, INT64_MIN + 1);
+  record_batch::set_max_timestamp(out, INT64_MAX, true);
+  record_batch::batch_header h;
+  ASSERT_FALSE(record_batch::validate(out, h));
+  std::vector<record_batch::record> recs;
+  ASSERT_FALSE(record_batch::decode_records(out, recs));
+  std::vector<std::uint8_t> rebuilt;
+  ASSERT_FALSE(record_batch::rebuild(h, recs, rebuilt));
+  std::vector<record_batch::record> again;
+  ASSERT_FALSE(record_batch::decode_records(rebuilt, again));
+  ASSERT_EQ(again.size(), 3u);
+  for (const auto& r : again) EXPECT_EQ(r.timestamp, INT64_MAX);
+}
+
+TEST(RecordBatch, RebuildTakesTheSmallestBaseOffset) {
+  record_batch::batch_builder b;
+  std::string v = "v";
+  b.add(1, std::nullopt, bytes_of(v));
+  b.add(2, std::nullopt, bytes_of(v));
+  std::vector<std::uint8_t> out;
+  b.build(out);
+  record_batch::set_base_offset(out, INT64_MIN);
+  record_batch::batch_header h;
+  ASSERT_FALSE(record_batch::validate(out, h));
+  std::vector<record_batch::record> recs;
+  ASSERT_FALSE(record_batch::decode_records(out, recs));
+  std::vector<std::uint8_t> rebuilt;
+  ASSERT_FALSE(record_batch::rebuild(h, recs, rebuilt));
+  std::vector<record_batch::record> again;
+  ASSERT_FALSE(record_batch::decode_records(rebuilt, again));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].offset, INT64_MIN);
+  EXPECT_EQ(again[1].offset, INT64_MIN + 1);
 }

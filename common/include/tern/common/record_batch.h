@@ -29,7 +29,8 @@ enum class record_batch_errc {
   crc_mismatch,         // CRC32C over attributes..end differs from the stored one
   bad_length,           // batchLength too small or a record's length runs past the batch
   bad_record,           // a record's fields do not parse or do not fill its length
-  count_mismatch,       // recordCount / lastOffsetDelta disagree with the records
+  count_mismatch,       // recordCount / lastOffsetDelta disagree with the records, or
+                        // baseOffset + lastOffsetDelta is past the largest int64
   compressed,           // records are compressed; this decoder does not inflate them
 };
 const std::error_category& record_batch_category();
@@ -122,7 +123,8 @@ struct record {
 
 // Decodes the records of an uncompressed batch (compressed → errc::compressed).
 // For a LogAppendTime batch every record's timestamp is the batch's maxTimestamp (as Kafka
-// reports it); otherwise baseTimestamp + the record's timestampDelta.
+// reports it); otherwise baseTimestamp + the record's timestampDelta (saturating at the int64
+// bounds, as record_timestamps() does).
 std::error_code decode_records(bytes_view batch, std::vector<record>& out);
 
 // Decodes the records of a batch, compressed or not, APPENDING them to `out`. The CRC is not
