@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <string>
 
 namespace tern::forward {
 
@@ -61,12 +62,67 @@ bool parse_int(std::string_view text, Int& out, Int min, Int max) {
   return true;
 }
 
+// glibc's regcomp builds automata whose size multiplies with stacked repetitions ("a++++…",
+// "(a{99}){99}"): a typo in server.properties could take gigabytes before the hub starts (found
+// by fuzz_config). A topic filter needs neither, so such patterns are refused with a reason, and
+// so are bounds above 32 and patterns longer than a topic name may be.
+constexpr std::size_t pattern_max_chars = 249;
+constexpr int repeat_bound_max = 32;
+
+bool pattern_is_tame(std::string_view p, std::string& why) {
+  if (p.size() > pattern_max_chars) {
+    why = "longer than " + std::to_string(pattern_max_chars) + " characters";
+    return false;
+  }
+  bool after_repeat = false;  // the previous token was a repetition operator
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\') {
+      ++i;  // an escaped character is a literal
+      after_repeat = false;
+      continue;
+    }
+    if (c == '*' || c == '+' || c == '?' || c == '{') {
+      if (after_repeat) {
+        why = "stacks repetition operators";
+        return false;
+      }
+      if (c == '{') {
+        auto close = p.find('}', i);
+        if (close == std::string_view::npos) break;  // regcomp says what is wrong
+        for (std::size_t j = i + 1; j < close;) {
+          if (!std::isdigit(static_cast<unsigned char>(p[j]))) {
+            ++j;
+            continue;
+          }
+          int n = 0;
+          while (j < close && std::isdigit(static_cast<unsigned char>(p[j])) && n <= repeat_bound_max)
+            n = n * 10 + (p[j++] - '0');
+          if (n > repeat_bound_max) {
+            why = "repeats more than " + std::to_string(repeat_bound_max) + " times";
+            return false;
+          }
+        }
+        i = close;
+      }
+      after_repeat = true;
+      continue;
+    }
+    after_repeat = false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool topic_filter::parse(std::string_view comma_separated, std::string& error) {
   _patterns.clear();
   _sources.clear();
   for (auto& source : split_patterns(comma_separated)) {
+    if (std::string why; !pattern_is_tame(source, why)) {
+      error = "pattern '" + source + "' is refused: it " + why;
+      return false;
+    }
     auto c = std::make_shared<compiled>();
     std::string anchored = "^(" + source + ")$";
     if (int rc = regcomp(&c->re, anchored.c_str(), REG_EXTENDED | REG_NOSUB)) {

@@ -18,12 +18,15 @@
 #include "tern/kafka/api_key.h"
 #include "tern/kafka/messages/alter_configs.h"
 #include "tern/kafka/messages/api_versions.h"
+#include "tern/kafka/messages/create_partitions.h"
 #include "tern/kafka/messages/create_topics.h"
 #include "tern/kafka/messages/delete_groups.h"
 #include "tern/kafka/messages/delete_records.h"
 #include "tern/kafka/messages/delete_topics.h"
 #include "tern/kafka/messages/describe_cluster.h"
 #include "tern/kafka/messages/describe_configs.h"
+#include "tern/kafka/messages/describe_log_dirs.h"
+#include "tern/kafka/messages/describe_producers.h"
 #include "tern/kafka/messages/describe_groups.h"
 #include "tern/kafka/messages/describe_quorum.h"
 #include "tern/kafka/messages/fetch.h"
@@ -60,7 +63,9 @@ using request_types =
               kafka::describe_configs_request, kafka::alter_configs_request,
               kafka::sasl_authenticate_request, kafka::delete_groups_request,
               kafka::incremental_alter_configs_request, kafka::offset_delete_request,
-              kafka::describe_quorum_request, kafka::describe_cluster_request>;
+              kafka::describe_quorum_request, kafka::describe_cluster_request,
+              kafka::describe_log_dirs_request, kafka::describe_producers_request,
+              kafka::create_partitions_request>;
 
 // The responses, for the hub's own client side (forwarding links, replication followers, the
 // CLI), which decodes what an upstream broker sends: fuzz_response.
@@ -75,7 +80,9 @@ using response_types =
               kafka::describe_configs_response, kafka::alter_configs_response,
               kafka::sasl_authenticate_response, kafka::delete_groups_response,
               kafka::incremental_alter_configs_response, kafka::offset_delete_response,
-              kafka::describe_quorum_response, kafka::describe_cluster_response>;
+              kafka::describe_quorum_response, kafka::describe_cluster_response,
+              kafka::describe_log_dirs_response, kafka::describe_producers_response,
+              kafka::create_partitions_response>;
 
 // Two types claiming one key would make the dispatch below depend on their order.
 template <typename... T>

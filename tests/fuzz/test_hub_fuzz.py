@@ -1,5 +1,5 @@
 """Builds tests/fuzz (libFuzzer + ASan + UBSan, clang++) in this test's binary directory and
-runs every hub fuzz target for TERN_HUB_FUZZ_SECONDS (default 20) seconds: every request header
+runs every hub fuzz target for TERN_HUB_FUZZ_SECONDS (default 10) seconds: every request header
 and body of every advertised API and version (and every response, for the hub's client side), RecordBatch parsing and record decoding, each
 decompressor, the SASL parsers and the config-file parsers. Seed corpora come from make_seeds
 (valid messages from the codecs, the vectors in tests/compat/vectors, the shipped
@@ -42,7 +42,7 @@ class HubFuzzing(unittest.TestCase):
     def test_every_target_runs_clean(self):
         clang = shutil.which("clang++")
         self.assertIsNotNone(clang, "clang++ not found (Debian: clang, libclang-rt-dev)")
-        seconds = int(os.environ.get("TERN_HUB_FUZZ_SECONDS", "20"))
+        seconds = int(os.environ.get("TERN_HUB_FUZZ_SECONDS", "10"))
         build = os.path.join(os.getcwd(), "hub-fuzz-build")
         configure = ["cmake", "-S", HERE, "-B", build, "-DCMAKE_CXX_COMPILER=" + clang]
         if shutil.which("ccache"):

@@ -465,7 +465,7 @@ namespace {
 // listed version. Their flexible versions are in test_messages_offsets_flex.cpp, which asserts
 // the max versions, so the two files together cover every version.
 template <typename M>
-void check_classic_versions(const M& m, const std::map<std::int16_t, bytes>& golden) {
+void check_listed_versions(const M& m, const std::map<std::int16_t, bytes>& golden) {
   for (const auto& [version, frame] : golden) check_codec(m, version, frame);
 }
 
@@ -532,7 +532,7 @@ TEST(OffsetCommit, RequestGoldenEveryVersion) {
   const bytes v7 = cat(
       {str_g, member, instance, topic_head, p1, p1_epoch, p1_metadata, p2, p2_epoch, p2_metadata});
   // v2–v4 share one layout.
-  check_classic_versions(sample_offset_commit_request(),
+  check_listed_versions(sample_offset_commit_request(),
                      {{0, v0}, {1, v1}, {2, v2}, {3, v2}, {4, v2}, {5, v5}, {6, v6}, {7, v7}});
 
   offset_commit_request no_instance = sample_offset_commit_request();
@@ -576,7 +576,7 @@ TEST(OffsetCommit, ResponseGoldenEveryVersion) {
   });
   const bytes v3 = cat({throttle_7, v0});
   // v0–v2 share one layout, as do v3–v7.
-  check_classic_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v3}, {5, v3}, {6, v3}, {7, v3}});
+  check_listed_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v3}, {5, v3}, {6, v3}, {7, v3}});
 }
 
 TEST(OffsetCommit, RejectsHostileInput) {
@@ -620,7 +620,7 @@ TEST(OffsetFetch, RequestGoldenEveryVersion) {
       {0x00, 0x00, 0x00, 0x02},  //     2
   });
   // All six versions share one layout (v2+ only allow the null array).
-  check_classic_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v0}, {4, v0}, {5, v0}});
+  check_listed_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v0}, {4, v0}, {5, v0}});
 }
 
 TEST(OffsetFetch, RequestAllTopics) {
@@ -678,7 +678,7 @@ TEST(OffsetFetch, ResponseGoldenEveryVersion) {
   const bytes v3 = cat({throttle_7, topics_v0, top_error});
   const bytes v5 = cat({throttle_7, topics_v5, top_error});
   // v0–v1 share one layout, as do v3–v4.
-  check_classic_versions(m, {{0, v0}, {1, v0}, {2, v2}, {3, v3}, {4, v3}, {5, v5}});
+  check_listed_versions(m, {{0, v0}, {1, v0}, {2, v2}, {3, v3}, {4, v3}, {5, v5}});
 
   offset_fetch_response d;
   ASSERT_TRUE(decodes(v3, 3, d));
@@ -713,7 +713,7 @@ TEST(OffsetFetch, RejectsHostileInput) {
 
 TEST(ListGroups, RequestGoldenEveryVersion) {
   // The body is empty in every version.
-  check_classic_versions(list_groups_request{}, {{0, {}}, {1, {}}, {2, {}}});
+  check_listed_versions(list_groups_request{}, {{0, {}}, {1, {}}, {2, {}}});
 }
 
 TEST(ListGroups, ResponseGoldenEveryVersion) {
@@ -731,7 +731,7 @@ TEST(ListGroups, ResponseGoldenEveryVersion) {
   });
   const bytes v1 = cat({throttle_7, v0});
   // v1–v2 share one layout.
-  check_classic_versions(m, {{0, v0}, {1, v1}, {2, v1}});
+  check_listed_versions(m, {{0, v0}, {1, v1}, {2, v1}});
 }
 
 TEST(ListGroups, RejectsHostileInput) {
@@ -756,7 +756,7 @@ TEST(DescribeGroups, RequestGoldenEveryVersion) {
   const bytes v0 = cat({two_elements, str_g, {0x00, 0x01, 'h'}});  // groups ["g", "h"]
   const bytes v3 = cat({v0, {0x01}});  // + include_authorized_operations true
   // v0–v2 share one layout, as do v3–v4.
-  check_classic_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v3}});
+  check_listed_versions(m, {{0, v0}, {1, v0}, {2, v0}, {3, v3}, {4, v3}});
 }
 
 namespace {
@@ -806,7 +806,7 @@ TEST(DescribeGroups, ResponseGoldenEveryVersion) {
   const bytes v3 = cat({throttle_7, group_head, member_tail, operations});
   const bytes v4 = cat({throttle_7, group_head, instance, member_tail, operations});
   // v1–v2 share one layout.
-  check_classic_versions(sample_describe_groups_response(),
+  check_listed_versions(sample_describe_groups_response(),
                          {{0, v0}, {1, v1}, {2, v1}, {3, v3}, {4, v4}});
 
   describe_groups_response d;
@@ -869,11 +869,11 @@ TEST(InitProducerId, RequestGoldenEveryVersion) {
   const bytes timeout = {0x00, 0x00, 0xea, 0x60};           // transaction_timeout_ms 60000
   const bytes v0 = cat({{0x00, 0x02, 't', 'x'}, timeout});  // transactional_id "tx"
   // v0–v1 share one layout.
-  check_classic_versions(m, {{0, v0}, {1, v0}});
+  check_listed_versions(m, {{0, v0}, {1, v0}});
 
   init_producer_id_request idempotent;  // no transactional id
   idempotent.transaction_timeout_ms = 60000;
-  check_classic_versions(idempotent, {{0, cat({null16, timeout})}, {1, cat({null16, timeout})}});
+  check_listed_versions(idempotent, {{0, cat({null16, timeout})}, {1, cat({null16, timeout})}});
 }
 
 TEST(InitProducerId, ResponseGoldenEveryVersion) {
@@ -889,7 +889,7 @@ TEST(InitProducerId, ResponseGoldenEveryVersion) {
       {0x00, 0x02},                                      // producer_epoch 2
   });
   // v0–v1 share one layout.
-  check_classic_versions(m, {{0, v0}, {1, v0}});
+  check_listed_versions(m, {{0, v0}, {1, v0}});
 }
 
 TEST(InitProducerId, RejectsHostileInput) {
