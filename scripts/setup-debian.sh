@@ -76,9 +76,9 @@ if [ ${#missing[@]} -gt 0 ] || [ "$need_update" = 1 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # The Node.js clients (kafkajs, @platformatic/kafka), pinned by their lockfiles; only fetched
+  # The Node.js clients (kafkajs, @platformatic/kafka, kafka-ts), pinned by their lockfiles; only fetched
   # when missing or the lockfile changed.
-  for dir in tests/compat/kafkajs tests/compat/platformatic; do
+  for dir in tests/compat/kafkajs tests/compat/platformatic tests/compat/kafkats; do
     lock=$dir/package-lock.json
     stamp=$dir/node_modules/.tern-lock-stamp
     if [ -f "$lock" ] && ! cmp -s "$lock" "$stamp" 2>/dev/null; then
