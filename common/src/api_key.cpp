@@ -11,8 +11,9 @@ constexpr std::array<api_version_range, 31> all{{
     // v8 adds record_errors/error_message, v9 is flexible; v10/v11 (KIP-951 leader hints,
     // KIP-890 transactions) are not implemented.
     {api_key::produce, 0, 9, 9},
-    // v12 is flexible (and carries last_fetched_epoch); v13+ names topics by id: not implemented.
-    {api_key::fetch, 4, 12, 12},
+    // v12 is flexible (and carries last_fetched_epoch); v13 names topics by id (@platformatic/kafka
+    // needs it). v14+ (KIP-405 tiered storage, KIP-951 leader hints) are not implemented.
+    {api_key::fetch, 4, 13, 12},
     {api_key::list_offsets, 0, 7, 6},
     // Metadata v7+ carries each partition's leader epoch (cluster mode; -1 on a single node);
     // v10+ topic ids, v12 lookups by topic id.

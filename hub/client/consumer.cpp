@@ -179,7 +179,11 @@ call_status consumer::poll(const record_fn& fn, bool& stopped, std::string& erro
     kafka::fetch_response response;
     std::error_code fetch_error = leader < 0 ? std::error_code(client_errc::malformed_response)
                                              : _client.connection_to(leader, conn);
-    if (!fetch_error) fetch_error = conn->call(request, conn->version_for(kafka::api_key::fetch), response);
+    // At most v12: v13 names topics by id, which this consumer does not track.
+    constexpr std::int16_t fetch_version_max = 12;
+    if (!fetch_error)
+      fetch_error = conn->call(request, std::min(conn->version_for(kafka::api_key::fetch), fetch_version_max),
+                               response);
     if (fetch_error) {
       // TLS or SASL refused on a new connection: another attempt would meet the same refusal.
       if (status_of(fetch_error) == call_status::fatal &&

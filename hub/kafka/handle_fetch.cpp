@@ -16,6 +16,7 @@
 
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
+#include "kafka/topic_ids.h"
 #include "kafka/topic_names.h"
 #include "replication/replica_manager.h"
 #include "tern/common/record_batch.h"
@@ -66,12 +67,21 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
       const auto& t = _request.topics[ti];
       fetch_response::topic out_topic;
       out_topic.topic = t.topic;
-      auto info = _ctx.hub.store().find_topic(t.topic);
+      out_topic.topic_id = t.topic_id;
+      const bool unknown_id = _ctx.version() >= 13 && t.topic.empty();
+      auto info = unknown_id ? std::nullopt : _ctx.hub.store().find_topic(t.topic);
       for (const auto& p : t.partitions) {
         fetch_response::partition out;
         out.partition_index = p.partition;
         std::error_code ec = txn_error;
         storage::partition_offsets offsets;
+        if (unknown_id) {
+          out.error_code = wire(error_code::unknown_topic_id);
+          out.high_watermark = -1;
+          has_error = true;
+          out_topic.partitions.push_back(std::move(out));
+          continue;
+        }
         if (_denied[ti]) {
           // As Kafka: no offsets for a refused partition (a high watermark of 0 would look like
           // "end of partition" to librdkafka).
@@ -167,11 +177,17 @@ bool handle_fetch(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(refused);
     return true;
   }
+  // v13 names topics by id: each is resolved to its name here (an id no topic has keeps an empty
+  // name and is answered UNKNOWN_TOPIC_ID); the response names them by id again.
+  if (ctx.version() >= 13) {
+    for (auto& t : request.topics) t.topic = topic_name_by_id(ctx, t.topic_id).value_or("");
+  }
   // A follower is authorized by ClusterAction for every topic (Kafka's rule): brokers replicate
   // whatever they are assigned, whatever the topics' ACLs say.
   std::vector<bool> denied;
   for (const auto& t : request.topics)
-    denied.push_back(request.replica_id < 0 && !ctx.may_on_topic(auth::operation::read, t.topic));
+    denied.push_back(request.replica_id < 0 && !t.topic.empty() &&
+                     !ctx.may_on_topic(auth::operation::read, t.topic));
   std::make_shared<fetch_op>(ctx, std::move(request), std::move(denied))->start();
   return true;
 }

@@ -27,7 +27,7 @@ CLOSE_TIMEOUT_S = 10
 # ApiVersions ranges the contract promises (key: (min, max)).
 # Produce is advertised from v0 because librdkafka < 2.11.1 enables gzip/snappy/lz4 only then;
 # v0-2 carry the old MessageSet format, which the hub refuses per partition (error 43).
-REQUIRED_RANGES = {0: (0, 9), 1: (4, 12), 2: (0, 7), 3: (0, 12), 18: (0, 3), 19: (0, 7), 20: (0, 6),
+REQUIRED_RANGES = {0: (0, 9), 1: (4, 13), 2: (0, 7), 3: (0, 12), 18: (0, 3), 19: (0, 7), 20: (0, 6),
                    23: (0, 4), 55: (0, 1)}
 
 

@@ -49,7 +49,7 @@ class DataFlexTest(th.HubTestCase):
             err, versions = kr.api_versions(c, 3)
         self.assertEqual(err, 0)
         self.assertEqual(versions[kr.API_PRODUCE], (0, 9))
-        self.assertEqual(versions[kr.API_FETCH], (4, 12))
+        self.assertEqual(versions[kr.API_FETCH], (4, 13))
 
     def test_produce_v9_then_fetch_v12_byte_exact(self):
         topic = "flex-exact"

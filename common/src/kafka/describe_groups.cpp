@@ -19,25 +19,13 @@ bool flexible(std::int16_t version) { return version >= request::first_flexible_
 constexpr std::size_t member_min_bytes = 5;     // member_id, client_id, client_host, two bytes
 constexpr std::size_t group_min_bytes = 2 + 5;  // error_code, four strings, members count
 
-void write_bytes(codec::flex_writer& out, wire::bytes_view b) {
-  out.flexible ? out.w.compact_bytes(b) : out.w.bytes(b);
-}
-
-// Non-nullable bytes in either encoding: null fails the reader. The view points into the frame.
-wire::bytes_view read_bytes(codec::flex_reader& in) {
-  if (!in.flexible) return codec::read_bytes(in.r);
-  auto b = in.r.compact_nullable_bytes();
-  if (!b) in.r.fail();
-  return b.value_or(wire::bytes_view{});
-}
-
 void encode_member(codec::flex_writer& out, const response::member& m, std::int16_t version) {
   out.string(m.member_id);
   if (version >= 4) out.nullable_string(m.group_instance_id);
   out.string(m.client_id);
   out.string(m.client_host);
-  write_bytes(out, m.member_metadata);
-  write_bytes(out, m.member_assignment);
+  out.bytes(m.member_metadata);
+  out.bytes(m.member_assignment);
   out.tags();
 }
 
@@ -46,8 +34,8 @@ void decode_member(codec::flex_reader& in, response::member& m, std::int16_t ver
   if (version >= 4) m.group_instance_id = in.nullable_string();
   m.client_id = in.string();
   m.client_host = in.string();
-  m.member_metadata = read_bytes(in);
-  m.member_assignment = read_bytes(in);
+  m.member_metadata = in.bytes();
+  m.member_assignment = in.bytes();
   in.tags();
 }
 

@@ -105,19 +105,21 @@ void read_partition_tags(wire::wire_reader& r, fetch_response::partition& p) {
   read_tagged_fields(r, [&](std::uint64_t tag, wire::wire_reader& field) {
     switch (tag) {
       case partition_tag_diverging_epoch:
-        p.diverging_epoch.emplace();
+        // (Assigned, not emplace()d: clang checks the nested struct's default constructor while
+        // fetch_response is still incomplete and refuses emplace().)
+        p.diverging_epoch = fetch_response::epoch_end_offset{};
         p.diverging_epoch->epoch = field.i32();
         p.diverging_epoch->end_offset = field.i64();
         field.skip_tagged_fields();
         return true;
       case partition_tag_current_leader:
-        p.current_leader.emplace();
+        p.current_leader = fetch_response::leader_id_and_epoch{};
         p.current_leader->leader_id = field.i32();
         p.current_leader->leader_epoch = field.i32();
         field.skip_tagged_fields();
         return true;
       case partition_tag_snapshot_id:
-        p.snapshot_id.emplace();
+        p.snapshot_id = fetch_response::snapshot_ref{};
         p.snapshot_id->end_offset = field.i64();
         p.snapshot_id->epoch = field.i32();
         field.skip_tagged_fields();
@@ -192,7 +194,7 @@ void fetch_request::encode(wire::wire_writer& w, std::int16_t version) const {
     w.i32(session_epoch);
   }
   out.array(topics, [&](const topic& t) {
-    out.string(t.topic);
+    if (version >= 13) w.uuid(t.topic_id); else out.string(t.topic);
     out.array(t.partitions, [&](const partition& p) {
       w.i32(p.partition);
       if (version >= 9) w.i32(p.current_leader_epoch);
@@ -206,7 +208,7 @@ void fetch_request::encode(wire::wire_writer& w, std::int16_t version) const {
   });
   if (version >= 7) {
     out.array(forgotten_topics_data, [&](const forgotten_topic& t) {
-      out.string(t.topic);
+      if (version >= 13) w.uuid(t.topic_id); else out.string(t.topic);
       out.array(t.partitions, [&](std::int32_t x) { w.i32(x); });
       out.tags();
     });
@@ -233,7 +235,7 @@ bool fetch_request::decode(wire::wire_reader& r, std::int16_t version) {
     session_epoch = r.i32();
   }
   in.array(topic_min_bytes, topics, [&](topic& t) {
-    t.topic = in.string();
+    if (version >= 13) t.topic_id = r.uuid(); else t.topic = in.string();
     in.array(request_partition_min_bytes, t.partitions, [&](partition& p) {
       p.partition = r.i32();
       if (version >= 9) p.current_leader_epoch = r.i32();
@@ -247,7 +249,7 @@ bool fetch_request::decode(wire::wire_reader& r, std::int16_t version) {
   });
   if (version >= 7) {
     in.array(topic_min_bytes, forgotten_topics_data, [&](forgotten_topic& t) {
-      t.topic = in.string();
+      if (version >= 13) t.topic_id = r.uuid(); else t.topic = in.string();
       in.array(4, t.partitions, [&](std::int32_t& x) { x = r.i32(); });
       in.tags();
     });
@@ -272,7 +274,7 @@ void fetch_response::encode(wire::wire_writer& w, std::int16_t version) const {
     w.i32(session_id);
   }
   out.array(responses, [&](const topic& t) {
-    out.string(t.topic);
+    if (version >= 13) w.uuid(t.topic_id); else out.string(t.topic);
     out.array(t.partitions, [&](const partition& p) { encode_partition(out, version, p); });
     out.tags();
   });
@@ -288,7 +290,7 @@ bool fetch_response::decode(wire::wire_reader& r, std::int16_t version) {
     session_id = r.i32();
   }
   in.array(topic_min_bytes, responses, [&](topic& t) {
-    t.topic = in.string();
+    if (version >= 13) t.topic_id = r.uuid(); else t.topic = in.string();
     in.array(response_partition_min_bytes, t.partitions,
              [&](partition& p) { decode_partition(in, version, p); });
     in.tags();

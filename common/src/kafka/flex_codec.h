@@ -23,6 +23,8 @@ struct flex_writer {
   void nullable_string(const std::optional<std::string>& s) {
     flexible ? w.compact_nullable_string(s) : w.nullable_string(s);
   }
+  // Non-nullable bytes; the writer keeps its own copy.
+  void bytes(wire::bytes_view b) { flexible ? w.compact_bytes(b) : w.bytes(b); }
   void count(std::size_t n) { flexible ? write_compact_count(w, n) : write_count(w, n); }
   void null_count() { flexible ? w.compact_array_length(-1) : w.array_length(-1); }
   // The (empty) tagged-field section that ends every structure of a flexible version.
@@ -52,6 +54,13 @@ struct flex_reader {
   std::string string() { return flexible ? r.compact_string() : r.string(); }
   std::optional<std::string> nullable_string() {
     return flexible ? r.compact_nullable_string() : r.nullable_string();
+  }
+  // Non-nullable bytes: null fails the reader. The view points into the reader's buffer.
+  wire::bytes_view bytes() {
+    if (!flexible) return read_bytes(r);
+    auto b = r.compact_nullable_bytes();
+    if (!b) r.fail();
+    return b.value_or(wire::bytes_view{});
   }
   // -1 for null; a count larger than the bytes left fails the reader.
   std::int32_t count() { return flexible ? r.compact_array_length() : r.array_length(); }

@@ -18,19 +18,6 @@ bool flexible(std::int16_t version) { return version >= request::first_flexible_
 // Smallest wire size of an array element (compact layout): two strings/bytes of one byte each.
 constexpr std::size_t element_min_bytes = 1 + 1;
 
-// Non-nullable bytes in either encoding; the view points into the writer's copy.
-void write_bytes(codec::flex_writer& out, wire::bytes_view b) {
-  out.flexible ? out.w.compact_bytes(b) : out.w.bytes(b);
-}
-
-// Non-nullable bytes in either encoding: null fails the reader. The view points into the frame.
-wire::bytes_view read_bytes(codec::flex_reader& in) {
-  if (!in.flexible) return codec::read_bytes(in.r);
-  auto b = in.r.compact_nullable_bytes();
-  if (!b) in.r.fail();
-  return b.value_or(wire::bytes_view{});
-}
-
 }  // namespace
 
 void join_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
@@ -44,7 +31,7 @@ void join_group_request::encode(wire::wire_writer& w, std::int16_t version) cons
   out.string(protocol_type);
   out.array(protocols, [&](const protocol& p) {
     out.string(p.name);
-    write_bytes(out, p.metadata);
+    out.bytes(p.metadata);
     out.tags();
   });
   if (version >= 8) out.nullable_string(reason);
@@ -62,7 +49,7 @@ bool join_group_request::decode(wire::wire_reader& r, std::int16_t version) {
   protocol_type = in.string();
   in.array(element_min_bytes, protocols, [&](protocol& p) {
     p.name = in.string();
-    p.metadata = read_bytes(in);
+    p.metadata = in.bytes();
     in.tags();
   });
   if (version >= 8) reason = in.nullable_string();
@@ -88,7 +75,7 @@ void join_group_response::encode(wire::wire_writer& w, std::int16_t version) con
   out.array(members, [&](const member& m) {
     out.string(m.member_id);
     if (version >= 5) out.nullable_string(m.group_instance_id);
-    write_bytes(out, m.metadata);
+    out.bytes(m.metadata);
     out.tags();
   });
   out.tags();
@@ -112,7 +99,7 @@ bool join_group_response::decode(wire::wire_reader& r, std::int16_t version) {
   in.array(element_min_bytes, members, [&](member& m) {
     m.member_id = in.string();
     if (version >= 5) m.group_instance_id = in.nullable_string();
-    m.metadata = read_bytes(in);
+    m.metadata = in.bytes();
     in.tags();
   });
   in.tags();

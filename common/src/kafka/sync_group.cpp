@@ -18,18 +18,6 @@ bool flexible(std::int16_t version) { return version >= request::first_flexible_
 // Smallest wire size of an assignment (compact layout): member_id and assignment of one byte each.
 constexpr std::size_t assignment_min_bytes = 1 + 1;
 
-void write_bytes(codec::flex_writer& out, wire::bytes_view b) {
-  out.flexible ? out.w.compact_bytes(b) : out.w.bytes(b);
-}
-
-// Non-nullable bytes in either encoding: null fails the reader. The view points into the frame.
-wire::bytes_view read_bytes(codec::flex_reader& in) {
-  if (!in.flexible) return codec::read_bytes(in.r);
-  auto b = in.r.compact_nullable_bytes();
-  if (!b) in.r.fail();
-  return b.value_or(wire::bytes_view{});
-}
-
 }  // namespace
 
 void sync_group_request::encode(wire::wire_writer& w, std::int16_t version) const {
@@ -45,7 +33,7 @@ void sync_group_request::encode(wire::wire_writer& w, std::int16_t version) cons
   }
   out.array(assignments, [&](const assignment_entry& a) {
     out.string(a.member_id);
-    write_bytes(out, a.assignment);
+    out.bytes(a.assignment);
     out.tags();
   });
   out.tags();
@@ -64,7 +52,7 @@ bool sync_group_request::decode(wire::wire_reader& r, std::int16_t version) {
   }
   in.array(assignment_min_bytes, assignments, [&](assignment_entry& a) {
     a.member_id = in.string();
-    a.assignment = read_bytes(in);
+    a.assignment = in.bytes();
     in.tags();
   });
   in.tags();
@@ -80,7 +68,7 @@ void sync_group_response::encode(wire::wire_writer& w, std::int16_t version) con
     out.nullable_string(protocol_type);
     out.nullable_string(protocol_name);
   }
-  write_bytes(out, assignment);
+  out.bytes(assignment);
   out.tags();
 }
 
@@ -93,7 +81,7 @@ bool sync_group_response::decode(wire::wire_reader& r, std::int16_t version) {
     protocol_type = in.nullable_string();
     protocol_name = in.nullable_string();
   }
-  assignment = read_bytes(in);
+  assignment = in.bytes();
   in.tags();
   return r.ok();
 }

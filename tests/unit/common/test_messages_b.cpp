@@ -295,6 +295,10 @@ fetch_request sample_fetch_request() {
               {"events", {{3, 2, 0, 0, 4096}}}};
   m.forgotten_topics_data = {{"old", {2, 3}}, {"older", {}}};
   m.rack_id = "rack-a";
+  // v13 names topics by id instead: distinct ids, so that a swap would show.
+  for (std::size_t i = 0; i < m.topics.size(); ++i) m.topics[i].topic_id.fill(static_cast<std::uint8_t>(0x10 + i));
+  for (std::size_t i = 0; i < m.forgotten_topics_data.size(); ++i)
+    m.forgotten_topics_data[i].topic_id.fill(static_cast<std::uint8_t>(0x20 + i));
   return m;
 }
 
@@ -310,7 +314,10 @@ void expect_same(const fetch_request& got, const fetch_request& want, std::int16
   EXPECT_EQ(got.rack_id, v >= 11 ? want.rack_id : def.rack_id);
   ASSERT_EQ(got.topics.size(), want.topics.size());
   for (std::size_t i = 0; i < got.topics.size(); ++i) {
-    EXPECT_EQ(got.topics[i].topic, want.topics[i].topic);
+    if (v >= 13)
+      EXPECT_EQ(got.topics[i].topic_id, want.topics[i].topic_id);  // and no name
+    else
+      EXPECT_EQ(got.topics[i].topic, want.topics[i].topic);
     const auto& gp = got.topics[i].partitions;
     const auto& wp = want.topics[i].partitions;
     ASSERT_EQ(gp.size(), wp.size());
@@ -328,7 +335,10 @@ void expect_same(const fetch_request& got, const fetch_request& want, std::int16
   }
   ASSERT_EQ(got.forgotten_topics_data.size(), want.forgotten_topics_data.size());
   for (std::size_t i = 0; i < got.forgotten_topics_data.size(); ++i) {
-    EXPECT_EQ(got.forgotten_topics_data[i].topic, want.forgotten_topics_data[i].topic);
+    if (v >= 13)
+      EXPECT_EQ(got.forgotten_topics_data[i].topic_id, want.forgotten_topics_data[i].topic_id);
+    else
+      EXPECT_EQ(got.forgotten_topics_data[i].topic, want.forgotten_topics_data[i].topic);
     EXPECT_EQ(got.forgotten_topics_data[i].partitions, want.forgotten_topics_data[i].partitions);
   }
 }
@@ -366,6 +376,7 @@ fetch_response sample_fetch_response(const fetch_batches& batches) {
   p2.log_start_offset = 7;
   p2.record_batches = {view(batches.c)};
   m.responses = {{"orders", {p0, p1}}, {"events", {p2}}, {"empty", {}}};
+  for (std::size_t i = 0; i < m.responses.size(); ++i) m.responses[i].topic_id.fill(static_cast<std::uint8_t>(0x30 + i));
   fetch_response::partition p3;
   p3.partition_index = 3;
   m.responses[1].partitions.push_back(p3);
@@ -378,7 +389,10 @@ void expect_same(const fetch_response& got, const fetch_response& want, std::int
   EXPECT_EQ(got.session_id, v >= 7 ? want.session_id : 0);
   ASSERT_EQ(got.responses.size(), want.responses.size());
   for (std::size_t i = 0; i < got.responses.size(); ++i) {
-    EXPECT_EQ(got.responses[i].topic, want.responses[i].topic);
+    if (v >= 13)
+      EXPECT_EQ(got.responses[i].topic_id, want.responses[i].topic_id);
+    else
+      EXPECT_EQ(got.responses[i].topic, want.responses[i].topic);
     const auto& gp = got.responses[i].partitions;
     const auto& wp = want.responses[i].partitions;
     ASSERT_EQ(gp.size(), wp.size());
@@ -1023,7 +1037,7 @@ static_assert(list_offsets_request::key == api_key::list_offsets &&
 TEST(MessagesBDeathTest, EncodeOutsideRangeAsserts) {
   wire::wire_writer w;
   EXPECT_DEATH(produce_request{}.encode(w, 10), "");
-  EXPECT_DEATH(fetch_response{}.encode(w, 13), "");
+  EXPECT_DEATH(fetch_response{}.encode(w, 14), "");
   EXPECT_DEATH(list_offsets_request{}.encode(w, 8), "");
 }
 #endif

@@ -10,6 +10,9 @@
 // what the flexible versions add (compact lengths, tagged fields).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -310,6 +313,20 @@ TEST(ProduceFlex, HostileAndTruncatedInputFails) {
 // replica_id -1, max_wait_ms 500, min_bytes 1, max_bytes 1 MiB, isolation_level 1, session 5
 // epoch 2, topic "t" partition 0 (current_leader_epoch 3, fetch_offset 100, last_fetched_epoch
 // 6, log_start_offset 7, max 64 KiB), forgotten "f" [1, 2], rack "r1", cluster_id "c".
+// Fetch v13 names topics by their 16-byte id where v12 has the compact name (FetchRequest.json
+// and FetchResponse.json: Topic/TopicId): its goldens are the v12 ones with each name swapped.
+const std::array<std::uint8_t, 16> kTopicIdT = {0x74, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+const std::array<std::uint8_t, 16> kTopicIdF = {0x66, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+bytes with_topic_id(bytes frame, const bytes& compact_name, const std::array<std::uint8_t, 16>& id) {
+  auto at = std::search(frame.begin(), frame.end(), compact_name.begin(), compact_name.end());
+  EXPECT_NE(at, frame.end());
+  if (at == frame.end()) return frame;
+  at = frame.erase(at, at + static_cast<std::ptrdiff_t>(compact_name.size()));
+  frame.insert(at, id.begin(), id.end());
+  return frame;
+}
+
 fetch_request sample_fetch_request() {
   fetch_request m;
   m.replica_id = -1;
@@ -328,6 +345,8 @@ fetch_request sample_fetch_request() {
   p.partition_max_bytes = 1 << 16;
   m.topics = {{"t", {p}}};
   m.forgotten_topics_data = {{"f", {1, 2}}};
+  m.topics[0].topic_id = kTopicIdT;                 // what v13 sends instead of "t"
+  m.forgotten_topics_data[0].topic_id = kTopicIdF;  // and instead of "f"
   m.rack_id = "r1";
   m.cluster_id = "c";
   return m;
@@ -400,7 +419,14 @@ TEST(FetchFlex, RequestGoldenEveryVersion) {
   std::map<std::int16_t, bytes> golden;
   for (std::int16_t v = 4; v <= 11; ++v) golden[v] = fetch_request_classic(v);
   golden[12] = kFetchRequestV12;
+  golden[13] = with_topic_id(with_topic_id(kFetchRequestV12, {0x02, 't'}, kTopicIdT), {0x02, 'f'}, kTopicIdF);
   check_all_versions(m, golden);
+  // v13 carries no names: decoded topics have only their ids.
+  fetch_request got;
+  ASSERT_TRUE(decode_all(got, golden[13], 13));
+  EXPECT_EQ(got.topics.at(0).topic, "");
+  EXPECT_EQ(got.topics.at(0).topic_id, kTopicIdT);
+  EXPECT_EQ(got.forgotten_topics_data.at(0).topic_id, kTopicIdF);
 }
 
 TEST(FetchFlex, RequestV12FieldsDecoded) {
@@ -467,6 +493,7 @@ fetch_response sample_fetch_response() {
   p1.preferred_read_replica = -1;
   p1.records_null = true;
   m.responses = {{"t", {p0, p1}}};
+  m.responses[0].topic_id = kTopicIdT;  // what v13 sends instead of "t"
   return m;
 }
 
@@ -560,6 +587,7 @@ TEST(FetchFlex, ResponseGoldenEveryVersion) {
   std::map<std::int16_t, bytes> golden;
   for (std::int16_t v = 4; v <= 11; ++v) golden[v] = fetch_response_classic(v);
   golden[12] = kFetchResponseV12;
+  golden[13] = with_topic_id(kFetchResponseV12, {0x02, 't'}, kTopicIdT);
   check_all_versions(m, golden);
 }
 

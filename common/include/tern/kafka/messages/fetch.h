@@ -1,5 +1,8 @@
 #pragma once
-// Fetch (api key 1), versions 4–12: request and response bodies (the frame after the header).
+// Fetch (api key 1), versions 4–13: request and response bodies (the frame after the header).
+// v13 names every topic by its topic id (uuid) instead of its name, in requests, forgotten
+// topics and responses alike; `topic` is then empty and `topic_id` set (and the other way round
+// below v13).
 //
 //   request:  replica_id int32, max_wait_ms int32, min_bytes int32, max_bytes int32,
 //             isolation_level int8, session_id int32 (v7+), session_epoch int32 (v7+),
@@ -55,6 +58,7 @@
 // Lifetimes: after decode(), fetch_response::partition::record_batches points INTO the reader's
 // buffer and must not outlive that frame. After encode(), the writer references the
 // record_batches spans (see above). Strings are owned copies.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,7 +73,7 @@ namespace tern::kafka {
 struct fetch_request {
   static constexpr api_key key = api_key::fetch;
   static constexpr std::int16_t min_version = 4;
-  static constexpr std::int16_t max_version = 12;
+  static constexpr std::int16_t max_version = 13;
   static constexpr std::int16_t first_flexible_version = 12;
 
   struct partition {
@@ -83,12 +87,14 @@ struct fetch_request {
     std::int32_t last_fetched_epoch = -1;
   };
   struct topic {
-    std::string topic;
+    std::string topic;  // v4–12
     std::vector<partition> partitions;
+    std::array<std::uint8_t, 16> topic_id{};  // v13+
   };
   struct forgotten_topic {
-    std::string topic;
+    std::string topic;  // v4–12
     std::vector<std::int32_t> partitions;
+    std::array<std::uint8_t, 16> topic_id{};  // v13+
   };
 
   std::int32_t replica_id = -1;  // -1 for consumers, the broker id for followers
@@ -110,7 +116,7 @@ struct fetch_request {
 struct fetch_response {
   static constexpr api_key key = api_key::fetch;
   static constexpr std::int16_t min_version = 4;
-  static constexpr std::int16_t max_version = 12;
+  static constexpr std::int16_t max_version = 13;
   static constexpr std::int16_t first_flexible_version = 12;
 
   struct aborted_transaction {
@@ -154,8 +160,9 @@ struct fetch_response {
     std::size_t records_size() const;
   };
   struct topic {
-    std::string topic;
+    std::string topic;  // v4–12
     std::vector<partition> partitions;
+    std::array<std::uint8_t, 16> topic_id{};  // v13+
   };
 
   std::int32_t throttle_time_ms = 0;
