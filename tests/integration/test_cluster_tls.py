@@ -156,8 +156,13 @@ class ClusterTls(unittest.TestCase):
                    "--replication-factor", "3")
 
         def full_isr():
-            parts = self.cluster.metadata(self.cluster.node(1), "secure", timeout=10)["topics"].get("secure", {})
-            return len(parts) == 3 and all(sorted(p["isrs"]) == [1, 2, 3] for p in parts.values())
+            # Through every broker: `tern produce` may ask any of them for metadata, and one whose
+            # image lags still answers UNKNOWN_TOPIC_OR_PARTITION for the new topic.
+            for node in self.cluster.brokers():
+                parts = self.cluster.metadata(node, "secure", timeout=10)["topics"].get("secure", {})
+                if len(parts) != 3 or any(sorted(p["isrs"]) != [1, 2, 3] for p in parts.values()):
+                    return False
+            return True
 
         # Followers in sync means they fetch from each leader over mutual TLS as ClusterAction
         # principals (and every leader has the topic in its store: until then a produce may get

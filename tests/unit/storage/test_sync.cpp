@@ -199,8 +199,13 @@ TEST(StorageSync, AFailedSyncPoisonsTheStore) {
     log_id log = t.partition_log(ids::partition_index{0});
     ASSERT_FALSE(append_sync(*s, log, {make_batch({1})}).error);
     ASSERT_TRUE(eventually([&] { return *s->durable_log_end(log) == ids::offset{1}; }));
-    gate.result = EIO;
+    // Syncs wait at the gate while batch 2 commits (an append never waits for a sync); only then
+    // does the sync fail. (Setting EIO first raced with a periodic sync under qemu: the store was
+    // poisoned before batch 2 arrived.)
+    gate.set_open(false);
     ASSERT_FALSE(append_sync(*s, log, {make_batch({2})}).error);
+    gate.result = EIO;
+    gate.set_open(true);
     // The next sync fails; from then on nothing is written.
     ASSERT_TRUE(eventually([&] {
       return append_sync(*s, log, {make_batch({3})}).error == storage_errc::io_error;
