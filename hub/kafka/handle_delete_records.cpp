@@ -16,29 +16,13 @@
 #include "app/log.h"
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
-#include "tern/common/check.h"
 #include "tern/kafka/messages/delete_records.h"
 
 namespace tern::kafka {
-namespace {
-
-struct delete_records_op {
-  request_context ctx;
-  delete_records_response response;
-  std::size_t pending = 0;
-
-  void finish_one() {
-    TERN_ASSERT(pending > 0);
-    if (--pending == 0) ctx.respond(response);
-  }
-};
-
-}  // namespace
-
 bool handle_delete_records(request_context& ctx, wire::wire_reader& body) {
   delete_records_request request;
   if (!request.decode(body, ctx.version())) return false;
-  auto op = std::make_shared<delete_records_op>(delete_records_op{ctx, {}, 0});
+  auto op = std::make_shared<gathered_response<delete_records_response>>(ctx);
   // Every answer slot exists before the first store call: callbacks only fill them in.
   struct job {
     std::size_t topic, partition;

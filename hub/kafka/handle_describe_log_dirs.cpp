@@ -10,8 +10,8 @@
 // Needs Describe on the cluster, like Kafka: otherwise no results (v3+: CLUSTER_AUTHORIZATION_FAILED).
 #include <filesystem>
 
-#include "cluster/cluster_node.h"
 #include "kafka/request_context.h"
+#include "replication/replica_manager.h"
 #include "storage/log_store.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/describe_log_dirs.h"
@@ -20,14 +20,11 @@ namespace tern::kafka {
 namespace {
 
 // Whether this broker holds partition `p` of `topic`: always on a single node; in a cluster when
-// the metadata image lists it among the replicas.
+// the replica manager has it as one of this broker's replicas.
 bool stores_replica(request_context& ctx, const std::string& topic, std::int32_t p) {
-  auto* node = ctx.hub.cluster();
-  if (!node) return true;
-  const auto* t = node->image().topic(topic);
-  if (!t || p < 0 || static_cast<std::size_t>(p) >= t->partitions.size()) return false;
-  const auto& replicas = t->partitions[static_cast<std::size_t>(p)].replicas;
-  return std::find(replicas.begin(), replicas.end(), node->self()) != replicas.end();
+  if (!ctx.hub.replicas()) return true;
+  auto view = ctx.hub.replicas()->find(topic, ids::partition_index{p});
+  return view && view->is_replica;
 }
 
 describe_log_dirs_response::topic describe_topic(request_context& ctx, const storage::topic_info& info,

@@ -10,29 +10,13 @@
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "replication/replica_manager.h"
-#include "tern/common/check.h"
 #include "tern/kafka/messages/describe_producers.h"
 
 namespace tern::kafka {
-namespace {
-
-struct describe_producers_op {
-  request_context ctx;
-  describe_producers_response response;
-  std::size_t pending = 0;
-
-  void finish_one() {
-    TERN_ASSERT(pending > 0);
-    if (--pending == 0) ctx.respond(response);
-  }
-};
-
-}  // namespace
-
 bool handle_describe_producers(request_context& ctx, wire::wire_reader& body) {
   describe_producers_request request;
   if (!request.decode(body, ctx.version())) return false;
-  auto op = std::make_shared<describe_producers_op>(describe_producers_op{ctx, {}, 0});
+  auto op = std::make_shared<gathered_response<describe_producers_response>>(ctx);
   struct job {
     std::size_t topic, partition;
     storage::log_id log;

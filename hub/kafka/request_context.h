@@ -3,8 +3,10 @@
 // body (a malformed body makes the dispatcher close the connection, as Kafka does) and answer
 // exactly once through respond()/no_response().
 #include <memory>
+#include <utility>
 
 #include "kafka/broker.h"
+#include "tern/common/check.h"
 #include "tern/common/wire.h"
 #include "tern/kafka/api_key.h"
 #include "tern/kafka/messages/header.h"
@@ -48,6 +50,24 @@ struct request_context {
   }
   void no_response() const;
   void send(std::shared_ptr<wire::wire_writer> w, std::shared_ptr<const void> keepalive) const;
+};
+
+// An answer assembled from several asynchronous calls (the store's, one per partition): every
+// slot of `response` exists before the first call; each completion, posted back to the io thread,
+// fills its slot and calls finish_one(). `pending` counts the calls plus the handler's own
+// reference, released last, so the answer goes once, after every slot is filled.
+template <typename Response>
+struct gathered_response {
+  explicit gathered_response(request_context c) : ctx(std::move(c)) {}
+
+  request_context ctx;
+  Response response;
+  std::size_t pending = 0;
+
+  void finish_one() {
+    TERN_ASSERT(pending > 0);
+    if (--pending == 0) ctx.respond(response);
+  }
 };
 
 // One handler per API (handle_<api>.cpp). Each returns false when the request body is malformed
