@@ -6,6 +6,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "tern/common/uuid.h"
 #include "tern/kafka/error_code.h"
 #include "tern/kafka/messages/create_partitions.h"
 #include "tern/kafka/messages/create_topics.h"
@@ -181,7 +182,12 @@ int describe(client::cluster_client& client, const cxxopts::ParseResult& opts) {
       return fail(cmd, "topic '" + t.name + "' does not exist");
     if (t.error_code != 0) return fail(cmd, "cannot describe topic '" + t.name + "': " + error_name(t.error_code));
     std::size_t replication = t.partitions.empty() ? 0 : t.partitions.front().replica_nodes.size();
-    std::cout << "Topic: " << t.name << "\tPartitionCount: " << t.partitions.size()
+    // kafka-topics prints the id between the name and the count; a broker below Metadata v10
+    // sends none (all zero), and then neither do we.
+    std::cout << "Topic: " << t.name;
+    if (std::any_of(t.topic_id.begin(), t.topic_id.end(), [](std::uint8_t b) { return b != 0; }))
+      std::cout << "\tTopicId: " << uuid_text(t.topic_id);
+    std::cout << "\tPartitionCount: " << t.partitions.size()
               << "\tReplicationFactor: " << replication;
     if (auto c = configs.find(t.name); c != configs.end()) std::cout << "\tConfigs: " << c->second;
     std::cout << "\n";

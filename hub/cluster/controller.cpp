@@ -6,6 +6,7 @@
 #include "cluster/controller_rules.h"
 #include "cluster/errors.h"
 #include "cluster/quorum.h"
+#include "tern/common/uuid.h"
 
 namespace tern::cluster {
 namespace {
@@ -19,13 +20,15 @@ bool leads_any(const metadata_image& image, node_id node) {
   return false;
 }
 
-// Kafka-style cluster id: 16 random bytes as 22 characters of base64url.
+// Kafka-style cluster id: 16 random bytes in Uuid's text form (so Kafka tools that parse it as a
+// Uuid accept it), never starting with '-' (command lines would take it for an option).
 std::string random_cluster_id(std::mt19937_64& random) {
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string id;
-  for (int i = 0; i < 22; ++i) id += alphabet[random() % 64];
-  return id;
+  for (;;) {
+    uuid id;
+    for (auto& b : id) b = static_cast<std::uint8_t>(random());
+    auto text = uuid_text(id);
+    if (text[0] != '-') return text;
+  }
 }
 
 // A reply that waits for several proposals (one per topic of a request): sent once the last

@@ -8,13 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include "tern/common/check.h"
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <tuple>
 
 #include "storage/store_impl.h"
+#include "tern/common/check.h"
+#include "tern/common/uuid.h"
 
 namespace tern::storage {
 namespace {
@@ -137,7 +138,7 @@ std::error_code random_uuid(std::array<std::uint8_t, 16>& out) {
   for (int attempt = 0; attempt < 64; ++attempt) {
     if (auto ec = random_bytes(out)) return ec;
     bool zero = std::all_of(out.begin(), out.end(), [](std::uint8_t b) { return b == 0; });
-    if (!zero && format::base64url(out)[0] != '-') return {};
+    if (!zero && uuid_text(out)[0] != '-') return {};
   }
   return storage_errc::io_error;
 }
@@ -375,7 +376,7 @@ std::error_code log_store::impl::load_meta(MDB_txn* txn) {
   } else if (rc == MDB_NOTFOUND) {
     std::array<std::uint8_t, 16> id{};
     if (auto ec = random_uuid(id)) return ec;
-    cluster_id = format::base64url(id);
+    cluster_id = uuid_text(id);
     v = to_val(cluster_id);
     if (auto ec = map_mdb_error(mdb_put(txn, dbi_meta, &k, &v, 0))) return ec;
   } else {

@@ -217,26 +217,6 @@ std::string purge_key(log_id first) {
   return k;
 }
 
-std::string base64url(const std::array<std::uint8_t, 16>& bytes) {
-  static constexpr char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve(22);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t n =
-        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(alphabet[(n >> s) & 0x3f]);
-  }
-  // 16 = 5 * 3 + 1: one byte left, which unpadded base64 writes as two characters.
-  static_assert(16 % 3 == 1);
-  std::uint32_t n = std::uint32_t{bytes[i]} << 16;
-  out.push_back(alphabet[(n >> 18) & 0x3f]);
-  out.push_back(alphabet[(n >> 12) & 0x3f]);
-  TERN_ASSERT(out.size() == 22);
-  return out;
-}
-
 bool valid_topic_name(std::string_view name) {
   if (name.empty() || name.size() > topic_name_size_max) return false;
   if (name == "." || name == "..") return false;

@@ -165,9 +165,6 @@ std::uint64_t key_hash(std::span<const std::uint8_t> key);
 std::string log_db_name(log_id log);
 std::string ts_db_name(log_id log);
 
-// Kafka's textual Uuid form: 22 characters of unpadded base64url.
-std::string base64url(const std::array<std::uint8_t, 16>& bytes);
-
 // Kafka's rule: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..".
 bool valid_topic_name(std::string_view name);
 

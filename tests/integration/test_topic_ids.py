@@ -8,13 +8,16 @@ SingleNode:
   configs (the override as DYNAMIC_TOPIC_CONFIG); validate_only returns the zero id;
 - Metadata v12 by name and by that id report the same id; an unknown id is UNKNOWN_TOPIC_ID with a
   null name; the id survives a restart of the hub;
+- `tern topics --describe` prints the id in Kafka's text form; the cluster id is one too;
 - delete + recreate of the same name gives a different id; the old id is then unknown;
 - DeleteTopics v6 by id deletes the topic (name and id in the answer); an unknown id is
   UNKNOWN_TOPIC_ID; a name and an id at once is INVALID_REQUEST.
-Cluster: CreateTopics v7 through one broker returns the id every broker's Metadata v12 reports,
+Cluster: the cluster id is a Kafka Uuid's text form; CreateTopics v7 through one broker returns the
+id every broker's Metadata v12 reports,
 by name and by id; DeleteTopics v6 by id through another broker deletes it everywhere.
 """
 
+import base64
 import os
 import sys
 import time
@@ -24,10 +27,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import kafka_raw as kr  # noqa: E402
 from tern_cluster import Cluster  # noqa: E402
-from tern_harness import Hub  # noqa: E402
+from tern_harness import Hub, tern_cli  # noqa: E402
 
 ERR_INVALID_REQUEST = 42
 SOURCE_DYNAMIC_TOPIC_CONFIG = 1
+
+
+def uuid_text(raw):
+    """Kafka's Uuid.toString: unpadded base64url."""
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def assert_uuid_text(test, text):
+    """A Kafka Uuid's text form: 22 base64url characters that decode to 16 bytes and back."""
+    test.assertEqual(len(text), 22, text)
+    raw = base64.urlsafe_b64decode(text + "==")
+    test.assertEqual(len(raw), 16, text)
+    test.assertEqual(uuid_text(raw), text)
 
 
 def only(topics):
@@ -85,6 +101,12 @@ class SingleNode(unittest.TestCase):
             self.assertEqual(by_id["partitions"], by_name["partitions"])
             everything = {t["name"]: t["topic_id"] for t in kr.metadata_v12(c)["topics"]}
             self.assertEqual(everything.get("ids-a"), tid)
+            assert_uuid_text(self, kr.metadata_v12(c)["cluster_id"])
+
+            # tern topics --describe prints it as kafka-topics does, between name and count.
+            out = tern_cli("topics", "--bootstrap-server", self.hub.bootstrap, "--describe",
+                           "--topic", "ids-a").stdout.decode()
+            self.assertIn("Topic: ids-a\tTopicId: %s\tPartitionCount: 3" % uuid_text(tid), out)
 
             unknown = bytes(range(1, 17))
             got = only(kr.metadata_v12(c, [unknown])["topics"])
@@ -159,6 +181,8 @@ class ClusterIds(unittest.TestCase):
             self.assertEqual(created["error"], 0, created)
             tid = created["topic_id"]
             self.assertNotEqual(tid, kr.ZERO_UUID)
+            with via.connect() as c:
+                assert_uuid_text(self, kr.metadata_v12(c)["cluster_id"])
             for node in (b1, b2, b3):
                 deadline = time.monotonic() + 30
                 while True:
