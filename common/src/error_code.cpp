@@ -53,6 +53,7 @@ std::string_view to_string(error_code e) {
     case error_code::concurrent_transactions: return "CONCURRENT_TRANSACTIONS";
     case error_code::transactional_id_authorization_failed: return "TRANSACTIONAL_ID_AUTHORIZATION_FAILED";
     case error_code::unsupported_compression_type: return "UNSUPPORTED_COMPRESSION_TYPE";
+    case error_code::offset_not_available: return "OFFSET_NOT_AVAILABLE";
     case error_code::kafka_storage_error: return "KAFKA_STORAGE_ERROR";
     case error_code::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     case error_code::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";

@@ -278,6 +278,7 @@ bool consumer::is_leader_change(std::int16_t code) {
          code == kafka::wire(error_code::leader_not_available) ||
          code == kafka::wire(error_code::fenced_leader_epoch) ||
          code == kafka::wire(error_code::unknown_leader_epoch) ||
+         code == kafka::wire(error_code::offset_not_available) ||  // a new leader's HW lags
          code == kafka::wire(error_code::unknown_topic_or_partition);
 }
 

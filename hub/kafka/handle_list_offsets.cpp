@@ -5,7 +5,11 @@
 // answer (Kafka's lastFetchableOffset filter); the request's current_leader_epoch (v4+) is checked
 // as Fetch checks it (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH), and the answer's leader_epoch
 // is the epoch the offset was written in (latest: the current leader epoch). A single node has no
-// epochs: it checks none and answers -1.
+// epochs: it checks none and answers -1. Right after an election, while the new leader's high
+// watermark is still below the log end its epoch began at, a client asking for "latest" (or for a
+// timestamp nothing readable answers yet) gets the retriable OFFSET_NOT_AVAILABLE, as from Kafka:
+// answering the lagging HW could move a consumer's "latest" backwards. Below v5 (KIP-207) clients
+// do not know that code and get LEADER_NOT_AVAILABLE, also retriable, as Kafka answers them.
 #include "kafka/errors.h"
 #include "kafka/request_context.h"
 #include "kafka/topic_names.h"
@@ -32,7 +36,7 @@ std::int32_t epoch_of(const std::vector<std::pair<ids::leader_epoch, ids::offset
 error_code answer(request_context& ctx, const storage::read_txn& txn, storage::log_id log,
                   const list_offsets_request::partition& p,
                   const storage::partition_offsets& offsets, ids::leader_epoch current_epoch,
-                  list_offsets_response::partition& out) {
+                  bool high_watermark_lags, list_offsets_response::partition& out) {
   std::vector<std::pair<ids::leader_epoch, ids::offset>> epochs;
   if (ctx.version() >= 4 && p.timestamp != list_offsets_request::latest_timestamp)
     if (auto ec = txn.epochs(log, epochs)) return to_kafka_error(ec);
@@ -47,6 +51,7 @@ error_code answer(request_context& ctx, const storage::read_txn& txn, storage::l
     return error_code::none;
   }
   if (p.timestamp == list_offsets_request::latest_timestamp) {
+    if (high_watermark_lags) return error_code::offset_not_available;
     set(offsets.log_end, -1, current_epoch.value());
     return error_code::none;
   }
@@ -60,6 +65,8 @@ error_code answer(request_context& ctx, const storage::read_txn& txn, storage::l
   }
   if (found && found->first < offsets.log_end)
     set(found->first, found->second, epoch_of(epochs, found->first));
+  else if (high_watermark_lags)  // a record may be there, above the lagging HW
+    return error_code::offset_not_available;
   else  // no record that late (or none readable yet)
     set(ctx.version() == 0 ? offsets.log_end : ids::no_offset, -1, -1);
   return error_code::none;
@@ -100,6 +107,7 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
         ec = txn->offsets(info->partition_log(partition), offsets);
       }
       ids::leader_epoch current_epoch = ids::no_leader_epoch;
+      bool high_watermark_lags = false;
       if (!ec && ctx.hub.replicas()) {
         replication::replica_manager::partition_view view;
         ids::offset high_watermark{0}, read_limit{0};
@@ -108,12 +116,18 @@ bool handle_list_offsets(request_context& ctx, wire::wire_reader& body) {
             ids::offset{0}, view, high_watermark, read_limit);
         offsets.log_end = std::min(offsets.log_end, high_watermark);
         current_epoch = view.leader_epoch;
+        // Kafka checks this for clients only; a follower asks for the log start.
+        high_watermark_lags = !follower && high_watermark < view.epoch_start_offset;
       }
-      if (ec)
+      if (ec) {
         out.error_code = wire(to_kafka_error(ec));
-      else
-        out.error_code =
-            wire(answer(ctx, *txn, info->partition_log(partition), p, offsets, current_epoch, out));
+      } else {
+        auto code = answer(ctx, *txn, info->partition_log(partition), p, offsets, current_epoch,
+                           high_watermark_lags, out);
+        if (code == error_code::offset_not_available && ctx.version() < 5)
+          code = error_code::leader_not_available;
+        out.error_code = wire(code);
+      }
       out_topic.partitions.push_back(std::move(out));
     }
     response.topics.push_back(std::move(out_topic));

@@ -384,6 +384,7 @@ std::optional<replica_manager::partition_view> replica_manager::find(
   v.leader_epoch = p.leader_epoch;
   v.is_leader = p.leading && p.leading->is_leader();
   v.is_replica = p.is_replica;
+  if (p.leading) v.epoch_start_offset = p.leading->epoch_start_offset();
   return v;
 }
 

@@ -75,6 +75,10 @@ class replica_manager {
     ids::leader_epoch leader_epoch = ids::no_leader_epoch;
     bool is_leader = false;   // this broker leads it (and holds a leader_state)
     bool is_replica = false;  // this broker has a replica of it
+    // While leading: the log end when this broker's epoch began. A high watermark below it has
+    // not caught up since the election (ListOffsets answers OFFSET_NOT_AVAILABLE then, so a
+    // consumer never sees "latest" move backwards).
+    ids::offset epoch_start_offset{0};
   };
   // nullopt: the topic or partition is not in the cluster's metadata (or not created here yet).
   std::optional<partition_view> find(std::string_view topic, ids::partition_index partition) const;

@@ -72,6 +72,7 @@ enum class error_code : std::int16_t {
   unsupported_endpoint_type = 115,  // DescribeCluster for controllers, asked of a broker
   fenced_leader_epoch = 74,        // the request's leader epoch is older than the broker's
   unknown_leader_epoch = 75,       // the request's leader epoch is newer than the broker knows
+  offset_not_available = 78,       // ListOffsets on a new leader whose HW lags its epoch's start
   invalid_record = 87,
   unknown_topic_id = 100,          // no topic has the topic id the request names
 };
