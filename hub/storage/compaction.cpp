@@ -20,19 +20,25 @@
 //  2. lookup: look every mapped key's hash up in the key index (in hash order: one sweep down
 //     the B-tree); each offset found is a candidate, as is every clean tombstone whose batch
 //     has now passed delete.retention.ms (cleaner_tombstones keeps them by batch timestamp).
-//  3. rewrite: visit only the batches holding candidates, below the compactable end. A batch that
-//     keeps every record is left alone; one that keeps none is deleted; any other is rebuilt
-//     with the same base offset, lastOffsetDelta, timestamps, producer fields and codec and a
-//     new CRC. Index entries of the clean records removed go in the same transaction.
+//  3. rewrite: visit only the batches holding candidates, below the compactable end. A batch's
+//     keys are read first, not its values: for an uncompressed batch the header and each
+//     record's fields up to its value length (key_records). A batch that keeps every record is
+//     left alone and one that keeps none is deleted, both without reading further; any other is
+//     read whole and rebuilt with the same base offset, lastOffsetDelta, timestamps, producer
+//     fields and codec and a new CRC. (A compressed batch is inflated whole to see its keys.)
+//     The header alone would not do: a key index entry names a record by key hash and offset,
+//     and after a truncation (or a hash collision) that offset may hold another key, which only
+//     its key bytes tell. Index entries of the clean records removed go in the same transaction.
 //  4. index: add the mapped keys (now clean) to the key index, and their tombstones to
 //     cleaner_tombstones, then move the checkpoint to the compactable end in the last of these
 //     transactions.
-// What a pass reads: the dirty section, the batches holding the records it removes, and one
-// index probe per dirty key (a B-tree descent). With 1% of the log new since the last pass and
-// one record per batch (what sensors send), about 2% of the log: the new 1%, and the batches of
-// the records it supersedes. With n records per batch and updates spread evenly over the keys,
-// up to n times as many batches hold a superseded record, and each is read and rewritten
-// (tests/bench/compaction_bench.cpp: ~10% at 10 records per batch). Kafka's cleaner reads the
+// What a pass reads: the dirty section, the keys of the batches holding the records it removes
+// (and the whole of those it rebuilds), and one index probe per dirty key (a B-tree descent).
+// With 1% of the log new since the last pass and one record per batch (what sensors send),
+// about 1% of the log: the new 1%, and ~80 bytes (header and key) of each batch it empties
+// (tests/bench/compaction_bench.cpp). With n records per batch and updates spread evenly over
+// the keys, up to n times as many batches hold a superseded record and most keep the others,
+// so each is read and rewritten (~10% at 10 records per batch). Kafka's cleaner reads the
 // whole log per pass (it recopies every segment).
 //
 // Hash collisions never remove a record wrongly: the index only names candidates; whether a
@@ -63,6 +69,7 @@
 
 #include "storage/store_impl.h"
 #include "tern/common/record_batch.h"
+#include "tern/common/wire.h"
 
 namespace tern::storage {
 namespace {
@@ -505,24 +512,68 @@ static void stale_entries(const std::vector<candidate>& candidates, std::size_t 
   }
 }
 
-int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
-                                   const topic_settings& settings, bytes_view batch,
-                                   record_batch::batch_header& h, std::int64_t base,
-                                   std::size_t first, std::size_t last, partition_state& st,
-                                   bool& failed) {
-  const std::int64_t tombstone_cutoff_ms = run.now_ms - settings.delete_retention_ms;
-  std::vector<record_batch::record> records, kept;
-  std::vector<std::uint8_t> scratch, rebuilt;
-  stat_compaction_bytes_read += batch.size();
-  if (!h.control() &&
-      record_batch::decode_records(batch, records, scratch, compaction_batch_inflated_max)) {
-    failed = true;  // mapped fine a moment ago, or damaged: leave it
-    return 0;
+// The records of an uncompressed batch with only what compaction decides on: offset, key and
+// whether there is a value (`value` is then an empty view, not the value). Reads the header,
+// then for each record its length and its fields up to the value length, and skips the rest:
+// `read_bytes` counts those bytes. A control batch yields no records (compaction keeps them)
+// and costs its header. False for a compressed batch and for framing that does not parse (or
+// disagrees with the header), `read_bytes` untouched: decode_records then reads it whole and
+// judges it.
+static bool key_records(bytes_view batch, const record_batch::batch_header& h,
+                        std::vector<record_batch::record>& out, std::size_t& read_bytes) {
+  out.clear();
+  std::size_t read = record_batch::header_size;
+  if (h.control()) {
+    read_bytes = read;
+    return true;
   }
-  std::vector<entry_delete> deletes;
-  stale_entries(run.candidates, first, last, records, h.max_timestamp, log, dbi_cleaner_keys,
-                dbi_cleaner_tombstones, deletes);
-  const std::size_t stale_count = deletes.size();
+  if (h.codec() != record_batch::compression::none || h.record_count < 0 ||
+      batch.size() < record_batch::header_size)
+    return false;
+  wire::wire_reader r(batch.subspan(record_batch::header_size));
+  std::int32_t last_delta = -1;
+  for (std::int32_t i = 0; i < h.record_count; ++i) {
+    const std::size_t at = r.position();
+    const std::int64_t length = r.varint();
+    const std::size_t body = r.position();
+    r.i8();      // attributes
+    r.varlong(); // timestamp delta
+    const std::int32_t delta = r.varint();
+    const std::int32_t key_length = r.varint();
+    std::optional<bytes_view> key;
+    if (key_length >= 0) key = r.raw(static_cast<std::size_t>(key_length));
+    const std::int32_t value_length = r.varint();
+    const std::size_t fields_end = r.position();
+    if (!r.ok() || length < 0 || key_length < -1 || value_length < -1 || delta <= last_delta ||
+        delta > h.last_offset_delta || fields_end - body > static_cast<std::uint64_t>(length))
+      return false;
+    read += fields_end - at;
+    r.raw(body + static_cast<std::size_t>(length) - fields_end);  // the value and headers
+    if (!r.ok()) return false;
+    last_delta = delta;
+    record_batch::record rec;
+    rec.offset = h.base_offset + delta;
+    rec.key = key;
+    if (value_length >= 0) rec.value = bytes_view{};
+    out.push_back(std::move(rec));
+  }
+  if (r.remaining() != 0) return false;
+  read_bytes = read;
+  return true;
+}
+
+// What survives of a batch's records: each one the map supersedes, or an expired tombstone,
+// goes (with its cleaner entries if it was clean); `deletes` also gets the stale entries the
+// candidates [first, last) name. Needs only the records' offsets, keys and whether each has a
+// value, so it runs on key_records() as on decoded ones, with the same outcome.
+static void classify(compaction_run& run, std::int64_t tombstone_cutoff_ms,
+                     const record_batch::batch_header& h, std::size_t first, std::size_t last,
+                     std::span<const record_batch::record> records, log_id log, MDB_dbi keys,
+                     MDB_dbi tombstones, std::vector<record_batch::record>& kept,
+                     std::vector<entry_delete>& deletes, std::size_t& stale_count) {
+  stale_entries(run.candidates, first, last, records, h.max_timestamp, log, keys, tombstones,
+                deletes);
+  stale_count = deletes.size();
   for (const auto& r : records) {
     if (r.key) {
       auto latest = run.key_map.find(key_string(r));
@@ -534,17 +585,61 @@ int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor
         if (expired && latest != run.key_map.end() && latest->second.offset == r.offset)
           latest->second.removed = true;
         if (r.offset < run.clean_start) {
-          deletes.push_back(
-              {dbi_cleaner_keys, cleaner_key(log, format::key_hash(*r.key)), r.offset});
+          deletes.push_back({keys, cleaner_key(log, format::key_hash(*r.key)), r.offset});
           if (!r.value && h.max_timestamp >= 0)
-            deletes.push_back(
-                {dbi_cleaner_tombstones, format::ts_key(log, h.max_timestamp), r.offset});
+            deletes.push_back({tombstones, format::ts_key(log, h.max_timestamp), r.offset});
         }
         continue;
       }
     }
     kept.push_back(r);
   }
+}
+
+int log_store::impl::rewrite_batch(compaction_run& run, MDB_txn* txn, MDB_cursor* c, log_id log,
+                                   const topic_settings& settings, bytes_view batch,
+                                   record_batch::batch_header& h, std::int64_t base,
+                                   std::size_t first, std::size_t last, partition_state& st,
+                                   bool& failed) {
+  const std::int64_t tombstone_cutoff_ms = run.now_ms - settings.delete_retention_ms;
+  std::vector<record_batch::record> records, kept;
+  std::vector<std::uint8_t> scratch, rebuilt;
+  std::vector<entry_delete> deletes;
+  std::size_t stale_count = 0;
+  // First the keys alone (uncompressed batches: the header and each record's fields up to its
+  // value length; a control batch has no records compaction looks at). A batch that loses
+  // every record, or none, is done with that: its values are never read.
+  std::size_t key_bytes = 0;
+  if (key_records(batch, h, records, key_bytes)) {
+    stat_compaction_bytes_read += key_bytes;
+    classify(run, tombstone_cutoff_ms, h, first, last, records, log, dbi_cleaner_keys,
+             dbi_cleaner_tombstones, kept, deletes, stale_count);
+    const std::size_t removed = records.size() - kept.size();
+    if (removed == 0 || kept.empty()) {
+      if (removed > 0) {
+        if (int rc = mdb_cursor_del(c, 0)) return rc;
+        st.size_bytes -= std::min<std::uint64_t>(st.size_bytes, batch.size());
+        run.removed += removed;
+      }
+      for (const auto& d : deletes) {
+        if (int rc = delete_entry(txn, d)) return rc;
+      }
+      return 0;
+    }
+    // Some records stay: the batch is rebuilt from its whole records (all of it is read; the
+    // key bytes are already counted).
+    records.clear();
+    kept.clear();
+    deletes.clear();
+  }
+  stat_compaction_bytes_read += batch.size() - key_bytes;
+  if (!h.control() &&
+      record_batch::decode_records(batch, records, scratch, compaction_batch_inflated_max)) {
+    failed = true;  // mapped fine a moment ago, or damaged: leave it
+    return 0;
+  }
+  classify(run, tombstone_cutoff_ms, h, first, last, records, log, dbi_cleaner_keys,
+           dbi_cleaner_tombstones, kept, deletes, stale_count);
   int rc = 0;
   std::size_t removed = records.size() - kept.size();
   std::uint64_t old_size = batch.size();

@@ -4,8 +4,11 @@
 // Builds a compacted topic of --bytes of distinct keys (--value-size bytes each, one or more
 // records per batch), runs a first pass (it maps the whole log: nothing is clean yet), then
 // --passes times appends --new-percent of the log as updates of random existing keys and runs a
-// pass. Each pass prints what log_store::stats counted: batch bytes read (dirty section, active
-// tail, batches rewritten), key index reads, records removed, and the wall time.
+// pass. Each pass prints what log_store::stats counted: batch bytes read (dirty section, the
+// keys of the batches it empties, batches rewritten whole), key index reads, records removed,
+// and the wall time. Measured (2 cores, 1 KB values, 1% new per pass): one record per batch,
+// 1.0-1.1% of the log per pass (1.9-2.0% when emptied batches were read whole); ten records
+// per batch, 7.7-10.4% (nearly every batch holding a superseded record keeps others).
 //
 // Not built by default nor run by CTest (it writes --bytes to disk):
 //   cmake --build build/release --target compaction_bench
@@ -160,7 +163,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "create_topic: %s\n", ec.message().c_str());
     return 1;
   }
-  const storage::log_id log = t.partition_log(0);
+  const storage::log_id log = t.partition_log(ids::partition_index{0});
   const std::uint64_t key_count = std::max<std::uint64_t>(1, o.log_bytes / (o.value_size + 30));
   std::mt19937_64 rng(13);
   std::vector<std::uint64_t> keys(key_count);

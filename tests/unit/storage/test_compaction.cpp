@@ -353,6 +353,99 @@ TEST(StorageCompaction, APassReadsOnlyWhatChangedAndTheCheckpointSurvivesARestar
   }
 }
 
+TEST(StorageCompaction, ABatchLosingEveryRecordGoesWithOnlyItsKeysRead) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::mt19937 rng(11);
+  std::int64_t now = wall_clock_now();
+  log_model model;
+  auto put = [&](const std::string& key, std::size_t value_size) {
+    std::vector<kv> batch{{key, value_of(rng, value_size)}};
+    bytes b = keyed_batch(batch, now);
+    const std::uint64_t size = b.size();
+    EXPECT_FALSE(append_sync(*s, log, {std::move(b)}).error);
+    model.append(batch, now);
+    return size;
+  };
+  for (int k = 0; k < 50; ++k) put("k" + std::to_string(k), 8000);
+  std::uint64_t dirty = put("f0", 10);  // f0 is the last batch: the first pass stops before it
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  for (int k = 0; k < 10; ++k) dirty += put("k" + std::to_string(k), 10);
+  put("f1", 10);  // the last batch: not mapped
+  auto before = s->get_stats();
+  std::size_t want = model.compact(now, 86400000);
+  EXPECT_EQ(want, 10u);
+  EXPECT_EQ(s->enforce_compaction(now), want);
+  const std::uint64_t read = s->get_stats().compaction_bytes_read - before.compaction_bytes_read;
+  // The dirty section whole, then of each emptied 8 KB batch its header and its record's fields
+  // up to the value length: length 2, attributes 1, timestamp and offset deltas 1 + 1, key
+  // length 1, "k<n>" 2, value length 2.
+  EXPECT_EQ(read, dirty + 10 * (record_batch::header_size + 10));
+  expect_same(read_records(*s, log), model);
+  // The emptied batches' index entries went with them: one per clean key (k0..k49, f0).
+  s.reset();
+  {
+    raw_env raw(c.options.dir);
+    EXPECT_EQ(raw.count_db("cleaner_keys", log, 1), 51u);
+  }
+  c.reopen();
+  // And the next pass, after the restart, finds the index and the checkpoint as they were.
+  for (const char* k : {"k0", "k20", "f2"}) put(k, 10);
+  before = s->get_stats();
+  want = model.compact(now, 86400000);
+  EXPECT_EQ(want, 2u);  // k0@51 and k20@20
+  EXPECT_EQ(s->enforce_compaction(now), want);
+  EXPECT_LT(s->get_stats().compaction_bytes_read - before.compaction_bytes_read, 1000u);
+  expect_same(read_records(*s, log), model);
+}
+
+TEST(StorageCompaction, ABatchKeepingSomeRecordsIsReadWholeAndRebuilt) {
+  compacted_topic c;
+  auto& s = c.store;
+  const log_id log = c.log;
+  std::mt19937 rng(12);
+  std::int64_t now = wall_clock_now();
+  log_model model;
+  auto put = [&](std::vector<std::string> keys, std::size_t value_size,
+                 compression codec = compression::none) {
+    std::vector<kv> batch;
+    for (auto& k : keys) batch.push_back({k, value_of(rng, value_size)});
+    bytes b = keyed_batch(batch, now, codec);
+    const std::uint64_t size = b.size();
+    EXPECT_FALSE(append_sync(*s, log, {std::move(b)}).error);
+    model.append(batch, now);
+    return size;
+  };
+  const std::uint64_t partly = put({"a", "b", "c"}, 4000);  // loses a: rebuilt
+  put({"d", "e", "f"}, 4000);                               // loses all: deleted unread
+  put({"g", "h", "i"}, 4000);                               // untouched
+  const std::uint64_t packed = put({"j", "k"}, 4000, compression::lz4);  // inflated to see keys
+  std::uint64_t dirty = put({"f0"}, 10);
+  EXPECT_EQ(s->enforce_compaction(now), 0u);
+  dirty += put({"a", "d", "e"}, 10);
+  dirty += put({"f", "j", "k"}, 10);
+  put({"f1"}, 10);
+  auto before = s->get_stats();
+  std::size_t want = model.compact(now, 86400000);
+  EXPECT_EQ(want, 6u);
+  EXPECT_EQ(s->enforce_compaction(now), want);
+  const std::uint64_t read = s->get_stats().compaction_bytes_read - before.compaction_bytes_read;
+  // d, e, f's batch: its header and 3 x (length 2, attributes, deltas 1 + 1, key length, key,
+  // value length 2); a, b, c's and the compressed batch whole.
+  EXPECT_EQ(read, dirty + partly + packed + record_batch::header_size + 3 * 9);
+  auto left = read_records(*s, log);
+  expect_same(left, model);
+  ASSERT_GE(left.size(), 2u);
+  EXPECT_EQ(left[0].offset, 1);  // b and c stay in the batch of base 0, rebuilt
+  EXPECT_EQ(left[1].offset, 2);
+  c.reopen();
+  put({"b", "g"}, 10);
+  put({"f2"}, 10);
+  EXPECT_EQ(s->enforce_compaction(now), model.compact(now, 86400000));
+  expect_same(read_records(*s, log), model);
+}
+
 TEST(StorageCompaction, TruncateBelowTheCleanEndLowersIt) {
   compacted_topic c;
   auto& s = c.store;
