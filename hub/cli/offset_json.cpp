@@ -423,6 +423,7 @@ bool parse_offset_json_file(const std::string& path, std::vector<partition_offse
   }
   std::string text;
   char buffer[65536];
+  errno = 0;
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (text.size() > offset_json_bytes_max) {
@@ -430,8 +431,8 @@ bool parse_offset_json_file(const std::string& path, std::vector<partition_offse
       return false;
     }
   }
-  if (in.bad()) {
-    error = path + ": read error";
+  if (in.bad()) {  // e.g. a directory: errno says so (EISDIR)
+    error = path + ": " + (errno != 0 ? std::strerror(errno) : "read error");
     return false;
   }
   if (!parse_offset_json(text, out, error)) {

@@ -160,6 +160,8 @@ TEST(OffsetJson, FileErrorsNameThePath) {
   std::string error;
   EXPECT_FALSE(parse_offset_json_file("/nonexistent/offsets.json", out, error));
   EXPECT_EQ(error, "/nonexistent/offsets.json: No such file or directory");
+  EXPECT_FALSE(parse_offset_json_file("/", out, error));
+  EXPECT_EQ(error, "/: Is a directory");
 
   const std::string path = testing::TempDir() + "offset_json_test.json";
   {
