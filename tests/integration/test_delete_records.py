@@ -4,7 +4,9 @@ DeleteRecords: a partition's records below an
 offset go (whole batches: the batch holding the offset stays, and the low watermark is its base
 offset), Fetch below the new start is OFFSET_OUT_OF_RANGE, offsets above the high watermark and
 unknown partitions are refused, -1 deletes everything committed, and the deletion survives a
-restart. Raw wire (tests/lib/kafka_raw.py) plus kcat reading what is left; kafkajs's
+restart. `tern delete-records --offset-json-file` takes kafka-delete-records' JSON file (several
+topics and partitions in one go); a bad file, or one naming a partition the topic does not have,
+is refused with the cause and deletes nothing. Raw wire (tests/lib/kafka_raw.py) plus kcat reading what is left; kafkajs's
 admin.deleteTopicRecords is exercised in tests/compat.
 
 OffsetDelete: a group's committed offsets of chosen partitions go, the others stay; an unknown
@@ -15,8 +17,10 @@ subscribed to the topic, its partitions answer GROUP_SUBSCRIBED_TO_TOPIC and kee
 import subprocess
 import time
 
+import json
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -104,6 +108,69 @@ class DeleteRecordsTest(unittest.TestCase):
         self.assertEqual(left(), want)
         self.assertEqual(self.start_of(topic, 0), 10)
         self.assertEqual(self.start_of(topic, 1), 20)
+
+    def test_cli_offset_json_file(self):
+        th.create_topic(self.hub, "dr-json-a", 2)
+        th.create_topic(self.hub, "dr-json-b", 1)
+        for topic, p in (("dr-json-a", 0), ("dr-json-a", 1), ("dr-json-b", 0)):
+            produce_batches(self.hub, topic, p, 4, 5)  # 0..19 in batches of 5
+        starts = lambda: [self.start_of(t, p) for t, p in (("dr-json-a", 0), ("dr-json-a", 1), ("dr-json-b", 0))]
+        tmp = tempfile.mkdtemp(prefix="dr-json-")
+
+        def run(text, *extra):
+            path = os.path.join(tmp, "offsets.json")
+            with open(path, "w") as f:
+                f.write(text)
+            return th.tern_cli("delete-records", "--bootstrap-server", self.hub.bootstrap,
+                               "--offset-json-file", path, *extra, check=False, hub=self.hub)
+
+        def entry(topic, partition, offset):
+            return {"topic": topic, "partition": partition, "offset": offset}
+
+        good = [entry("dr-json-a", 0, 10), entry("dr-json-a", 1, -1), entry("dr-json-b", 0, 5)]
+        # Bad files: the cause on stderr, a non-zero exit, and nothing deleted.
+        bad_cases = [
+            ('{"partitions": [\n  {"topic": "dr-json-a", "partition": 0, "offset": 10},\n]}', 2,
+             "line 3, column 1: unexpected character ']'"),
+            (json.dumps({"partitions": [entry("dr-json-a", 0, "10")], "version": 1}), 2,
+             "partitions[0].offset: must be an integer >= -1"),
+            (json.dumps({"partitions": good, "version": 2}), 2, "only version 1 is supported"),
+            (json.dumps({"partitions": good + [entry("dr-json-a", 0, 3)]}), 2,
+             "partitions[3]: dr-json-a-0 is listed twice"),
+            (json.dumps({"partitions": []}), 2, "lists no partitions"),
+            (json.dumps({"partitions": good + [entry("dr-json-a", 2, 1)]}), 1,
+             "topic 'dr-json-a' has no partition 2 (nothing was deleted)"),
+            (json.dumps({"partitions": good + [entry("dr-json-none", 0, 1)]}), 1,
+             "topic 'dr-json-none': UNKNOWN_TOPIC_OR_PARTITION"),
+        ]
+        for text, rc, cause in bad_cases:
+            res = run(text)
+            self.assertEqual(res.returncode, rc, (text, res.stderr))
+            self.assertIn(cause, res.stderr.decode(), text)
+            self.assertEqual(res.stdout, b"", text)
+            self.assertEqual(starts(), [0, 0, 0], text)
+        res = run(json.dumps({"partitions": good}), "--topic", "dr-json-a")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("--offset-json-file replaces --topic", res.stderr.decode())
+        missing = th.tern_cli("delete-records", "--bootstrap-server", self.hub.bootstrap, "--offset-json-file",
+                              os.path.join(tmp, "absent.json"), check=False, hub=self.hub)
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("absent.json: No such file or directory", missing.stderr.decode())
+        self.assertEqual(starts(), [0, 0, 0])
+        # The good file: two topics, three partitions, one call.
+        res = run(json.dumps({"partitions": good, "version": 1}))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sorted(res.stdout.decode().splitlines()),
+                         ["partition: dr-json-a-0\tlow_watermark: 10",
+                          "partition: dr-json-a-1\tlow_watermark: 20",
+                          "partition: dr-json-b-0\tlow_watermark: 5"])
+        self.assertEqual(starts(), [10, 20, 5])
+        # An offset beyond the high watermark: the broker's answer, per partition.
+        res = run(json.dumps({"partitions": [entry("dr-json-b", 0, 99), entry("dr-json-a", 0, 15)]}))
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("dr-json-b-0: OFFSET_OUT_OF_RANGE", res.stderr.decode())
+        self.assertEqual(res.stdout.decode().splitlines(), ["partition: dr-json-a-0\tlow_watermark: 15"])
+        self.assertEqual(starts(), [15, 20, 5])
 
     def committed(self, group, topic, partitions):
         with self.hub.connect() as c:
