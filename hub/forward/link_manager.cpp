@@ -139,10 +139,11 @@ void link_manager::apply_clustered(std::vector<link_config> links,
     _configured.clear();
     for (auto& l : links) {
       if (!l.forwards()) continue;  // (serve refuses mirror.* in a cluster)
-      names.insert(l.name);
-      filters.emplace_back("forward/" + l.name, l.forward_topics);
-      std::string settings = settings_of[l.name];
-      _configured.emplace(l.name, std::pair{std::move(l), std::move(settings)});
+      const std::string name = l.name;  // (l is moved below)
+      names.insert(name);
+      filters.emplace_back("forward/" + name, l.forward_topics);
+      std::string settings = settings_of[name];
+      _configured.emplace(name, std::pair{std::move(l), std::move(settings)});
     }
   }
   _cluster->set_configured(std::move(names));

@@ -44,6 +44,12 @@ def status_of(node, name="cloud"):
 
 
 class ClusterForward(ForwardTestCase):
+    def wait(self, cluster, pred, timeout, what):
+        try:
+            return wait_until(pred, timeout, what, interval=0.2)
+        except AssertionError as e:
+            raise AssertionError("%s\n%s" % (e, cluster.logs(150)))
+
     def controller_of(self, cluster):
         """The node id of the metadata quorum's leader (it runs the link), as a live broker says."""
         def ask():
@@ -106,12 +112,13 @@ class ClusterForward(ForwardTestCase):
         try:
             wait_until(lambda: produced["chunks"] >= 2, 60, "the first chunks")
             for k in range(kills):
-                victim_id = self.controller_of(cluster)
+                # The runner: the live broker whose link is connected (the others are standby).
+                # Let it get going (claim, connect, a few rounds), then kill it mid-round.
+                victim = self.wait(cluster, lambda: next((n for n in cluster.live_brokers()
+                                                          if (status_of(n) or {}).get("state") == "connected"), None),
+                                   60, "a broker to run the link (kill %d)" % (k + 1))
+                victim_id = victim.node_id
                 runners.add(victim_id)
-                victim = cluster.node(victim_id)
-                # Let the runner get going (claim, connect, a few rounds), then kill it mid-round.
-                wait_until(lambda: (status_of(victim) or {}).get("state") == "connected", 30,
-                           "node %d to run the link\n%s" % (victim_id, victim.log_text(40)))
                 time.sleep(rng.uniform(0.3, 1.5))
                 victim.kill()
                 time.sleep(rng.uniform(0.5, 1.5))
@@ -130,7 +137,7 @@ class ClusterForward(ForwardTestCase):
             s = status_of(runner)
             return (s if s and s["state"] == "connected" and s["backlog_records"] == 0
                     and s["records"] >= len(local) else None)
-        final = wait_until(drained, 180, "the backlog to drain\n" + cluster.logs(60))
+        final = self.wait(cluster, drained, 180, "the backlog to drain")
         upstream = consume_all(up, "site.events")
         self.check_exactly_once(local, upstream, upstream_partitions=3)
         self.assertEqual(final["lost_records"], 0)
