@@ -43,7 +43,8 @@ class link_manager {
   link_manager(const link_manager&) = delete;
   link_manager& operator=(const link_manager&) = delete;
 
-  // Before the first apply(); `links` outlives this manager.
+  // Before the first apply(); `links` outlives this manager. (Links start and stop on the
+  // status thread: a clustered manager needs a status path.)
   void set_cluster(cluster_links* links) { _cluster = links; }
   void apply(std::vector<link_config> links, const std::map<std::string, std::string>& raw_settings);
   // Cluster: whether this node runs the links (any thread; takes effect on the status thread).

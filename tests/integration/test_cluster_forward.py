@@ -159,6 +159,12 @@ class ClusterForward(ForwardTestCase):
             s = wait_until(lambda: (lambda x: x if x and x["state"] == "standby" and x["records"] >= len(local)
                                     else None)(status_of(n)), 30, "node %d's standby status" % n.node_id)
             self.assertIn("node %d" % runner_id, s["broker"])
+            # `tern forward status` on that broker's data dir says the same.
+            out = tern_cli("forward", "status", "--log.dirs", n.data_dir, hub=n).stdout
+            self.assertIn(b'"state": "standby"', out)
+        out = tern_cli("forward", "status", "--log.dirs", cluster.node(runner_id).data_dir,
+                       hub=cluster.node(runner_id)).stdout
+        self.assertIn(b'"state": "connected"', out)
         print("cluster forward: %d local records (%d chunks, %d failed), %d kills, ran on nodes %s, "
               "%d takeovers resumed a round in flight"
               % (len(local), produced["chunks"], produced["failed"], kills, sorted(took_over), resumed))
