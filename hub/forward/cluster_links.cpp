@@ -163,8 +163,13 @@ replicated_checkpoint& cluster_links::checkpoint(const std::string& link) {
 void cluster_links::on_controller_change(std::function<void(bool)> cb) { _controller_cb = std::move(cb); }
 
 void cluster_links::set_configured(std::set<std::string> links) {
-  std::lock_guard lock(_mutex);
-  _configured = std::move(links);
+  bool controller = false;
+  {
+    std::lock_guard lock(_mutex);
+    _configured = std::move(links);
+    controller = _controller;
+  }
+  if (controller) drop_unconfigured();  // a link taken out on SIGHUP
 }
 
 bool cluster_links::is_controller() const {

@@ -55,8 +55,9 @@ class cluster_links {
   replicated_checkpoint& checkpoint(const std::string& link);
   // Called on the io thread when this node starts (true) or stops (false) running the links.
   void on_controller_change(std::function<void(bool)> cb);
-  // The links configured here (a controller drops the replicated state of any other link,
-  // which releases their holds on every broker).
+  // The links configured here, from the io thread (a controller drops the replicated state of
+  // any other link, now and whenever it becomes controller, which releases their holds on every
+  // broker).
   void set_configured(std::set<std::string> links);
 
   bool is_controller() const;
