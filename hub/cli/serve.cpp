@@ -9,6 +9,7 @@
 #include "cli/acls.h"
 #include "cli/commands.h"
 #include "cli/serve_cluster.h"
+#include "forward/cluster_links.h"
 #include "forward/link_manager.h"
 #include "kafka/broker.h"
 #include "net/server.h"
@@ -89,10 +90,16 @@ int parse_serve_args(int argc, char** argv, app::server_config& config) {
     std::cerr << "tern serve: " << error << "\n";
     return 2;
   }
-  if (!links.empty() && config.clustered()) {
-    std::cerr << "tern serve: forwarding links (forward.*, mirror.*) run on a single-node hub; "
-                 "in a cluster, forward from one of its clients for now\n";
-    return 2;
+  if (config.clustered()) {
+    for (const auto& l : links)
+      if (l.mirrors()) {
+        // A mirror's position lives in the local store only: after a failover another broker
+        // would copy the upstream topic again from its own (older or missing) checkpoint.
+        std::cerr << "tern serve: mirror." << l.name << ".* links run on a single-node hub only "
+                     "(a mirror's checkpoint is not replicated in a cluster yet); forward.* links are "
+                     "supported in a cluster\n";
+        return 2;
+      }
   }
   return 0;
 }
@@ -322,8 +329,17 @@ int run_serve(int argc, char** argv) {
       linger->async_wait([linger, stop](std::error_code) { stop(); });
     });
   });
-  // Forwarding links (each on threads of its own; the loop never waits on an upstream).
+  // Forwarding links (each on threads of its own; the loop never waits on an upstream). In a
+  // cluster they run on the controller, their checkpoints in the metadata log.
+  std::unique_ptr<forward::cluster_links> cluster_links;
+  if (node) cluster_links = std::make_unique<forward::cluster_links>(io, *store, *node);
   forward::link_manager link_links(*store, config.log_dirs + "/forward-status.json");
+  if (cluster_links) {
+    link_links.set_cluster(cluster_links.get());
+    cluster_links->on_controller_change([&link_links](bool is_controller) { link_links.set_active(is_controller); });
+    cluster_links->start();
+    link_links.set_active(cluster_links->is_controller() || node->is_controller());
+  }
   auto start_links = [&](const app::server_config& c) {
     std::vector<forward::link_config> links;
     std::string error;
@@ -357,6 +373,7 @@ int run_serve(int argc, char** argv) {
   io.run();
   server.stop();
   link_links.stop();
+  if (cluster_links) cluster_links->stop();
   if (replicas) replicas->stop();
   if (node) node->stop();
   hub.set_cluster(nullptr, nullptr);

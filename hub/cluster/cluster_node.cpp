@@ -45,9 +45,12 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
   _controller = std::make_unique<controller>(io, *_quorum, _image, c);
   _image.on_change([this](const image_delta& delta) {
     if (_image_listener) _image_listener(delta);
+    if (_links_listener) _links_listener(delta);
   });
   _quorum->set_leader_listener([this](bool is_leader, std::int32_t) {
+    bool was = _controller->active();
     _controller->on_leadership(is_leader);
+    if (_controller_listener && was != _controller->active()) _controller_listener(_controller->active());
   });
   _quorum->set_message_handler([this](std::int32_t from, std::span<const std::uint8_t> bytes) {
     on_message(from, bytes);

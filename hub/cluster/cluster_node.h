@@ -60,6 +60,16 @@ class cluster_node {
   const metadata_image& image() const { return _image; }
   // Called after every change of the image (at most one listener: the replica manager).
   void on_image_change(metadata_image::change_callback cb) { _image_listener = std::move(cb); }
+  // Called after every change of the image, after the listener above (the forwarding links).
+  void on_image_change_for_links(metadata_image::change_callback cb) { _links_listener = std::move(cb); }
+  // Called when this node starts or stops leading the metadata quorum (and so the controller).
+  void on_controller_change(std::function<void(bool is_controller)> cb) { _controller_listener = std::move(cb); }
+  bool is_controller() const { return _controller->active(); }
+  // A forwarding link's checkpoint through the controller of this node (controller.h,
+  // propose_link_state): not_leader when this node is not the controller.
+  void propose_link_state(forward_link_state_record record, std::function<void(std::error_code)> done) {
+    _controller->propose_link_state(std::move(record), std::move(done));
+  }
   const quorum& metadata_quorum() const { return *_quorum; }
   node_id self() const { return _options.quorum.node_id; }
 
@@ -101,6 +111,8 @@ class cluster_node {
   std::unique_ptr<quorum> _quorum;
   std::unique_ptr<controller> _controller;
   metadata_image::change_callback _image_listener;
+  metadata_image::change_callback _links_listener;
+  std::function<void(bool)> _controller_listener;
   std::vector<endpoint> _endpoints;
   uuid16 _incarnation{};
   asio::steady_timer _heartbeat;

@@ -280,6 +280,22 @@ void controller::handle_alter_partition(const rpc::alter_partition_request& req,
   });
 }
 
+void controller::propose_link_state(forward_link_state_record record,
+                                    std::function<void(std::error_code)> done) {
+  if (!_active) return done(cluster_errc::not_leader);
+  const std::string link = record.link;
+  const std::int64_t updates = record.based_on + 1;
+  std::vector<std::uint8_t> state = record.state;
+  record_list records{std::move(record)};
+  propose(records, [this, link, updates, state = std::move(state), done = std::move(done)](std::error_code ec) {
+    if (ec) return done(ec);
+    // The image skips a record decided against an older update count.
+    const auto* now = _image.forward_link(link);
+    bool applied = now && now->updates == updates && now->state == state;
+    done(applied ? std::error_code{} : std::error_code(cluster_errc::fenced_leader_epoch));
+  });
+}
+
 void controller::propose(const record_list& records, std::function<void(std::error_code)> done) {
   std::vector<std::uint8_t> entry;
   if (auto ec = encode_entry(records, entry)) return done(ec);

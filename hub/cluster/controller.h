@@ -62,6 +62,13 @@ class controller {
 
   bool active() const { return _active; }
 
+  // Proposes a forwarding link's checkpoint. `done` gets {} once it is committed and applied as
+  // proposed; not_leader when this node does not lead (or stopped leading before the commit:
+  // the entry may still commit, so the caller must re-read the image), fenced_leader_epoch when
+  // the link was updated since `record.based_on` (another runner's update won), or the
+  // quorum's errors.
+  void propose_link_state(forward_link_state_record record, std::function<void(std::error_code)> done);
+
  private:
   using clock = std::chrono::steady_clock;
   struct session {

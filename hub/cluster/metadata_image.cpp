@@ -12,7 +12,9 @@
 namespace tern::cluster {
 namespace {
 
-constexpr std::uint8_t snapshot_format_version = 1;
+// 1: no forwarding links; 2: with them (1 still restores, with none).
+constexpr std::uint8_t snapshot_format_version = 2;
+constexpr std::size_t forward_links_max = 1024;
 
 template <typename T>
 bool has_duplicates(std::vector<T> v) {
@@ -38,7 +40,7 @@ const char* record_name(const metadata_record& rec) {
   static constexpr const char* names[] = {
       "register_broker", "fence_broker", "unfence_broker", "begin_controlled_shutdown",
       "set_cluster_id", "create_topic", "delete_topic", "alter_topic_configs",
-      "partition_change"};
+      "partition_change", "forward_link_state"};
   static_assert(std::size(names) == std::variant_size_v<metadata_record>);
   return names[rec.index()];
 }
@@ -47,7 +49,8 @@ const char* record_name(const metadata_record& rec) {
 
 bool image_delta::empty() const {
   return !reset && !cluster_id_set && brokers.empty() && topics_created.empty() &&
-         topics_deleted.empty() && topic_configs_changed.empty() && partitions_changed.empty();
+         topics_deleted.empty() && topic_configs_changed.empty() && partitions_changed.empty() &&
+         forward_links_changed.empty();
 }
 
 const broker_state* metadata_image::broker(node_id id) const {
@@ -76,6 +79,11 @@ const partition_state* metadata_image::partition(const uuid16& topic_id,
     return nullptr;
   }
   return &t->partitions[static_cast<std::size_t>(partition)];
+}
+
+const forward_link_checkpoint* metadata_image::forward_link(std::string_view link) const {
+  auto it = _forward_links.find(std::string(link));
+  return it == _forward_links.end() ? nullptr : &it->second;
 }
 
 bool metadata_image::is_live(node_id id) const {
@@ -143,6 +151,7 @@ void metadata_image::publish(image_delta& delta) {
   sort_unique(delta.brokers);
   sort_unique(delta.topic_configs_changed);
   sort_unique(delta.partitions_changed);
+  sort_unique(delta.forward_links_changed);
   if (_on_change) _on_change(delta);
 }
 
@@ -277,6 +286,23 @@ bool metadata_image::apply_one(const partition_change_record& r, std::uint64_t,
   return true;
 }
 
+bool metadata_image::apply_one(const forward_link_state_record& r, std::uint64_t,
+                               image_delta& d) {
+  auto it = _forward_links.find(r.link);
+  std::int64_t updates = it == _forward_links.end() ? 0 : it->second.updates;
+  // Decided against another state of the link: a newer runner's update won.
+  if (r.based_on != updates || updates == INT64_MAX) return false;
+  if (it == _forward_links.end()) {
+    if (r.state.empty()) return true;  // dropping a link never stored
+    if (_forward_links.size() >= forward_links_max) return false;
+    it = _forward_links.emplace(r.link, forward_link_checkpoint{}).first;
+  }
+  it->second.updates = updates + 1;
+  it->second.state = r.state;
+  d.forward_links_changed.push_back(r.link);
+  return true;
+}
+
 // Snapshot layout (big-endian; strings and counts as in metadata_records.h):
 //   u8 format (1), u64 last_applied_index, u8 has_cluster_id [string cluster_id],
 //   i32 broker count, per broker (ascending id): i32 id, uuid incarnation, i64 epoch, endpoints,
@@ -284,6 +310,8 @@ bool metadata_image::apply_one(const partition_change_record& r, std::uint64_t,
 //   i32 topic count, per topic (ascending name): string name, uuid id, configs,
 //     i32 partition count, per partition: replicas, isr, i32 leader, i32 leader_epoch,
 //     i32 partition_epoch
+//   (format 2) i32 link count, per forwarding link (ascending name): string name, i64 updates,
+//     bytes state
 std::vector<std::uint8_t> metadata_image::snapshot() const {
   codec::bounded_writer w;
   auto& raw = w.raw();
@@ -313,6 +341,12 @@ std::vector<std::uint8_t> metadata_image::snapshot() const {
       raw.i32(p.leader_epoch);
       raw.i32(p.partition_epoch);
     }
+  }
+  w.count(_forward_links.size(), forward_links_max);
+  for (const auto& [name, link] : _forward_links) {
+    w.string(name, link_name_size_max);
+    raw.i64(link.updates);
+    raw.bytes(link.state);
   }
   // Everything in the image went through the same bounds when it was applied.
   TERN_ASSERT(w.ok());
@@ -353,7 +387,8 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
   // Decode into a scratch image and swap only once everything checked out.
   metadata_image next;
   wire::wire_reader r(snapshot);
-  bool ok = static_cast<std::uint8_t>(r.i8()) == snapshot_format_version;
+  const auto format = static_cast<std::uint8_t>(r.i8());
+  bool ok = format == 1 || format == snapshot_format_version;
   next._last_applied_index = static_cast<std::uint64_t>(r.i64());
   if (codec::read_flag(r)) {
     next._cluster_id = codec::read_string(r, cluster_id_size_max);
@@ -373,8 +408,21 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
     for (const auto& p : t.partitions) ok = ok && next.valid_partition(p);
     if (ok) next._topics.emplace_hint(next._topics.end(), t.name, std::move(t));
   }
+  std::size_t links = format >= 2 ? codec::read_count(r, forward_links_max) : 0;
+  for (std::size_t i = 0; ok && i < links && r.ok(); ++i) {
+    std::string name = codec::read_string(r, link_name_size_max);
+    forward_link_checkpoint link;
+    link.updates = r.i64();
+    auto state = r.nullable_bytes();
+    ok = state && r.ok() && !name.empty() && link.updates > 0 && state->size() <= link_state_size_max &&
+         (next._forward_links.empty() || next._forward_links.rbegin()->first < name);
+    if (!ok) break;
+    link.state.assign(state->begin(), state->end());
+    next._forward_links.emplace_hint(next._forward_links.end(), std::move(name), std::move(link));
+  }
   if (!ok || !r.ok() || r.remaining() != 0) return cluster_errc::malformed_entry;
   _cluster_id = std::move(next._cluster_id);
+  _forward_links = std::move(next._forward_links);
   _brokers = std::move(next._brokers);
   _topics = std::move(next._topics);
   _topic_names = std::move(next._topic_names);

@@ -16,6 +16,8 @@
 // - An ISR can be empty only after a broker that was its last member lost its disk (its data
 //   dir id changed): nobody holds the data, and only an unclean election can bring the partition
 //   back (controller_rules.h).
+// - Forwarding links' checkpoints (forward_link_state_record) are kept per link name, opaque,
+//   with a compare-and-set on their update count.
 // - snapshot() is a canonical encoding (maps in key order): two images that applied the same
 //   entries have byte-identical snapshots. The version counter, the skip counter and the
 //   callback are local and not part of it.
@@ -77,6 +79,15 @@ struct topic_state {
   bool operator==(const topic_state&) const = default;
 };
 
+// A forwarding link's replicated checkpoint (forward_link_state_record): its opaque state and how
+// many updates were applied to it (the compare-and-set of the next record). A dropped link keeps
+// its update count with an empty state, so a deposed runner's stale proposal still loses.
+struct forward_link_checkpoint {
+  std::int64_t updates = 0;
+  std::vector<std::uint8_t> state;
+  bool operator==(const forward_link_checkpoint&) const = default;
+};
+
 struct partition_key {
   uuid16 topic_id{};
   std::int32_t partition = 0;
@@ -94,6 +105,7 @@ struct image_delta {
   std::vector<std::pair<uuid16, std::string>> topics_deleted;  // id and name
   std::vector<uuid16> topic_configs_changed;
   std::vector<partition_key> partitions_changed;  // not listed for created/deleted topics
+  std::vector<std::string> forward_links_changed;
   bool empty() const;
 };
 
@@ -118,6 +130,8 @@ class metadata_image final : public state_machine {
   const topic_state* topic(std::string_view name) const;
   const topic_state* topic(const uuid16& id) const;
   const partition_state* partition(const uuid16& topic_id, std::int32_t partition) const;
+  const std::map<std::string, forward_link_checkpoint>& forward_links() const { return _forward_links; }
+  const forward_link_checkpoint* forward_link(std::string_view link) const;
 
   // Registered, unfenced and not in controlled shutdown: may lead and join ISRs.
   bool is_live(node_id id) const;
@@ -141,6 +155,7 @@ class metadata_image final : public state_machine {
   bool apply_one(const delete_topic_record& r, std::uint64_t index, image_delta& d);
   bool apply_one(const alter_topic_configs_record& r, std::uint64_t index, image_delta& d);
   bool apply_one(const partition_change_record& r, std::uint64_t index, image_delta& d);
+  bool apply_one(const forward_link_state_record& r, std::uint64_t index, image_delta& d);
   topic_state* mutable_topic(const uuid16& id);
   bool valid_partition(const partition_state& p) const;
   void publish(image_delta& delta);
@@ -149,6 +164,7 @@ class metadata_image final : public state_machine {
   std::map<node_id, broker_state> _brokers;
   std::map<std::string, topic_state> _topics;
   std::map<uuid16, std::string> _topic_names;  // id -> name
+  std::map<std::string, forward_link_checkpoint> _forward_links;
   std::uint64_t _last_applied_index = 0;
   std::uint64_t _version = 0;
   std::uint64_t _skipped_records = 0;

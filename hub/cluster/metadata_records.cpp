@@ -141,6 +141,7 @@ TERN_RECORD_TYPE(create_topic_record, create_topic)
 TERN_RECORD_TYPE(delete_topic_record, delete_topic)
 TERN_RECORD_TYPE(alter_topic_configs_record, alter_topic_configs)
 TERN_RECORD_TYPE(partition_change_record, partition_change)
+TERN_RECORD_TYPE(forward_link_state_record, forward_link_state)
 #undef TERN_RECORD_TYPE
 
 void write_body(bounded_writer& w, const register_broker_record& r) {
@@ -191,6 +192,23 @@ void write_body(bounded_writer& w, const partition_change_record& r) {
   if (r.leader) w.raw().i32(*r.leader);
   write_optional_nodes(w, r.isr);
   write_optional_nodes(w, r.replicas);
+}
+
+void write_body(bounded_writer& w, const forward_link_state_record& r) {
+  w.string(r.link, link_name_size_max);
+  w.raw().i64(r.based_on);
+  if (r.link.empty() || r.based_on < 0 || r.state.size() > link_state_size_max) return w.fail();
+  w.raw().bytes(r.state);
+}
+
+forward_link_state_record read_forward_link_state(wire::wire_reader& r) {
+  forward_link_state_record out;
+  out.link = codec::read_string(r, link_name_size_max);
+  out.based_on = r.i64();
+  auto state = r.nullable_bytes();  // never written null: one value, one encoding
+  if (!state || out.link.empty() || out.based_on < 0 || state->size() > link_state_size_max) r.fail();
+  if (r.ok()) out.state.assign(state->begin(), state->end());
+  return out;
 }
 
 register_broker_record read_register(wire::wire_reader& r) {
@@ -256,6 +274,7 @@ std::optional<metadata_record> read_body(record_type type, wire::wire_reader& r)
       return out;
     }
     case record_type::partition_change: return read_partition_change(r);
+    case record_type::forward_link_state: return read_forward_link_state(r);
   }
   return std::nullopt;  // an unknown type: a newer Tern's record
 }

@@ -6,7 +6,8 @@
 // Entry layout (all integers big-endian, strings int16-length-prefixed as in Kafka):
 //   u8  entry_format (1)          u16 record_count (1..records_per_entry_max)
 //   per record: u8 type, u8 version, u32 body_size, body
-// Every record type is at version 1. A body must be consumed exactly: trailing bytes, an unknown
+// Every record type is at version 1 (forward_link_state, type 10, is newer: a Tern that predates
+// it finds the whole entry malformed, so every voter of a cluster must know it before a link runs). A body must be consumed exactly: trailing bytes, an unknown
 // type or version, a count or string over its bound, or a truncation make the WHOLE entry
 // malformed (a voter never applies half of an entry it does not understand).
 //
@@ -48,6 +49,8 @@ inline constexpr std::size_t configs_max = 1024;
 inline constexpr std::size_t partitions_max = 10000;
 inline constexpr std::size_t replicas_max = 32;
 inline constexpr std::size_t cluster_id_size_max = 64;
+inline constexpr std::size_t link_name_size_max = 249;
+inline constexpr std::size_t link_state_size_max = 512 * 1024;  // a forwarding link's checkpoint
 
 // Process roles (bit set), as in Kafka's process.roles.
 inline constexpr std::uint8_t role_broker = 1;
@@ -137,10 +140,25 @@ struct partition_change_record {
   bool operator==(const partition_change_record&) const = default;
 };
 
+// A forwarding link's checkpoint (hub/forward/link_state.h), replicated so that whichever node
+// runs the link next resumes it exactly. `state` is opaque here: the forward module encodes it
+// with every local log named by topic and partition (a log id is local to one broker's store;
+// topic, partition and offsets are the same on every replica). `based_on` is the link's update
+// count the runner decided against: applied to a link updated since, the record is skipped, so
+// a deposed runner's late proposal can never overwrite its successor's. An empty `state` drops
+// the link (its retention holds go).
+struct forward_link_state_record {
+  std::string link;
+  std::int64_t based_on = 0;
+  std::vector<std::uint8_t> state;
+  bool operator==(const forward_link_state_record&) const = default;
+};
+
 using metadata_record =
     std::variant<register_broker_record, fence_broker_record, unfence_broker_record,
                  begin_controlled_shutdown_record, set_cluster_id_record, create_topic_record,
-                 delete_topic_record, alter_topic_configs_record, partition_change_record>;
+                 delete_topic_record, alter_topic_configs_record, partition_change_record,
+                 forward_link_state_record>;
 
 // Wire type codes; never reuse a retired one.
 enum class record_type : std::uint8_t {
@@ -153,6 +171,7 @@ enum class record_type : std::uint8_t {
   delete_topic = 7,
   alter_topic_configs = 8,
   partition_change = 9,
+  forward_link_state = 10,  // since the forwarding links run in clusters
 };
 
 inline constexpr std::uint8_t entry_format_version = 1;

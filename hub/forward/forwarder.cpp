@@ -52,11 +52,13 @@ std::string error_text(std::int16_t code) { return client::kafka_error_name(code
 
 }  // namespace
 
-forwarder::forwarder(storage::log_store& store, link_config config, std::string cluster_id)
+forwarder::forwarder(storage::log_store& store, link_config config, std::string cluster_id,
+                     replicated_checkpoint* replicated)
     : _store(store),
       _config(std::move(config)),
       _cluster_id(std::move(cluster_id)),
-      _checkpoint_name("forward/" + _config.name) {
+      _checkpoint_name("forward/" + _config.name),
+      _replicated(replicated) {
   _status.name = _config.name;
 }
 
@@ -270,6 +272,16 @@ bool forwarder::topic_usable(const std::string& upstream) const {
 // ---- checkpoint ----
 
 bool forwarder::commit() {
+  if (_replicated) {
+    std::string why;
+    if (!_replicated->commit(_state, why, _worker.abort_flag())) {
+      if (!_worker.stopping()) set_error("committing the link checkpoint to the cluster: " + why);
+      _reload = true;
+      return false;
+    }
+    publish_state();
+    return true;
+  }
   std::promise<std::error_code> done;
   auto result = done.get_future();
   _store.put_checkpoint(_checkpoint_name, _state.encode(), _state.holds(),
@@ -281,6 +293,30 @@ bool forwarder::commit() {
   }
   publish_state();
   return true;
+}
+
+bool forwarder::load_replicated() {
+  std::int64_t wait = 100;
+  while (!_worker.stopping()) {
+    std::string why;
+    link_state state;
+    if (_replicated->load(state, why, _worker.abort_flag())) {
+      _state = std::move(state);
+      _round_batches.clear();
+      _round_built = false;
+      _reload = false;
+      publish_state();
+      log::info("forward link '", _config.name, "': runs on this broker (the controller) from the replicated checkpoint",
+                _state.intent ? " (re-sending the round in flight)" : "");
+      return true;
+    }
+    if (_worker.stopping()) break;
+    set_error("taking over the link: " + why);
+    set_state("starting");
+    wait_ms(wait);
+    wait = std::min<std::int64_t>(wait * 2, 2000);
+  }
+  return false;
 }
 
 void forwarder::publish_state() {
@@ -386,6 +422,13 @@ bool forwarder::plan_round() {
     std::int32_t partition = 0;
     if (auto t = _store.find_topic(names.first))
       if (auto p = t->partition_of(log)) partition = p->value();
+    if (_replicated && !_replicated->hosted(names.first, partition)) {
+      stop_topic(names.second, "partition " + std::to_string(partition) + " of '" + names.first +
+                                   "' has no replica on this broker (the controller, which runs the link): "
+                                   "in a cluster, forwarded topics need a replica on every controller voter "
+                                   "(replication factor = number of brokers)");
+      continue;
+    }
     candidates.push_back({_config.priority_of(names.first), {log, names.first, partition, pos_it->second, end}});
   }
   // Positions of logs that are gone (topic deleted) go too.
@@ -472,6 +515,17 @@ bool forwarder::build_round_batches() {
   std::vector<std::vector<std::uint8_t>> scratch;
   for (const auto& range : _state.intent->ranges) {
     if (!_state.intent->partition_counts.contains(_config.upstream_name(range.topic))) return false;
+    if (_replicated) {
+      // Planned on another broker: rebuilt only from the whole range, never from part of it.
+      auto offsets = _store.offsets(range.log);
+      if (!offsets || offsets->high_watermark.value() < range.to || offsets->log_start.value() > range.from) {
+        set_error("the round in flight needs " + range.topic + "-" + std::to_string(range.partition) + " offsets " +
+                      std::to_string(range.from) + ".." + std::to_string(range.to - 1) +
+                      "; waiting for this broker's replica to have them committed",
+                  false);
+        return false;
+      }
+    }
     std::vector<record_batch::record> records;
     std::int64_t end = 0;
     if (!read_range(*txn, range, SIZE_MAX, records, scratch, end)) return false;
@@ -772,7 +826,12 @@ void forwarder::publish_progress() {
 void forwarder::run() {
   std::vector<std::uint8_t> value;
   bool found = false;
-  if (auto ec = _store.get_checkpoint(_checkpoint_name, value, found)) {
+  if (_replicated) {
+    if (!load_replicated()) {
+      set_state("stopped");
+      return;
+    }
+  } else if (auto ec = _store.get_checkpoint(_checkpoint_name, value, found)) {
     log::error("forward link '", _config.name, "': reading its checkpoint: ", ec.message());
   } else if (found && !_state.decode(value)) {
     log::error("forward link '", _config.name,
@@ -787,6 +846,7 @@ void forwarder::run() {
   scan_local(true);
   bool idle = true;
   while (!_worker.stopping()) {
+    if (_reload && !load_replicated()) break;
     if (!_client && !connect()) {
       backoff();
       continue;

@@ -41,6 +41,13 @@
 // are retried every reconnect.backoff.max.ms as well, so a fix upstream is picked up without a
 // restart (SIGHUP restarts the link with the new configuration at once).
 //
+// In a cluster (replicated_checkpoint.h) the link runs on the controller only, and "committed"
+// means committed to the metadata log by a majority: a runner that takes over re-sends exactly
+// the round in flight its predecessor committed. It reads only records below this broker's high
+// watermark (committed: they cannot vanish with a failover), and a round planned on another
+// broker is rebuilt only once the local replica has all of it. Partitions without a replica on
+// this broker stop their topic with a status saying so (they cannot be read here).
+//
 // Threads: start() spawns the link's thread; every network call, store read and checkpoint wait
 // happens there (never on the hub's event loop: a TLS handshake to the cloud costs a Pi tens of
 // milliseconds). status() may be called from any thread. stop() sets an abort flag that every
@@ -60,6 +67,7 @@
 #include "forward/link_config.h"
 #include "forward/link_worker.h"
 #include "forward/link_state.h"
+#include "forward/replicated_checkpoint.h"
 #include "forward/round_builder.h"
 #include "storage/log_store.h"
 
@@ -97,7 +105,9 @@ struct link_status {
 
 class forwarder {
  public:
-  forwarder(storage::log_store& store, link_config config, std::string cluster_id);
+  // `replicated`: the cluster's checkpoint (nullptr on a single node: the store's checkpoint).
+  forwarder(storage::log_store& store, link_config config, std::string cluster_id,
+            replicated_checkpoint* replicated = nullptr);
   ~forwarder();
   forwarder(const forwarder&) = delete;
   forwarder& operator=(const forwarder&) = delete;
@@ -129,6 +139,8 @@ class forwarder {
   bool scan_local(bool force);
   bool wait_tracking(std::int64_t ms);
   bool commit();
+  // Cluster: claims the link and loads its replicated state, retrying until it can (or stops).
+  bool load_replicated();
   bool plan_round();
   bool build_round_batches();
   bool send_round();
@@ -150,6 +162,7 @@ class forwarder {
   const std::string _cluster_id;
   const std::string _checkpoint_name;
 
+  replicated_checkpoint* const _replicated;
   link_worker _worker;
 
   // Link thread only.
@@ -162,6 +175,7 @@ class forwarder {
   bool _metadata_stale = true;
   std::vector<upstream_batch> _round_batches;
   bool _round_built = false;
+  bool _reload = false;  // a replicated commit failed: load the state again before anything else
   std::int64_t _backoff_ms = 0;
   std::size_t _rotation = 0;
   double _tokens = 0;

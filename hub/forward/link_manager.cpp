@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "app/log.h"
+#include "forward/cluster_links.h"
 #include "forward/mirror.h"
 
 namespace tern::forward {
@@ -41,6 +43,7 @@ link_manager::link_manager(storage::log_store& store, std::string status_path)
 link_manager::~link_manager() { stop(); }
 
 void link_manager::apply(std::vector<link_config> links, const std::map<std::string, std::string>& raw_settings) {
+  if (_cluster) return apply_clustered(std::move(links), raw_settings);
   std::map<std::string, std::string> settings_of;
   for (const auto& [key, value] : raw_settings) {
     auto rest = key.substr(key.find('.') + 1);
@@ -121,6 +124,105 @@ void link_manager::apply(std::vector<link_config> links, const std::map<std::str
   });
 }
 
+void link_manager::apply_clustered(std::vector<link_config> links,
+                                   const std::map<std::string, std::string>& raw_settings) {
+  std::lock_guard apply_lock(_apply_mutex);
+  std::map<std::string, std::string> settings_of;
+  for (const auto& [key, value] : raw_settings) {
+    auto rest = key.substr(key.find('.') + 1);
+    settings_of[rest.substr(0, rest.find('.'))] += key + "=" + value + "\n";
+  }
+  std::set<std::string> names;
+  std::vector<std::pair<std::string, topic_filter>> filters;
+  {
+    std::lock_guard lock(_mutex);
+    _configured.clear();
+    for (auto& l : links) {
+      if (!l.forwards()) continue;  // (serve refuses mirror.* in a cluster)
+      const std::string name = l.name;  // (l is moved below)
+      names.insert(name);
+      filters.emplace_back("forward/" + name, l.forward_topics);
+      std::string settings = settings_of[name];
+      _configured.emplace(name, std::pair{std::move(l), std::move(settings)});
+    }
+  }
+  _cluster->set_configured(std::move(names));
+  // Every broker holds new topics for the links from their creation: any of them may run the
+  // links next.
+  _store.set_creation_hold_policy([filters = std::move(filters)](std::string_view topic) {
+    std::vector<std::string> holders;
+    for (const auto& [checkpoint, filter] : filters)
+      if (filter.matches(topic)) holders.push_back(checkpoint);
+    return holders;
+  });
+  reconcile_clustered();
+  {
+    std::lock_guard lock(_stop_mutex);
+    _kick = true;
+  }
+  _stop_cv.notify_all();
+}
+
+void link_manager::reconcile_clustered() {
+  std::map<std::string, running> stopping;
+  std::map<std::string, std::pair<link_config, std::string>> wanted;
+  {
+    std::lock_guard lock(_mutex);
+    if (_active) wanted = _configured;
+    for (auto it = _links.begin(); it != _links.end();) {
+      auto w = wanted.find(it->first);
+      if (w == wanted.end() || w->second.second != it->second.settings) {
+        stopping.insert(std::move(*it));
+        it = _links.erase(it);
+      } else {
+        wanted.erase(w);
+        ++it;
+      }
+    }
+  }
+  for (auto& [name, r] : stopping) {
+    if (r.up) r.up->stop();
+    log::info("forward link '", name, "' stopped on this broker",
+              _active ? " (its settings changed)" : " (it is no longer the controller)");
+  }
+  // The origin header names the cluster (the same on whichever node runs the link next).
+  const std::string cluster_id = _cluster->cluster_id();
+  _start_pending = !wanted.empty() && cluster_id.empty();
+  if (_start_pending) return;  // the status thread tries again every second
+  for (auto& [name, config] : wanted) {
+    running r;
+    r.settings = config.second;
+    r.up = std::make_unique<forwarder>(_store, config.first, cluster_id, &_cluster->checkpoint(name));
+    r.up->start();
+    log::info("forward link '", name, "' started on this broker (the controller): ", config.first.bootstrap_servers,
+              " (", config.first.security_protocol, "), forwarding up");
+    std::lock_guard lock(_mutex);
+    _links.emplace(name, std::move(r));
+  }
+}
+
+void link_manager::set_active(bool active) {
+  {
+    std::lock_guard lock(_stop_mutex);
+    _want_active = active;
+    _kick = true;
+  }
+  _stop_cv.notify_all();
+}
+
+void link_manager::activate_if_asked() {
+  if (!_cluster) return;
+  bool want = false;
+  {
+    std::lock_guard lock(_stop_mutex);
+    want = _want_active && !_stopping;
+  }
+  std::lock_guard apply_lock(_apply_mutex);
+  if (want == _active && !_start_pending) return;
+  _active = want;
+  reconcile_clustered();
+}
+
 void link_manager::stop() {
   {
     std::lock_guard lock(_stop_mutex);
@@ -146,6 +248,24 @@ std::vector<link_status> link_manager::status() const {
   for (const auto& [name, r] : _links) {
     if (r.up) out.push_back(r.up->status());
     if (r.down) out.push_back(r.down->status());
+  }
+  if (!_cluster) return out;
+  for (const auto& [name, config] : _configured) {
+    if (_links.contains(name)) continue;
+    // Runs elsewhere: what the replicated checkpoint says.
+    link_status s;
+    s.name = name;
+    auto controller = _cluster->controller_id();
+    s.state = "standby";
+    s.broker = controller >= 0 ? "runs on the controller, node " + std::to_string(controller)
+                               : "runs on the controller (none known now)";
+    if (auto state = _cluster->replicated_state(name)) {
+      s.forwarded_records = state->forwarded_records;
+      s.forwarded_bytes = state->forwarded_bytes;
+      s.lost_records = state->lost_records;
+      s.producer_resets = state->producer_resets;
+    }
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -183,10 +303,11 @@ void link_manager::write_status_loop() {
   std::unique_lock lock(_stop_mutex);
   while (!_stopping) {
     lock.unlock();
+    activate_if_asked();
     bool any = false;
     {
       std::lock_guard links_lock(_mutex);
-      any = !_links.empty();
+      any = !_links.empty() || !_configured.empty();
     }
     if (!any) {
       std::remove(_status_path.c_str());  // no links (any more): no stale status either

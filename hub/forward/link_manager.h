@@ -9,6 +9,13 @@
 // are dropped, which releases their retention holds (else data they held would stay forever) —
 // a link configured again later starts over from each log's start, and says so.
 //
+// In a cluster (set_cluster): every broker is configured with the same links, but they run on
+// the controller only (cluster_links.h): set_active() starts and stops them as this node gains
+// and loses that role, on the status thread (stopping a link joins its thread, which the
+// cluster's io thread must not wait for). A broker that does not run them reports each link as
+// "standby" with the totals of its replicated checkpoint. Checkpoints are not dropped here:
+// the controller drops the replicated state of links no longer configured.
+//
 // Errors: none returned; each link reports its own in status(). Threads: apply() and stop() from
 // one thread (the hub's loop); status() from any. Lifetimes: the store outlives the manager.
 #include <condition_variable>
@@ -26,6 +33,7 @@
 namespace tern::forward {
 
 class mirror;
+class cluster_links;
 
 class link_manager {
  public:
@@ -35,7 +43,12 @@ class link_manager {
   link_manager(const link_manager&) = delete;
   link_manager& operator=(const link_manager&) = delete;
 
+  // Before the first apply(); `links` outlives this manager. (Links start and stop on the
+  // status thread: a clustered manager needs a status path.)
+  void set_cluster(cluster_links* links) { _cluster = links; }
   void apply(std::vector<link_config> links, const std::map<std::string, std::string>& raw_settings);
+  // Cluster: whether this node runs the links (any thread; takes effect on the status thread).
+  void set_active(bool active);
   void stop();
   std::vector<link_status> status() const;
   // The status as the JSON document the file holds.
@@ -48,11 +61,21 @@ class link_manager {
     std::unique_ptr<mirror> down;
   };
   void write_status_loop();
+  void apply_clustered(std::vector<link_config> links, const std::map<std::string, std::string>& raw_settings);
+  // Cluster: starts and stops links to match _configured and _active (holding _apply_mutex).
+  void reconcile_clustered();
+  void activate_if_asked();
 
   storage::log_store& _store;
   const std::string _status_path;
   mutable std::mutex _mutex;  // guards _links against status() while apply() changes them
   std::map<std::string, running> _links;
+  cluster_links* _cluster = nullptr;
+  std::mutex _apply_mutex;  // cluster: serializes apply() with activation
+  std::map<std::string, std::pair<link_config, std::string>> _configured;  // cluster: name -> config, settings
+  bool _active = false;       // cluster: links run here (under _apply_mutex)
+  bool _want_active = false;  // under _stop_mutex
+  bool _start_pending = false;  // cluster: links wait for the cluster's id (under _apply_mutex)
   std::mutex _stop_mutex;
   std::condition_variable _stop_cv;
   bool _stopping = false;

@@ -12,6 +12,9 @@
 // Errors: decode returns false on a damaged or foreign value (the caller starts over from the
 // log start and says so). Values only; no threads.
 #include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
 #include <map>
 #include <optional>
 #include <string>
@@ -51,6 +54,11 @@ struct round_intent {
   std::vector<upstream_mark> upstream_has;
 };
 
+// The replicated form of a state names each local log by (topic, partition): a log id is local to
+// one broker's store, while topics, partitions and offsets are the same on every replica.
+using log_namer = std::function<std::optional<std::pair<std::string, std::int32_t>>(storage::log_id)>;
+using log_finder = std::function<std::optional<storage::log_id>(std::string_view topic, std::int32_t partition)>;
+
 struct link_state {
   std::int64_t producer_id = -1;
   std::int16_t producer_epoch = -1;
@@ -66,6 +74,14 @@ struct link_state {
 
   std::vector<std::uint8_t> encode() const;
   bool decode(std::span<const std::uint8_t> data);
+  // The replicated form (cluster_links.h): logs `namer` cannot name (their topic is gone) are
+  // left out, with their positions and marks. decode_portable resolves names with `finder`;
+  // positions and marks of topics it does not find are left out and those topics listed in
+  // `missing_topics` (a round in flight on such a topic keeps log id 0: the caller must wait for
+  // the topic before resuming). false: damaged or not the replicated form.
+  std::vector<std::uint8_t> encode_portable(const log_namer& namer) const;
+  bool decode_portable(std::span<const std::uint8_t> data, const log_finder& finder,
+                       std::vector<std::string>& missing_topics);
   // The retention holds that go with this state: per log its position (the intent's `from`
   // where a round is in flight, which is the same offset).
   std::vector<std::pair<storage::log_id, ids::offset>> holds() const;

@@ -246,5 +246,63 @@ TEST_F(MetadataImage, RestoreRejectsBrokenInvariants) {
   EXPECT_TRUE(target.brokers().empty());
 }
 
+// A link's checkpoint applies only on top of the update count it was decided against: a
+// deposed runner's late proposal never overwrites its successor's.
+TEST_F(MetadataImage, ForwardLinkStateIsCompareAndSet) {
+  apply_entry(image, {forward_link_state_record{"cloud", 0, {1}}});
+  ASSERT_NE(image.forward_link("cloud"), nullptr);
+  EXPECT_EQ(image.forward_link("cloud")->updates, 1);
+  EXPECT_EQ(image.forward_link("cloud")->state, std::vector<std::uint8_t>{1});
+  ASSERT_EQ(deltas.size(), 1u);
+  EXPECT_EQ(deltas[0].forward_links_changed, std::vector<std::string>{"cloud"});
+  // Two runners decided on update 1: the first applies, the second is skipped.
+  apply_entry(image, {forward_link_state_record{"cloud", 1, {2}}});
+  auto skipped = image.skipped_records();
+  apply_entry(image, {forward_link_state_record{"cloud", 1, {3}}});
+  EXPECT_EQ(image.skipped_records(), skipped + 1);
+  EXPECT_EQ(image.forward_link("cloud")->state, std::vector<std::uint8_t>{2});
+  EXPECT_EQ(image.forward_link("cloud")->updates, 2);
+  // Dropped: the state goes, the count stays (so a stale proposal still loses).
+  apply_entry(image, {forward_link_state_record{"cloud", 2, {}}});
+  EXPECT_TRUE(image.forward_link("cloud")->state.empty());
+  apply_entry(image, {forward_link_state_record{"cloud", 1, {4}}});
+  EXPECT_TRUE(image.forward_link("cloud")->state.empty());
+  EXPECT_EQ(image.forward_link("cloud")->updates, 3);
+  // Dropping a link never stored changes nothing.
+  auto version = image.version();
+  apply_entry(image, {forward_link_state_record{"other", 0, {}}});
+  EXPECT_EQ(image.forward_link("other"), nullptr);
+  EXPECT_EQ(image.version(), version);
+}
+
+TEST_F(MetadataImage, ForwardLinksTravelInSnapshots) {
+  // A snapshot from before forwarding links existed (format 1) still restores.
+  auto v2 = image.snapshot();
+  ASSERT_GE(v2.size(), 5u);
+  std::vector<std::uint8_t> v1(v2.begin(), v2.end() - 4);  // without the (zero) link count
+  v1[0] = 1;
+  metadata_image old;
+  ASSERT_FALSE(old.restore(v1));
+  EXPECT_EQ(old.topics(), image.topics());
+  EXPECT_TRUE(old.forward_links().empty());
+
+  apply_entry(image, {forward_link_state_record{"b", 0, {9, 9}}, forward_link_state_record{"a", 0, {1}}});
+  apply_entry(image, {forward_link_state_record{"a", 1, {2, 3}}});
+  auto snap = image.snapshot();
+  metadata_image copy;
+  ASSERT_FALSE(copy.restore(snap));
+  EXPECT_EQ(copy.forward_links(), image.forward_links());
+  EXPECT_EQ(copy.forward_link("a")->updates, 2);
+  EXPECT_EQ(copy.snapshot(), snap);
+  // The restored count keeps the compare-and-set going.
+  apply_entry(copy, {forward_link_state_record{"a", 2, {4}}});
+  EXPECT_EQ(copy.forward_link("a")->state, std::vector<std::uint8_t>{4});
+  // Every truncation is refused.
+  for (std::size_t cut = 0; cut < snap.size(); ++cut) {
+    metadata_image x;
+    EXPECT_TRUE(x.restore(std::span<const std::uint8_t>(snap).first(cut))) << cut;
+  }
+}
+
 }  // namespace
 }  // namespace tern::cluster

@@ -39,7 +39,9 @@ record_list one_of_each() {
           delete_topic_record{make_uuid(9)},
           alter_topic_configs_record{make_uuid(1), {{"retention.ms", "1"}}},
           change,
-          replicas_only};
+          replicas_only,
+          forward_link_state_record{"cloud", 41, {1, 2, 3, 0, 255}},
+          forward_link_state_record{"dropped", 7, {}}};
 }
 
 TEST(MetadataRecords, RoundTripEveryRecordType) {
@@ -54,6 +56,21 @@ TEST(MetadataRecords, RoundTripEveryRecordType) {
   std::vector<std::uint8_t> again;
   ASSERT_FALSE(encode_entry(out, again));
   EXPECT_EQ(again, bytes);
+}
+
+TEST(MetadataRecords, ForwardLinkStateBounds) {
+  std::vector<std::uint8_t> bytes;
+  record_list empty_name{forward_link_state_record{"", 0, {1}}};
+  EXPECT_EQ(encode_entry(empty_name, bytes), cluster_errc::entry_too_large);
+  record_list negative{forward_link_state_record{"l", -1, {1}}};
+  EXPECT_EQ(encode_entry(negative, bytes), cluster_errc::entry_too_large);
+  record_list huge{forward_link_state_record{"l", 0, std::vector<std::uint8_t>(link_state_size_max + 1)}};
+  EXPECT_EQ(encode_entry(huge, bytes), cluster_errc::entry_too_large);
+  record_list largest{forward_link_state_record{"l", 0, std::vector<std::uint8_t>(link_state_size_max, 7)}};
+  ASSERT_FALSE(encode_entry(largest, bytes));
+  record_list out;
+  ASSERT_FALSE(decode_entry(bytes, out));
+  EXPECT_EQ(out, largest);
 }
 
 TEST(MetadataRecords, EveryTruncationIsRejected) {

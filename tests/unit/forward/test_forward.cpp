@@ -137,6 +137,73 @@ TEST(ForwardState, RoundTripsWithAnIntent) {
   EXPECT_EQ(advance_sequence(INT32_MAX - 1, 3), 1);
 }
 
+// The replicated form names logs by topic and partition: a broker whose store numbers the same
+// partitions differently resumes exactly the same positions, round and marks.
+TEST(ForwardState, PortableFormIsKeyedByTopicAndPartition) {
+  link_state s;
+  s.producer_id = 9;
+  s.producer_epoch = 1;
+  s.positions = {{storage::log_id{5}, 100}, {storage::log_id{6}, 7}, {storage::log_id{40}, 3}};
+  s.sequences = {{{"up", 0}, 12}};
+  s.forwarded_records = 55;
+  round_intent in;
+  in.ranges.push_back({storage::log_id{5}, "t", 0, 100, 150});
+  in.partition_counts["up"] = 1;
+  in.upstream_has.push_back({{"up", 0}, storage::log_id{6}, 9});
+  s.intent = in;
+  // This broker: t-0 = log 5, t-1 = log 6; log 40 belongs to a topic that is gone (left out).
+  log_namer here = [](storage::log_id log) -> std::optional<std::pair<std::string, std::int32_t>> {
+    if (log == storage::log_id{5}) return std::pair{std::string("t"), 0};
+    if (log == storage::log_id{6}) return std::pair{std::string("t"), 1};
+    return std::nullopt;
+  };
+  auto bytes = s.encode_portable(here);
+  // The local decoder refuses the replicated form and the other way round.
+  link_state wrong;
+  EXPECT_FALSE(wrong.decode(bytes));
+  std::vector<std::string> missing;
+  EXPECT_FALSE(wrong.decode_portable(s.encode(), [](std::string_view, std::int32_t) { return std::nullopt; }, missing));
+  // Another broker: t-0 = log 21, t-1 = log 22.
+  log_finder there = [](std::string_view topic, std::int32_t partition) -> std::optional<storage::log_id> {
+    if (topic != "t" || partition < 0 || partition > 1) return std::nullopt;
+    return storage::log_id{static_cast<std::uint32_t>(21 + partition)};
+  };
+  link_state d;
+  ASSERT_TRUE(d.decode_portable(bytes, there, missing));
+  EXPECT_TRUE(missing.empty());
+  std::map<storage::log_id, std::int64_t> expected = {{storage::log_id{21}, 100}, {storage::log_id{22}, 7}};
+  EXPECT_EQ(d.positions, expected);
+  EXPECT_EQ(d.sequences, s.sequences);
+  EXPECT_EQ(d.producer_id, 9);
+  EXPECT_EQ(d.forwarded_records, 55u);
+  ASSERT_TRUE(d.intent);
+  ASSERT_EQ(d.intent->ranges.size(), 1u);
+  EXPECT_EQ(d.intent->ranges[0].log, storage::log_id{21});
+  EXPECT_EQ(d.intent->ranges[0].topic, "t");
+  EXPECT_EQ(d.intent->ranges[0].from, 100);
+  EXPECT_EQ(d.intent->ranges[0].to, 150);
+  ASSERT_EQ(d.intent->upstream_has.size(), 1u);
+  EXPECT_EQ(d.intent->upstream_has[0].log, storage::log_id{22});
+  EXPECT_EQ(d.intent->upstream_has[0].offset, 9);
+  // Encoding it again there gives the same bytes: the form does not depend on the store.
+  log_namer there_names = [](storage::log_id log) -> std::optional<std::pair<std::string, std::int32_t>> {
+    if (log == storage::log_id{21} || log == storage::log_id{22})
+      return std::pair{std::string("t"), static_cast<std::int32_t>(log.value() - 21)};
+    return std::nullopt;
+  };
+  EXPECT_EQ(d.encode_portable(there_names), bytes);
+  // A broker that has not created the topic yet: positions left out, the topic reported missing.
+  link_state none;
+  ASSERT_TRUE(none.decode_portable(bytes, [](std::string_view, std::int32_t) { return std::nullopt; }, missing));
+  EXPECT_TRUE(none.positions.empty());
+  EXPECT_EQ(missing, std::vector<std::string>{"t"});
+  // Damaged values are refused, never read past.
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    link_state x;
+    EXPECT_FALSE(x.decode_portable(std::span<const std::uint8_t>(bytes).first(cut), there, missing)) << cut;
+  }
+}
+
 TEST(ForwardOrigin, FormatsAndParses) {
   auto v = origin_value("abc_-XY", "sensors.t", 3, 12345);
   EXPECT_EQ(v, "abc_-XY/sensors.t/3/12345");
