@@ -48,6 +48,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
   });
   _quorum->set_leader_listener([this](bool is_leader, std::int32_t) {
     _controller->on_leadership(is_leader);
+    if (_leadership_listener) _leadership_listener(is_leader);
   });
   _quorum->set_message_handler([this](std::int32_t from, std::span<const std::uint8_t> bytes) {
     on_message(from, bytes);
@@ -57,6 +58,16 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
 cluster_node::~cluster_node() {
   stop();
   *_alive = false;
+}
+
+cluster_node::group_coordination cluster_node::group_role() const {
+  if (_stopped || !_controller->active() || !_quorum->is_leader()) return group_coordination::elsewhere;
+  return _controller->caught_up() ? group_coordination::here_ready : group_coordination::here_loading;
+}
+
+void cluster_node::propose_group_offsets(const group_offsets_record& record,
+                                         std::function<void(std::error_code)> done) {
+  _controller->propose_group_offsets(record, std::move(done));
 }
 
 std::error_code cluster_node::start() {

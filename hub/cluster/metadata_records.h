@@ -48,6 +48,7 @@ inline constexpr std::size_t configs_max = 1024;
 inline constexpr std::size_t partitions_max = 10000;
 inline constexpr std::size_t replicas_max = 32;
 inline constexpr std::size_t cluster_id_size_max = 64;
+inline constexpr std::size_t group_offsets_per_record_max = 100000;
 
 // Process roles (bit set), as in Kafka's process.roles.
 inline constexpr std::uint8_t role_broker = 1;
@@ -137,10 +138,33 @@ struct partition_change_record {
   bool operator==(const partition_change_record&) const = default;
 };
 
+// A consumer group's committed offsets change (cluster mode: the controller coordinates every
+// group, and a commit is acknowledged only once this record is committed by a majority). Applied:
+// `clear_group` first removes every offset of the group (DeleteGroups, offsets expiry), then each
+// offset is set, or removed when `deleted` (OffsetDelete). An offset of a topic the image does not
+// hold (deleted meanwhile) is dropped alone.
+struct group_offset {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = -1;
+  std::int32_t leader_epoch = -1;
+  std::optional<std::string> metadata;
+  std::int64_t commit_time_ms = 0;  // the coordinator's wall clock (offsets expiry)
+  bool deleted = false;
+  bool operator==(const group_offset&) const = default;
+};
+struct group_offsets_record {
+  std::string group_id;
+  bool clear_group = false;
+  std::vector<group_offset> offsets;
+  bool operator==(const group_offsets_record&) const = default;
+};
+
 using metadata_record =
     std::variant<register_broker_record, fence_broker_record, unfence_broker_record,
                  begin_controlled_shutdown_record, set_cluster_id_record, create_topic_record,
-                 delete_topic_record, alter_topic_configs_record, partition_change_record>;
+                 delete_topic_record, alter_topic_configs_record, partition_change_record,
+                 group_offsets_record>;
 
 // Wire type codes; never reuse a retired one.
 enum class record_type : std::uint8_t {
@@ -153,6 +177,8 @@ enum class record_type : std::uint8_t {
   delete_topic = 7,
   alter_topic_configs = 8,
   partition_change = 9,
+  // 10 is kept for the forwarding checkpoints record.
+  group_offsets = 11,
 };
 
 inline constexpr std::uint8_t entry_format_version = 1;
