@@ -31,6 +31,15 @@ bool is_request(rpc::kind k) {
   }
 }
 
+// A delta of nothing but committed group offsets: frequent (every consumer's commits), and of
+// no interest to the image listener (the replica manager reconciles every topic on a call).
+bool only_group_offsets(const image_delta& delta) {
+  if (delta.groups_changed.empty()) return false;
+  image_delta rest = delta;
+  rest.groups_changed.clear();
+  return rest.empty();
+}
+
 }  // namespace
 
 cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
@@ -44,7 +53,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
   c.rebalance_interval_ms = _options.rebalance_interval_ms;
   _controller = std::make_unique<controller>(io, *_quorum, _image, c);
   _image.on_change([this](const image_delta& delta) {
-    if (_image_listener) _image_listener(delta);
+    if (_image_listener && !only_group_offsets(delta)) _image_listener(delta);
   });
   _quorum->set_leader_listener([this](bool is_leader, std::int32_t) {
     _controller->on_leadership(is_leader);
@@ -61,8 +70,10 @@ cluster_node::~cluster_node() {
 }
 
 cluster_node::group_coordination cluster_node::group_role() const {
-  if (_stopped || !_controller->active() || !_quorum->is_leader()) return group_coordination::elsewhere;
-  return _controller->caught_up() ? group_coordination::here_ready : group_coordination::here_loading;
+  if (_stopped || !_controller->active() || !_quorum->is_leader())
+    return group_coordination::elsewhere;
+  return _controller->caught_up() ? group_coordination::here_ready
+                                  : group_coordination::here_loading;
 }
 
 void cluster_node::propose_group_offsets(const group_offsets_record& record,

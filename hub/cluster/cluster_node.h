@@ -58,7 +58,7 @@ class cluster_node {
   void set_endpoints(std::vector<endpoint> endpoints);
 
   const metadata_image& image() const { return _image; }
-  // Called after every change of the image (at most one listener: the replica manager).
+  // Called after every image change but group-offsets-only ones (one listener: replica manager).
   void on_image_change(metadata_image::change_callback cb) { _image_listener = std::move(cb); }
   const quorum& metadata_quorum() const { return *_quorum; }
   node_id self() const { return _options.quorum.node_id; }

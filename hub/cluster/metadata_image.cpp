@@ -470,7 +470,9 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
     group_offset_map offsets;
     ok = r.ok() && read_group(r, next, offsets) &&
          (next._group_offsets.empty() || next._group_offsets.rbegin()->first < group);
-    if (ok) next._group_offsets.emplace_hint(next._group_offsets.end(), std::move(group), std::move(offsets));
+    if (ok)
+      next._group_offsets.emplace_hint(next._group_offsets.end(), std::move(group),
+                                       std::move(offsets));
   }
   if (!ok || !r.ok() || r.remaining() != 0) return cluster_errc::malformed_entry;
   _cluster_id = std::move(next._cluster_id);

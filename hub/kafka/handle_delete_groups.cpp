@@ -25,7 +25,8 @@ void delete_offsets_of(request_context& ctx, std::shared_ptr<delete_groups_respo
     group_offsets::delete_group(ctx.hub, id, [ctx, response, remaining, i](error_code code) {
       auto& out = response->results[i];
       out.error_code = wire(code);
-      if (code == error_code::none) log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
+      if (code == error_code::none)
+        log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
       if (--*remaining == 0) ctx.respond(*response);
     });
   }

@@ -49,7 +49,8 @@ bool handle_list_groups(request_context& ctx, wire::wire_reader& body) {
   // Kafka broker lists only the groups it coordinates.
   auto coordinator = group_offsets::coordinator_check(ctx.hub);
   if (coordinator != error_code::none) {
-    if (coordinator == error_code::coordinator_load_in_progress) response.error_code = wire(coordinator);
+    if (coordinator == error_code::coordinator_load_in_progress)
+      response.error_code = wire(coordinator);
     ctx.respond(response);
     return true;
   }

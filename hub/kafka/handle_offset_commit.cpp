@@ -68,7 +68,7 @@ bool handle_offset_commit(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(*response);
     return true;
   }
-  group_offsets::commit(ctx.hub, request.group_id, std::move(offsets), [ctx, response](error_code code) {
+  auto done = [ctx, response](error_code code) {
     if (code != error_code::none) {
       log::warn("commit of offsets for ", ctx.conn.peer, " failed: ", to_string(code));
       // Partitions that passed the checks share the failure (the commit is all or nothing).
@@ -77,7 +77,8 @@ bool handle_offset_commit(request_context& ctx, wire::wire_reader& body) {
           if (p.error_code == 0) p.error_code = wire(code);
     }
     ctx.respond(*response);
-  });
+  };
+  group_offsets::commit(ctx.hub, request.group_id, std::move(offsets), std::move(done));
   return true;
 }
 
