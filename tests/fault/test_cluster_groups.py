@@ -5,10 +5,10 @@ offsets are replicated through the quorum: a commit is answered once a majority 
 the coordinator dies, the next controller has every acknowledged commit.
 
 test_raw_commit_survives_coordinator_kill: OffsetCommit (raw wire) to the coordinator; every other
-broker names the same coordinator and answers group requests with NOT_COORDINATOR; the coordinator
-is killed; the new one (named by every survivor) answers OffsetFetch with exactly the committed
-offsets and metadata, `tern groups --describe` through any survivor shows them, DeleteGroups
-removes them cluster-wide, and the restarted victim is no coordinator.
+broker names the same coordinator and answers group requests with NOT_COORDINATOR (ListGroups:
+none); the coordinator is killed; the new one (named by every survivor) answers OffsetFetch with
+exactly the committed offsets and metadata, `tern groups --describe` through any survivor shows
+them, OffsetDelete and DeleteGroups remove them, and the restarted victim is no coordinator.
 
 test_client_groups_resume_after_coordinator_kill: a kafkajs group member (tests/compat/kafkajs/
 cluster_follow.js) and a librdkafka one (kcat -G) each consume every record and commit; then the
@@ -193,6 +193,22 @@ class ClusterGroupsTest(unittest.TestCase):
         self.assertEqual(res, {(TOPIC, 0): 0, (TOPIC, 1): 0})
         acknowledged = {0: (40, "first"), 1: (60, "")}
         self.assertEqual(fetch_offsets(coord, group), (0, acknowledged))
+        # ListGroups: the coordinator lists the group (Empty: offsets only), the others none;
+        # DescribeGroups elsewhere is NOT_COORDINATOR; `tern groups --list` asks every broker.
+        for n in cluster.brokers():
+            with n.connect() as c:
+                err, groups = kafka_raw.list_groups(c)
+                described = kafka_raw.describe_groups(c, [group])[group]
+            self.assertEqual(err, 0)
+            if n.node_id == cid:
+                self.assertEqual(groups, {group: "consumer"})
+                self.assertEqual((described["error"], described["state"]), (0, "Empty"))
+            else:
+                self.assertEqual(groups, {}, "node %d lists groups it does not coordinate"
+                                 % n.node_id)
+                self.assertEqual(described["error"], NOT_COORDINATOR)
+        listed = tern_cli("groups", "--bootstrap-server", cluster.bootstrap(), "--list")
+        self.assertEqual(listed.stdout.decode().split(), [group])
 
         victim, new = self.kill_coordinator(group)
 
@@ -218,6 +234,11 @@ class ClusterGroupsTest(unittest.TestCase):
                  lambda: coordinator_of(victim, group) == new.node_id, 30, cluster)
         err, _ = fetch_offsets(victim, group)
         self.assertEqual(err, NOT_COORDINATOR)
+        # OffsetDelete on the new coordinator removes one partition's replicated offset.
+        with new.connect() as c:
+            self.assertEqual(kafka_raw.offset_delete(c, group, {TOPIC: [0]}),
+                             (0, {(TOPIC, 0): 0}))
+        self.assertEqual(fetch_offsets(new, group), (0, {0: (-1, ""), 1: (60, "")}))
         # DeleteGroups on the coordinator removes the replicated offsets.
         with new.connect() as c:
             self.assertEqual(kafka_raw.delete_groups(c, [group]), {group: 0})
