@@ -31,6 +31,15 @@ bool is_request(rpc::kind k) {
   }
 }
 
+// A delta of nothing but committed group offsets: frequent (every consumer's commits), and of
+// no interest to the image listener (the replica manager reconciles every topic on a call).
+bool only_group_offsets(const image_delta& delta) {
+  if (delta.groups_changed.empty()) return false;
+  image_delta rest = delta;
+  rest.groups_changed.clear();
+  return rest.empty();
+}
+
 }  // namespace
 
 cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
@@ -44,6 +53,8 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
   c.rebalance_interval_ms = _options.rebalance_interval_ms;
   _controller = std::make_unique<controller>(io, *_quorum, _image, c);
   _image.on_change([this](const image_delta& delta) {
+    // Commits of group offsets change nothing the replica manager or the links look at.
+    if (only_group_offsets(delta)) return;
     if (_image_listener) _image_listener(delta);
     if (_links_listener) _links_listener(delta);
   });
@@ -51,6 +62,7 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
     bool was = _controller->active();
     _controller->on_leadership(is_leader);
     if (_controller_listener && was != _controller->active()) _controller_listener(_controller->active());
+    if (_leadership_listener) _leadership_listener(is_leader);
   });
   _quorum->set_message_handler([this](std::int32_t from, std::span<const std::uint8_t> bytes) {
     on_message(from, bytes);
@@ -60,6 +72,18 @@ cluster_node::cluster_node(asio::io_context& io, cluster_node_options options)
 cluster_node::~cluster_node() {
   stop();
   *_alive = false;
+}
+
+cluster_node::group_coordination cluster_node::group_role() const {
+  if (_stopped || !_controller->active() || !_quorum->is_leader())
+    return group_coordination::elsewhere;
+  return _controller->caught_up() ? group_coordination::here_ready
+                                  : group_coordination::here_loading;
+}
+
+void cluster_node::propose_group_offsets(const group_offsets_record& record,
+                                         std::function<void(std::error_code)> done) {
+  _controller->propose_group_offsets(record, std::move(done));
 }
 
 std::error_code cluster_node::start() {

@@ -58,7 +58,7 @@ class cluster_node {
   void set_endpoints(std::vector<endpoint> endpoints);
 
   const metadata_image& image() const { return _image; }
-  // Called after every change of the image (at most one listener: the replica manager).
+  // Called after every image change but group-offsets-only ones (one listener: replica manager).
   void on_image_change(metadata_image::change_callback cb) { _image_listener = std::move(cb); }
   // Called after every change of the image, after the listener above (the forwarding links).
   void on_image_change_for_links(metadata_image::change_callback cb) { _links_listener = std::move(cb); }
@@ -85,6 +85,21 @@ class cluster_node {
   void alter_configs(const rpc::alter_configs_request& req, done_fn<rpc::alter_configs_response> done);
   void alter_partition(const rpc::alter_partition_request& req,
                        done_fn<rpc::alter_partition_response> done);
+  // Consumer groups in a cluster: the controller (the quorum leader) coordinates every group, and
+  // committed offsets live in the image (group_offsets_record). here_ready: this node's
+  // controller is active and its image current (caught_up()); here_loading: active, image not
+  // yet known current (answer COORDINATOR_LOAD_IN_PROGRESS); elsewhere: another node, or none.
+  enum class group_coordination { elsewhere, here_loading, here_ready };
+  group_coordination group_role() const;
+  // Proposes a change of a group's committed offsets through this node's controller; `done`
+  // (never inside the call) gets controller::propose_group_offsets' outcome.
+  void propose_group_offsets(const group_offsets_record& record,
+                             std::function<void(std::error_code)> done);
+  // Called (on the io thread) after this node's controller gains or loses the leadership.
+  void on_leadership_change(std::function<void(bool is_leader)> cb) {
+    _leadership_listener = std::move(cb);
+  }
+
   // Controlled shutdown: heartbeats ask the controller to move this broker's leaderships away;
   // `done(true)` once it has none, `done(false)` after `max_wait` (then the caller stops anyway).
   void controlled_shutdown(std::chrono::milliseconds max_wait, std::function<void(bool)> done);
@@ -113,6 +128,7 @@ class cluster_node {
   metadata_image::change_callback _image_listener;
   metadata_image::change_callback _links_listener;
   std::function<void(bool)> _controller_listener;
+  std::function<void(bool)> _leadership_listener;
   std::vector<endpoint> _endpoints;
   uuid16 _incarnation{};
   asio::steady_timer _heartbeat;

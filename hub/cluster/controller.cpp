@@ -78,15 +78,50 @@ void controller::stop() {
 void controller::on_leadership(bool is_leader) {
   if (is_leader == _active) return;
   _active = is_leader;
+  _caught_up = false;
   _sessions.clear();
   _in_flight.clear();
   if (!is_leader) return;
   _active_since = _last_rebalance = clock::now();
   log::info("controller: this node leads the metadata quorum (term ", _quorum.current_term(), ")");
-  if (!_image.cluster_id()) {
-    record_list records{set_cluster_id_record{random_cluster_id(_random)}};
-    propose_once("cluster-id", records);
+  propose_barrier();
+}
+
+// The first entry of the term: the cluster id (a random one when this image has none yet — if
+// an earlier leader set one, that one stays, as the first applied wins). It doubles as the
+// barrier after which the image is current (caught_up()).
+void controller::propose_barrier() {
+  if (_barrier_in_flight || _caught_up || !_active) return;
+  _barrier_in_flight = true;
+  auto id = _image.cluster_id() ? *_image.cluster_id() : random_cluster_id(_random);
+  record_list records{set_cluster_id_record{std::move(id)}};
+  auto term = _quorum.current_term();
+  propose(records, [this, term](std::error_code ec) {
+    _barrier_in_flight = false;
+    if (!ec && _active && _quorum.current_term() == term) {
+      _caught_up = true;
+      log::info("controller: the metadata image is current (term ", term, ")");
+    } else if (ec && ec != cluster_errc::not_leader) {
+      log::warn("controller: barrier proposal failed: ", ec.message());
+    }
+  });
+}
+
+void controller::propose_group_offsets(const group_offsets_record& record,
+                                       std::function<void(std::error_code)> done) {
+  if (!_active) {
+    asio::post(_io, [done = std::move(done)] { done(cluster_errc::not_leader); });
+    return;
   }
+  record_list records{record};
+  std::vector<std::uint8_t> entry;
+  if (auto ec = encode_entry(records, entry)) {
+    asio::post(_io, [done = std::move(done), ec] { done(ec); });
+    return;
+  }
+  _quorum.propose(std::move(entry), [alive = _alive, done = std::move(done)](std::error_code ec) {
+    if (*alive) done(ec);
+  });
 }
 
 void controller::schedule_tick() {
@@ -103,6 +138,7 @@ void controller::schedule_tick() {
 // then gives preferred replicas their leadership back.
 void controller::tick() {
   if (!_active || !_quorum.is_leader()) return;
+  propose_barrier();
   auto now = clock::now();
   auto timeout = std::chrono::milliseconds(_options.session_timeout_ms);
   for (const auto& [id, broker] : _image.brokers()) {

@@ -61,6 +61,17 @@ class controller {
   void on_leadership(bool is_leader);
 
   bool active() const { return _active; }
+  // Active, and an entry of this leader's term has committed and applied here: the image then
+  // holds every entry any earlier leader acknowledged (Raft commits earlier terms' entries only
+  // with one of the current term). Until then group offsets read from the image may be stale.
+  bool caught_up() const { return _active && _caught_up; }
+
+  // Consumer groups in a cluster: the controller coordinates every group, and a commit (or a
+  // deletion) of committed offsets is one proposal. `done` gets the outcome once committed and
+  // applied here, or not_leader (not active: the caller answers NOT_COORDINATOR), no_quorum,
+  // entry_too_large, shutting_down, io_error. Never called inside this call.
+  void propose_group_offsets(const group_offsets_record& record,
+                             std::function<void(std::error_code)> done);
 
   // Proposes a forwarding link's checkpoint. `done` gets {} once it is committed and applied as
   // proposed; not_leader when this node does not lead (or stopped leading before the commit:
@@ -89,6 +100,8 @@ class controller {
   // heartbeat every 500 ms must not stack proposals while one is committing.
   void propose_once(const std::string& key, const record_list& records);
   uuid16 random_topic_id();
+  // Proposes a no-op entry of this term (see caught_up()); retried from tick() until it commits.
+  void propose_barrier();
 
   asio::io_context& _io;
   quorum& _quorum;
@@ -96,6 +109,8 @@ class controller {
   controller_options _options;
   asio::steady_timer _tick;
   bool _active = false;
+  bool _caught_up = false;
+  bool _barrier_in_flight = false;
   bool _stopped = false;
   clock::time_point _active_since;
   clock::time_point _last_rebalance;

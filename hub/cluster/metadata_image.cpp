@@ -4,6 +4,7 @@
 #include "tern/common/check.h"
 #include <climits>
 #include <cstdint>
+#include <iterator>
 #include <set>
 
 #include "app/log.h"
@@ -12,8 +13,10 @@
 namespace tern::cluster {
 namespace {
 
-// 1: no forwarding links; 2: with them (1 still restores, with none).
-constexpr std::uint8_t snapshot_format_version = 2;
+// 1: brokers and topics; 2: + forwarding links; 3: + consumer groups' committed offsets. Older
+// formats still restore (with no links, no group offsets).
+constexpr std::uint8_t snapshot_format_version = 3;
+constexpr std::uint8_t snapshot_format_with_links = 2;
 constexpr std::size_t forward_links_max = 1024;
 
 template <typename T>
@@ -40,7 +43,7 @@ const char* record_name(const metadata_record& rec) {
   static constexpr const char* names[] = {
       "register_broker", "fence_broker", "unfence_broker", "begin_controlled_shutdown",
       "set_cluster_id", "create_topic", "delete_topic", "alter_topic_configs",
-      "partition_change", "forward_link_state"};
+      "partition_change", "forward_link_state", "group_offsets"};
   static_assert(std::size(names) == std::variant_size_v<metadata_record>);
   return names[rec.index()];
 }
@@ -50,7 +53,7 @@ const char* record_name(const metadata_record& rec) {
 bool image_delta::empty() const {
   return !reset && !cluster_id_set && brokers.empty() && topics_created.empty() &&
          topics_deleted.empty() && topic_configs_changed.empty() && partitions_changed.empty() &&
-         forward_links_changed.empty();
+         forward_links_changed.empty() && groups_changed.empty();
 }
 
 const broker_state* metadata_image::broker(node_id id) const {
@@ -84,6 +87,11 @@ const partition_state* metadata_image::partition(const uuid16& topic_id,
 const forward_link_checkpoint* metadata_image::forward_link(std::string_view link) const {
   auto it = _forward_links.find(std::string(link));
   return it == _forward_links.end() ? nullptr : &it->second;
+}
+
+const group_offset_map* metadata_image::group_offsets(std::string_view group_id) const {
+  auto it = _group_offsets.find(group_id);
+  return it == _group_offsets.end() ? nullptr : &it->second;
 }
 
 bool metadata_image::is_live(node_id id) const {
@@ -152,6 +160,7 @@ void metadata_image::publish(image_delta& delta) {
   sort_unique(delta.topic_configs_changed);
   sort_unique(delta.partitions_changed);
   sort_unique(delta.forward_links_changed);
+  sort_unique(delta.groups_changed);
   if (_on_change) _on_change(delta);
 }
 
@@ -244,6 +253,15 @@ bool metadata_image::apply_one(const delete_topic_record& r, std::uint64_t, imag
   auto it = _topic_names.find(r.topic_id);
   if (it == _topic_names.end()) return false;
   d.topics_deleted.emplace_back(r.topic_id, it->second);
+  // A deleted topic's committed offsets go with it (a new topic of that name starts afresh).
+  for (auto g = _group_offsets.begin(); g != _group_offsets.end();) {
+    auto& offsets = g->second;
+    auto from = offsets.lower_bound({it->second, INT32_MIN});
+    auto to = offsets.upper_bound({it->second, INT32_MAX});
+    if (from != to) d.groups_changed.push_back(g->first);
+    offsets.erase(from, to);
+    g = offsets.empty() ? _group_offsets.erase(g) : std::next(g);
+  }
   _topics.erase(it->second);
   _topic_names.erase(it);
   return true;
@@ -303,15 +321,49 @@ bool metadata_image::apply_one(const forward_link_state_record& r, std::uint64_t
   return true;
 }
 
+bool metadata_image::apply_one(const group_offsets_record& r, std::uint64_t, image_delta& d) {
+  if (r.offsets.size() > offsets_per_group_max) return false;
+  auto it = _group_offsets.find(r.group_id);
+  if (it == _group_offsets.end()) {
+    if (_group_offsets.size() >= groups_max) return false;
+    it = _group_offsets.emplace(r.group_id, group_offset_map{}).first;
+  }
+  group_offset_map next = r.clear_group ? group_offset_map{} : it->second;
+  for (const auto& o : r.offsets) {
+    std::pair<std::string, std::int32_t> key{o.topic, o.partition};
+    if (o.deleted) {
+      next.erase(key);
+      continue;
+    }
+    const topic_state* t = topic(o.topic);
+    if (!t || o.partition < 0 || static_cast<std::size_t>(o.partition) >= t->partitions.size())
+      continue;  // its topic went (or shrank) after the commit was decided
+    next[key] = committed_group_offset{o.offset, o.leader_epoch, o.metadata, o.commit_time_ms};
+  }
+  if (next.size() > offsets_per_group_max) {
+    if (it->second.empty()) _group_offsets.erase(it);
+    return false;
+  }
+  if (next != it->second) d.groups_changed.push_back(r.group_id);
+  if (next.empty())
+    _group_offsets.erase(it);
+  else
+    it->second = std::move(next);
+  return true;
+}
+
 // Snapshot layout (big-endian; strings and counts as in metadata_records.h):
-//   u8 format (1), u64 last_applied_index, u8 has_cluster_id [string cluster_id],
+//   u8 format (3), u64 last_applied_index, u8 has_cluster_id [string cluster_id],
 //   i32 broker count, per broker (ascending id): i32 id, uuid incarnation, i64 epoch, endpoints,
 //     uuid dir_id, u8 fenced, u8 in_controlled_shutdown, u8 roles
 //   i32 topic count, per topic (ascending name): string name, uuid id, configs,
 //     i32 partition count, per partition: replicas, isr, i32 leader, i32 leader_epoch,
 //     i32 partition_epoch
-//   (format 2) i32 link count, per forwarding link (ascending name): string name, i64 updates,
+//   (format 2+) i32 link count, per forwarding link (ascending name): string name, i64 updates,
 //     bytes state
+//   (format 3) i32 group count, per group (ascending id): string group_id, i32 offset count, per
+//     offset (ascending topic, partition): string topic, i32 partition, i64 offset,
+//     i32 leader_epoch, u8 has_metadata [string metadata], i64 commit_time_ms
 std::vector<std::uint8_t> metadata_image::snapshot() const {
   codec::bounded_writer w;
   auto& raw = w.raw();
@@ -348,6 +400,20 @@ std::vector<std::uint8_t> metadata_image::snapshot() const {
     raw.i64(link.updates);
     raw.bytes(link.state);
   }
+  w.count(_group_offsets.size(), groups_max);
+  for (const auto& [group, offsets] : _group_offsets) {
+    w.string(group, string_size_max);
+    w.count(offsets.size(), offsets_per_group_max);
+    for (const auto& [key, o] : offsets) {
+      w.string(key.first, topic_name_size_max);
+      raw.i32(key.second);
+      raw.i64(o.offset);
+      raw.i32(o.leader_epoch);
+      raw.boolean(o.metadata.has_value());
+      if (o.metadata) w.string(*o.metadata, string_size_max);
+      raw.i64(o.commit_time_ms);
+    }
+  }
   // Everything in the image went through the same bounds when it was applied.
   TERN_ASSERT(w.ok());
   return std::move(raw.owned_mutable());
@@ -381,6 +447,29 @@ bool read_topic(wire::wire_reader& r, topic_state& t) {
   return r.ok() && n > 0 && valid_topic_name(t.name) && t.id != uuid16{};
 }
 
+// One group's offsets, in the snapshot's order (no duplicate, ascending keys), each of a
+// partition of a topic `image` holds.
+bool read_group(wire::wire_reader& r, const metadata_image& image, group_offset_map& out) {
+  std::size_t n = codec::read_count(r, offsets_per_group_max);
+  for (std::size_t i = 0; i < n && r.ok(); ++i) {
+    std::pair<std::string, std::int32_t> key;
+    key.first = codec::read_string(r, topic_name_size_max);
+    key.second = r.i32();
+    committed_group_offset o;
+    o.offset = r.i64();
+    o.leader_epoch = r.i32();
+    if (codec::read_flag(r)) o.metadata = codec::read_string(r, string_size_max);
+    o.commit_time_ms = r.i64();
+    const topic_state* t = image.topic(key.first);
+    if (!r.ok() || !t || key.second < 0 ||
+        static_cast<std::size_t>(key.second) >= t->partitions.size() ||
+        (!out.empty() && !(out.rbegin()->first < key)))
+      return false;
+    out.emplace_hint(out.end(), std::move(key), std::move(o));
+  }
+  return r.ok() && n > 0;
+}
+
 }  // namespace
 
 std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) {
@@ -388,7 +477,7 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
   metadata_image next;
   wire::wire_reader r(snapshot);
   const auto format = static_cast<std::uint8_t>(r.i8());
-  bool ok = format == 1 || format == snapshot_format_version;
+  bool ok = format >= 1 && format <= snapshot_format_version;
   next._last_applied_index = static_cast<std::uint64_t>(r.i64());
   if (codec::read_flag(r)) {
     next._cluster_id = codec::read_string(r, cluster_id_size_max);
@@ -408,7 +497,7 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
     for (const auto& p : t.partitions) ok = ok && next.valid_partition(p);
     if (ok) next._topics.emplace_hint(next._topics.end(), t.name, std::move(t));
   }
-  std::size_t links = format >= 2 ? codec::read_count(r, forward_links_max) : 0;
+  std::size_t links = format >= snapshot_format_with_links ? codec::read_count(r, forward_links_max) : 0;
   for (std::size_t i = 0; ok && i < links && r.ok(); ++i) {
     std::string name = codec::read_string(r, link_name_size_max);
     forward_link_checkpoint link;
@@ -420,12 +509,23 @@ std::error_code metadata_image::restore(std::span<const std::uint8_t> snapshot) 
     link.state.assign(state->begin(), state->end());
     next._forward_links.emplace_hint(next._forward_links.end(), std::move(name), std::move(link));
   }
+  std::size_t groups = format >= 3 ? codec::read_count(r, groups_max) : 0;
+  for (std::size_t i = 0; ok && i < groups && r.ok(); ++i) {
+    std::string group = codec::read_string(r, string_size_max);
+    group_offset_map offsets;
+    ok = r.ok() && read_group(r, next, offsets) &&
+         (next._group_offsets.empty() || next._group_offsets.rbegin()->first < group);
+    if (ok)
+      next._group_offsets.emplace_hint(next._group_offsets.end(), std::move(group),
+                                       std::move(offsets));
+  }
   if (!ok || !r.ok() || r.remaining() != 0) return cluster_errc::malformed_entry;
   _cluster_id = std::move(next._cluster_id);
   _forward_links = std::move(next._forward_links);
   _brokers = std::move(next._brokers);
   _topics = std::move(next._topics);
   _topic_names = std::move(next._topic_names);
+  _group_offsets = std::move(next._group_offsets);
   _last_applied_index = next._last_applied_index;
   image_delta delta;
   delta.reset = true;

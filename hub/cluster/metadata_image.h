@@ -1,6 +1,7 @@
 #pragma once
 // The metadata image: what every node knows about the cluster (cluster id, brokers, topics,
-// partitions with their replicas, ISR, leader and epochs), built by applying the committed
+// partitions with their replicas, ISR, leader and epochs; consumer groups' committed offsets),
+// built by applying the committed
 // entries of the metadata log in order. It is the quorum's state_machine; the controller reads
 // it to decide (controller_rules.h) and the broker reacts to its change callback.
 //
@@ -49,6 +50,8 @@ namespace tern::cluster {
 // that would go beyond them is skipped.
 inline constexpr std::size_t brokers_max = 4096;
 inline constexpr std::size_t topics_max = 100000;
+inline constexpr std::size_t groups_max = 100000;
+inline constexpr std::size_t offsets_per_group_max = 100000;
 
 struct broker_state {
   node_id id = 0;
@@ -88,6 +91,17 @@ struct forward_link_checkpoint {
   bool operator==(const forward_link_checkpoint&) const = default;
 };
 
+// A consumer group's committed offset of one partition (cluster mode; group_offsets_record).
+struct committed_group_offset {
+  std::int64_t offset = -1;
+  std::int32_t leader_epoch = -1;
+  std::optional<std::string> metadata;
+  std::int64_t commit_time_ms = 0;
+  bool operator==(const committed_group_offset&) const = default;
+};
+// One group's committed offsets by (topic name, partition).
+using group_offset_map = std::map<std::pair<std::string, std::int32_t>, committed_group_offset>;
+
 struct partition_key {
   uuid16 topic_id{};
   std::int32_t partition = 0;
@@ -106,6 +120,7 @@ struct image_delta {
   std::vector<uuid16> topic_configs_changed;
   std::vector<partition_key> partitions_changed;  // not listed for created/deleted topics
   std::vector<std::string> forward_links_changed;
+  std::vector<std::string> groups_changed;        // their committed offsets changed
   bool empty() const;
 };
 
@@ -132,6 +147,12 @@ class metadata_image final : public state_machine {
   const partition_state* partition(const uuid16& topic_id, std::int32_t partition) const;
   const std::map<std::string, forward_link_checkpoint>& forward_links() const { return _forward_links; }
   const forward_link_checkpoint* forward_link(std::string_view link) const;
+  // Committed offsets of consumer groups (cluster mode), by group id; a group without offsets
+  // is absent.
+  const std::map<std::string, group_offset_map, std::less<>>& group_offsets() const {
+    return _group_offsets;
+  }
+  const group_offset_map* group_offsets(std::string_view group_id) const;
 
   // Registered, unfenced and not in controlled shutdown: may lead and join ISRs.
   bool is_live(node_id id) const;
@@ -156,6 +177,7 @@ class metadata_image final : public state_machine {
   bool apply_one(const alter_topic_configs_record& r, std::uint64_t index, image_delta& d);
   bool apply_one(const partition_change_record& r, std::uint64_t index, image_delta& d);
   bool apply_one(const forward_link_state_record& r, std::uint64_t index, image_delta& d);
+  bool apply_one(const group_offsets_record& r, std::uint64_t index, image_delta& d);
   topic_state* mutable_topic(const uuid16& id);
   bool valid_partition(const partition_state& p) const;
   void publish(image_delta& delta);
@@ -165,6 +187,7 @@ class metadata_image final : public state_machine {
   std::map<std::string, topic_state> _topics;
   std::map<uuid16, std::string> _topic_names;  // id -> name
   std::map<std::string, forward_link_checkpoint> _forward_links;
+  std::map<std::string, group_offset_map, std::less<>> _group_offsets;
   std::uint64_t _last_applied_index = 0;
   std::uint64_t _version = 0;
   std::uint64_t _skipped_records = 0;

@@ -142,6 +142,7 @@ TERN_RECORD_TYPE(delete_topic_record, delete_topic)
 TERN_RECORD_TYPE(alter_topic_configs_record, alter_topic_configs)
 TERN_RECORD_TYPE(partition_change_record, partition_change)
 TERN_RECORD_TYPE(forward_link_state_record, forward_link_state)
+TERN_RECORD_TYPE(group_offsets_record, group_offsets)
 #undef TERN_RECORD_TYPE
 
 void write_body(bounded_writer& w, const register_broker_record& r) {
@@ -211,6 +212,43 @@ forward_link_state_record read_forward_link_state(wire::wire_reader& r) {
   return out;
 }
 
+void write_body(bounded_writer& w, const group_offsets_record& r) {
+  w.string(r.group_id, string_size_max);
+  w.raw().boolean(r.clear_group);
+  w.count(r.offsets.size(), group_offsets_per_record_max);
+  if (!w.ok()) return;
+  for (const auto& o : r.offsets) {
+    w.string(o.topic, topic_name_size_max);
+    w.raw().i32(o.partition);
+    w.raw().i64(o.offset);
+    w.raw().i32(o.leader_epoch);
+    w.raw().boolean(o.metadata.has_value());
+    if (o.metadata) w.string(*o.metadata, string_size_max);
+    w.raw().i64(o.commit_time_ms);
+    w.raw().boolean(o.deleted);
+  }
+}
+
+group_offsets_record read_group_offsets(wire::wire_reader& r) {
+  group_offsets_record out;
+  out.group_id = codec::read_string(r, string_size_max);
+  out.clear_group = codec::read_flag(r);
+  std::size_t n = codec::read_count(r, group_offsets_per_record_max);
+  out.offsets.reserve(n);
+  for (std::size_t i = 0; i < n && r.ok(); ++i) {
+    group_offset o;
+    o.topic = codec::read_string(r, topic_name_size_max);
+    o.partition = r.i32();
+    o.offset = r.i64();
+    o.leader_epoch = r.i32();
+    if (codec::read_flag(r)) o.metadata = codec::read_string(r, string_size_max);
+    o.commit_time_ms = r.i64();
+    o.deleted = codec::read_flag(r);
+    out.offsets.push_back(std::move(o));
+  }
+  return out;
+}
+
 register_broker_record read_register(wire::wire_reader& r) {
   register_broker_record out;
   out.node = r.i32();
@@ -275,6 +313,7 @@ std::optional<metadata_record> read_body(record_type type, wire::wire_reader& r)
     }
     case record_type::partition_change: return read_partition_change(r);
     case record_type::forward_link_state: return read_forward_link_state(r);
+    case record_type::group_offsets: return read_group_offsets(r);
   }
   return std::nullopt;  // an unknown type: a newer Tern's record
 }

@@ -51,6 +51,7 @@ inline constexpr std::size_t replicas_max = 32;
 inline constexpr std::size_t cluster_id_size_max = 64;
 inline constexpr std::size_t link_name_size_max = 249;
 inline constexpr std::size_t link_state_size_max = 512 * 1024;  // a forwarding link's checkpoint
+inline constexpr std::size_t group_offsets_per_record_max = 100000;
 
 // Process roles (bit set), as in Kafka's process.roles.
 inline constexpr std::uint8_t role_broker = 1;
@@ -154,11 +155,33 @@ struct forward_link_state_record {
   bool operator==(const forward_link_state_record&) const = default;
 };
 
+// A consumer group's committed offsets change (cluster mode: the controller coordinates every
+// group, and a commit is acknowledged only once this record is committed by a majority). Applied:
+// `clear_group` first removes every offset of the group (DeleteGroups, offsets expiry), then each
+// offset is set, or removed when `deleted` (OffsetDelete). An offset of a topic the image does not
+// hold (deleted meanwhile) is dropped alone.
+struct group_offset {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = -1;
+  std::int32_t leader_epoch = -1;
+  std::optional<std::string> metadata;
+  std::int64_t commit_time_ms = 0;  // the coordinator's wall clock (offsets expiry)
+  bool deleted = false;
+  bool operator==(const group_offset&) const = default;
+};
+struct group_offsets_record {
+  std::string group_id;
+  bool clear_group = false;
+  std::vector<group_offset> offsets;
+  bool operator==(const group_offsets_record&) const = default;
+};
+
 using metadata_record =
     std::variant<register_broker_record, fence_broker_record, unfence_broker_record,
                  begin_controlled_shutdown_record, set_cluster_id_record, create_topic_record,
                  delete_topic_record, alter_topic_configs_record, partition_change_record,
-                 forward_link_state_record>;
+                 forward_link_state_record, group_offsets_record>;
 
 // Wire type codes; never reuse a retired one.
 enum class record_type : std::uint8_t {
@@ -172,6 +195,7 @@ enum class record_type : std::uint8_t {
   alter_topic_configs = 8,
   partition_change = 9,
   forward_link_state = 10,  // since the forwarding links run in clusters
+  group_offsets = 11,
 };
 
 inline constexpr std::uint8_t entry_format_version = 1;

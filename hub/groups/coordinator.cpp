@@ -192,6 +192,16 @@ void coordinator::shutdown() {
   log::info("groups: coordinator shut down");
 }
 
+void coordinator::release_all() {
+  if (_stopped || _groups.empty()) return;
+  for (auto& [id, g] : _groups) g->shutdown();
+  auto groups = std::move(_groups);
+  _groups.clear();
+  groups.clear();
+  flush();
+  log::info("groups: no longer the coordinator; forgot every group");
+}
+
 std::error_code coordinator::check_group_id(std::string_view group_id) const {
   if (group_id.empty() || group_id.size() > _options.group_id_bytes_max)
     return groups_errc::invalid_group_id;

@@ -28,15 +28,10 @@
 // - Limits: coordinator_options (options.h) bounds groups, members, protocols, bytes per member
 //   and all state bytes together; each limit says which error a client gets.
 //
-// Clustering (later; design note). With several hubs, each group has exactly one coordinator
-// node: the leader of the group's "offsets partition", partition = murmur2(group_id) mod N for a
-// fixed N (Kafka: abs(hashCode) % offsets.topic.num.partitions). The cluster metadata log
-// records those partitions' leaders like any partition, so FindCoordinator (key type 0) answers
-// with that leader's node id/host/port, and every other node answers group requests with
-// NOT_COORDINATOR (clients then re-run FindCoordinator). On gaining leadership a node loads the
-// partition's offsets (and, if we persist it, group metadata) and answers
-// COORDINATOR_LOAD_IN_PROGRESS meanwhile; on losing it, it answers waiting callbacks with
-// NOT_COORDINATOR and drops those groups — the same code path as shutdown(), per partition.
+// Clustering: with several hubs the controller (the metadata quorum's leader) coordinates every
+// group and committed offsets are replicated through the quorum (kafka/group_offsets.h); the
+// other brokers answer group requests with NOT_COORDINATOR. A node whose controller loses the
+// leadership calls release_all(), so its members find the new coordinator and rejoin there.
 // node_id() is this node's id for FindCoordinator.
 #include <asio.hpp>
 #include <cstddef>
@@ -126,6 +121,10 @@ class coordinator {
   // forgets every group; later calls get coordinator_not_available. Idempotent.
   void shutdown();
   bool stopped() const { return _stopped; }
+  // Forgets every group as shutdown() does (waiting callbacks get coordinator_not_available, so
+  // clients find the coordinator again) but keeps running: a clustered hub calls it when it stops
+  // coordinating groups (its controller lost the metadata quorum's leadership).
+  void release_all();
 
   std::int32_t node_id() const { return _options.node_id; }
   const coordinator_options& options() const { return _options; }

@@ -1,6 +1,8 @@
 #include "kafka/broker.h"
 
 #include "app/log.h"
+#include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "replication/replica_manager.h"
 
@@ -100,6 +102,16 @@ void broker::schedule_offsets_expiry() {
   });
 }
 
+void broker::set_cluster(cluster::cluster_node* node, replication::replica_manager* replicas) {
+  if (_cluster && _cluster != node) _cluster->on_leadership_change(nullptr);
+  _cluster = node;
+  _replicas = replicas;
+  if (node)
+    node->on_leadership_change([this](bool is_leader) {
+      if (!is_leader) _groups.release_all();
+    });
+}
+
 void broker::note_group_active(const std::string& group) {
   _group_last_active_ms[group] = _clock.wall_ms();
 }
@@ -109,9 +121,11 @@ void broker::note_group_active(const std::string& group) {
 // retention. Groups with members keep theirs. (Last activity is kept in memory: after a restart
 // the clock starts from the newest commit, which only ever keeps offsets longer.)
 void broker::expire_offsets() {
+  // In a cluster the coordinator (the controller) expires the replicated offsets for everyone.
+  if (group_offsets::coordinator_check(*this) != error_code::none) return;
   std::vector<std::pair<std::string, std::int64_t>> groups;
-  if (auto ec = _store.offset_groups(groups)) {
-    log::warn("offsets expiry: cannot list groups: ", ec.message());
+  if (auto code = group_offsets::list(*this, groups); code != error_code::none) {
+    log::warn("offsets expiry: cannot list groups: ", to_string(code));
     return;
   }
   auto now = _clock.wall_ms();
@@ -126,9 +140,9 @@ void broker::expire_offsets() {
     if (last >= horizon) continue;
     _group_last_active_ms.erase(group);
     // Through the writer queue (the io thread never waits for it); the outcome is only logged.
-    _store.delete_group_offsets_async(group, [group](std::error_code ec) {
-      if (ec)
-        log::warn("offsets expiry of group '", group, "' failed: ", ec.message());
+    group_offsets::delete_group(*this, group, [group](error_code code) {
+      if (code != error_code::none)
+        log::warn("offsets expiry of group '", group, "' failed: ", to_string(code));
       else
         log::info("expired the committed offsets of empty group '", group, "'");
     });

@@ -119,10 +119,9 @@ class broker {
 
   // Cluster mode (controller.quorum.voters set): the node (metadata image, controller client) and
   // this broker's replicas. Both null on a single-node hub; set once before the first request.
-  void set_cluster(cluster::cluster_node* node, replication::replica_manager* replicas) {
-    _cluster = node;
-    _replicas = replicas;
-  }
+  // The broker's groups follow the controller's leadership (kafka/group_offsets.h): when this
+  // node stops leading, its groups are forgotten and their members find the new coordinator.
+  void set_cluster(cluster::cluster_node* node, replication::replica_manager* replicas);
   cluster::cluster_node* cluster() { return _cluster; }
   replication::replica_manager* replicas() { return _replicas; }
 

@@ -8,6 +8,7 @@
 
 #include "app/log.h"
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/delete_groups.h"
 
@@ -21,13 +22,12 @@ void delete_offsets_of(request_context& ctx, std::shared_ptr<delete_groups_respo
   auto remaining = std::make_shared<std::size_t>(indexes.size());  // io thread only
   for (auto i : indexes) {
     const auto& id = response->results[i].group_id;
-    ctx.hub.store().delete_group_offsets_async(id, [ctx, response, remaining, i](std::error_code ec) {
-      asio::post(ctx.hub.io(), [ctx, response, remaining, i, ec] {
-        auto& out = response->results[i];
-        out.error_code = wire(to_kafka_error(ec));
-        if (!ec) log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
-        if (--*remaining == 0) ctx.respond(*response);
-      });
+    group_offsets::delete_group(ctx.hub, id, [ctx, response, remaining, i](error_code code) {
+      auto& out = response->results[i];
+      out.error_code = wire(code);
+      if (code == error_code::none)
+        log::info("deleted group '", out.group_id, "' for ", ctx.conn.peer);
+      if (--*remaining == 0) ctx.respond(*response);
     });
   }
 }
@@ -42,20 +42,23 @@ bool handle_delete_groups(request_context& ctx, wire::wire_reader& body) {
   for (const auto& id : request.groups_names) {
     delete_groups_response::group_result result;
     result.group_id = id;
+    auto coordinator = group_offsets::coordinator_check(ctx.hub);
     if (!ctx.may_on_group(auth::operation::delete_, id)) {
       result.error_code = wire(error_code::group_authorization_failed);
+    } else if (coordinator != error_code::none) {
+      result.error_code = wire(coordinator);
     } else if (!ctx.hub.groups().is_empty_or_unknown(id)) {
       result.error_code = wire(error_code::non_empty_group);
     } else {
       std::vector<storage::log_store::committed_offset> committed;
-      auto ec = ctx.hub.store().committed_offsets(id, committed);
+      auto ec = group_offsets::read(ctx.hub, id, committed);
       bool known_here = ctx.hub.groups().describe(id).has_value();
-      if (!ec && committed.empty() && !known_here) {
+      if (ec == error_code::none && committed.empty() && !known_here) {
         result.error_code = wire(error_code::group_id_not_found);
       } else {
         // Forgotten here at once (it is empty now, on this thread); its offsets go next.
         if (known_here) ctx.hub.groups().delete_group(id);
-        if (ec) result.error_code = wire(to_kafka_error(ec));
+        if (ec != error_code::none) result.error_code = wire(ec);
         else to_delete.push_back(response.results.size());
       }
     }

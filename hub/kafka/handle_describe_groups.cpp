@@ -2,6 +2,7 @@
 // only by its committed offsets is "Empty", one known nowhere is "Dead" (both with no error, as
 // Kafka answers). Needs Describe on each group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/describe_groups.h"
 
@@ -17,8 +18,11 @@ bool handle_describe_groups(request_context& ctx, wire::wire_reader& body) {
   for (const auto& id : request.groups) {
     describe_groups_response::described_group out;
     out.group_id = id;
+    auto coordinator = group_offsets::coordinator_check(ctx.hub);
     if (!ctx.may_on_group(auth::operation::describe, id)) {
       out.error_code = wire(error_code::group_authorization_failed);
+    } else if (coordinator != error_code::none) {
+      out.error_code = wire(coordinator);
     } else if (auto d = ctx.hub.groups().describe(id)) {
       live.push_back(std::move(*d));
       const auto& g = live.back();
@@ -30,8 +34,7 @@ bool handle_describe_groups(request_context& ctx, wire::wire_reader& body) {
                                wire::bytes_view(m.metadata), wire::bytes_view(m.assignment)});
     } else {
       std::vector<storage::log_store::committed_offset> committed;
-      auto ec = ctx.hub.store().committed_offsets(id, committed);
-      out.error_code = wire(to_kafka_error(ec));
+      out.error_code = wire(group_offsets::read(ctx.hub, id, committed));
       out.group_state = committed.empty() ? "Dead" : "Empty";
       out.protocol_type = committed.empty() ? "" : "consumer";
     }

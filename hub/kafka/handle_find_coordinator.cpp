@@ -1,9 +1,8 @@
 // FindCoordinator (10) v0–4 (v4, KIP-699: several keys of one type, one answer per key, each
 // found exactly as a v0–3 key is and answered in the order asked): a single node coordinates every
-// group. In a cluster every broker names the same coordinator for a group: a hash of the group id
-// over the registered brokers, moving to the next live one only while its own is down (so all
-// members meet on one broker). Its group state and committed offsets are local to it (replicated
-// group offsets are the next cluster step). Needs Describe on each group
+// group. In a cluster every broker names the controller (the metadata quorum's leader) for every
+// group: it replicates the committed offsets through the quorum (kafka/group_offsets.h), so when
+// it dies the next leader has them and the members meet there. Needs Describe on each group
 // (GROUP_AUTHORIZATION_FAILED).
 //
 // Transactions are not implemented. A transaction coordinator lookup (key type 1) names the
@@ -27,30 +26,21 @@ namespace {
 
 using coordinator = find_coordinator_response::coordinator;
 
-// The live broker that coordinates `group` in a cluster, with its endpoint on `listener`; false
-// when no live broker has that listener.
-bool cluster_coordinator(const cluster::metadata_image& image, const std::string& group,
-                         const std::string& listener, coordinator& out) {
-  // Every registered broker has a slot (fenced ones too), so a group's coordinator moves only
-  // when its own broker is down — then to the next live one in id order — not whenever any
-  // broker comes or goes.
-  std::vector<const cluster::broker_state*> brokers;
-  for (const auto& [id, b] : image.brokers())
-    if (b.roles & cluster::role_broker) brokers.push_back(&b);
-  if (brokers.empty()) return false;
-  std::uint32_t h = 2166136261u;  // FNV-1a: the same on every broker and build
-  for (unsigned char c : group) h = (h ^ c) * 16777619u;
-  for (std::size_t step = 0; step < brokers.size(); ++step) {
-    const auto* b = brokers[(h + step) % brokers.size()];
-    if (!image.is_live(b->id)) continue;
-    for (const auto& e : b->endpoints)
-      if (e.listener == listener) {
-        out.node_id = b->id;
-        out.host = e.host;
-        out.port = e.port;
-        return true;
-      }
-  }
+// The broker that coordinates every group in a cluster: the controller (the metadata quorum's
+// leader), which replicates their committed offsets (kafka/group_offsets.h), with its endpoint
+// on `listener`; false when no leader is known or it has no endpoint there (a retriable
+// COORDINATOR_NOT_AVAILABLE: clients ask again, and an election settles it).
+bool cluster_coordinator(const cluster::cluster_node& node, const std::string& listener,
+                         coordinator& out) {
+  const auto* b = node.image().broker(node.metadata_quorum().leader_id());
+  if (!b || !(b->roles & cluster::role_broker)) return false;
+  for (const auto& e : b->endpoints)
+    if (e.listener == listener) {
+      out.node_id = b->id;
+      out.host = e.host;
+      out.port = e.port;
+      return true;
+    }
   return false;
 }
 
@@ -82,7 +72,7 @@ coordinator find_one(request_context& ctx, std::int8_t key_type, const std::stri
   } else if (!ctx.may_on_group(auth::operation::describe, key)) {
     refuse(out, error_code::group_authorization_failed);
   } else if (ctx.hub.cluster()) {
-    if (!cluster_coordinator(ctx.hub.cluster()->image(), key, ctx.conn.listener, out))
+    if (!cluster_coordinator(*ctx.hub.cluster(), ctx.conn.listener, out))
       refuse(out, error_code::coordinator_not_available);
   } else {
     out.node_id = ctx.hub.node_id();

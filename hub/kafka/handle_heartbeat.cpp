@@ -1,5 +1,6 @@
 // Heartbeat (12) v0–4 (v4 only flexible). Needs Read on the group (GROUP_AUTHORIZATION_FAILED).
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/heartbeat.h"
 
@@ -11,6 +12,11 @@ bool handle_heartbeat(request_context& ctx, wire::wire_reader& body) {
   heartbeat_response response;
   if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
     response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
+  if (auto code = group_offsets::coordinator_check(ctx.hub); code != error_code::none) {
+    response.error_code = wire(code);
     ctx.respond(response);
     return true;
   }

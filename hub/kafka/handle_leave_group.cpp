@@ -5,6 +5,7 @@
 
 #include "app/log.h"
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/leave_group.h"
 
@@ -16,6 +17,12 @@ bool handle_leave_group(request_context& ctx, wire::wire_reader& body) {
   if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
     leave_group_response response;
     response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
+  if (auto code = group_offsets::coordinator_check(ctx.hub); code != error_code::none) {
+    leave_group_response response;
+    response.error_code = wire(code);
     ctx.respond(response);
     return true;
   }

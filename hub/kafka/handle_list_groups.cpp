@@ -11,6 +11,7 @@
 
 #include "groups/types.h"
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/list_groups.h"
 
@@ -44,12 +45,22 @@ bool handle_list_groups(request_context& ctx, wire::wire_reader& body) {
     if (visible(id) && state_wanted(request.states_filter, state))
       response.groups.push_back({id, protocol_type, std::string(state)});
   };
+  // In a cluster only the coordinator (the controller) has groups; the others list none, as a
+  // Kafka broker lists only the groups it coordinates.
+  auto coordinator = group_offsets::coordinator_check(ctx.hub);
+  if (coordinator != error_code::none) {
+    if (coordinator == error_code::coordinator_load_in_progress)
+      response.error_code = wire(coordinator);
+    ctx.respond(response);
+    return true;
+  }
   for (const auto& g : ctx.hub.groups().list()) {
     seen.insert(g.group_id);
     add(g.group_id, g.protocol_type, g.state);
   }
   std::vector<std::pair<std::string, std::int64_t>> stored;
-  if (auto ec = ctx.hub.store().offset_groups(stored)) response.error_code = wire(to_kafka_error(ec));
+  if (auto code = group_offsets::list(ctx.hub, stored); code != error_code::none)
+    response.error_code = wire(code);
   // Offsets without members: an Empty consumer group, as DescribeGroups reports it.
   for (const auto& [group, newest] : stored)
     if (seen.insert(group).second)

@@ -14,6 +14,7 @@
 
 #include "app/log.h"
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/consumer_protocol.h"
 #include "tern/kafka/messages/offset_delete.h"
@@ -50,8 +51,10 @@ bool handle_offset_delete(request_context& ctx, wire::wire_reader& body) {
     return true;
   }
   std::vector<storage::log_store::committed_offset> committed;
-  if (auto ec = ctx.hub.store().committed_offsets(request.group_id, committed)) {
-    response->error_code = wire(to_kafka_error(ec));
+  auto error = group_offsets::coordinator_check(ctx.hub);
+  if (error == error_code::none) error = group_offsets::read(ctx.hub, request.group_id, committed);
+  if (error != error_code::none) {
+    response->error_code = wire(error);
     ctx.respond(*response);
     return true;
   }
@@ -78,19 +81,18 @@ bool handle_offset_delete(request_context& ctx, wire::wire_reader& body) {
     ctx.respond(*response);
     return true;
   }
-  ctx.hub.store().delete_offsets_async(
-      request.group_id, std::move(to_delete), [ctx, response, group = request.group_id](std::error_code ec) {
-        asio::post(ctx.hub.io(), [ctx, response, group, ec] {
-          if (ec) {
-            // The deletion is one transaction: none of the partitions was deleted.
-            for (auto& t : response->topics)
-              for (auto& p : t.partitions)
-                if (p.error_code == 0) p.error_code = wire(to_kafka_error(ec));
-          } else {
-            log::info("deleted committed offsets of group '", group, "' for ", ctx.conn.peer);
-          }
-          ctx.respond(*response);
-        });
+  group_offsets::delete_partitions(
+      ctx.hub, request.group_id, std::move(to_delete),
+      [ctx, response, group = request.group_id](error_code code) {
+        if (code != error_code::none) {
+          // The deletion is one transaction (or one record): none of the partitions was deleted.
+          for (auto& t : response->topics)
+            for (auto& p : t.partitions)
+              if (p.error_code == 0) p.error_code = wire(code);
+        } else {
+          log::info("deleted committed offsets of group '", group, "' for ", ctx.conn.peer);
+        }
+        ctx.respond(*response);
       });
   return true;
 }

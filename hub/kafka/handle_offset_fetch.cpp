@@ -7,6 +7,7 @@
 #include <map>
 
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/offset_fetch.h"
 
@@ -91,8 +92,10 @@ std::int16_t answer_group(request_context& ctx, const std::string& group_id,
     return code;
   }
   std::vector<storage::log_store::committed_offset> committed;
-  if (auto ec = ctx.hub.store().committed_offsets(group_id, committed)) {
-    std::int16_t code = wire(to_kafka_error(ec));
+  auto error = group_offsets::coordinator_check(ctx.hub);
+  if (error == error_code::none) error = group_offsets::read(ctx.hub, group_id, committed);
+  if (error != error_code::none) {
+    std::int16_t code = wire(error);
     if (ctx.version() < 2) fail_partitions(topics, code, out);
     return code;
   }

@@ -3,6 +3,7 @@
 // protocol type and name against the group's (INCONSISTENT_GROUP_PROTOCOL when they differ) and
 // the answer names the group's.
 #include "kafka/errors.h"
+#include "kafka/group_offsets.h"
 #include "kafka/request_context.h"
 #include "tern/kafka/messages/sync_group.h"
 
@@ -14,6 +15,12 @@ bool handle_sync_group(request_context& ctx, wire::wire_reader& body) {
   if (!ctx.may_on_group(auth::operation::read, request.group_id)) {
     sync_group_response response;
     response.error_code = wire(error_code::group_authorization_failed);
+    ctx.respond(response);
+    return true;
+  }
+  if (auto code = group_offsets::coordinator_check(ctx.hub); code != error_code::none) {
+    sync_group_response response;
+    response.error_code = wire(code);
     ctx.respond(response);
     return true;
   }

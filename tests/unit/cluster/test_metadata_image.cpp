@@ -277,9 +277,10 @@ TEST_F(MetadataImage, ForwardLinkStateIsCompareAndSet) {
 
 TEST_F(MetadataImage, ForwardLinksTravelInSnapshots) {
   // A snapshot from before forwarding links existed (format 1) still restores.
-  auto v2 = image.snapshot();
-  ASSERT_GE(v2.size(), 5u);
-  std::vector<std::uint8_t> v1(v2.begin(), v2.end() - 4);  // without the (zero) link count
+  auto v3 = image.snapshot();
+  ASSERT_GE(v3.size(), 9u);
+  ASSERT_EQ(v3[0], 3);
+  std::vector<std::uint8_t> v1(v3.begin(), v3.end() - 8);  // without the (zero) link and group counts
   v1[0] = 1;
   metadata_image old;
   ASSERT_FALSE(old.restore(v1));

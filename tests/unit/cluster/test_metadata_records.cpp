@@ -30,6 +30,14 @@ record_list one_of_each() {
   register_broker_record reg = test::registration(7);
   reg.roles = role_broker | role_controller;
   reg.endpoints.push_back({"SSL", "gw-7.local", 9093});
+  group_offsets_record commit;
+  commit.group_id = "readers";
+  commit.offsets = {{"sensors", 0, 42, 3, std::string("meta"), 1700000000123, false},
+                    {"sensors", 1, 7, -1, std::nullopt, 1700000000123, false},
+                    {"old", 2, -1, -1, std::nullopt, 0, true}};
+  group_offsets_record clear;
+  clear.group_id = "gone";
+  clear.clear_group = true;
   return {reg,
           fence_broker_record{7, 12},
           unfence_broker_record{7, 13},
@@ -41,7 +49,9 @@ record_list one_of_each() {
           change,
           replicas_only,
           forward_link_state_record{"cloud", 41, {1, 2, 3, 0, 255}},
-          forward_link_state_record{"dropped", 7, {}}};
+          forward_link_state_record{"dropped", 7, {}},
+          commit,
+          clear};
 }
 
 TEST(MetadataRecords, RoundTripEveryRecordType) {
@@ -191,6 +201,40 @@ TEST(MetadataRecords, RandomGarbageNeverCrashes) {
     }
   }
   EXPECT_GT(decoded, 0);  // some flips land in values, not structure
+}
+
+}  // namespace
+}  // namespace tern::cluster
+
+namespace tern::cluster {
+namespace {
+
+TEST(MetadataRecords, GroupOffsetsRecordLayoutAndBounds) {
+  group_offsets_record commit;
+  commit.group_id = "g";
+  commit.offsets = {{"t", 1, 42, 3, std::nullopt, 5, false}};
+  std::vector<std::uint8_t> bytes;
+  ASSERT_FALSE(encode_entry(record_list{commit}, bytes));
+  // Its own type code, 11 (10 is kept for the forwarding checkpoints record).
+  EXPECT_EQ(bytes[3], 11);
+  // header(3) + record header(6) + group "g"(2+1) + clear flag(1) + count(4) + topic "t"(2+1) +
+  // partition(4) + offset(8) + epoch(4) + metadata flag(1) + time(8) = the deleted flag, last.
+  const std::size_t deleted_at = 3 + 6 + 3 + 1 + 4 + 3 + 4 + 8 + 4 + 1 + 8;
+  ASSERT_EQ(bytes.size(), deleted_at + 1);
+  EXPECT_EQ(bytes[deleted_at], 0);
+  record_list out;
+  bytes[deleted_at] = 2;  // a flag is exactly 0 or 1
+  EXPECT_EQ(decode_entry(bytes, out), cluster_errc::malformed_entry);
+  bytes[deleted_at] = 1;
+  ASSERT_FALSE(decode_entry(bytes, out));
+  EXPECT_TRUE(std::get<group_offsets_record>(out[0]).offsets[0].deleted);
+  // A topic name over Kafka's limit is refused when encoding.
+  commit.offsets[0].topic = std::string(topic_name_size_max + 1, 't');
+  EXPECT_EQ(encode_entry(record_list{commit}, bytes), cluster_errc::entry_too_large);
+  // An unknown type (10: a newer Tern's record) rejects the whole entry.
+  ASSERT_FALSE(encode_entry(record_list{group_offsets_record{"g", true, {}}}, bytes));
+  bytes[3] = 10;
+  EXPECT_EQ(decode_entry(bytes, out), cluster_errc::malformed_entry);
 }
 
 }  // namespace
